@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ulid } from './envelope.ts';
+import { SEVERITIES } from './subjects.ts';
+
+/** Alerts are judgements made by the alerter from events (facts). */
+export const severity = z.enum(SEVERITIES);
+export const alertState = z.enum(['pending', 'firing', 'resolved']);
+
+export const alert = z.object({
+  fingerprint: z
+    .string()
+    .describe('hash(rule id, fingerprint labels): the identity of the alert across episodes'),
+  episode_id: ulid.describe('one firing→resolved cycle; firing again after resolution opens a new episode'),
+  rule_id: z.string(),
+  state: alertState,
+  severity,
+  source: z.string(),
+  chain_id: z.string(),
+  labels: z.record(z.string(), z.string()),
+  summary: z.string(),
+  description: z.string().default(''),
+  started_at: z.iso.datetime({ offset: true }),
+  resolved_at: z.iso.datetime({ offset: true }).nullable().default(null),
+  value: z.number().nullable().default(null).describe('the measured value the condition looked at, if any'),
+  acknowledged: z
+    .object({ by: z.string(), at: z.iso.datetime({ offset: true }) })
+    .nullable()
+    .default(null),
+  silenced_by: z.array(z.string()).default([]),
+  escalated: z.boolean().default(false),
+  mentions: z.array(z.string()).default([]).describe('owners to tag: discord:<id>, slack:<id>, role:<id>'),
+  links: z.array(z.object({ title: z.string(), url: z.string() })).default([]),
+  event_id: z.string().nullable().default(null).describe('the event that caused the latest transition'),
+});
+export type Alert = z.infer<typeof alert>;
+
+export const TRANSITIONS = [
+  'firing',
+  'resolved',
+  'repeat',
+  'escalated',
+  'acknowledged',
+  'retracted',
+  'notice',
+] as const;
+export const transition = z.enum(TRANSITIONS);
+export type Transition = z.infer<typeof transition>;
+
+/**
+ * What the notifiers consume from `<prefix>.alerts.<severity>.<source>`: one transition of one alert, or a
+ * group of alerts that changed together (a storm becomes one message).
+ */
+export const notification = z.object({
+  id: ulid,
+  version: z.literal(1),
+  key: z
+    .string()
+    .min(1)
+    .describe('stable identity of this notification: used as Nats-Msg-Id and as the delivery-log key'),
+  transition,
+  severity,
+  source: z.string(),
+  group: z.object({
+    key: z.string(),
+    labels: z.record(z.string(), z.string()),
+  }),
+  alerts: z.array(alert).min(1),
+  mentions: z.array(z.string()).default([]),
+  created_at: z.iso.datetime({ offset: true }),
+});
+export type Notification = z.infer<typeof notification>;

@@ -1,0 +1,42 @@
+import { decodeTime, monotonicFactory } from 'ulid';
+import { z } from 'zod';
+
+/** Identifiers that end up as subject tokens. */
+export const token = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, "_" and "-", starting with a letter or digit');
+
+export const ulid = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID (26 Crockford base32 characters)');
+
+/**
+ * The envelope every event travels in. `data` is typed per (source, type) by the registry; the envelope alone
+ * is what a subscriber can rely on for event types it does not know.
+ */
+export const eventEnvelope = z.object({
+  id: ulid.describe('ULID, unique per publication; sortable by time'),
+  source: token.describe('the ingestor kind that observed the fact, e.g. cosmos-ibc'),
+  type: token.describe('event type within the source, e.g. client_status'),
+  version: z.number().int().positive().describe('schema version of data for this (source, type)'),
+  chain_id: z.string().min(1).max(128).describe('chain the fact is about; "-" when none'),
+  instance: z.string().min(1).max(128).describe('which ingestor instance observed it'),
+  observed_at: z.iso.datetime({ offset: true }).describe('RFC 3339 time of observation'),
+  dedup_key: z
+    .string()
+    .min(1)
+    .max(512)
+    .describe('same fact → same key, on every instance; used as Nats-Msg-Id so the stream stores it once'),
+  data: z.record(z.string(), z.unknown()),
+});
+export type EventEnvelope<D = Record<string, unknown>> = Omit<z.infer<typeof eventEnvelope>, 'data'> & {
+  data: D;
+};
+
+const nextUlid = monotonicFactory();
+export function newId(now: number = Date.now()): string {
+  return nextUlid(now);
+}
+export function idTime(id: string): number {
+  return decodeTime(id);
+}

@@ -1,0 +1,39 @@
+export {
+  type Alert,
+  alert,
+  alertState,
+  type Notification,
+  notification,
+  severity,
+  TRANSITIONS,
+  type Transition,
+  transition,
+} from './alert.ts';
+export { type EventEnvelope, eventEnvelope, idTime, newId, token, ulid } from './envelope.ts';
+export {
+  defineEvent,
+  type EventData,
+  type EventDefinition,
+  EventRegistry,
+  formatIssues,
+  type ValidationResult,
+} from './registry.ts';
+export * as cosmosIbc from './sources/cosmos-ibc.ts';
+export * as system from './sources/system.ts';
+export {
+  DEFAULT_PREFIX,
+  resolvePrefix,
+  SEVERITIES,
+  type Severity,
+  type Subjects,
+  subjects,
+} from './subjects.ts';
+
+import { EventRegistry } from './registry.ts';
+import { cosmosIbcEvents } from './sources/cosmos-ibc.ts';
+import { systemEvents } from './sources/system.ts';
+
+/** Every event type tocsin publishes. Later ingestors add their definitions here. */
+export const allEvents = [...systemEvents, ...cosmosIbcEvents];
+export const registry = new EventRegistry(allEvents);
+export * from './rpc.ts';

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { alert } from './alert.ts';
+
+/**
+ * Request/reply contracts on `<prefix>.rpc.<service>.<method>`. Replies are `{ok: true, result}` or
+ * `{ok: false, error: {code, message, issues?}}` (codes: bad_request, not_found, forbidden, unavailable, internal).
+ * Chat notifiers call these for buttons and commands; a service never imports another service.
+ */
+export const owner = z
+  .string()
+  .regex(
+    /^(discord|slack|user|role):[A-Za-z0-9_.@-]+$/,
+    'an owner like discord:<user id> or slack:<user id>',
+  );
+
+export const matcher = z.object({
+  name: z.string().min(1),
+  op: z.enum(['=', '!=', '=~', '!~']).default('='),
+  value: z.string(),
+});
+export type Matcher = z.infer<typeof matcher>;
+
+export const silence = z.object({
+  id: z.string(),
+  matchers: z.array(matcher).min(1),
+  starts_at: z.iso.datetime({ offset: true }),
+  ends_at: z.iso.datetime({ offset: true }),
+  author: z.string(),
+  reason: z.string(),
+  created_at: z.iso.datetime({ offset: true }),
+});
+
+export const subscription = z.object({
+  id: z.string(),
+  owner,
+  kind: z.enum(['wallet', 'harmony_token']).default('wallet'),
+  target: z.string().min(1).describe('wallet address, token id, ...'),
+  chain_id: z.string().min(1),
+  threshold: z.number().nonnegative().nullable().describe('display units, e.g. 2 = 2 ATOM'),
+  created_at: z.iso.datetime({ offset: true }),
+});
+
+const caller = z.object({ by: owner, is_admin: z.boolean().default(false) });
+
+export const alerterRpc = {
+  ack: {
+    request: caller
+      .extend({
+        fingerprint: z.string().optional(),
+        episode_id: z.string().optional(),
+        note: z.string().max(500).optional(),
+      })
+      .refine((r) => r.fingerprint || r.episode_id, {
+        message: 'fingerprint or episode_id is required',
+        path: ['episode_id'],
+      }),
+    result: z.object({ alert }),
+  },
+  silence: {
+    request: caller.extend({
+      matchers: z.array(matcher).min(1),
+      duration_s: z
+        .number()
+        .positive()
+        .max(366 * 86400)
+        .optional(),
+      ends_at: z.iso.datetime({ offset: true }).optional(),
+      reason: z.string().max(500).default(''),
+    }),
+    result: z.object({ silence }),
+  },
+  expire_silence: { request: caller.extend({ id: z.string() }), result: z.object({ silence }) },
+  silences: {
+    request: z.object({ active: z.boolean().default(true) }),
+    result: z.object({ silences: z.array(silence) }),
+  },
+  alerts: {
+    request: z.object({
+      state: z.enum(['pending', 'firing', 'resolved']).optional(),
+      source: z.string().optional(),
+      chain_id: z.string().optional(),
+      limit: z.number().int().min(1).max(500).default(50),
+    }),
+    result: z.object({ alerts: z.array(alert) }),
+  },
+  subscribe: {
+    request: z.object({
+      owner,
+      kind: z.enum(['wallet', 'harmony_token']).default('wallet'),
+      target: z.string().min(1),
+      chain_id: z.string().min(1),
+      threshold: z.number().nonnegative().nullable().default(null),
+    }),
+    result: z.object({ subscription, created: z.boolean() }),
+  },
+  unsubscribe: {
+    request: caller.extend({
+      kind: z.enum(['wallet', 'harmony_token']).default('wallet'),
+      target: z.string().min(1),
+      chain_id: z.string().optional(),
+    }),
+    result: z.object({ removed: z.number().int() }),
+  },
+  subscriptions: {
+    request: z.object({
+      owner: owner.optional(),
+      kind: z.enum(['wallet', 'harmony_token']).optional(),
+      chain_id: z.string().optional(),
+    }),
+    result: z.object({ subscriptions: z.array(subscription) }),
+  },
+} as const;
+
+export const ibcClientSummary = z.object({
+  chain_id: z.string(),
+  client_id: z.string(),
+  client_type: z.string(),
+  counterparty_chain_id: z.string().nullable(),
+  status: z.string(),
+  trusting_period_s: z.number().nullable(),
+  remaining_s: z.number().nullable(),
+  elapsed_ratio: z.number().nullable(),
+  last_update: z.string().nullable(),
+});
+
+export const walletSummary = z.object({
+  chain_id: z.string(),
+  address: z.string(),
+  denom: z.string(),
+  display_denom: z.string(),
+  display_amount: z.number(),
+  projected_empty_s: z.number().nullable(),
+  observed_at: z.string(),
+});
+
+export const chainSummary = z.object({
+  chain_id: z.string(),
+  name: z.string(),
+  denom: z.string(),
+  display_denom: z.string(),
+  exponent: z.number().int(),
+});
+
+export const cosmosIbcRpc = {
+  chains: { request: z.object({}), result: z.object({ chains: z.array(chainSummary) }) },
+  clients: {
+    request: z.object({
+      chain_id: z.string().optional(),
+      status: z.string().optional(),
+      limit: z.number().int().min(1).max(10_000).optional().describe('most urgent first (least time left)'),
+    }),
+    result: z.object({
+      clients: z.array(ibcClientSummary),
+      scanned_at: z.string().nullable(),
+      total: z.number().int().optional().describe('matching clients before limit (and the reply size cap)'),
+    }),
+  },
+  wallets: {
+    request: z.object({ chain_id: z.string().optional(), owner: owner.optional() }),
+    result: z.object({ wallets: z.array(walletSummary) }),
+  },
+  recheck: {
+    request: z.object({ chain_id: z.string().optional(), client_id: z.string().optional() }),
+    result: z.object({ rechecked: z.number().int() }),
+  },
+} as const;
