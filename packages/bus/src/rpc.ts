@@ -1,0 +1,95 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { formatIssues } from '@tocsin/events';
+import type { z } from 'zod';
+import { type Log, silentLog } from './log.ts';
+
+export type RpcReply<R> =
+  | { ok: true; result: R }
+  | { ok: false; error: { code: string; message: string; issues?: string[] } };
+
+/** An error a handler throws to answer with a specific code (e.g. forbidden, not_found). */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly issues?: string[],
+  ) {
+    super(message);
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export interface ServeRpcOptions<S extends z.ZodType, R> {
+  nc: NatsConnection;
+  subject: string;
+  schema: S;
+  handler(req: z.output<S>): Promise<R>;
+  /** Replicas in one queue group answer each request once. */
+  queue?: string;
+  log?: Log;
+}
+
+/** Serves `<prefix>.rpc.<service>.<method>`: requests are validated, answers are `{ok, result|error}`. */
+export function serveRpc<S extends z.ZodType, R>(opts: ServeRpcOptions<S, R>): Subscription {
+  const log = opts.log ?? silentLog;
+  return opts.nc.subscribe(opts.subject, {
+    queue: opts.queue ?? 'rpc',
+    callback: (err, msg) => {
+      if (err) {
+        log.error({ err: String(err), subject: opts.subject }, 'rpc subscription error');
+        return;
+      }
+      const respond = (reply: RpcReply<R>) => {
+        if (msg.reply) msg.respond(enc.encode(JSON.stringify(reply)));
+      };
+      let body: unknown;
+      try {
+        body = msg.data.length ? JSON.parse(dec.decode(msg.data)) : {};
+      } catch {
+        respond({ ok: false, error: { code: 'bad_request', message: 'request is not JSON' } });
+        return;
+      }
+      const parsed = opts.schema.safeParse(body);
+      if (!parsed.success) {
+        const issues = formatIssues(parsed.error.issues);
+        respond({ ok: false, error: { code: 'bad_request', message: issues.join('; '), issues } });
+        return;
+      }
+      opts.handler(parsed.data).then(
+        (result) => respond({ ok: true, result }),
+        (e: unknown) => {
+          if (e instanceof RpcError) {
+            respond({
+              ok: false,
+              error: { code: e.code, message: e.message, ...(e.issues ? { issues: e.issues } : {}) },
+            });
+          } else {
+            log.error({ err: String(e), subject: opts.subject }, 'rpc handler failed');
+            respond({ ok: false, error: { code: 'internal', message: 'internal error' } });
+          }
+        },
+      );
+    },
+  });
+}
+
+/** Calls an rpc method; throws RpcError with the server's code on `{ok:false}` or `unavailable` on no answer. */
+export async function callRpc<R = unknown>(
+  nc: NatsConnection,
+  subject: string,
+  body: unknown,
+  timeoutMs = 5000,
+): Promise<R> {
+  let raw: Uint8Array;
+  try {
+    raw = (await nc.request(subject, enc.encode(JSON.stringify(body)), { timeout: timeoutMs })).data;
+  } catch (err) {
+    throw new RpcError('unavailable', `no answer from ${subject}: ${(err as Error).message}`);
+  }
+  const reply = JSON.parse(dec.decode(raw)) as RpcReply<R>;
+  if (!reply.ok) throw new RpcError(reply.error.code, reply.error.message, reply.error.issues);
+  return reply.result;
+}

@@ -1,0 +1,25 @@
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export {
+  type CommonConfig,
+  ConfigError,
+  commonConfig,
+  configFileFrom,
+  envOverrides,
+  type LoadedConfig,
+  loadConfig,
+} from './config.ts';
+export { duration, formatDuration, parseDuration } from './duration.ts';
+export { createHttpServer, type ReadinessCheck } from './http.ts';
+export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logger.ts';
+export { createMetrics, type Metrics } from './metrics.ts';
+export { knownSecrets, readSecretFile, registerSecret, SecretFileError } from './secrets.ts';
+export {
+  type ConsumeSpec,
+  type MigrationSet,
+  type RunningService,
+  runService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type StartOptions,
+  startService,
+} from './service.ts';

@@ -1,0 +1,71 @@
+import type { ConsumeObserver } from '@tocsin/bus';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The metrics every service exposes on /metrics, all prefixed `tocsin_`. */
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry, prefix: 'tocsin_process_' });
+  const received = new Counter({
+    name: 'tocsin_messages_received_total',
+    help: 'Messages received from JetStream',
+    labelNames: ['consumer'],
+    registers: [registry],
+  });
+  const handled = new Counter({
+    name: 'tocsin_messages_handled_total',
+    help: 'Messages handled and acked',
+    labelNames: ['consumer'],
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: 'tocsin_messages_failed_total',
+    help: 'Messages that failed: retry (nak) or dead_letter (term)',
+    labelNames: ['consumer', 'kind'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'tocsin_handler_duration_seconds',
+    help: 'Time spent handling one message',
+    labelNames: ['consumer'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const pending = new Gauge({
+    name: 'tocsin_consumer_pending_messages',
+    help: 'Messages waiting in the durable consumer (consumer lag)',
+    labelNames: ['consumer'],
+    registers: [registry],
+  });
+  const published = new Counter({
+    name: 'tocsin_events_published_total',
+    help: 'Events published',
+    labelNames: ['source', 'type', 'duplicate'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'tocsin_errors_total',
+    help: 'Errors by kind (endpoint, delivery, internal, ...)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    published,
+    errors,
+    /** Observer for a consume loop, labelled with its consumer name. */
+    consumer(name: string): ConsumeObserver {
+      return {
+        received: () => received.inc({ consumer: name }),
+        handled: (_s, ms) => {
+          handled.inc({ consumer: name });
+          latency.observe({ consumer: name }, ms / 1000);
+        },
+        failed: (_s, kind) => failed.inc({ consumer: name, kind }),
+        pending: (n) => pending.set({ consumer: name }, n),
+      };
+    },
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,195 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { type TestEnv, testEnv } from '@tocsin/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ConfigError,
+  createLogger,
+  formatDuration,
+  loadConfig,
+  parseDuration,
+  readSecretFile,
+  SecretFileError,
+  startService,
+} from '../src/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tocsin-runtime-'));
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await testEnv('runtime');
+});
+afterAll(async () => env.cleanup());
+
+describe('config', () => {
+  it('exits 1 with one line per bad field and no stack trace', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'subject_prefix: "has space"',
+        'nats:',
+        '  duplicate_window: soon',
+        'http:',
+        '  port: 99999',
+        'echo:',
+        '  greeting: ""',
+        '  chains:',
+        '    - chain_id: cosmoshub-4',
+        '      rpc: ["not a url"]',
+      ].join('\n'),
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'fixtures', 'echo-service.ts'), '--config', file],
+      {
+        env: { ...env.env, TOCSIN_SUBJECT_PREFIX: '', TOCSIN_HTTP_PORT: '' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toBe(`echo: invalid configuration (${file}):`);
+    const fields = lines.slice(1).map((l) => l.trim().split(':')[0]);
+    expect(fields.sort()).toEqual([
+      'echo.chains.0.rpc.0',
+      'echo.greeting',
+      'http.port',
+      'nats.duplicate_window',
+      'subject_prefix',
+    ]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('applies environment overrides over the file, including the generic TOCSIN__ form', () => {
+    const file = join(dir, 'ok.yaml');
+    writeFileSync(file, 'instance: from-file\nnats:\n  url: nats://file:4222\necho:\n  greeting: hi\n');
+    const cfg = loadConfig({
+      file,
+      env: { NATS_URL: 'nats://env:4222', TOCSIN__ECHO__GREETING: 'hello', TOCSIN__NATS__REPLICAS: '3' },
+      section: { name: 'echo', schema: z.object({ greeting: z.string() }) },
+    });
+    expect(cfg.instance).toBe('from-file');
+    expect(cfg.nats.url).toBe('nats://env:4222');
+    expect(cfg.nats.replicas).toBe(3);
+    expect(cfg.section.greeting).toBe('hello');
+    expect(cfg.nats.duplicate_window).toBe(120_000);
+  });
+
+  it('reports an unreadable file and broken YAML as config errors', () => {
+    expect(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })).toThrow(ConfigError);
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'nats: [unclosed');
+    expect(() => loadConfig({ file: broken, env: {} })).toThrow(/not valid YAML/);
+  });
+
+  it('parses and formats durations', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration(90)).toBe(90_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+    expect(formatDuration(183_600_000)).toBe('2d 3h');
+  });
+});
+
+describe('secrets', () => {
+  it('refuses group/other-readable secret files and reads 0600 ones', () => {
+    const open = join(dir, 'open.token');
+    writeFileSync(open, 'abcd-open-token\n');
+    chmodSync(open, 0o644);
+    expect(() => readSecretFile(open)).toThrow(SecretFileError);
+    expect(() => readSecretFile(open)).toThrow(/chmod 600/);
+    const closed = join(dir, 'closed.token');
+    writeFileSync(closed, 'abcd-closed-token\n');
+    chmodSync(closed, 0o600);
+    expect(readSecretFile(closed)).toBe('abcd-closed-token');
+  });
+
+  it('never writes a registered secret or a secret-named field to the log', () => {
+    const secretFile = join(dir, 'log.token');
+    writeFileSync(secretFile, 'xoxb-super-secret-value');
+    chmodSync(secretFile, 0o400);
+    const token = readSecretFile(secretFile);
+    let out = '';
+    const sink = new Writable({
+      write(c, _e, cb) {
+        out += c.toString();
+        cb();
+      },
+    });
+    const log = createLogger({ service: 't', instance: 'i', dest: sink });
+    log.info({ token: 'field-value', nested: { password: 'pw-value' } }, `connecting with ${token}`);
+    log.error({ err: `request failed: Authorization: Bearer ${token}` }, 'oops');
+    expect(out).not.toContain(token);
+    expect(out).not.toContain('field-value');
+    expect(out).not.toContain('pw-value');
+    expect(out).toContain('[REDACTED]');
+  });
+});
+
+describe('service', () => {
+  it('serves /healthz, /readyz (NATS and PostgreSQL) and /metrics, and stops cleanly', async () => {
+    const svc = await startService(
+      { name: 'probe', needsDatabase: true, async start() {} },
+      { config: env.config, env: {} },
+    );
+    const health = await fetch(`${svc.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await (await fetch(`${svc.url}/readyz`)).json();
+    expect(ready).toEqual({ ready: true, checks: { nats: true, postgres: true } });
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toContain('tocsin_messages_received_total');
+    expect(metrics).toContain('service="probe"');
+    await svc.stop();
+  });
+
+  it('reports not ready while PostgreSQL is unreachable', async () => {
+    const svc = await startService(
+      { name: 'probe2', needsDatabase: true, async start() {} },
+      { config: env.config, env: {} },
+    );
+    // Point readiness at a closed pool: the check must fail, not throw.
+    await svc.ctx.pool.end();
+    const res = await fetch(`${svc.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { checks: Record<string, boolean> }).checks.postgres).toBe(false);
+    await svc.stop();
+  });
+});
+
+describe('process lifecycle', () => {
+  it('drains and exits 0 on SIGTERM', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, 'echo:\n  greeting: hi\n');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'fixtures', 'echo-service.ts'), '--config', file],
+      {
+        env: { ...env.env, TOCSIN_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('echo started')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.removeAllListeners('exit');
+      child.once('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    expect(out).toContain('"signal":"SIGTERM"');
+  });
+});

@@ -1,0 +1,12 @@
+export { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded.ts';
+export { applyOnce, pruneInbox, storeMigrations } from './inbox.ts';
+export { lockId, type MigrateOptions, migrate } from './migrate.ts';
+export {
+  assertSchemaName,
+  createPool,
+  type Pool,
+  type PoolClient,
+  ping,
+  type StoreOptions,
+  withTransaction,
+} from './pool.ts';

@@ -1,0 +1,61 @@
+import pg from 'pg';
+
+export interface StoreOptions {
+  url: string;
+  /** Schema for every table; tests use a fresh one per file. Created if missing. */
+  schema?: string;
+  max?: number;
+  applicationName?: string;
+}
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!IDENT.test(schema)) throw new Error(`schema "${schema}" must match ${IDENT}`);
+  return schema;
+}
+
+/** A pg pool whose connections all use the configured schema. */
+export function createPool(opts: StoreOptions): pg.Pool {
+  const schema = assertSchemaName(opts.schema ?? 'public');
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'tocsin',
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    // The schema goes in the startup packet so every connection uses it from its first query.
+    ...(schema !== 'public' ? { options: `-c search_path=${schema},public` } : {}),
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** Runs fn in a transaction; rolls back on throw. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+export async function ping(pool: pg.Pool): Promise<boolean> {
+  try {
+    await pool.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
