@@ -1,0 +1,409 @@
+import type { ibcClientSummary, walletSummary } from '@tocsin/events';
+import type { z } from 'zod';
+import { type Command, type CommandContext, type CommandReply, usageReply } from '../registry.ts';
+import { choices, formatAmount, formatSeconds, formatTime, pagedReply } from './listing.ts';
+import { call, failureReply, isRpcError } from './rpcCall.ts';
+import { checkWalletAddress } from './walletAddress.ts';
+
+type Base = Omit<CommandContext, 'args'>;
+type Client = z.infer<typeof ibcClientSummary>;
+type Wallet = z.infer<typeof walletSummary>;
+
+const CLIENT_STATUSES = ['active', 'expired', 'frozen', 'unknown', 'unsupported'];
+/** The original bot's warning point: 80% of the trusting period. */
+const EXPIRING_RATIO = 0.8;
+const PER_PAGE = 10;
+
+async function knownChains(ctx: Base) {
+  return (await call(ctx, 'cosmos-ibc', 'chains', {})).chains;
+}
+
+/** "Unknown chain": the reply lists the chains tocsin watches, as the issue asks. */
+async function unknownChainReply(ctx: Base, chainId: string): Promise<CommandReply> {
+  let list: string;
+  try {
+    const chains = await knownChains(ctx);
+    list = chains.length
+      ? chains.map((c) => `\`${c.chain_id}\` (${c.name})`).join(', ')
+      : 'none yet (no chain is configured)';
+  } catch (err) {
+    return failureReply('cosmos-ibc', err);
+  }
+  return {
+    title: 'Unknown chain',
+    text: `tocsin does not watch \`${chainId}\`. Known chains: ${list}.`,
+    kind: 'usage',
+    ephemeral: true,
+  };
+}
+
+async function completeChain(ctx: Base, partial: string) {
+  const chains = await knownChains(ctx);
+  return choices(
+    chains.map((c) => ({ name: `${c.chain_id} (${c.name})`, value: c.chain_id })),
+    partial,
+  );
+}
+
+function clientIcon(c: Client): string {
+  const status = c.status.toLowerCase();
+  if (status === 'expired') return '🔴';
+  if (status === 'frozen') return '🧊';
+  if (status !== 'active') return '⚪';
+  return (c.elapsed_ratio ?? 0) >= EXPIRING_RATIO ? '🟠' : '🟢';
+}
+
+function clientField(c: Client) {
+  const parts = [c.status];
+  if (c.remaining_s !== null) {
+    parts.push(
+      c.remaining_s > 0
+        ? `**${formatSeconds(c.remaining_s)} left**`
+        : `expired ${formatSeconds(-c.remaining_s)} ago`,
+    );
+  }
+  if (c.elapsed_ratio !== null && c.trusting_period_s !== null) {
+    parts.push(`${Math.round(c.elapsed_ratio * 100)}% of ${formatSeconds(c.trusting_period_s)}`);
+  }
+  if (c.client_type !== '07-tendermint') parts.push(c.client_type);
+  parts.push(`updated ${formatTime(c.last_update)}`);
+  const counterparty = c.counterparty_chain_id ? ` → ${c.counterparty_chain_id}` : '';
+  return { name: `${clientIcon(c)} ${c.chain_id} · ${c.client_id}${counterparty}`, value: parts.join(' · ') };
+}
+
+export const dataCommand: Command = {
+  name: 'data',
+  summary: 'IBC clients with their status and time to expiry',
+  description:
+    'Lists the IBC light clients from the latest scan, most urgent first: status, time left before the ' +
+    'trusting period runs out and when the client was last updated. Filter by chain and/or status.',
+  args: [
+    {
+      name: 'chain_id',
+      description: 'only this chain (or a status: active, expired, frozen)',
+      type: 'string',
+      required: false,
+      autocomplete: true,
+    },
+    {
+      name: 'status',
+      description: 'only clients in this status',
+      type: 'string',
+      required: false,
+      autocomplete: true,
+    },
+  ],
+  examples: ['data', 'data cosmoshub-4', 'data cosmoshub-4 expired'],
+  async run(ctx) {
+    let chainId = ctx.args.chain_id as string | undefined;
+    let status = ctx.args.status as string | undefined;
+    if (chainId && !status && CLIENT_STATUSES.includes(chainId.toLowerCase())) {
+      status = chainId;
+      chainId = undefined;
+    }
+    if (status && !CLIENT_STATUSES.includes(status.toLowerCase())) {
+      return usageReply(this, `\`status\` must be one of ${CLIENT_STATUSES.join(', ')}, got "${status}".`);
+    }
+    let res: Awaited<ReturnType<typeof call<'cosmos-ibc', 'clients'>>>;
+    try {
+      res = await call(ctx, 'cosmos-ibc', 'clients', { chain_id: chainId, status });
+    } catch (err) {
+      if (chainId && isRpcError(err, 'not_found')) return unknownChainReply(ctx, chainId);
+      return failureReply('cosmos-ibc', err);
+    }
+    const clients = res.clients;
+    if (!clients.length) {
+      return {
+        title: 'IBC clients',
+        text: res.scanned_at
+          ? `No clients${status ? ` with status ${status}` : ''}${chainId ? ` on ${chainId}` : ''}.`
+          : 'No scan has finished yet; try again in a few minutes.',
+        kind: 'ok',
+      };
+    }
+    const expiring = clients.filter(
+      (c) => c.status.toLowerCase() === 'active' && (c.elapsed_ratio ?? 0) >= EXPIRING_RATIO,
+    ).length;
+    const expired = clients.filter((c) => c.status.toLowerCase() === 'expired').length;
+    const chains = new Set(clients.map((c) => c.chain_id)).size;
+    const intro =
+      `${clients.length} client${clients.length === 1 ? '' : 's'} on ${chains} chain${chains === 1 ? '' : 's'}` +
+      ` · ${expiring} past ${EXPIRING_RATIO * 100}% · ${expired} expired · scanned ${formatTime(res.scanned_at)}`;
+    return pagedReply({ title: 'IBC clients', intro, fields: clients.map(clientField), perPage: PER_PAGE });
+  },
+  async complete(ctx, arg, partial) {
+    if (arg === 'chain_id') return completeChain(ctx, partial);
+    if (arg === 'status')
+      return choices(
+        CLIENT_STATUSES.map((s) => ({ name: s, value: s })),
+        partial,
+      );
+    return [];
+  },
+};
+
+function walletField(w: Wallet) {
+  const parts = [`**${formatAmount(w.display_amount)} ${w.display_denom}**`];
+  if (w.projected_empty_s !== null) parts.push(`empty in ~${formatSeconds(w.projected_empty_s)}`);
+  parts.push(`as of ${formatTime(w.observed_at)}`);
+  return { name: `${w.chain_id} · ${w.address}`, value: parts.join(' · ') };
+}
+
+export const walletsCommand: Command = {
+  name: 'wallets',
+  summary: 'Tracked wallets and their balances',
+  description:
+    'Lists the relayer wallets tocsin tracks (from `$register` and the configuration) with their latest ' +
+    'balance and, when it is falling, the projected time until empty. `mine` lists the ones you registered.',
+  args: [
+    {
+      name: 'chain_id',
+      description: 'only this chain, or `mine` for the wallets you registered',
+      type: 'string',
+      required: false,
+      autocomplete: true,
+    },
+  ],
+  examples: ['wallets', 'wallets osmosis-1', 'wallets mine'],
+  async run(ctx) {
+    const filter = ctx.args.chain_id as string | undefined;
+    const mine = filter?.toLowerCase() === 'mine';
+    const chainId = mine ? undefined : filter;
+    let wallets: Wallet[];
+    try {
+      wallets = (
+        await call(ctx, 'cosmos-ibc', 'wallets', {
+          chain_id: chainId,
+          owner: mine ? ctx.caller.owner : undefined,
+        })
+      ).wallets;
+    } catch (err) {
+      if (chainId && isRpcError(err, 'not_found')) return unknownChainReply(ctx, chainId);
+      return failureReply('cosmos-ibc', err);
+    }
+    if (!wallets.length) {
+      return {
+        title: 'Wallets',
+        text: mine
+          ? 'You have registered no wallet. Register one with `$register <wallet> <chain_id> <threshold>`.'
+          : `No tracked wallets${chainId ? ` on ${chainId}` : ''}. Add one with \`$register <wallet> <chain_id> <threshold>\`.`,
+        kind: 'ok',
+      };
+    }
+    const sorted = [...wallets].sort(
+      (a, b) =>
+        (a.projected_empty_s ?? Number.POSITIVE_INFINITY) -
+          (b.projected_empty_s ?? Number.POSITIVE_INFINITY) ||
+        a.chain_id.localeCompare(b.chain_id) ||
+        a.address.localeCompare(b.address),
+    );
+    return pagedReply({
+      title: mine ? 'Your wallets' : 'Tracked wallets',
+      intro: `${wallets.length} wallet${wallets.length === 1 ? '' : 's'}, soonest empty first`,
+      fields: sorted.map(walletField),
+      perPage: PER_PAGE,
+    });
+  },
+  async complete(ctx, arg, partial) {
+    if (arg !== 'chain_id') return [];
+    const chains = await knownChains(ctx);
+    return choices(
+      [
+        { name: 'mine (the wallets you registered)', value: 'mine' },
+        ...chains.map((c) => ({ name: `${c.chain_id} (${c.name})`, value: c.chain_id })),
+      ],
+      partial,
+    );
+  },
+};
+
+export const registerCommand: Command = {
+  name: 'register',
+  summary: 'Tag me when a wallet balance falls below a threshold',
+  description:
+    'Subscribes you to a wallet: when its balance falls below the threshold (in display units, e.g. 2 = 2 ATOM) ' +
+    'the alert tags you. Registering the same wallet again changes the threshold.',
+  args: [
+    {
+      name: 'wallet',
+      description: 'the wallet address (cosmos1…)',
+      type: 'string',
+      required: true,
+      autocomplete: true,
+    },
+    {
+      name: 'chain_id',
+      description: 'the chain it lives on',
+      type: 'string',
+      required: true,
+      autocomplete: true,
+    },
+    {
+      name: 'threshold',
+      description: 'alert below this balance, in display units (2 = 2 ATOM)',
+      type: 'number',
+      required: true,
+    },
+  ],
+  examples: ['register cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl cosmoshub-4 2'],
+  async run(ctx) {
+    const checked = checkWalletAddress(String(ctx.args.wallet));
+    if (!checked.ok) return usageReply(this, `${checked.problem}.`);
+    const threshold = ctx.args.threshold as number;
+    if (!(threshold > 0)) return usageReply(this, `\`threshold\` must be greater than 0, got ${threshold}.`);
+    const chainId = String(ctx.args.chain_id);
+    let chains: Awaited<ReturnType<typeof knownChains>>;
+    try {
+      chains = await knownChains(ctx);
+    } catch (err) {
+      return failureReply('cosmos-ibc', err);
+    }
+    const chain = chains.find((c) => c.chain_id === chainId);
+    if (!chain) return unknownChainReply(ctx, chainId);
+    try {
+      const res = await call(ctx, 'alerter', 'subscribe', {
+        owner: ctx.caller.owner,
+        kind: 'wallet',
+        target: checked.address,
+        chain_id: chainId,
+        threshold,
+      });
+      const amount = `${formatAmount(threshold)} ${chain.display_denom}`;
+      return {
+        title: res.created ? 'Registered' : 'Threshold updated',
+        text: `I will tag you when \`${checked.address}\` on ${chain.name} (\`${chainId}\`) falls below **${amount}**.`,
+        kind: 'ok',
+      };
+    } catch (err) {
+      return failureReply('alerter', err);
+    }
+  },
+  async complete(ctx, arg, partial) {
+    if (arg === 'chain_id') return completeChain(ctx, partial);
+    if (arg !== 'wallet') return [];
+    const { wallets } = await call(ctx, 'cosmos-ibc', 'wallets', {});
+    const unique = [...new Map(wallets.map((w) => [w.address, w])).values()];
+    return choices(
+      unique.map((w) => ({ name: `${w.address} (${w.chain_id})`, value: w.address })),
+      partial,
+    );
+  },
+};
+
+export const deregisterCommand: Command = {
+  name: 'deregister',
+  summary: 'Stop tagging me for a wallet',
+  description:
+    'Removes your subscription to a wallet (on every chain, or only the one given). Only the user who ' +
+    'registered a wallet, or an admin, can deregister it.',
+  args: [
+    { name: 'wallet', description: 'the wallet address', type: 'string', required: true, autocomplete: true },
+    {
+      name: 'chain_id',
+      description: 'only on this chain (default: every chain)',
+      type: 'string',
+      required: false,
+      autocomplete: true,
+    },
+  ],
+  examples: ['deregister cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl'],
+  async run(ctx) {
+    const wallet = String(ctx.args.wallet).trim();
+    const chainId = ctx.args.chain_id as string | undefined;
+    let removed: number;
+    try {
+      removed = (
+        await call(ctx, 'alerter', 'unsubscribe', {
+          by: ctx.caller.owner,
+          is_admin: ctx.caller.isAdmin,
+          kind: 'wallet',
+          target: wallet,
+          chain_id: chainId,
+        })
+      ).removed;
+    } catch (err) {
+      if (isRpcError(err, 'forbidden')) {
+        return {
+          title: 'Not yours',
+          text: `Only the user who registered \`${wallet}\`, or an admin, can deregister it.`,
+          kind: 'error',
+          ephemeral: true,
+        };
+      }
+      if (!isRpcError(err, 'not_found')) return failureReply('alerter', err);
+      removed = 0;
+    }
+    if (removed === 0) {
+      return {
+        title: 'Nothing to remove',
+        text: `There is no registration of \`${wallet}\`${chainId ? ` on ${chainId}` : ''}. \`$wallets mine\` lists yours.`,
+        kind: 'error',
+        ephemeral: true,
+      };
+    }
+    return {
+      title: 'Deregistered',
+      text: `\`${wallet}\`${chainId ? ` on ${chainId}` : ''}: ${removed} registration${removed === 1 ? '' : 's'} removed.`,
+      kind: 'ok',
+    };
+  },
+  async complete(ctx, arg, partial) {
+    if (arg === 'chain_id') return completeChain(ctx, partial);
+    if (arg !== 'wallet') return [];
+    const { subscriptions } = await call(ctx, 'alerter', 'subscriptions', {
+      owner: ctx.caller.isAdmin ? undefined : ctx.caller.owner,
+      kind: 'wallet',
+    });
+    return choices(
+      subscriptions.map((s) => ({ name: `${s.target} (${s.chain_id})`, value: s.target })),
+      partial,
+    );
+  },
+};
+
+export const recheckCommand: Command = {
+  name: 'recheck',
+  summary: 'Re-check expired IBC clients now (e.g. after a recovery)',
+  description:
+    'Expired clients are skipped by regular scans and re-checked daily. After a governance recovery, ' +
+    're-check them now: all of them, those of one chain, or one client.',
+  args: [
+    { name: 'chain_id', description: 'only this chain', type: 'string', required: false, autocomplete: true },
+    {
+      name: 'client_id',
+      description: 'only this client (e.g. 07-tendermint-12)',
+      type: 'string',
+      required: false,
+    },
+  ],
+  examples: ['recheck', 'recheck cosmoshub-4 07-tendermint-12'],
+  async run(ctx) {
+    const chainId = ctx.args.chain_id as string | undefined;
+    const clientId = ctx.args.client_id as string | undefined;
+    try {
+      const { rechecked } = await call(
+        ctx,
+        'cosmos-ibc',
+        'recheck',
+        { chain_id: chainId, client_id: clientId },
+        30_000,
+      );
+      return {
+        title: 'Re-checked',
+        text: `${rechecked} expired client${rechecked === 1 ? '' : 's'} re-checked; any that recovered are scanned again.`,
+        kind: 'ok',
+      };
+    } catch (err) {
+      if (chainId && isRpcError(err, 'not_found')) return unknownChainReply(ctx, chainId);
+      return failureReply('cosmos-ibc', err);
+    }
+  },
+  async complete(ctx, arg, partial) {
+    return arg === 'chain_id' ? completeChain(ctx, partial) : [];
+  },
+};
+
+/** The cosmos-ibc domain: `$data`, `$wallets`, `$register`, `$deregister`, `$recheck`. */
+export function ibcCommands(): Command[] {
+  return [dataCommand, walletsCommand, registerCommand, deregisterCommand, recheckCommand];
+}

@@ -1,0 +1,35 @@
+import { type Command, CommandRegistry } from '../registry.ts';
+import { alertCommands } from './alerts.ts';
+import { ibcCommands } from './ibc.ts';
+import { choices } from './listing.ts';
+
+export { alertCommands, formatMatchers, mentionOf, parseMatcher } from './alerts.ts';
+export { ibcCommands } from './ibc.ts';
+export { checkWalletAddress } from './walletAddress.ts';
+
+/** `$help` and `$help <command>`, answered from the registry it is registered in. */
+export function helpCommand(registry: CommandRegistry): Command {
+  return {
+    name: 'help',
+    summary: 'The commands, or how to use one',
+    args: [
+      { name: 'command', description: 'a command name', type: 'string', required: false, autocomplete: true },
+    ],
+    examples: ['help', 'help register'],
+    run: async (ctx) => registry.help(ctx.args.command as string | undefined),
+    complete: async (_ctx, _arg, partial) =>
+      choices(
+        registry.list().map((c) => ({ name: `${c.name}: ${c.summary}`, value: c.name })),
+        partial,
+      ),
+  };
+}
+
+/**
+ * Every domain's commands plus `help`. A new ingestor adds a domain file exporting its commands (e.g.
+ * `$consumers`, `$harmony`) and one line here; the chat notifiers need no change.
+ */
+export function defaultCommands(prefix = '$'): CommandRegistry {
+  const registry = new CommandRegistry(prefix).register(...ibcCommands(), ...alertCommands());
+  return registry.register(helpCommand(registry));
+}

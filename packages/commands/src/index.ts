@@ -1,0 +1,23 @@
+export {
+  alertCommands,
+  checkWalletAddress,
+  defaultCommands,
+  formatMatchers,
+  helpCommand,
+  ibcCommands,
+  mentionOf,
+  parseMatcher,
+} from './domains/index.ts';
+export {
+  type ArgType,
+  type Caller,
+  type Command,
+  type CommandArg,
+  type CommandContext,
+  CommandRegistry,
+  type CommandReply,
+  type Parsed,
+  tokenize,
+  usage,
+  usageReply,
+} from './registry.ts';

@@ -1,0 +1,213 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { RpcError, serveRpc } from '@tocsin/bus';
+import {
+  type Alert,
+  alerterRpc,
+  type chainSummary,
+  cosmosIbcRpc,
+  type ibcClientSummary,
+  type Subjects,
+  type silence,
+  type subscription,
+  type walletSummary,
+} from '@tocsin/events';
+import type { z } from 'zod';
+
+type Chain = z.infer<typeof chainSummary>;
+type Client = z.infer<typeof ibcClientSummary>;
+type Wallet = z.infer<typeof walletSummary>;
+type Subscription_ = z.infer<typeof subscription>;
+type Silence = z.infer<typeof silence>;
+
+/** Every request a fake server received, by `<service>.<method>`. */
+export type Calls = { method: string; body: Record<string, unknown> }[];
+
+export interface DomainState {
+  chains: Chain[];
+  clients: Client[];
+  wallets: (Wallet & { owners?: string[] })[];
+  scannedAt: string | null;
+  subscriptions: Subscription_[];
+  alerts: Alert[];
+  silences: Silence[];
+  rechecked: number;
+}
+
+export const AT = '2026-11-21T12:00:00.000Z';
+
+export function sampleAlert(over: Partial<Alert> = {}): Alert {
+  return {
+    fingerprint: 'fp-1',
+    episode_id: '01JD4Y7ZKQ3M8V2N5P6R7S8T9V',
+    rule_id: 'ibc-client-expiring',
+    state: 'firing',
+    severity: 'warning',
+    source: 'cosmos-ibc',
+    chain_id: 'cosmoshub-4',
+    labels: { rule: 'ibc-client-expiring', chain_id: 'cosmoshub-4', client_id: '07-tendermint-0' },
+    summary: 'IBC client 07-tendermint-0 on cosmoshub-4 is 81% through its trusting period',
+    description: '',
+    started_at: AT,
+    resolved_at: null,
+    value: 0.81,
+    acknowledged: null,
+    silenced_by: [],
+    escalated: false,
+    mentions: [],
+    links: [],
+    event_id: null,
+    ...over,
+  };
+}
+
+export function defaultState(): DomainState {
+  return {
+    chains: [
+      { chain_id: 'cosmoshub-4', name: 'Cosmos Hub', denom: 'uatom', display_denom: 'ATOM', exponent: 6 },
+      { chain_id: 'osmosis-1', name: 'Osmosis', denom: 'uosmo', display_denom: 'OSMO', exponent: 6 },
+    ],
+    clients: [],
+    wallets: [],
+    scannedAt: AT,
+    subscriptions: [],
+    alerts: [sampleAlert()],
+    silences: [],
+    rechecked: 0,
+  };
+}
+
+/**
+ * Small in-test servers for `<prefix>.rpc.alerter.*` and `<prefix>.rpc.cosmos-ibc.*`, validated by the shared
+ * contracts (serveRpc answers bad_request to a malformed body, like the real services). The state is plain data
+ * the test arranges; the alerter part enforces "only the owner or an admin deregisters".
+ */
+export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: DomainState) {
+  const calls: Calls = [];
+  const subs: Subscription[] = [];
+  let nextId = 1;
+  const serve = <S extends z.ZodType, R>(
+    service: string,
+    method: string,
+    schema: S,
+    handler: (req: z.output<S>) => Promise<R>,
+  ) => {
+    subs.push(
+      serveRpc({
+        nc,
+        subject: subjects.rpc(service, method),
+        schema,
+        handler: async (req) => {
+          calls.push({ method: `${service}.${method}`, body: req as Record<string, unknown> });
+          return handler(req);
+        },
+      }),
+    );
+  };
+  const knownChain = (id: string | undefined) => {
+    if (id && !state.chains.some((c) => c.chain_id === id))
+      throw new RpcError('not_found', `chain "${id}" is not watched`);
+  };
+
+  serve('cosmos-ibc', 'chains', cosmosIbcRpc.chains.request, async () => ({ chains: state.chains }));
+  serve('cosmos-ibc', 'clients', cosmosIbcRpc.clients.request, async (r) => {
+    knownChain(r.chain_id);
+    return {
+      clients: state.clients.filter(
+        (c) =>
+          (!r.chain_id || c.chain_id === r.chain_id) &&
+          (!r.status || c.status.toLowerCase() === r.status.toLowerCase()),
+      ),
+      scanned_at: state.scannedAt,
+    };
+  });
+  serve('cosmos-ibc', 'wallets', cosmosIbcRpc.wallets.request, async (r) => {
+    knownChain(r.chain_id);
+    return {
+      wallets: state.wallets
+        .filter(
+          (w) => (!r.chain_id || w.chain_id === r.chain_id) && (!r.owner || w.owners?.includes(r.owner)),
+        )
+        .map(({ owners: _owners, ...w }) => w),
+    };
+  });
+  serve('cosmos-ibc', 'recheck', cosmosIbcRpc.recheck.request, async (r) => {
+    knownChain(r.chain_id);
+    return { rechecked: state.rechecked };
+  });
+
+  serve('alerter', 'subscribe', alerterRpc.subscribe.request, async (r) => {
+    const existing = state.subscriptions.find(
+      (s) => s.owner === r.owner && s.target === r.target && s.chain_id === r.chain_id && s.kind === r.kind,
+    );
+    if (existing) {
+      existing.threshold = r.threshold;
+      return { subscription: existing, created: false };
+    }
+    const sub = { id: `sub-${nextId++}`, ...r, created_at: AT };
+    state.subscriptions.push(sub);
+    return { subscription: sub, created: true };
+  });
+  serve('alerter', 'unsubscribe', alerterRpc.unsubscribe.request, async (r) => {
+    // As the alerter does: nothing registered → not_found; only others' → forbidden; else remove the caller's own
+    // (an admin's: all of them).
+    const found = state.subscriptions.filter(
+      (s) => s.target === r.target && s.kind === r.kind && (!r.chain_id || s.chain_id === r.chain_id),
+    );
+    if (!found.length) throw new RpcError('not_found', `no subscription for ${r.target}`);
+    const mine = r.is_admin ? found : found.filter((s) => s.owner === r.by);
+    if (!mine.length)
+      throw new RpcError('forbidden', `only the user who registered ${r.target} can deregister it`);
+    state.subscriptions = state.subscriptions.filter((s) => !mine.includes(s));
+    return { removed: mine.length };
+  });
+  serve('alerter', 'subscriptions', alerterRpc.subscriptions.request, async (r) => ({
+    subscriptions: state.subscriptions.filter(
+      (s) => (!r.owner || s.owner === r.owner) && (!r.kind || s.kind === r.kind),
+    ),
+  }));
+  serve('alerter', 'alerts', alerterRpc.alerts.request, async (r) => ({
+    alerts: state.alerts
+      .filter((a) => (!r.state || a.state === r.state) && (!r.chain_id || a.chain_id === r.chain_id))
+      .slice(0, r.limit),
+  }));
+  serve('alerter', 'ack', alerterRpc.ack.request, async (r) => {
+    const a = state.alerts.find(
+      (x) => x.state !== 'resolved' && (x.episode_id === r.episode_id || x.fingerprint === r.fingerprint),
+    );
+    if (!a) throw new RpcError('not_found', 'no open alert with that id');
+    a.acknowledged = { by: r.by, at: AT };
+    return { alert: a };
+  });
+  serve('alerter', 'silence', alerterRpc.silence.request, async (r) => {
+    const bad = r.matchers.find((m) => m.name === 'forbidden_label');
+    if (bad) throw new RpcError('bad_request', 'matchers.0.name: not allowed');
+    const s: Silence = {
+      id: `sil-${nextId++}`,
+      matchers: r.matchers,
+      starts_at: AT,
+      ends_at: new Date(Date.parse(AT) + (r.duration_s ?? 3600) * 1000).toISOString(),
+      author: r.by,
+      reason: r.reason,
+      created_at: AT,
+    };
+    state.silences.push(s);
+    return { silence: s };
+  });
+  serve('alerter', 'silences', alerterRpc.silences.request, async () => ({ silences: state.silences }));
+  serve('alerter', 'expire_silence', alerterRpc.expire_silence.request, async (r) => {
+    const s = state.silences.find((x) => x.id === r.id);
+    if (!s) throw new RpcError('not_found', 'no such silence');
+    if (!r.is_admin && s.author !== r.by) throw new RpcError('forbidden', 'not the author');
+    state.silences = state.silences.filter((x) => x !== s);
+    return { silence: s };
+  });
+
+  return {
+    calls,
+    /** The bodies of the calls to one method, e.g. `alerter.subscribe`. */
+    bodies: (method: string) => calls.filter((c) => c.method === method).map((c) => c.body),
+    stop: () => {
+      for (const s of subs) s.unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { Provider } from './provider.ts';
+import { renderText } from './text.ts';
+
+/** Human-readable notifications on a stream (stdout in the demo). */
+export function consoleProvider(out: NodeJS.WritableStream = process.stdout): Provider {
+  return {
+    name: 'console',
+    routes: () => ['stdout'],
+    async deliver({ notification }) {
+      out.write(`${renderText(notification)}\n`);
+      return { ref: null };
+    },
+  };
+}

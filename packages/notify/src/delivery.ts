@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { Notification } from '@tocsin/events';
+import type { Pool } from '@tocsin/store';
+import { type DeliveryContext, DeliveryError, type Provider } from './provider.ts';
+
+export interface DeliveryOutcome {
+  channel: string;
+  state: 'sent' | 'reconciled' | 'skipped' | 'failed';
+  ref: string | null;
+  reason?: string;
+}
+
+export interface DeliverOptions {
+  pool: Pool;
+  provider: Provider;
+  notification: Notification;
+  /** Called for each permanent failure (the service publishes a delivery_failed event). */
+  onPermanentFailure?(channel: string, err: DeliveryError): Promise<void>;
+  /**
+   * How long an attempt owns its (notification, channel) before another copy may take over; the consumer's
+   * ack wait is the natural value (after it, JetStream hands the message to someone else anyway). Default 30 s.
+   */
+  leaseMs?: number;
+}
+
+/** Another copy of this message is being delivered right now; retry later (it will then be 'sent'). */
+export class DeliveryInProgress extends DeliveryError {
+  constructor(channel: string) {
+    super(`delivery to ${channel} is in progress elsewhere`, true);
+  }
+}
+
+export function attemptIdFor(notifier: string, key: string, channel: string): string {
+  return createHash('sha256').update(`${notifier}\u0000${key}\u0000${channel}`).digest('hex').slice(0, 25);
+}
+
+/**
+ * Delivers one notification to each of its channels exactly once. The delivery log row is written as
+ * 'attempting' before the provider is called; a redelivered message finds 'sent'/'failed' rows and skips them,
+ * and an 'attempting' row (crash mid-send) is resolved by the provider's reconcile before any resend.
+ * Retryable errors are thrown (the consume loop naks with backoff); permanent ones are recorded and reported.
+ */
+export async function deliverNotification(opts: DeliverOptions): Promise<DeliveryOutcome[]> {
+  const { pool, provider, notification: n } = opts;
+  const outcomes: DeliveryOutcome[] = [];
+  for (const channel of provider.routes(n)) {
+    const attemptId = attemptIdFor(provider.name, n.key, channel);
+    // Claim the row: new, or 'attempting' with an expired lease (the attempt before us died). A row that is
+    // sent/failed, or whose lease another attempt holds, returns nothing.
+    const claimed = (
+      await pool.query<{ state: string; attempts: number; ref: string | null }>(
+        `INSERT INTO notify_deliveries (notifier, notification_key, channel, state, attempt_id, transition, lease_until)
+         VALUES ($1, $2, $3, 'attempting', $4, $5, now() + $6::bigint * interval '1 millisecond')
+         ON CONFLICT (notifier, notification_key, channel)
+         DO UPDATE SET attempts = notify_deliveries.attempts + 1, updated_at = now(), lease_until = EXCLUDED.lease_until
+           WHERE notify_deliveries.state = 'attempting' AND notify_deliveries.lease_until <= now()
+         RETURNING state, attempts, ref`,
+        [provider.name, n.key, channel, attemptId, n.transition, opts.leaseMs ?? 30_000],
+      )
+    ).rows[0];
+    if (!claimed) {
+      const current = (
+        await pool.query<{ state: string; ref: string | null }>(
+          'SELECT state, ref FROM notify_deliveries WHERE notifier = $1 AND notification_key = $2 AND channel = $3',
+          [provider.name, n.key, channel],
+        )
+      ).rows[0];
+      if (current?.state === 'attempting') throw new DeliveryInProgress(channel);
+      outcomes.push({ channel, state: 'skipped', ref: current?.ref ?? null });
+      continue;
+    }
+    const row = claimed;
+    const episodes = [...new Set(n.alerts.map((a) => a.episode_id))];
+    const prior = await pool.query<{ episode_id: string; ref: string }>(
+      'SELECT episode_id, ref FROM notify_messages WHERE notifier = $1 AND channel = $2 AND episode_id = ANY($3)',
+      [provider.name, channel, episodes],
+    );
+    const ctx: DeliveryContext = {
+      notification: n,
+      channel,
+      attemptId,
+      priorRefs: new Map(prior.rows.map((r) => [r.episode_id, r.ref])),
+    };
+    try {
+      let delivered = row.attempts > 1 && provider.reconcile ? await provider.reconcile(ctx) : null;
+      const reconciled = delivered !== null;
+      delivered ??= await provider.deliver(ctx);
+      await pool.query(
+        `UPDATE notify_deliveries SET state = 'sent', ref = $4, updated_at = now()
+         WHERE notifier = $1 AND notification_key = $2 AND channel = $3`,
+        [provider.name, n.key, channel, delivered.ref],
+      );
+      if (delivered.ref && (n.transition === 'firing' || n.transition === 'notice')) {
+        for (const ep of episodes) {
+          await pool.query(
+            `INSERT INTO notify_messages (notifier, episode_id, channel, ref) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING`,
+            [provider.name, ep, channel, delivered.ref],
+          );
+        }
+      }
+      outcomes.push({ channel, state: reconciled ? 'reconciled' : 'sent', ref: delivered.ref });
+    } catch (err) {
+      if (err instanceof DeliveryError && !err.retry) {
+        // Report first (its dedup key is deterministic), then record: a crash in between repeats neither.
+        await opts.onPermanentFailure?.(channel, err);
+        await pool.query(
+          `UPDATE notify_deliveries SET state = 'failed', reason = $4, updated_at = now()
+           WHERE notifier = $1 AND notification_key = $2 AND channel = $3`,
+          [provider.name, n.key, channel, err.message],
+        );
+        outcomes.push({ channel, state: 'failed', ref: null, reason: err.message });
+        continue;
+      }
+      // The attempt is over (only a crash keeps its lease): the retry may start at once and will reconcile.
+      await pool
+        .query(
+          `UPDATE notify_deliveries SET lease_until = now()
+           WHERE notifier = $1 AND notification_key = $2 AND channel = $3 AND state = 'attempting'`,
+          [provider.name, n.key, channel],
+        )
+        .catch(() => undefined);
+      throw err;
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,14 @@
+export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
+export { consoleProvider } from './console.ts';
+export {
+  attemptIdFor,
+  type DeliverOptions,
+  DeliveryInProgress,
+  type DeliveryOutcome,
+  deliverNotification,
+} from './delivery.ts';
+export { type Delivered, type DeliveryContext, DeliveryError, type Provider } from './provider.ts';
+export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
+export { type NotifierServiceOptions, notifierService, notifyMigrations } from './service.ts';
+export { alertLine, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
+export { signWebhook, type WebhookTarget, webhookProvider } from './webhook.ts';

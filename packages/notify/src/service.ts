@@ -1,0 +1,93 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeNotification } from '@tocsin/bus';
+import { system } from '@tocsin/events';
+import type { MigrationSet, ServiceContext, ServiceDefinition } from '@tocsin/runtime';
+import type { z } from 'zod';
+import { deliverNotification } from './delivery.ts';
+import { episodeOrder } from './episodeOrder.ts';
+import type { Provider } from './provider.ts';
+
+/** The delivery log tables, applied by every notifier service (shared history: `pgmigrations_notify`). */
+export const notifyMigrations: MigrationSet = {
+  name: 'notify',
+  dir: join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations'),
+};
+
+export interface NotifierServiceOptions<S extends z.ZodType> {
+  /** Service name, e.g. `notifier-discord`. */
+  name: string;
+  version?: string;
+  config?: { section: string; schema: S };
+  defaultPort?: number;
+  /** Extra migrations of the service itself (e.g. Discord command state). */
+  migrations?: MigrationSet[];
+  /** Builds the provider (connects SDK clients, registers commands, routes); cleanup via ctx.onStop. */
+  createProvider(ctx: ServiceContext<z.output<S>>): Promise<Provider> | Provider;
+  /** Messages handled concurrently (deliveries to different alerts are independent). */
+  concurrency?: number;
+  /** Ack wait of the durable consumer: how soon a message held by a crashed replica is redelivered. */
+  ackWaitMs?: number;
+  /** Consumer settings from the service's own config section; they override `concurrency` and `ackWaitMs`. */
+  consumer?(section: z.output<S>): { concurrency?: number; ackWaitMs?: number };
+}
+
+/**
+ * A notifier: its own durable consumer on `<prefix>.alerts.>` (replicas share it), the delivery log for
+ * exactly-once per (notification, channel), retry with backoff for transient failures, and a delivery_failed
+ * event for permanent ones.
+ */
+export function notifierService<S extends z.ZodType>(opts: NotifierServiceOptions<S>): ServiceDefinition<S> {
+  return {
+    name: opts.name,
+    version: opts.version,
+    config: opts.config,
+    defaultPort: opts.defaultPort,
+    migrations: [notifyMigrations, ...(opts.migrations ?? [])],
+    async start(ctx) {
+      const provider = await opts.createProvider(ctx);
+      const fromConfig = opts.consumer?.(ctx.section) ?? {};
+      const concurrency = fromConfig.concurrency ?? opts.concurrency ?? 4;
+      const ackWaitMs = fromConfig.ackWaitMs ?? opts.ackWaitMs;
+      const order = episodeOrder();
+      const failures = ctx.metrics.errors;
+      await ctx.consume({
+        stream: 'alerts',
+        durable: opts.name,
+        filterSubject: ctx.subjects.alerts(),
+        decode: decodeNotification,
+        concurrency,
+        ...(ackWaitMs ? { ackWaitMs } : {}),
+        handler: async (n) => {
+          const episodes = [...new Set(n.alerts.map((a) => a.episode_id))];
+          await order.run(episodes, () =>
+            deliverNotification({
+              pool: ctx.pool,
+              provider,
+              notification: n,
+              leaseMs: ackWaitMs ?? 30_000,
+              onPermanentFailure: async (channel, err) => {
+                failures.inc({ kind: 'delivery' });
+                ctx.log.error(
+                  { notifier: provider.name, channel, reason: err.message, key: n.key },
+                  'delivery failed permanently',
+                );
+                await ctx.publisher.publish(system.deliveryFailed, {
+                  chain_id: n.alerts[0]?.chain_id ?? '-',
+                  dedup_key: `${provider.name}:${n.key}:${channel}`,
+                  data: {
+                    notifier: provider.name,
+                    channel,
+                    notification_key: n.key,
+                    reason: err.message,
+                    status: err.status,
+                  },
+                });
+              },
+            }),
+          );
+        },
+      });
+    },
+  };
+}

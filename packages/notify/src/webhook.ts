@@ -1,0 +1,57 @@
+import { createHmac } from 'node:crypto';
+import type { Notification } from '@tocsin/events';
+import { DeliveryError, type Provider } from './provider.ts';
+
+export interface WebhookTarget {
+  name: string;
+  url: string;
+  /** HMAC-SHA256 key; receivers verify `X-Tocsin-Signature`. */
+  secret?: string;
+  timeoutMs?: number;
+  filter?: (n: Notification) => boolean;
+}
+
+/** `sha256=<hex hmac of "<timestamp>.<body>">`, like Stripe/GitHub-style signatures. */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Generic webhook: the notification as JSON, signed, with an Idempotency-Key that stays the same across retries
+ * so receivers can drop duplicates. 5xx, 408, 429 and network errors retry; other 4xx are permanent.
+ */
+export function webhookProvider(targets: WebhookTarget[], now: () => number = Date.now): Provider {
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  return {
+    name: 'webhook',
+    routes: (n) => targets.filter((t) => !t.filter || t.filter(n)).map((t) => t.name),
+    async deliver({ notification, channel, attemptId }) {
+      const t = byName.get(channel);
+      if (!t) throw new DeliveryError(`no webhook target "${channel}"`, false);
+      const body = JSON.stringify(notification);
+      const ts = String(Math.floor(now() / 1000));
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'user-agent': 'tocsin-notifier',
+        'idempotency-key': attemptId,
+        'x-tocsin-timestamp': ts,
+      };
+      if (t.secret) headers['x-tocsin-signature'] = signWebhook(t.secret, ts, body);
+      let res: Response;
+      try {
+        res = await fetch(t.url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(t.timeoutMs ?? 10_000),
+        });
+      } catch (err) {
+        throw new DeliveryError(`webhook ${t.name}: ${(err as Error).message}`, true);
+      }
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return { ref: res.headers.get('x-message-id') };
+      const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+      throw new DeliveryError(`webhook ${t.name}: HTTP ${res.status}`, retry, res.status);
+    },
+  };
+}
