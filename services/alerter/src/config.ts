@@ -1,0 +1,72 @@
+import { owner } from '@tocsin/events';
+import { duration } from '@tocsin/runtime';
+import { z } from 'zod';
+
+/** Where a heartbeat push goes: a URL (or a file holding it, since push URLs embed a token). */
+const heartbeatTarget = z.union([
+  z.string().url(),
+  z
+    .strictObject({
+      url: z.string().url().optional(),
+      url_file: z.string().optional(),
+      method: z.enum(['GET', 'POST']).default('GET'),
+    })
+    .refine((t) => Boolean(t.url) !== Boolean(t.url_file), 'give exactly one of url and url_file'),
+]);
+
+/** The `alerter:` section of the configuration. Durations accept "30s", "5m", "4h" or seconds. */
+export const alerterConfig = z.strictObject({
+  /** Rules merged over the shipped defaults: same id overrides a default, `enabled: false` disables one. */
+  rules: z.array(z.unknown()).default([]),
+  /** YAML files, each `rules: [...]` (and optionally `params:`), merged in order after `rules`. */
+  rules_files: z.array(z.string()).default([]),
+  /** Values the rules read as `params.<name>` (thresholds of the default rules live here). */
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).default({}),
+  defaults: z
+    .strictObject({
+      group_by: z.array(z.string()).default(['rule', 'chain_id']),
+      group_wait: duration.default(30_000),
+      group_interval: duration.default(300_000),
+      repeat_interval: z
+        .strictObject({
+          info: duration.default(0),
+          warning: duration.default(4 * 3_600_000),
+          critical: duration.default(3_600_000),
+        })
+        .prefault({}),
+      escalation: z
+        .strictObject({
+          /** Severities that escalate when nobody acknowledges them. */
+          severities: z.array(z.enum(['info', 'warning', 'critical'])).default(['critical']),
+          after: duration.default(30 * 60_000),
+          mentions: z.array(owner).default([]),
+        })
+        .prefault({}),
+      /** How long an alert that is about an on-chain object waits for a higher-priority alert on it. */
+      priority_wait: duration.default(2_000),
+    })
+    .prefault({}),
+  consumer: z
+    .strictObject({
+      durable: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('alerter'),
+      /** Messages pulled and handled together in one transaction. */
+      batch: z.number().int().min(1).max(10_000).default(1000),
+      ack_wait: duration.default(30_000),
+      max_ack_pending: z.number().int().min(1).default(20_000),
+    })
+    .prefault({}),
+  /** How often timers (for, absence, group flushes, repeats, escalation, silence expiry) are evaluated. */
+  tick_interval: duration.default(1_000),
+  /** A replica that committed a notification but died before publishing it: another publishes it after this. */
+  outbox_lease: duration.default(10_000),
+  /** Bearer token for the HTTP write routes (ack, silences). Without it, write routes answer 401. */
+  api_token_file: z.string().optional(),
+  /** Dead-man switch: pushed every `heartbeat_push_interval` while the pipeline is healthy. */
+  heartbeat_urls: z.array(heartbeatTarget).default([]),
+  heartbeat_push_interval: duration.default(60_000),
+});
+export type AlerterConfig = z.output<typeof alerterConfig>;
+export type RuleDefaults = AlerterConfig['defaults'];

@@ -1,0 +1,227 @@
+import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
+import type { PoolClient } from '@tocsin/store';
+import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
+import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
+import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
+import type { ActiveSilence } from '../silences/match.ts';
+import { readActiveSilences } from '../silences/silenceStore.ts';
+import { type GroupRow, type PendingRow, type PendingTransition, planFlush } from './plan.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toPending(r: Record<string, unknown>): PendingRow {
+  return {
+    id: Number(r.id),
+    group_key: r.group_key as string,
+    episode_id: r.episode_id as string,
+    transition: r.transition as PendingTransition,
+    created_at: Number(r.created_at),
+    held: r.held as boolean,
+    detail: (r.detail as Record<string, unknown>) ?? {},
+  };
+}
+
+function toGroup(r: Record<string, unknown>): GroupRow {
+  return {
+    group_key: r.group_key as string,
+    source: r.source as string,
+    labels: r.labels as Record<string, string>,
+    group_wait_ms: Number(r.group_wait_ms),
+    group_interval_ms: Number(r.group_interval_ms),
+    last_flush_at: r.last_flush_at === null ? null : Number(r.last_flush_at),
+  };
+}
+
+function notificationKey(
+  group: GroupRow,
+  transition: PendingTransition,
+  eps: EpisodeRow[],
+  now: number,
+): string {
+  if (eps.length === 1) {
+    const ep = eps[0]!;
+    return transition === 'repeat'
+      ? `${ep.episode_id}:repeat:${ep.repeats + 1}`
+      : `${ep.episode_id}:${transition}`;
+  }
+  return `${group.group_key}:${transition}:${newId(now)}`;
+}
+
+function maxSeverity(list: readonly Severity[]): Severity {
+  let best = 0;
+  for (const s of list) best = Math.max(best, SEVERITIES.indexOf(s));
+  return SEVERITIES[best]!;
+}
+
+export interface FlushOptions {
+  now: number;
+  /** Only these groups (after a batch); all groups when absent (timers). */
+  groupKeys?: Iterable<string>;
+  priorityWaitMs: number;
+  outboxLeaseMs: number;
+  /** The silences (the alerter caches them by version); read here when not given. */
+  silences?: ActiveSilence[];
+}
+
+/**
+ * Turns due pending transitions into notifications (in the outbox, same transaction). Runs under the alerter's
+ * lock, after a batch (for the groups it touched) and on every tick (for all groups).
+ */
+export async function flushGroups(c: PoolClient, opts: FlushOptions): Promise<OutboxRow[]> {
+  const { now } = opts;
+  const keys = opts.groupKeys ? [...opts.groupKeys] : null;
+  if (keys && keys.length === 0) return [];
+  // One round trip for everything the flush reads: the due entries, their groups, their episodes and the rivals
+  // of those episodes' objects (a multi-statement simple query; its one input is an escaped literal).
+  // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
+  const only = keys
+    ? ` WHERE group_key = ANY(ARRAY[${keys.map((k) => c.escapeLiteral(k)).join(',')}]::text[])`
+    : '';
+  const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
+  const results = (await c.query(
+    `SELECT * FROM alerter_pending${only} ORDER BY id;
+     SELECT * FROM alerter_groups WHERE group_key = ANY(ARRAY(SELECT group_key FROM alerter_pending${only}));
+     SELECT * FROM alerter_episodes WHERE episode_id = ANY(${dueEpisodes});
+     SELECT episode_id, object_key, priority, started_at FROM alerter_episodes
+       WHERE object_key = ANY(ARRAY(SELECT object_key FROM alerter_episodes
+         WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL))
+       AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL`,
+  )) as unknown as { rows: Record<string, unknown>[] }[];
+  const [pr, gr, er, rr] = results as [
+    (typeof results)[0],
+    (typeof results)[0],
+    (typeof results)[0],
+    (typeof results)[0],
+  ];
+  if (pr.rows.length === 0) return [];
+  const entries = pr.rows.map(toPending);
+  const groups = new Map(gr.rows.map(toGroup).map((g) => [g.group_key, g]));
+  const episodes = new Map(er.rows.map((row) => [row.episode_id as string, toEpisode(row)]));
+  const rivals = rr.rows.map((r) => ({
+    episode_id: r.episode_id as string,
+    object_key: r.object_key as string,
+    priority: Number(r.priority),
+    started_at: (r.started_at as Date).getTime(),
+  }));
+  const silences = opts.silences ?? (await readActiveSilences(c, now));
+  const plan = planFlush({
+    now,
+    entries,
+    groups,
+    episodes: new Map(
+      [...episodes.values()].map((e) => [
+        e.episode_id,
+        {
+          episode_id: e.episode_id,
+          labels: e.labels,
+          object_key: e.object_key,
+          priority: e.priority,
+          started_at: e.started_at.getTime(),
+        },
+      ]),
+    ),
+    silences,
+    rivals,
+    priorityWaitMs: opts.priorityWaitMs,
+  });
+
+  const timeline: TimelineEntry[] = [];
+  const remove: number[] = plan.drop.map((e) => e.id);
+  if (plan.suppress.length) {
+    await c.query(
+      `UPDATE alerter_episodes e SET suppressed_by = x.by, next_repeat_at = NULL, escalate_at = NULL
+       FROM jsonb_to_recordset($1::jsonb) AS x(episode_id text, by text) WHERE e.episode_id = x.episode_id`,
+      [JSON.stringify(plan.suppress)],
+    );
+    await c.query('DELETE FROM alerter_pending WHERE episode_id = ANY($1)', [
+      plan.suppress.map((s) => s.episode_id),
+    ]);
+    for (const s of plan.suppress)
+      timeline.push({ episode_id: s.episode_id, at: now, kind: 'suppressed', detail: { by: s.by } });
+  }
+  if (plan.hold.length) {
+    await c.query('UPDATE alerter_pending SET held = true WHERE id = ANY($1)', [
+      plan.hold.map((h) => h.entry.id),
+    ]);
+    for (const h of plan.hold)
+      timeline.push({
+        episode_id: h.entry.episode_id,
+        at: now,
+        kind: 'silenced',
+        detail: { transition: h.entry.transition, silences: h.silences },
+      });
+  }
+
+  const out: { key: string; payload: Notification }[] = [];
+  const updates: { episode_id: string; transition: PendingTransition }[] = [];
+  for (const n of plan.notifications) {
+    const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
+    const alerts: Alert[] = eps.map((ep) => toAlert(ep, []));
+    const key = notificationKey(n.group, n.transition, eps, now);
+    const mentions = new Set(alerts.flatMap((a) => a.mentions));
+    const payload: Notification = {
+      id: newId(now),
+      version: 1,
+      key,
+      transition: n.transition,
+      severity: maxSeverity(alerts.map((a) => a.severity)),
+      source: n.group.source,
+      group: { key: n.group.group_key, labels: n.group.labels },
+      alerts,
+      mentions: [...mentions],
+      created_at: iso(now),
+    };
+    out.push({ key, payload });
+    for (const e of n.entries) {
+      remove.push(e.id);
+      updates.push({ episode_id: e.episode_id, transition: n.transition });
+      timeline.push({
+        episode_id: e.episode_id,
+        at: now,
+        kind: 'notified',
+        detail: { transition: n.transition, key, ...(Object.keys(e.detail).length ? e.detail : {}) },
+      });
+    }
+  }
+  if (!remove.length && !updates.length && !plan.flushed.length && !timeline.length && !out.length) return [];
+  // One round trip for everything the flush writes (under contention, round trips are what a batch waits on).
+  const r = await c.query(
+    `WITH done AS (DELETE FROM alerter_pending WHERE id = ANY($1::bigint[])),
+     sent AS (
+       -- After a firing/repeat notification: when to repeat and when to escalate (unless acknowledged).
+       UPDATE alerter_episodes e SET
+         notified_at = CASE WHEN x.transition = 'firing' THEN to_timestamp($3::bigint / 1000.0) ELSE e.notified_at END,
+         next_repeat_at = CASE WHEN x.transition IN ('firing', 'repeat') AND e.state = 'firing'
+             AND e.acked_at IS NULL AND e.repeat_interval_ms > 0
+           THEN to_timestamp(($3::bigint + e.repeat_interval_ms) / 1000.0) ELSE e.next_repeat_at END,
+         escalate_at = CASE WHEN x.transition = 'firing' AND e.state = 'firing' AND e.acked_at IS NULL
+             AND e.escalated_at IS NULL AND e.escalate_after_ms IS NOT NULL
+           THEN to_timestamp(($3::bigint + e.escalate_after_ms) / 1000.0) ELSE e.escalate_at END,
+         repeats = e.repeats + CASE WHEN x.transition = 'repeat' THEN 1 ELSE 0 END
+       FROM jsonb_to_recordset($2::jsonb) AS x(episode_id text, transition text)
+       WHERE e.episode_id = x.episode_id),
+     flushed AS (UPDATE alerter_groups SET last_flush_at = $3::bigint WHERE group_key = ANY($4::text[])),
+     said AS (
+       INSERT INTO alerter_timeline (episode_id, at, kind, detail)
+       SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
+       FROM jsonb_to_recordset($5::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb)),
+     queued AS (
+       INSERT INTO alerter_outbox (key, payload, lease_until)
+       SELECT x.elem->>'key', x.elem->'payload', now() + ($6::bigint * interval '1 millisecond')
+       FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS x(elem, ord)
+       ORDER BY x.ord
+       ON CONFLICT (key) DO NOTHING
+       RETURNING seq, key)
+     SELECT seq, key FROM queued`,
+    [
+      remove,
+      JSON.stringify(updates),
+      now,
+      plan.flushed,
+      JSON.stringify(timeline),
+      opts.outboxLeaseMs,
+      JSON.stringify(out),
+    ],
+  );
+  return outboxRows(r.rows, out);
+}

@@ -1,0 +1,77 @@
+import { type Decoded, decodeEvent } from '@tocsin/bus';
+import {
+  type EventDefinition,
+  type EventEnvelope,
+  type EventRegistry,
+  eventEnvelope,
+  registry,
+} from '@tocsin/events';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { z } from 'zod';
+
+const text = new TextDecoder();
+
+interface DateTimeFormat {
+  validate(s: string): boolean;
+  compare(a: string, b: string): number | undefined;
+}
+
+/**
+ * ajv-formats' RFC 3339 check, remembered per string: timestamps repeat across events (a client's last update in
+ * every scan), and the check was a quarter of the decoding time.
+ */
+function memoized(f: DateTimeFormat): {
+  type: 'string';
+  validate(s: string): boolean;
+  compare: DateTimeFormat['compare'];
+} {
+  const seen = new Map<string, boolean>();
+  return {
+    type: 'string',
+    compare: f.compare,
+    validate(s) {
+      let ok = seen.get(s);
+      if (ok === undefined) {
+        ok = f.validate(s);
+        if (seen.size >= 4096) seen.clear();
+        seen.set(s, ok);
+      }
+      return ok;
+    },
+  };
+}
+
+/**
+ * The events decoder of the alerter's hot path. It checks the same contract as @tocsin/bus `decodeEvent` (the
+ * JSON Schemas generated from the zod definitions, compiled once by Ajv, which checks without copying), and
+ * asks zod only about a message that fails, so a dead letter carries the same `path: reason` lines as everywhere
+ * else. Profiling showed zod validation was a fifth of the alerter's CPU time.
+ */
+export function fastEventDecoder(reg: EventRegistry = registry): (raw: Uint8Array) => Decoded<EventEnvelope> {
+  const ajv = new Ajv2020({ strict: false, useDefaults: true, allErrors: false });
+  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  ajv.addFormat('date-time', memoized(fullFormats['date-time'] as DateTimeFormat));
+  const envelope = ajv.compile(z.toJSONSchema(eventEnvelope, { io: 'input' }));
+  const data = new Map<EventDefinition, ValidateFunction>();
+  const explain = decodeEvent(reg);
+  return (raw) => {
+    let v: EventEnvelope;
+    try {
+      v = JSON.parse(text.decode(raw));
+    } catch {
+      return explain(raw);
+    }
+    if (!envelope(v)) return explain(raw);
+    const def = reg.get(v.source, v.type);
+    if (!def) return { ok: true, value: v };
+    if (v.version !== def.version) return explain(raw);
+    let check = data.get(def);
+    if (!check) {
+      check = ajv.compile(z.toJSONSchema(def.data, { io: 'input' }));
+      data.set(def, check);
+    }
+    return check(v.data) ? { ok: true, value: v } : explain(raw);
+  };
+}

@@ -1,0 +1,243 @@
+import type { PoolClient } from '@tocsin/store';
+import type { Effect, NewEpisode } from './types.ts';
+
+/** A transition waiting for its group to be flushed into a notification. */
+export interface PendingEntry {
+  group_key: string;
+  episode_id: string;
+  transition: 'firing' | 'resolved' | 'repeat' | 'escalated' | 'acknowledged' | 'notice';
+  created_at: number;
+  detail?: Record<string, unknown>;
+}
+
+export interface TimelineEntry {
+  episode_id: string;
+  at: number;
+  kind: string;
+  detail?: Record<string, unknown>;
+}
+
+export async function insertTimeline(c: PoolClient, entries: TimelineEntry[]): Promise<void> {
+  if (!entries.length) return;
+  await c.query(
+    `INSERT INTO alerter_timeline (episode_id, at, kind, detail)
+     SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
+     FROM jsonb_to_recordset($1::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb)`,
+    [JSON.stringify(entries)],
+  );
+}
+
+export async function insertPending(c: PoolClient, entries: PendingEntry[]): Promise<void> {
+  if (!entries.length) return;
+  await c.query(
+    `INSERT INTO alerter_pending (group_key, episode_id, transition, created_at, detail)
+     SELECT x.group_key, x.episode_id, x.transition, x.created_at, coalesce(x.detail, '{}')
+     FROM jsonb_to_recordset($1::jsonb) AS x(group_key text, episode_id text, transition text, created_at bigint,
+       detail jsonb)`,
+    [JSON.stringify(entries)],
+  );
+}
+
+/** The statements that insert new episodes ($e) and their groups ($g), as the CTEs `grouped` and `opened`. */
+function episodesCtes(e: string, g: string): string {
+  return `grouped AS (
+       INSERT INTO alerter_groups (group_key, source, labels, group_wait_ms, group_interval_ms)
+       SELECT x.group_key, x.source, x.group_labels, x.group_wait_ms, x.group_interval_ms
+       FROM jsonb_to_recordset(${g}::jsonb) AS x(group_key text, source text, group_labels jsonb,
+         group_wait_ms bigint, group_interval_ms bigint)
+       ON CONFLICT (group_key) DO UPDATE SET group_wait_ms = EXCLUDED.group_wait_ms,
+         group_interval_ms = EXCLUDED.group_interval_ms),
+     opened AS (
+     INSERT INTO alerter_episodes (episode_id, fingerprint, rule_id, mode, state, severity, source, chain_id, labels,
+       summary, description, value, started_at, fired_at, resolved_at, event_id, mentions, links, group_key,
+       object_key, priority, send_resolved, repeat_interval_ms, escalate_after_ms, escalation_mentions)
+     SELECT x.episode_id, x.fingerprint, x.rule_id, x.mode, x.state, x.severity, x.source, x.chain_id, x.labels,
+       x.summary, x.description, x.value, to_timestamp(x.started_at / 1000.0), to_timestamp(x.fired_at / 1000.0),
+       to_timestamp(x.resolved_at / 1000.0), x.event_id, x.mentions, x.links, x.group_key, x.object_key,
+       x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions
+     FROM jsonb_to_recordset(${e}::jsonb) AS x(episode_id text, fingerprint text, rule_id text, mode text,
+       state text, severity text, source text, chain_id text, labels jsonb, summary text, description text,
+       value float8, started_at bigint, fired_at bigint, resolved_at bigint, event_id text, mentions jsonb,
+       links jsonb, group_key text, object_key text, priority int, send_resolved boolean,
+       repeat_interval_ms bigint, escalate_after_ms bigint, escalation_mentions jsonb))`;
+}
+
+/** The statements that insert timeline entries ($t) and pending transitions ($p). */
+function saidAndPending(t: string, p: string): string {
+  return `said AS (
+         INSERT INTO alerter_timeline (episode_id, at, kind, detail)
+         SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
+         FROM jsonb_to_recordset(${t}::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb))
+       INSERT INTO alerter_pending (group_key, episode_id, transition, created_at, detail)
+       SELECT x.group_key, x.episode_id, x.transition, x.created_at, coalesce(x.detail, '{}')
+       FROM jsonb_to_recordset(${p}::jsonb) AS x(group_key text, episode_id text, transition text, created_at bigint,
+         detail jsonb)`;
+}
+
+function groupsOf(eps: NewEpisode[]): NewEpisode[] {
+  const groups = new Map<string, NewEpisode>();
+  for (const e of eps) if (!groups.has(e.group_key)) groups.set(e.group_key, e);
+  return [...groups.values()];
+}
+
+async function insertEpisodes(c: PoolClient, eps: NewEpisode[]): Promise<void> {
+  if (!eps.length) return;
+  await c.query(`WITH ${episodesCtes('$1', '$2')} SELECT 1`, [
+    JSON.stringify(eps),
+    JSON.stringify(groupsOf(eps)),
+  ]);
+}
+
+/**
+ * Writes the effects of a decision: episodes, their timeline, and the transitions that will be notified (the
+ * grouping stage decides when). Returns the groups that received new transitions.
+ */
+export async function applyEffects(c: PoolClient, effects: Effect[], now: number): Promise<Set<string>> {
+  const timeline: TimelineEntry[] = [];
+  const pending: PendingEntry[] = [];
+  const opened: NewEpisode[] = [];
+  const fires: Extract<Effect, { kind: 'fire' }>[] = [];
+  const closes: (Extract<Effect, { kind: 'resolve' }> | Extract<Effect, { kind: 'clear' }>)[] = [];
+  const steps: Extract<Effect, { kind: 'step' }>[] = [];
+
+  for (const e of effects) {
+    if (e.kind === 'open' || e.kind === 'notice') {
+      opened.push(e.episode);
+      const ep = e.episode;
+      if (e.kind === 'notice') {
+        timeline.push({
+          episode_id: ep.episode_id,
+          at: ep.started_at,
+          kind: 'notice',
+          detail: { event_id: ep.event_id, ...(e.previous !== undefined ? { previous: e.previous } : {}) },
+        });
+        pending.push({
+          group_key: ep.group_key,
+          episode_id: ep.episode_id,
+          transition: 'notice',
+          created_at: now,
+        });
+      } else {
+        timeline.push({
+          episode_id: ep.episode_id,
+          at: ep.started_at,
+          kind: ep.state,
+          detail: { event_id: ep.event_id },
+        });
+        if (ep.state === 'firing')
+          pending.push({
+            group_key: ep.group_key,
+            episode_id: ep.episode_id,
+            transition: 'firing',
+            created_at: now,
+          });
+      }
+    } else if (e.kind === 'fire') fires.push(e);
+    else if (e.kind === 'step') steps.push(e);
+    else closes.push(e);
+  }
+  if (!fires.length && !steps.length && !closes.length) {
+    // Only new episodes (the common case): one statement for the episodes, their timeline and transitions.
+    if (opened.length)
+      await c.query(`WITH ${episodesCtes('$1', '$2')}, ${saidAndPending('$3', '$4')}`, [
+        JSON.stringify(opened),
+        JSON.stringify(groupsOf(opened)),
+        JSON.stringify(timeline),
+        JSON.stringify(pending),
+      ]);
+    return new Set(pending.map((p) => p.group_key));
+  }
+  await insertEpisodes(c, opened);
+
+  if (fires.length) {
+    const r = await c.query(
+      `UPDATE alerter_episodes e SET state = 'firing', fired_at = to_timestamp(x.at / 1000.0),
+         value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id)
+       FROM jsonb_to_recordset($1::jsonb) AS x(episode_id text, at bigint, value float8, event_id text)
+       WHERE e.episode_id = x.episode_id AND e.state = 'pending'
+       RETURNING e.episode_id, e.group_key, x.at`,
+      [JSON.stringify(fires)],
+    );
+    for (const row of r.rows) {
+      timeline.push({ episode_id: row.episode_id, at: Number(row.at), kind: 'firing' });
+      pending.push({
+        group_key: row.group_key,
+        episode_id: row.episode_id,
+        transition: 'firing',
+        created_at: now,
+      });
+    }
+  }
+
+  for (const s of steps) {
+    const r = await c.query(
+      `UPDATE alerter_episodes SET value = $2, event_id = coalesce($3, event_id)
+       WHERE episode_id = $1 RETURNING group_key, notified_at, suppressed_by`,
+      [s.episode_id, s.value, s.event_id],
+    );
+    const row = r.rows[0];
+    if (!row) continue;
+    timeline.push({
+      episode_id: s.episode_id,
+      at: s.at,
+      kind: 'step',
+      detail: { value: s.value, step: s.step },
+    });
+    // Before the firing notification went out, the step is already in it (the value was updated).
+    if (row.notified_at && !row.suppressed_by)
+      pending.push({
+        group_key: row.group_key,
+        episode_id: s.episode_id,
+        transition: 'repeat',
+        created_at: now,
+        detail: { step: s.step, value: s.value },
+      });
+  }
+
+  if (closes.length) {
+    const r = await c.query(
+      `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
+         value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
+         next_repeat_at = NULL, escalate_at = NULL
+       FROM jsonb_to_recordset($1::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
+         reason text)
+       WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
+       RETURNING e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by, x.at, x.kind, x.reason`,
+      [JSON.stringify(closes)],
+    );
+    const closed = r.rows.map((row) => row.episode_id as string);
+    if (closed.length) {
+      // Including what this same batch queued for them (an episode can open and close within one batch).
+      const gone = new Set(closed);
+      for (let i = pending.length - 1; i >= 0; i--) {
+        const p = pending[i]!;
+        if (gone.has(p.episode_id) && p.transition !== 'notice') pending.splice(i, 1);
+      }
+      // What was waiting to be said about these episodes is moot now (a firing never sent stays unsent).
+      await c.query(
+        `DELETE FROM alerter_pending WHERE episode_id = ANY($1) AND transition IN ('firing', 'repeat', 'escalated')`,
+        [closed],
+      );
+    }
+    for (const row of r.rows) {
+      const cleared = row.kind === 'clear';
+      timeline.push({
+        episode_id: row.episode_id,
+        at: Number(row.at),
+        kind: cleared ? 'cleared' : 'resolved',
+        detail: { reason: row.reason ?? 'condition cleared' },
+      });
+      if (!cleared && row.notified_at && row.send_resolved && !row.suppressed_by)
+        pending.push({
+          group_key: row.group_key,
+          episode_id: row.episode_id,
+          transition: 'resolved',
+          created_at: now,
+        });
+    }
+  }
+
+  if (timeline.length || pending.length)
+    await c.query(`WITH ${saidAndPending('$1', '$2')}`, [JSON.stringify(timeline), JSON.stringify(pending)]);
+  return new Set(pending.map((p) => p.group_key));
+}

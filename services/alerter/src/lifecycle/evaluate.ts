@@ -1,0 +1,172 @@
+import type { EventEnvelope } from '@tocsin/events';
+import { type CompiledRule, ruleMatches, SUBSCRIBER_LABEL } from '../rules/compileRule.ts';
+import { isTruthy, type Scope } from '../rules/expression.ts';
+import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
+import { fingerprintOf } from './fingerprint.ts';
+import type { Instance } from './types.ts';
+
+/** Rules indexed by `source.type` (and by source for rules that take every type of a source). */
+export class RuleIndex {
+  readonly #byType = new Map<string, CompiledRule[]>();
+  readonly #bySource = new Map<string, CompiledRule[]>();
+  readonly byId = new Map<string, CompiledRule>();
+
+  constructor(readonly rules: CompiledRule[]) {
+    for (const r of rules) {
+      this.byId.set(r.id, r);
+      if (r.types) {
+        for (const t of r.types) push(this.#byType, `${r.source}.${t}`, r);
+      } else push(this.#bySource, r.source, r);
+    }
+  }
+
+  candidates(source: string, type: string): CompiledRule[] {
+    const a = this.#byType.get(`${source}.${type}`);
+    const b = this.#bySource.get(source);
+    if (a && b) return [...a, ...b];
+    return a ?? b ?? EMPTY;
+  }
+}
+const EMPTY: CompiledRule[] = [];
+function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function stringLabel(v: string): string {
+  return v;
+}
+
+/** Renders the rule's labels plus the implicit ones for one scope. */
+export function labelsFor(rule: CompiledRule, scope: Scope, owner?: string): Record<string, string> {
+  const labels: Record<string, string> = {
+    rule: rule.id,
+    source: rule.source,
+    chain_id: String(scope.event.chain_id ?? '-'),
+    severity: rule.severity,
+  };
+  for (const [k, t] of rule.labels) labels[k] = stringLabel(t.render(scope));
+  if (owner !== undefined) labels[SUBSCRIBER_LABEL] = owner;
+  return labels;
+}
+
+/** The subscribers an event concerns for a for_each rule: subscriptions table first, then the event's list. */
+function subscribersOf(
+  rule: CompiledRule,
+  scope: Scope,
+  subs: SubscriptionIndex,
+): { item: Record<string, unknown>; owner: string; subscriptionId: string | null }[] {
+  const fe = rule.forEach!;
+  const out = new Map<
+    string,
+    { item: Record<string, unknown>; owner: string; subscriptionId: string | null }
+  >();
+  if (fe.subscriptions) {
+    const target = fe.subscriptions.target(scope);
+    if (target !== null && target !== undefined) {
+      for (const s of subs.find(fe.subscriptions.kind, String(scope.event.chain_id), String(target))) {
+        out.set(s.owner, { item: { ...s }, owner: s.owner, subscriptionId: s.id });
+      }
+    }
+  }
+  if (fe.items) {
+    const list = fe.items(scope);
+    if (Array.isArray(list)) {
+      for (const it of list) {
+        if (!it || typeof it !== 'object') continue;
+        const owner = (it as { owner?: unknown }).owner;
+        if (typeof owner !== 'string' || out.has(owner)) continue;
+        out.set(owner, { item: it as Record<string, unknown>, owner, subscriptionId: null });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+export interface EvaluateOptions {
+  params: Record<string, unknown>;
+  subscriptions: SubscriptionIndex;
+  /**
+   * False when no alert of the rule is pending or firing: a threshold that does not hold then changes nothing,
+   * and its labels and fingerprint need not be computed (most facts, most of the time).
+   */
+  mayBeActive?(ruleId: string): boolean;
+}
+
+function instance(
+  rule: CompiledRule,
+  scope: Scope,
+  event: EventEnvelope,
+  factAt: number,
+  owner: string | null,
+  subscriptionId: string | null,
+  opts: EvaluateOptions,
+): Instance | null {
+  let active = true;
+  if (rule.kind === 'threshold' || rule.kind === 'notice') {
+    active = rule.test ? isTruthy(rule.test(scope)) : true;
+    if (!active && (rule.kind === 'notice' || opts.mayBeActive?.(rule.id) === false)) return null;
+  } else if (rule.kind === 'count' && rule.test && !isTruthy(rule.test(scope))) return null;
+  let band: string | null = null;
+  let changeValue: unknown = null;
+  if (rule.kind === 'state_change') {
+    changeValue = rule.changeValue ? rule.changeValue(scope) : null;
+    if (rule.bands.length) band = rule.bands.find((b) => isTruthy(b.test(scope)))?.name ?? rule.okBand;
+  }
+  const labels = labelsFor(rule, scope, owner ?? undefined);
+  return {
+    rule,
+    fingerprint: fingerprintOf(rule.id, labels, rule.fingerprintLabels),
+    labels,
+    scope,
+    event,
+    factAt,
+    active,
+    band,
+    changeValue,
+    value: rule.value ? num(rule.value(scope)) : null,
+    subscriptionId,
+    owners: owner ? [owner] : [],
+    owner,
+  };
+}
+
+/** Key under which count and notice rules apply a fact once (redelivered, or reported by another instance). */
+export function factKey(i: Instance): string {
+  const e = i.event;
+  return `${i.rule.id}:${e.source}.${e.type}:${e.dedup_key}${i.owner ? `:${i.owner}` : ''}`;
+}
+
+/** Applies every matching rule to an event. Pure apart from reading the subscription index. */
+export function evaluateEvent(index: RuleIndex, event: EventEnvelope, opts: EvaluateOptions): Instance[] {
+  const rules = index.candidates(event.source, event.type);
+  if (rules.length === 0) return [];
+  const factAt = Date.parse(event.observed_at);
+  const base: Scope = {
+    event: event as unknown as Record<string, unknown>,
+    data: event.data,
+    params: opts.params,
+    vars: {},
+  };
+  const out: Instance[] = [];
+  const at = Number.isNaN(factAt) ? 0 : factAt;
+  for (const rule of rules) {
+    if (!ruleMatches(rule, base)) continue;
+    if (!rule.forEach) {
+      const i = instance(rule, base, event, at, null, null, opts);
+      if (i) out.push(i);
+      continue;
+    }
+    for (const s of subscribersOf(rule, base, opts.subscriptions)) {
+      const scope = { ...base, vars: { [rule.forEach.as]: s.item } };
+      const i = instance(rule, scope, event, at, s.owner, s.subscriptionId, opts);
+      if (i) out.push(i);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+import type { Pool, PoolClient } from '@tocsin/store';
+import type { Presence, StateRow } from './types.ts';
+
+export type Queryable = Pool | PoolClient;
+
+export interface Meta {
+  version: number;
+  silences_version: number;
+  subscriptions_version: number;
+}
+
+export const META_SQL =
+  'SELECT version, silences_version, subscriptions_version FROM alerter_meta WHERE id = 1';
+export const PRESENCE_SQL =
+  'SELECT fingerprint, rule_id, labels, last_seen, last_event FROM alerter_presence';
+
+export function toMeta(r: Record<string, unknown>): Meta {
+  return {
+    version: Number(r.version),
+    silences_version: Number(r.silences_version),
+    subscriptions_version: Number(r.subscriptions_version),
+  };
+}
+
+export async function readMeta(q: Queryable): Promise<Meta> {
+  const r = await q.query(META_SQL);
+  return toMeta(r.rows[0]);
+}
+
+/**
+ * Takes the alerter's lock for the rest of the transaction and opens a new state version. Every change to alert
+ * state goes through here, so replicas never decide on state another replica is changing.
+ */
+export async function lockState(
+  c: PoolClient,
+  bump: 'silences' | 'subscriptions' | null = null,
+): Promise<Meta> {
+  const r = await c.query(lockStatement(bump));
+  return toMeta(r.rows[0]);
+}
+
+function lockStatement(bump: 'silences' | 'subscriptions' | null): string {
+  const extra =
+    bump === 'silences'
+      ? ', silences_version = silences_version + 1'
+      : bump === 'subscriptions'
+        ? ', subscriptions_version = subscriptions_version + 1'
+        : '';
+  return `UPDATE alerter_meta SET version = version + 1${extra} WHERE id = 1 RETURNING version, silences_version, subscriptions_version`;
+}
+
+/**
+ * Opens a transaction and takes the lock (lockState) in one round trip: both statements go as one simple query.
+ * The caller commits or rolls back.
+ */
+export async function beginLocked(
+  c: PoolClient,
+  bump: 'silences' | 'subscriptions' | null = null,
+): Promise<Meta> {
+  const r = (await c.query(`BEGIN; ${lockStatement(bump)}`)) as unknown as {
+    rows: Record<string, unknown>[];
+  }[];
+  return toMeta(r[1]!.rows[0]!);
+}
+
+const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toRow(r: Record<string, unknown>): StateRow {
+  return {
+    fingerprint: r.fingerprint as string,
+    rule_id: r.rule_id as string,
+    status: r.status as StateRow['status'],
+    episode_id: (r.episode_id as string | null) ?? null,
+    since: n(r.since),
+    band: (r.band as string | null) ?? null,
+    last_value: r.last_value ?? null,
+    step: n(r.step),
+    fact_at: Number(r.fact_at),
+    fact_id: r.fact_id as string,
+    seen_at: n(r.seen_at),
+    buckets: (r.buckets as Record<string, number> | null) ?? null,
+    labels: r.labels as Record<string, string>,
+    subscription_id: (r.subscription_id as string | null) ?? null,
+  };
+}
+
+/**
+ * Each replica's copy of `alerter_state`. Refreshing reads only the rows whose version moved since the last
+ * refresh, so a batch that changes nothing costs one small query.
+ */
+export class StateCache {
+  version = -1;
+  readonly rows = new Map<string, StateRow>();
+  /** Fingerprints with something time-driven to evaluate (pending, firing, or a count window). */
+  readonly active = new Set<string>();
+  /** Pending or firing alerts per rule. */
+  readonly #openByRule = new Map<string, number>();
+
+  /** Whether a rule has any pending or firing alert. */
+  hasOpen(ruleId: string): boolean {
+    return (this.#openByRule.get(ruleId) ?? 0) > 0;
+  }
+
+  get(fp: string): StateRow | undefined {
+    return this.rows.get(fp);
+  }
+
+  /** Brings the cache up to `meta.version` (read from the same connection). */
+  async refresh(q: Queryable, meta: Meta): Promise<void> {
+    if (meta.version <= this.version) return;
+    const r = await q.query('SELECT * FROM alerter_state WHERE version > $1', [this.version]);
+    for (const raw of r.rows) this.put(toRow(raw));
+    this.version = meta.version;
+  }
+
+  put(row: StateRow): void {
+    const prev = this.rows.get(row.fingerprint);
+    if (prev && prev.status !== 'ok')
+      this.#openByRule.set(prev.rule_id, (this.#openByRule.get(prev.rule_id) ?? 1) - 1);
+    if (row.status !== 'ok') this.#openByRule.set(row.rule_id, (this.#openByRule.get(row.rule_id) ?? 0) + 1);
+    this.rows.set(row.fingerprint, row);
+    if (row.status !== 'ok' || row.buckets) this.active.add(row.fingerprint);
+    else this.active.delete(row.fingerprint);
+  }
+
+  /** After our own commit at `version`. */
+  commit(rows: Iterable<StateRow>, version: number): void {
+    for (const row of rows) this.put(row);
+    if (version === this.version + 1) this.version = version;
+  }
+
+  *activeRows(): Iterable<StateRow> {
+    for (const fp of this.active) yield this.rows.get(fp)!;
+  }
+}
+
+function writeStatesSql(version: string, rows: string): string {
+  return `INSERT INTO alerter_state (fingerprint, rule_id, status, episode_id, since, band, last_value, step, fact_at,
+       fact_id, seen_at, buckets, labels, subscription_id, version)
+     SELECT x.fingerprint, x.rule_id, x.status, x.episode_id, x.since, x.band, x.last_value, x.step, x.fact_at,
+       x.fact_id, x.seen_at, x.buckets, x.labels, x.subscription_id, ${version}
+     FROM jsonb_to_recordset(${rows}::jsonb) AS x(fingerprint text, rule_id text, status text, episode_id text,
+       since bigint, band text, last_value jsonb, step float8, fact_at bigint, fact_id text, seen_at bigint,
+       buckets jsonb, labels jsonb, subscription_id text)
+     ON CONFLICT (fingerprint) DO UPDATE SET rule_id = EXCLUDED.rule_id, status = EXCLUDED.status,
+       episode_id = EXCLUDED.episode_id, since = EXCLUDED.since, band = EXCLUDED.band,
+       last_value = EXCLUDED.last_value, step = EXCLUDED.step, fact_at = EXCLUDED.fact_at,
+       fact_id = EXCLUDED.fact_id, seen_at = EXCLUDED.seen_at, buckets = EXCLUDED.buckets,
+       labels = EXCLUDED.labels, subscription_id = EXCLUDED.subscription_id, version = EXCLUDED.version`;
+}
+
+export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, version: number): Promise<void> {
+  const list = [...rows];
+  if (!list.length) return;
+  await c.query(writeStatesSql('$2', '$1'), [JSON.stringify(list), version]);
+}
+
+/**
+ * Writes the states and commits, in one round trip: one simple query of two statements (the rows go as an escaped
+ * literal). If the write fails, the COMMIT is not run and the caller rolls back.
+ */
+export async function writeStatesAndCommit(
+  c: PoolClient,
+  rows: Iterable<StateRow>,
+  version: number,
+): Promise<void> {
+  const list = [...rows];
+  if (!list.length) {
+    await c.query('COMMIT');
+    return;
+  }
+  if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
+  await c.query(`${writeStatesSql(String(version), c.escapeLiteral(JSON.stringify(list)))}; COMMIT`);
+}
+
+/** Last-seen times only move forward, so replicas can write them without the lock. */
+export async function writePresence(q: Queryable, list: Presence[]): Promise<void> {
+  if (!list.length) return;
+  await q.query(
+    `INSERT INTO alerter_presence (fingerprint, rule_id, labels, last_seen, last_event)
+     SELECT x.fingerprint, x.rule_id, x.labels, x.last_seen, x.last_event
+     FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, rule_id text, labels jsonb, last_seen bigint,
+       last_event jsonb)
+     ON CONFLICT (fingerprint) DO UPDATE SET last_seen = EXCLUDED.last_seen, last_event = EXCLUDED.last_event,
+       labels = EXCLUDED.labels
+     WHERE alerter_presence.last_seen < EXCLUDED.last_seen`,
+    [JSON.stringify(list)],
+  );
+}
+
+export async function readPresence(q: Queryable): Promise<Presence[]> {
+  const r = await q.query(PRESENCE_SQL);
+  return r.rows.map(toPresence);
+}
+
+export function toPresence(p: Record<string, unknown>): Presence {
+  return {
+    fingerprint: p.fingerprint as string,
+    rule_id: p.rule_id as string,
+    labels: p.labels as Record<string, string>,
+    last_seen: Number(p.last_seen),
+    last_event: p.last_event as Presence['last_event'],
+  };
+}
+
+export async function forgetPresence(c: PoolClient, fingerprints: string[]): Promise<void> {
+  if (fingerprints.length)
+    await c.query('DELETE FROM alerter_presence WHERE fingerprint = ANY($1)', [fingerprints]);
+}

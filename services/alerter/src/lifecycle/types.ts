@@ -1,0 +1,113 @@
+import type { EventEnvelope, Severity } from '@tocsin/events';
+import type { CompiledRule } from '../rules/compileRule.ts';
+import type { Scope } from '../rules/expression.ts';
+
+/**
+ * The condition state of one fingerprint, shared by replicas through PostgreSQL (`alerter_state`) and cached in
+ * each replica. A row exists once a fingerprint has been active (or has a window/band to remember); a missing
+ * row means "ok, never seen active".
+ */
+export interface StateRow {
+  fingerprint: string;
+  rule_id: string;
+  status: 'ok' | 'pending' | 'firing';
+  /** The open episode (pending/firing), or the last one once ok. */
+  episode_id: string | null;
+  /** When the current pending/firing period began (ms). */
+  since: number | null;
+  band: string | null;
+  last_value: unknown;
+  /** Last severity step notified (steps rules). */
+  step: number | null;
+  /** The newest fact applied at a transition: older facts (redeliveries, stale reports) are ignored. */
+  fact_at: number;
+  fact_id: string;
+  /** Last event that confirmed a firing alert (resolve_after). */
+  seen_at: number | null;
+  /** count rules: events per bucket start (ms). */
+  buckets: Record<string, number> | null;
+  labels: Record<string, string>;
+  subscription_id: string | null;
+}
+
+/** One rule applied to one event (or one subscriber of it): what the condition says about one fingerprint. */
+export interface Instance {
+  rule: CompiledRule;
+  fingerprint: string;
+  labels: Record<string, string>;
+  scope: Scope;
+  event: EventEnvelope;
+  /** observed_at of the event (ms). */
+  factAt: number;
+  /** threshold/notice: does the condition hold. */
+  active: boolean;
+  band: string | null;
+  changeValue: unknown;
+  value: number | null;
+  subscriptionId: string | null;
+  /** Owners tagged because of for_each. */
+  owners: string[];
+  /** Owner of a for_each instance (part of the key that counts a fact once). */
+  owner: string | null;
+}
+
+/** Everything needed to insert an episode row. */
+export interface NewEpisode {
+  episode_id: string;
+  fingerprint: string;
+  rule_id: string;
+  mode: 'alert' | 'notice';
+  state: 'pending' | 'firing' | 'resolved';
+  severity: Severity;
+  source: string;
+  chain_id: string;
+  labels: Record<string, string>;
+  summary: string;
+  description: string;
+  value: number | null;
+  started_at: number;
+  fired_at: number | null;
+  resolved_at: number | null;
+  event_id: string | null;
+  mentions: string[];
+  links: { title: string; url: string }[];
+  group_key: string;
+  group_labels: Record<string, string>;
+  group_wait_ms: number;
+  group_interval_ms: number;
+  object_key: string | null;
+  priority: number | null;
+  send_resolved: boolean;
+  repeat_interval_ms: number;
+  escalate_after_ms: number | null;
+  escalation_mentions: string[];
+}
+
+export type Effect =
+  | { kind: 'open'; episode: NewEpisode }
+  | { kind: 'fire'; episode_id: string; at: number; value: number | null; event_id: string | null }
+  | {
+      kind: 'resolve';
+      episode_id: string;
+      at: number;
+      value: number | null;
+      event_id: string | null;
+      reason: string;
+    }
+  | { kind: 'clear'; episode_id: string; at: number; event_id: string | null }
+  | { kind: 'step'; episode_id: string; at: number; value: number; step: number; event_id: string | null }
+  | { kind: 'notice'; episode: NewEpisode; previous?: unknown };
+
+export interface Presence {
+  fingerprint: string;
+  rule_id: string;
+  labels: Record<string, string>;
+  last_seen: number;
+  last_event: EventEnvelope;
+}
+
+/** Output of a decision: new state rows and what happened. */
+export interface Plan {
+  rows: Map<string, StateRow>;
+  effects: Effect[];
+}

@@ -1,0 +1,4 @@
+import { runService } from '@tocsin/runtime';
+import { alerterService } from './service.ts';
+
+await runService(alerterService);

@@ -1,0 +1,90 @@
+import type { Publisher } from '@tocsin/bus';
+import type { Notification } from '@tocsin/events';
+import type { Pool } from '@tocsin/store';
+
+/**
+ * The notification log. A notification is committed here with the transitions that caused it, then published
+ * with its key as Nats-Msg-Id. The replica that committed it holds a lease while it publishes; if it dies, any
+ * replica publishes it once the lease is over, and JetStream drops the copy if the first publish had landed.
+ */
+export interface OutboxRow {
+  seq: number;
+  key: string;
+  payload: Notification;
+}
+
+/** The outbox rows a write returned (seq, key), with their payloads, in publishing order. */
+export function outboxRows(
+  rows: { seq: unknown; key: unknown }[],
+  list: { key: string; payload: Notification }[],
+): OutboxRow[] {
+  const byKey = new Map(list.map((l) => [l.key, l.payload]));
+  return rows
+    .map((row) => ({ seq: Number(row.seq), key: row.key as string, payload: byKey.get(row.key as string)! }))
+    .sort((a, b) => a.seq - b.seq);
+}
+
+export interface PublishLog {
+  warn(obj: object, msg?: string): void;
+}
+
+/**
+ * Publishes and marks what went out. The publishes are pipelined on one connection, so the stream stores them in
+ * order; one that fails stays in the outbox for the relay.
+ */
+export async function publishOutbox(
+  pool: Pool,
+  publisher: Publisher,
+  rows: OutboxRow[],
+  log: PublishLog,
+  onPublished?: (n: Notification) => void,
+): Promise<number> {
+  if (!rows.length) return 0;
+  const results = await Promise.allSettled(rows.map((row) => publisher.publishNotification(row.payload)));
+  const done: number[] = [];
+  results.forEach((r, i) => {
+    const row = rows[i]!;
+    if (r.status === 'fulfilled') {
+      done.push(row.seq);
+      onPublished?.(row.payload);
+    } else
+      log.warn(
+        { err: String(r.reason), key: row.key },
+        'notification publish failed; the outbox relay will retry',
+      );
+  });
+  if (done.length)
+    await pool
+      .query('UPDATE alerter_outbox SET published_at = now() WHERE seq = ANY($1)', [done])
+      .catch((err) => {
+        log.warn(
+          { err: String(err) },
+          'could not mark notifications published; they may be re-sent (deduplicated)',
+        );
+      });
+  return done.length;
+}
+
+/** Claims notifications whose publisher's lease ran out (it died, or NATS was down). */
+export async function claimStale(pool: Pool, leaseMs: number, limit = 500): Promise<OutboxRow[]> {
+  const r = await pool.query(
+    `UPDATE alerter_outbox SET lease_until = now() + ($1::bigint * interval '1 millisecond')
+     WHERE seq IN (
+       SELECT seq FROM alerter_outbox WHERE published_at IS NULL AND lease_until < now()
+       ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING seq, key, payload`,
+    [leaseMs, limit],
+  );
+  return r.rows
+    .map((row) => ({ seq: Number(row.seq), key: row.key as string, payload: row.payload as Notification }))
+    .sort((a, b) => a.seq - b.seq);
+}
+
+export async function pruneOutbox(pool: Pool, olderThanMs: number): Promise<number> {
+  const r = await pool.query(
+    `DELETE FROM alerter_outbox WHERE published_at IS NOT NULL
+       AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
+    [olderThanMs],
+  );
+  return r.rowCount ?? 0;
+}

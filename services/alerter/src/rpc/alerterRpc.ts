@@ -1,0 +1,73 @@
+import { type Log, serveRpc } from '@tocsin/bus';
+import { alerterRpc, type Subjects } from '@tocsin/events';
+import type { ServiceContext } from '@tocsin/runtime';
+import type { Alerter } from '../alerter.ts';
+
+/**
+ * `<prefix>.rpc.alerter.<method>` for the chat notifiers' buttons and commands (contracts in @tocsin/events
+ * alerterRpc). Replicas share one queue group, so each request is answered once.
+ */
+export function serveAlerterRpc(opts: {
+  nc: ServiceContext['nc'];
+  subjects: Subjects;
+  alerter: Alerter;
+  log: Log;
+}): ReturnType<typeof serveRpc>[] {
+  const { nc, subjects, alerter, log } = opts;
+  const at = (method: keyof typeof alerterRpc) => ({
+    nc,
+    subject: subjects.rpc('alerter', method),
+    queue: 'alerter',
+    log,
+  });
+  return [
+    serveRpc({
+      ...at('ack'),
+      schema: alerterRpc.ack.request,
+      handler: async (r) => ({ alert: await alerter.ack(r) }),
+    }),
+    serveRpc({
+      ...at('silence'),
+      schema: alerterRpc.silence.request,
+      handler: async (r) => ({
+        silence: await alerter.silence({
+          by: r.by,
+          matchers: r.matchers,
+          duration_s: r.duration_s,
+          ends_at: r.ends_at,
+          reason: r.reason,
+        }),
+      }),
+    }),
+    serveRpc({
+      ...at('expire_silence'),
+      schema: alerterRpc.expire_silence.request,
+      handler: async (r) => ({ silence: await alerter.expireSilence(r) }),
+    }),
+    serveRpc({
+      ...at('silences'),
+      schema: alerterRpc.silences.request,
+      handler: async (r) => ({ silences: await alerter.listSilences(r.active) }),
+    }),
+    serveRpc({
+      ...at('alerts'),
+      schema: alerterRpc.alerts.request,
+      handler: async (r) => ({ alerts: await alerter.alerts(r) }),
+    }),
+    serveRpc({
+      ...at('subscribe'),
+      schema: alerterRpc.subscribe.request,
+      handler: (r) => alerter.subscribe(r),
+    }),
+    serveRpc({
+      ...at('unsubscribe'),
+      schema: alerterRpc.unsubscribe.request,
+      handler: async (r) => ({ removed: await alerter.unsubscribe(r) }),
+    }),
+    serveRpc({
+      ...at('subscriptions'),
+      schema: alerterRpc.subscriptions.request,
+      handler: async (r) => ({ subscriptions: await alerter.subscriptions(r) }),
+    }),
+  ];
+}

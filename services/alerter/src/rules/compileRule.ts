@@ -1,0 +1,274 @@
+import type { EventRegistry, Severity } from '@tocsin/events';
+import type { RuleDefaults } from '../config.ts';
+import { checkDataPath } from './eventFields.ts';
+import {
+  type CompiledExpression,
+  compileExpression,
+  type Evaluator,
+  ExpressionError,
+  type Scope,
+} from './expression.ts';
+import type { RuleInput } from './ruleSchema.ts';
+import { type CompiledTemplate, compileTemplate } from './template.ts';
+
+export type ConditionKind = 'threshold' | 'state_change' | 'absence' | 'count' | 'notice';
+export type SubscriptionKind = 'wallet' | 'harmony_token';
+
+/** Labels every alert carries besides the rule's own. */
+export const IMPLICIT_LABELS = ['rule', 'source', 'chain_id', 'severity'] as const;
+/** Added to alerts of a `for_each` rule: whom the alert is for. */
+export const SUBSCRIBER_LABEL = 'subscriber';
+
+export interface CompiledRule {
+  id: string;
+  source: string;
+  /** null = every type of the source. */
+  types: string[] | null;
+  mode: 'alert' | 'notice';
+  kind: ConditionKind;
+  where: ((s: Scope) => boolean)[];
+  /** threshold / notice: when the condition holds; count: which events count. */
+  test: Evaluator | null;
+  bands: { name: string; test: Evaluator }[];
+  okBand: string;
+  changeValue: Evaluator | null;
+  absence: { afterMs: number; forgetAfterMs: number } | null;
+  count: { windowMs: number; min: number; bucketMs: number } | null;
+  value: Evaluator | null;
+  forMs: number;
+  severity: Severity;
+  labels: [string, CompiledTemplate][];
+  fingerprintLabels: string[];
+  summary: CompiledTemplate;
+  description: CompiledTemplate;
+  links: { title: CompiledTemplate; url: CompiledTemplate }[];
+  mentions: string[];
+  mentionSubscribers: { kind: SubscriptionKind; target: Evaluator } | null;
+  forEach: {
+    subscriptions: { kind: SubscriptionKind; target: Evaluator } | null;
+    items: Evaluator | null;
+    as: string;
+  } | null;
+  priority: { object: Evaluator; rank: number } | null;
+  steps: { every: number } | null;
+  groupBy: string[];
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  repeatIntervalMs: number;
+  sendResolved: boolean;
+  resolveAfterMs: number | null;
+  escalation: { afterMs: number; mentions: string[] } | null;
+}
+
+export interface CompileContext {
+  registry: EventRegistry;
+  defaults: RuleDefaults;
+  params: Record<string, unknown>;
+}
+
+/** Collects every problem of one rule (not just the first), each as `path: reason`. */
+export function compileRule(r: RuleInput, cx: CompileContext): { rule?: CompiledRule; issues: string[] } {
+  const issues: string[] = [];
+  const types =
+    r.match.type === undefined ? null : Array.isArray(r.match.type) ? r.match.type : [r.match.type];
+  const vars = ['labels', 'alert', ...(r.for_each ? [r.for_each.as] : [])];
+
+  const checkPaths = (where: string, e: CompiledExpression) => {
+    for (const p of e.params) {
+      if (!(p in cx.params))
+        issues.push(`${where}: unknown parameter "params.${p}" (set it under alerter.params)`);
+    }
+    for (const t of types ?? []) {
+      for (const path of e.dataPaths) {
+        const problem = checkDataPath(cx.registry, r.match.source, t, path);
+        if (problem) issues.push(`${where}: ${problem}`);
+      }
+    }
+  };
+  const expr = (where: string, src: string | undefined): Evaluator | null => {
+    if (src === undefined) return null;
+    try {
+      const e = compileExpression(src, { vars });
+      checkPaths(where, e);
+      return e.run;
+    } catch (err) {
+      if (err instanceof ExpressionError) {
+        issues.push(`${where}: ${err.message} in ${JSON.stringify(src)}`);
+        return null;
+      }
+      throw err;
+    }
+  };
+  const template = (where: string, src: string): CompiledTemplate => {
+    try {
+      const t = compileTemplate(src, { vars });
+      for (const e of t.expressions) checkPaths(where, e);
+      return t;
+    } catch (err) {
+      if (err instanceof ExpressionError) {
+        issues.push(`${where}: ${err.message} in ${JSON.stringify(src)}`);
+        return compileTemplate('');
+      }
+      throw err;
+    }
+  };
+
+  const where = r.match.where.map((m, i) => {
+    const get = expr(`match.where.${i}.name`, m.name);
+    let re: RegExp | null = null;
+    if (m.op === '=~' || m.op === '!~') {
+      try {
+        re = new RegExp(`^(?:${m.value})$`);
+      } catch (err) {
+        issues.push(`match.where.${i}.value: bad regular expression: ${(err as Error).message}`);
+      }
+    }
+    return (s: Scope) => {
+      const v = get?.(s);
+      const str = v === null || v === undefined ? '' : String(v);
+      switch (m.op) {
+        case '=':
+          return str === m.value;
+        case '!=':
+          return str !== m.value;
+        case '=~':
+          return re?.test(str) ?? false;
+        default:
+          return !(re?.test(str) ?? false);
+      }
+    };
+  });
+
+  const c = r.condition ?? {};
+  let kind: ConditionKind = 'notice';
+  if (r.mode === 'alert') {
+    if (c.threshold !== undefined) kind = 'threshold';
+    else if (c.state_change) kind = 'state_change';
+    else if (c.absence) kind = 'absence';
+    else kind = 'count';
+  }
+  const test =
+    kind === 'count'
+      ? expr('condition.count.where', c.count?.where)
+      : expr('condition.threshold', c.threshold);
+  const bands = (c.state_change?.bands ?? []).map((b, i) => ({
+    name: b.name,
+    test: expr(`condition.state_change.bands.${i}.when`, b.when) ?? (() => false),
+  }));
+  if (c.state_change && bands.some((b) => b.name === c.state_change!.ok))
+    issues.push(
+      `condition.state_change.bands: a band cannot be named like the ok band "${c.state_change.ok}"`,
+    );
+
+  const labels: [string, CompiledTemplate][] = Object.entries(r.labels).map(([k, v]) => [
+    k,
+    template(`labels.${k}`, v),
+  ]);
+  const reserved = labels.filter(
+    ([k]) => (IMPLICIT_LABELS as readonly string[]).includes(k) || k === SUBSCRIBER_LABEL,
+  );
+  for (const [k] of reserved) issues.push(`labels.${k}: "${k}" is set by the alerter`);
+  const labelNames = [
+    ...IMPLICIT_LABELS,
+    ...labels.map(([k]) => k),
+    ...(r.for_each ? [SUBSCRIBER_LABEL] : []),
+  ];
+  const fingerprintLabels = r.fingerprint ?? [
+    'chain_id',
+    ...labels.map(([k]) => k),
+    ...(r.for_each ? [SUBSCRIBER_LABEL] : []),
+  ];
+  for (const f of fingerprintLabels) {
+    if (!labelNames.includes(f))
+      issues.push(`fingerprint: "${f}" is not a label of this rule (labels: ${labelNames.join(', ')})`);
+  }
+  if (r.for_each && !fingerprintLabels.includes(SUBSCRIBER_LABEL)) fingerprintLabels.push(SUBSCRIBER_LABEL);
+  const groupBy = r.group_by ?? cx.defaults.group_by;
+  for (const g of groupBy) {
+    if (g !== '...' && !labelNames.includes(g))
+      issues.push(`group_by: "${g}" is not a label of this rule (labels: ${labelNames.join(', ')})`);
+  }
+
+  let count: CompiledRule['count'] = null;
+  if (c.count) {
+    const windowMs = c.count.window;
+    if (windowMs <= 0) issues.push('condition.count.window: must be positive');
+    const min = c.count.min ?? Math.max(1, Math.ceil((c.count.per_second ?? 0) * (windowMs / 1000)));
+    count = { windowMs, min, bucketMs: Math.max(1000, Math.ceil(windowMs / 30)) };
+  }
+  if (c.absence && c.absence.after <= 0) issues.push('condition.absence.after: must be positive');
+
+  const escalationDefaults = cx.defaults.escalation;
+  let escalation: CompiledRule['escalation'] = null;
+  if (r.escalate) escalation = { afterMs: r.escalate.after, mentions: r.escalate.mentions };
+  else if (
+    r.escalate === undefined &&
+    escalationDefaults.severities.includes(r.severity) &&
+    r.mode === 'alert'
+  )
+    escalation = { afterMs: escalationDefaults.after, mentions: escalationDefaults.mentions };
+
+  const rule: CompiledRule = {
+    id: r.id,
+    source: r.match.source,
+    types,
+    mode: r.mode,
+    kind,
+    where,
+    test,
+    bands,
+    okBand: c.state_change?.ok ?? 'ok',
+    changeValue: expr('condition.state_change.value', c.state_change?.value),
+    absence: c.absence ? { afterMs: c.absence.after, forgetAfterMs: c.absence.forget_after } : null,
+    count,
+    value: expr('value', r.value),
+    forMs: r.for,
+    severity: r.severity,
+    labels,
+    fingerprintLabels,
+    summary: template('summary', r.summary),
+    description: template('description', r.description),
+    links: r.links.map((l, i) => ({
+      title: template(`links.${i}.title`, l.title),
+      url: template(`links.${i}.url`, l.url),
+    })),
+    mentions: r.mentions,
+    mentionSubscribers: r.mention_subscribers
+      ? {
+          kind: r.mention_subscribers.kind,
+          target: expr('mention_subscribers.target', r.mention_subscribers.target) ?? (() => null),
+        }
+      : null,
+    forEach: r.for_each
+      ? {
+          subscriptions: r.for_each.subscriptions
+            ? {
+                kind: r.for_each.subscriptions.kind,
+                target:
+                  expr('for_each.subscriptions.target', r.for_each.subscriptions.target) ?? (() => null),
+              }
+            : null,
+          items: expr('for_each.items', r.for_each.items),
+          as: r.for_each.as,
+        }
+      : null,
+    priority: r.priority
+      ? { object: expr('priority.object', r.priority.object) ?? (() => null), rank: r.priority.rank }
+      : null,
+    steps: r.steps ?? null,
+    groupBy,
+    groupWaitMs: r.group_wait ?? cx.defaults.group_wait,
+    groupIntervalMs: r.group_interval ?? cx.defaults.group_interval,
+    repeatIntervalMs: r.repeat_interval ?? cx.defaults.repeat_interval[r.severity],
+    sendResolved: r.send_resolved,
+    resolveAfterMs: r.resolve_after ?? null,
+    escalation,
+  };
+  return issues.length ? { issues } : { rule, issues };
+}
+
+/** True when an event passes the rule's `match` (source, type, where). */
+export function ruleMatches(rule: CompiledRule, scope: Scope): boolean {
+  for (const w of rule.where) if (!w(scope)) return false;
+  return true;
+}

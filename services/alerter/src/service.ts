@@ -1,0 +1,208 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type EventEnvelope, registry } from '@tocsin/events';
+import { ConfigError, registerSecret, type ServiceContext, type ServiceDefinition } from '@tocsin/runtime';
+import { ping } from '@tocsin/store';
+import { Counter, Histogram } from 'prom-client';
+import { Alerter } from './alerter.ts';
+import { type AlerterConfig, alerterConfig } from './config.ts';
+import { registerRoutes } from './history/routes.ts';
+import { createBatcher } from './intake/batcher.ts';
+import { fastEventDecoder } from './intake/decode.ts';
+import { serveAlerterRpc } from './rpc/alerterRpc.ts';
+import { loadRules } from './rules/loadRules.ts';
+import { createHeartbeatPush, type Health, type PushTarget } from './selfMonitor/heartbeatPush.ts';
+
+export const alerterMigrations = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+
+/** What a running alerter exposes to the code that started it (tests, the demo, benchmarks). */
+export interface AlerterHandle {
+  alerter: Alerter;
+  /** Runs the timers now (they also run every tick_interval). */
+  tick(): Promise<void>;
+  /** The dead-man push, now. */
+  pushHeartbeat(): ReturnType<ReturnType<typeof createHeartbeatPush>['push']>;
+  health(): Promise<Health>;
+  /** Resolves once every event received so far has been applied. */
+  idle(): Promise<void>;
+}
+
+export interface AlerterServiceOptions {
+  onReady?(handle: AlerterHandle): void;
+}
+
+const dec = new TextDecoder();
+
+export function createAlerterService(
+  opts: AlerterServiceOptions = {},
+): ServiceDefinition<typeof alerterConfig> {
+  return {
+    name: 'alerter',
+    version: '0.1.0',
+    config: { section: 'alerter', schema: alerterConfig },
+    migrations: alerterMigrations,
+    defaultPort: 8070,
+    async start(ctx: ServiceContext<AlerterConfig>) {
+      const cfg = ctx.section;
+      const source = ctx.config.file ?? 'configuration';
+      // A notification re-sent after a lease ran out is dropped by the stream only within its duplicate window.
+      if (cfg.outbox_lease * 2 > ctx.config.nats.duplicate_window)
+        throw new ConfigError(source, [
+          `alerter.outbox_lease: must be at most half of nats.duplicate_window (${ctx.config.nats.duplicate_window / 1000} s)`,
+        ]);
+      const rules = loadRules(cfg, { source });
+      const notifications = new Counter({
+        name: 'tocsin_alerter_notifications_total',
+        help: 'Notifications published, by transition',
+        labelNames: ['transition', 'severity'],
+        registers: [ctx.metrics.registry],
+      });
+      const transitions = new Counter({
+        name: 'tocsin_alerter_transitions_total',
+        help: 'Alert transitions decided (open, fire, resolve, clear, step, notice)',
+        labelNames: ['kind'],
+        registers: [ctx.metrics.registry],
+      });
+      const batchSeconds = new Histogram({
+        name: 'tocsin_alerter_batch_duration_seconds',
+        help: 'Time to apply one batch of events',
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers: [ctx.metrics.registry],
+      });
+      const alerter = new Alerter({
+        pool: ctx.pool,
+        publisher: ctx.publisher,
+        clock: ctx.clock,
+        log: ctx.log,
+        rules,
+        config: cfg,
+        onNotification: (n) => notifications.inc({ transition: n.transition, severity: n.severity }),
+        onTransitions: (kinds) => {
+          for (const k of kinds) transitions.inc({ kind: k });
+        },
+      });
+      await alerter.init();
+      ctx.log.info({ rules: rules.rules.length }, 'rules loaded');
+
+      const batcher = createBatcher<EventEnvelope>(async (events) => {
+        const end = batchSeconds.startTimer();
+        await alerter.processEvents(events);
+        end();
+      }, cfg.consumer.batch);
+      const loop = await ctx.consume<EventEnvelope>({
+        stream: 'events',
+        durable: cfg.consumer.durable,
+        filterSubject: ctx.subjects.events(),
+        decode: fastEventDecoder(),
+        handler: (e) => batcher.submit(e),
+        batch: cfg.consumer.batch,
+        // Flow control is JetStream's (max_ack_pending); the loop's own limit would only add a wait per message.
+        concurrency: cfg.consumer.max_ack_pending,
+        ackWaitMs: cfg.consumer.ack_wait,
+        maxAckPending: cfg.consumer.max_ack_pending,
+      });
+      let consuming = true;
+      void loop.done.finally(() => {
+        consuming = false;
+      });
+
+      // Heartbeats travel on core NATS (not stored). Every replica hears all of them: last-seen times only move
+      // forward, and they give each replica the heights it reports to the dead-man switch.
+      const health = ctx.nc.subscribe(ctx.subjects.healthAll(), {
+        callback: (err, msg) => {
+          if (err) return;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(dec.decode(msg.data));
+          } catch {
+            return;
+          }
+          const r = registry.validate(parsed);
+          if (!r.ok) {
+            ctx.log.debug({ issues: r.issues, subject: msg.subject }, 'invalid heartbeat ignored');
+            return;
+          }
+          batcher.submit(r.event).catch((e) => ctx.log.warn({ err: String(e) }, 'heartbeat not applied'));
+        },
+      });
+      ctx.onStop(() => health.unsubscribe());
+
+      for (const sub of serveAlerterRpc({ nc: ctx.nc, subjects: ctx.subjects, alerter, log: ctx.log }))
+        ctx.onStop(() => sub.unsubscribe());
+      registerRoutes(ctx.http, alerter, cfg.api_token_file ? ctx.readSecret(cfg.api_token_file) : null);
+
+      let natsUp = true;
+      void (async () => {
+        for await (const s of ctx.nc.status()) {
+          if (s.type === 'disconnect') natsUp = false;
+          else if (s.type === 'reconnect') natsUp = true;
+        }
+      })();
+      const checkHealth = async (): Promise<Health> => {
+        const reasons: string[] = [];
+        if (ctx.nc.isClosed() || !natsUp) reasons.push('nats disconnected');
+        if (!(await ping(ctx.pool))) reasons.push('postgresql unreachable');
+        if (!consuming) reasons.push('event consumer stopped');
+        const e = alerter.lastBatchError;
+        if (e && (alerter.lastBatchAt === null || alerter.lastBatchAt < e.at))
+          reasons.push(`last batch failed: ${e.error}`);
+        return { healthy: reasons.length === 0, reasons };
+      };
+      const targets: PushTarget[] = cfg.heartbeat_urls.map((t) => {
+        if (typeof t === 'string') {
+          registerSecret(t);
+          return { url: t, method: 'GET' };
+        }
+        const url = t.url_file ? ctx.readSecret(t.url_file) : t.url!;
+        registerSecret(url);
+        return { url, method: t.method };
+      });
+      const pusher = createHeartbeatPush({
+        targets,
+        heights: () => new Map([...alerter.heights, ...ctx.heights]),
+        health: checkHealth,
+        instance: ctx.instance,
+        log: ctx.log,
+      });
+
+      const timers: NodeJS.Timeout[] = [];
+      let ticking = false;
+      if (cfg.tick_interval > 0) {
+        const t = setInterval(() => {
+          if (ticking) return;
+          ticking = true;
+          alerter
+            .tick()
+            .catch((err) => ctx.log.warn({ err: String(err) }, 'tick failed'))
+            .finally(() => {
+              ticking = false;
+            });
+        }, cfg.tick_interval);
+        t.unref();
+        timers.push(t);
+      }
+      if (targets.length && cfg.heartbeat_push_interval > 0) {
+        const t = setInterval(() => void pusher.push().catch(() => undefined), cfg.heartbeat_push_interval);
+        t.unref();
+        timers.push(t);
+      }
+      ctx.onStop(() => {
+        for (const t of timers) clearInterval(t);
+      });
+
+      opts.onReady?.({
+        alerter,
+        tick: () => alerter.tick(),
+        pushHeartbeat: () => pusher.push(),
+        health: checkHealth,
+        idle: async () => {
+          await batcher.idle();
+          await alerter.published();
+        },
+      });
+    },
+  };
+}
+
+/** The alerter as deployed (`services/alerter/src/main.ts`). */
+export const alerterService = createAlerterService();

@@ -1,0 +1,190 @@
+import { ConfigError } from '@tocsin/runtime';
+import { describe, expect, it } from 'vitest';
+import { alerterConfig } from '../src/config.ts';
+import { compileExpression, ExpressionError, type Scope } from '../src/rules/expression.ts';
+import { loadRules } from '../src/rules/loadRules.ts';
+import { compileTemplate } from '../src/rules/template.ts';
+import { clientStatus } from './fixtures.ts';
+
+const scope = (data: Record<string, unknown>, vars: Record<string, unknown> = {}): Scope => ({
+  event: { source: 'cosmos-ibc', type: 'client_status', chain_id: 'cosmoshub-4', instance: 'a' },
+  data,
+  params: { ratio: 0.8, off: null },
+  vars,
+});
+const run = (src: string, data: Record<string, unknown> = {}, vars: Record<string, unknown> = {}) =>
+  compileExpression(src, { vars: Object.keys(vars) }).run(scope(data, vars));
+
+describe('expressions', () => {
+  it("evaluates the issue's example with bare field names, params and duration literals", () => {
+    const e = 'elapsed_ratio >= params.ratio and remaining_s < 48h';
+    expect(run(e, { elapsed_ratio: 41_441 / 51_800, remaining_s: 10_359 })).toBe(true);
+    expect(run(e, { elapsed_ratio: 41_439 / 51_800, remaining_s: 10_361 })).toBe(false);
+    expect(run('48h == 172800 and 90s == 90 and 2d == 172800')).toBe(true);
+  });
+
+  it('has precedence, lists, regular expressions, functions and envelope fields', () => {
+    expect(run('1 + 2 * 3 == 7 and not (1 > 2) && !false')).toBe(true);
+    expect(run("status in ['Expired', 'Frozen']", { status: 'Frozen' })).toBe(true);
+    expect(run("status not in ['Expired', 'Frozen']", { status: 'Active' })).toBe(true);
+    expect(run("client_type =~ '^07-'", { client_type: '07-tendermint' })).toBe(true);
+    expect(run("client_type !~ '^07-'", { client_type: '08-wasm' })).toBe(true);
+    expect(run("chain_id == 'cosmoshub-4' and instance == 'a'")).toBe(true);
+    expect(run('max(a, b) - min(a, b) + abs(-1) + len(xs) + floor(2.7)', { a: 3, b: 5, xs: [1, 2] })).toBe(7);
+    expect(run("lower(x) + '-' + upper(x)", { x: 'Ab' })).toBe('ab-AB');
+    expect(run('sub.threshold > 1', {}, { sub: { threshold: 2 } })).toBe(true);
+    expect(run('latest_height.revision_height', { latest_height: { revision_height: '7' } })).toBe('7');
+  });
+
+  it('never fires on missing data: comparisons with null are false, arithmetic gives null', () => {
+    expect(run('remaining_s < 100', { remaining_s: null })).toBe(false);
+    expect(run('remaining_s >= 100', {})).toBe(false);
+    expect(run('remaining_s == null', {})).toBe(true);
+    expect(run('params.off == null or x < params.off', { x: 1 })).toBe(true);
+    expect(run('x * 2', { x: null })).toBe(null);
+    expect(run('1 / 0')).toBe(null);
+    expect(run("x > 'a'", { x: 5 })).toBe(false);
+  });
+
+  it('reports syntax errors with their position', () => {
+    expect(() => compileExpression('a >= ')).toThrow(/end of expression at position 6/);
+    expect(() => compileExpression('a === b')).toThrow(ExpressionError);
+    expect(() => compileExpression("a == 'x")).toThrow(/unterminated string/);
+    expect(() => compileExpression('nope(1)')).toThrow(/unknown function "nope"/);
+    expect(() => compileExpression("a =~ '('")).toThrow(/bad regular expression/);
+  });
+
+  it('records which data fields and params it reads', () => {
+    const e = compileExpression('data.a.b > 1 and c < params.p and sub.x', { vars: ['sub'] });
+    expect(e.dataPaths).toEqual([['a', 'b'], ['c']]);
+    expect(e.params).toEqual(['p']);
+  });
+});
+
+describe('templates', () => {
+  it('renders holes with filters', () => {
+    const t = compileTemplate(
+      '{{ client_id }} at {{ ratio | percent }} ({{ left | duration }} left, {{ x | fixed(2) }}, {{ none | default("n/a") }}, {{ a || b }})',
+    );
+    expect(
+      t.render(scope({ client_id: 'c-0', ratio: 0.80002, left: 10_359, x: 1.23456, a: false, b: true })),
+    ).toBe('c-0 at 80.0% (2h 52m left, 1.23, n/a, true)');
+    expect(compileTemplate('plain').constant).toBe(true);
+    expect(() => compileTemplate('{{ x | bogus }}')).toThrow(/unknown filter "bogus"/);
+    expect(() => compileTemplate('{{ x ')).toThrow(/unclosed/);
+  });
+});
+
+function load(rules: unknown[], extra: Record<string, unknown> = {}) {
+  return loadRules(alerterConfig.parse({ rules, ...extra }));
+}
+function issuesOf(rules: unknown[], extra: Record<string, unknown> = {}): string[] {
+  try {
+    load(rules, extra);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected the rules to be refused');
+}
+const base = {
+  match: { source: 'cosmos-ibc', type: 'client_status' },
+  severity: 'warning',
+  summary: 'x',
+  condition: { threshold: 'elapsed_ratio > 0.5' },
+};
+
+describe('rule loading and validation', () => {
+  it('loads the shipped defaults for cosmos-ibc and system', () => {
+    const { rules, params } = load([]);
+    expect(rules.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'ibc-client-expiring',
+        'ibc-client-expiry-imminent',
+        'ibc-client-expired',
+        'ibc-client-frozen',
+        'wallet-below-threshold',
+        'wallet-projected-empty',
+        'cosmos-ibc-endpoint-errors',
+        'cosmos-ibc-scan-missing',
+        'service-silent',
+        'service-started',
+        'delivery-failed',
+      ]),
+    );
+    expect(params.ibc_expiry_critical_left).toBe(43_200);
+    const silent = rules.find((r) => r.id === 'service-silent')!;
+    expect(silent.kind).toBe('absence');
+    expect(silent.absence!.afterMs).toBe(120_000);
+    expect(silent.severity).toBe('critical');
+  });
+
+  it('evaluates the original bot example with the default expiry rule', () => {
+    const rule = load([]).rules.find((r) => r.id === 'ibc-client-expiring')!;
+    const s = (elapsed: number) => ({ ...scope(clientStatus('c', { elapsed })), params: load([]).params });
+    expect(rule.test!(s(41_441))).toBe(true);
+    expect(rule.test!(s(41_439))).toBe(false);
+  });
+
+  it('names the rule and the reason for every problem', () => {
+    const issues = issuesOf([
+      { ...base, id: 'typo-field', condition: { threshold: 'elapsed_ratioo >= 0.8' } },
+      { ...base, id: 'bad-syntax', condition: { threshold: 'elapsed_ratio >= ' } },
+      { ...base, id: 'two-kinds', condition: { threshold: 'true', absence: { after: '1m' } } },
+      { ...base, id: 'bad-fingerprint', fingerprint: ['nope'] },
+      { ...base, id: 'unknown-param', condition: { threshold: 'elapsed_ratio > params.nope' } },
+      { ...base, id: 'Bad Id' },
+      { ...base, id: 'bad-duration', for: 'soon' },
+      { ...base, id: 'unknown-key', sevrity: 'critical' },
+      { ...base, id: 'bad-template', summary: '{{ client_idd }}' },
+    ]);
+    const has = (id: string, re: RegExp) =>
+      expect(
+        issues.some((i) => i.includes(`(id=${id})`) && re.test(i)),
+        `${id}: ${re}\n${issues.join('\n')}`,
+      ).toBe(true);
+    has('typo-field', /condition\.threshold: unknown field "elapsed_ratioo" in cosmos-ibc\.client_status/);
+    has('bad-syntax', /condition\.threshold: unexpected end of expression/);
+    has('two-kinds', /give exactly one condition kind/);
+    has('bad-fingerprint', /fingerprint: "nope" is not a label of this rule/);
+    has('unknown-param', /unknown parameter "params\.nope"/);
+    has('Bad Id', /^alerter\.rules\.5 .*id: lowercase/);
+    has('bad-duration', /for: "soon" is not a duration/);
+    has('unknown-key', /Unrecognized key: "sevrity"/);
+    has('bad-template', /summary: unknown field "client_idd"/);
+  });
+
+  it('overrides a default by id (only the fields given), disables one, adds new ones', () => {
+    const { rules, params } = load(
+      [
+        { id: 'ibc-client-expiring', severity: 'critical' },
+        { id: 'ibc-client-frozen', enabled: false },
+        { ...base, id: 'mine' },
+      ],
+      { params: { ibc_expiry_warning_ratio: 0.9, ibc_expiry_warning_max_left: '48h' } },
+    );
+    const expiring = rules.find((r) => r.id === 'ibc-client-expiring')!;
+    expect(expiring.severity).toBe('critical');
+    expect(expiring.kind).toBe('threshold');
+    expect(rules.some((r) => r.id === 'ibc-client-frozen')).toBe(false);
+    expect(rules.some((r) => r.id === 'mine')).toBe(true);
+    expect(params.ibc_expiry_warning_max_left).toBe(172_800);
+    expect(params.ibc_expiry_warning_ratio).toBe(0.9);
+  });
+
+  it('applies per-severity defaults for repeat and escalation', () => {
+    const { rules } = load([], {
+      defaults: { repeat_interval: { warning: '2h' }, escalation: { after: '10m' } },
+    });
+    const warn = rules.find((r) => r.id === 'ibc-client-expiring')!;
+    const crit = rules.find((r) => r.id === 'ibc-client-expiry-imminent')!;
+    const expired = rules.find((r) => r.id === 'ibc-client-expired')!;
+    expect(warn.repeatIntervalMs).toBe(7_200_000);
+    expect(warn.escalation).toBeNull();
+    expect(crit.repeatIntervalMs).toBe(3_600_000);
+    expect(crit.escalation?.afterMs).toBe(600_000);
+    expect(expired.repeatIntervalMs).toBe(0);
+    expect(warn.groupWaitMs).toBe(30_000);
+    expect(warn.groupIntervalMs).toBe(300_000);
+  });
+});
