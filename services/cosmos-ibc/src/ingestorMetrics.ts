@@ -1,0 +1,47 @@
+import type { Metrics } from '@tocsin/runtime';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+/** What the ingestor adds to /metrics, beside the runtime's own. */
+export function createIngestorMetrics(metrics: Metrics) {
+  const registers = [metrics.registry];
+  return {
+    scanDuration: new Histogram({
+      name: 'tocsin_cosmos_ibc_scan_duration_seconds',
+      help: 'Duration of one chain scan',
+      labelNames: ['chain_id'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    }),
+    clients: new Gauge({
+      name: 'tocsin_cosmos_ibc_clients',
+      help: 'IBC clients seen in the latest scan, by status',
+      labelNames: ['chain_id', 'status'],
+      registers,
+    }),
+    minRemaining: new Gauge({
+      name: 'tocsin_cosmos_ibc_client_min_remaining_seconds',
+      help: 'Least time left in the trusting period among active clients of the chain',
+      labelNames: ['chain_id'],
+      registers,
+    }),
+    endpointFailures: new Counter({
+      name: 'tocsin_cosmos_ibc_endpoint_failures_total',
+      help: 'Endpoints given up on during a scan, by failure kind',
+      labelNames: ['chain_id', 'kind'],
+      registers,
+    }),
+    walletBalance: new Gauge({
+      name: 'tocsin_cosmos_ibc_wallet_balance',
+      help: 'Wallet balance in display units',
+      labelNames: ['chain_id', 'address', 'denom'],
+      registers,
+    }),
+    height: new Gauge({
+      name: 'tocsin_cosmos_ibc_block_height',
+      help: 'Latest block height seen per chain',
+      labelNames: ['chain_id'],
+      registers,
+    }),
+  };
+}
+export type IngestorMetrics = ReturnType<typeof createIngestorMetrics>;

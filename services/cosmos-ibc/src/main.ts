@@ -1,0 +1,4 @@
+import { runService } from '@tocsin/runtime';
+import { cosmosIbcService } from './index.ts';
+
+await runService(cosmosIbcService);

@@ -1,0 +1,59 @@
+/** How an endpoint failed; the `kind` of an `endpoint_error` event. */
+export type FailureKind = 'timeout' | 'http' | 'decode' | 'rpc' | 'connect' | 'other';
+
+/** A query that failed because of the endpoint (transport, status, undecodable answer): retried, then failed over. */
+export class EndpointFailure extends Error {
+  override readonly name = 'EndpointFailure';
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The chain answered, with an error (ABCI code ≠ 0, e.g. "not found"). Another endpoint of the same chain would
+ * say the same, so it is neither retried nor failed over.
+ */
+export class QueryRejected extends Error {
+  override readonly name = 'QueryRejected';
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** ibc-go answers NotFound (SDK code 38) for a missing client, connection or consensus state. */
+  get notFound(): boolean {
+    return this.code === 38;
+  }
+}
+
+/** The endpoint was given up on for this scan by another query; go straight to the next one. */
+export class EndpointSkipped extends Error {
+  override readonly name = 'EndpointSkipped';
+}
+
+const ABCI_FAILED = /^Query failed with \((\d+)\): ([\s\S]*)$/;
+
+/**
+ * Sorts whatever a cosmjs call threw into the three outcomes above. Transport errors come typed from our own
+ * RPC client; what cosmjs or cosmjs-types throws after a good HTTP answer is either an ABCI error or a decoder
+ * failing on the bytes or JSON it was given.
+ */
+export function classify(err: unknown): EndpointFailure | QueryRejected | EndpointSkipped {
+  if (err instanceof EndpointFailure || err instanceof QueryRejected || err instanceof EndpointSkipped)
+    return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const abci = ABCI_FAILED.exec(message);
+  if (abci) return new QueryRejected(Number(abci[1]), abci[2]!.slice(0, 300));
+  if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError)
+    return new EndpointFailure('decode', message.slice(0, 300));
+  if (
+    /wire type|invalid|index out of range|unexpected|decode|must be|expected|No query height/i.test(message)
+  )
+    return new EndpointFailure('decode', message.slice(0, 300));
+  return new EndpointFailure('other', message.slice(0, 300));
+}
