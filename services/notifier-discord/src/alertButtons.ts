@@ -1,0 +1,108 @@
+import { callRpc, RpcError } from '@tocsin/bus';
+import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
+import type { Logger, ServiceContext } from '@tocsin/runtime';
+import { type ButtonInteraction, MessageFlags } from 'discord.js';
+import type { CardStore } from './cardStore.ts';
+import { callerOf, roleIdsOf } from './chatCommands.ts';
+import { type Card, updateCard } from './render/card.ts';
+import type { ButtonAction } from './render/customIds.ts';
+
+export interface AlertButtonDeps {
+  store: CardStore;
+  nc: ServiceContext['nc'];
+  subjects: Subjects;
+  adminRoles: string[];
+  updateCardMessages(channel: string, messageId: string, change: (card: Card) => Card): Promise<boolean>;
+  log: Pick<Logger, 'warn'>;
+}
+
+/**
+ * Matchers that silence exactly what a message shows: the labels all its alerts share (for one alert, all of its
+ * labels). Alerts from different rules share too little to silence safely together: null.
+ */
+export function silenceMatchers(alerts: Alert[]): Matcher[] | null {
+  const [first, ...rest] = alerts;
+  if (!first) return null;
+  const common = Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v));
+  if (!common.some(([k]) => k === 'rule')) return null;
+  return common.map(([name, value]) => ({ name, op: '=' as const, value }));
+}
+
+function problemOf(err: unknown): string {
+  if (err instanceof RpcError) {
+    if (err.code === 'unavailable') return 'The alerter is not answering right now; try again in a minute.';
+    if (err.code === 'not_found') return 'That alert is no longer open.';
+    return err.message;
+  }
+  return (err as Error).message;
+}
+
+/**
+ * Acknowledge / Silence 1 h / Silence 24 h on an alert message: the alerter acts (over NATS), then the message is
+ * re-rendered from its stored card to show who acknowledged or silenced it. The click is answered at once
+ * (deferred update); problems come back to the clicker only.
+ */
+export function alertButtonHandler(deps: AlertButtonDeps) {
+  return async (i: ButtonInteraction, action: Exclude<ButtonAction, { kind: 'page' }>): Promise<void> => {
+    await i.deferUpdate();
+    const tell = (content: string) =>
+      i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const stored = await deps.store.byMessage(i.message.id);
+    if (!stored) {
+      await tell('I no longer have the details of this alert; use `$alerts`, `$ack <id>` or `$silence`.');
+      return;
+    }
+    const alerts = stored.card.notifications.flatMap((n) => n.alerts);
+    const targets =
+      action.episode === '*'
+        ? alerts.filter((a) => a.state !== 'resolved')
+        : alerts.filter((a) => a.episode_id === action.episode && a.state !== 'resolved');
+    if (!targets.length) {
+      await tell('Already resolved.');
+      return;
+    }
+    const caller = callerOf(i.user, roleIdsOf(i.member), deps.adminRoles);
+    const by = { by: caller.owner, is_admin: caller.isAdmin };
+
+    if (action.kind === 'ack') {
+      const results = await Promise.allSettled(
+        targets.map((a) =>
+          callRpc(deps.nc, deps.subjects.rpc('alerter', 'ack'), { ...by, episode_id: a.episode_id }).then(
+            (r) => alerterRpc.ack.result.parse(r).alert,
+          ),
+        ),
+      );
+      const acked = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      if (acked.length) {
+        await deps.updateCardMessages(stored.channelId, stored.messageId, (card) => updateCard(card, acked));
+      }
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) await tell(`Not acknowledged: ${problemOf(failed.reason)}`);
+      return;
+    }
+
+    const matchers = silenceMatchers(targets);
+    if (!matchers) {
+      await tell('These alerts come from different rules: silence them one by one, or with `$silence`.');
+      return;
+    }
+    try {
+      const { silence } = alerterRpc.silence.result.parse(
+        await callRpc(deps.nc, deps.subjects.rpc('alerter', 'silence'), {
+          ...by,
+          matchers,
+          duration_s: action.hours * 3600,
+          reason: `from Discord by ${caller.displayName ?? caller.owner}`,
+        }),
+      );
+      await deps.updateCardMessages(stored.channelId, stored.messageId, (card) => ({
+        ...card,
+        silenced: { ...card.silenced, [action.episode]: { by: caller.owner, until: silence.ends_at } },
+      }));
+      await tell(`🔕 Silenced for ${action.hours} h (\`$unsilence ${silence.id}\` ends it).`);
+    } catch (err) {
+      deps.log.warn({ err: String(err) }, 'silence from a button failed');
+      await tell(`Not silenced: ${problemOf(err)}`);
+    }
+  };
+}

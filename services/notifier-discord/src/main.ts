@@ -1,0 +1,4 @@
+import { runService } from '@tocsin/runtime';
+import { discordNotifier } from './index.ts';
+
+await runService(discordNotifier);

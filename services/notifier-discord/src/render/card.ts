@@ -1,0 +1,436 @@
+import type { Alert, Notification } from '@tocsin/events';
+import { SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+  type APIEmbedField,
+  ButtonStyle,
+  ComponentType,
+} from 'discord.js';
+import type { DiscordConfig } from '../config.ts';
+import { encodeButton } from './customIds.ts';
+import { clip, embedChars, LIMITS } from './limits.ts';
+import { type Mentions, mentionsFor, mergeMentions, ownerLabel } from './mentions.ts';
+
+/**
+ * What one Discord message (possibly split into parts) shows: one notification (a single alert, or a group that
+ * changed together), or a digest of several when a burst exceeded the channel's rate. It is stored with the
+ * message, and alerts in it are updated as they are acknowledged or resolved, so the message can be re-rendered.
+ */
+export interface Card {
+  notifications: Notification[];
+  /** Markers of the deliveries that posted it (shown in the footer; reconcile looks for them after a crash). */
+  refs: string[];
+  /** Silences set from this message's buttons, by episode id (`*` = the whole message). */
+  silenced?: Record<string, { by: string; until: string }>;
+}
+
+/** A message as sent to Discord (the wire body, snake_case). */
+export interface MessageBody {
+  content?: string;
+  embeds: APIEmbed[];
+  components?: APIActionRowComponent<APIButtonComponent>[];
+  allowed_mentions?: { parse: []; users: string[]; roles: string[] };
+}
+
+export interface RenderOptions {
+  mentions: DiscordConfig['mentions'];
+  explorers: DiscordConfig['explorers'];
+  /** Acknowledge/Silence buttons (bot mode only; webhook messages cannot carry them). */
+  buttons: boolean;
+  /** A reply under the original message: short, no description, no buttons. */
+  compact?: boolean;
+}
+
+export const COLOURS = {
+  critical: 0xd93025,
+  warning: 0xf29900,
+  info: 0x1a73e8,
+  resolved: 0x188038,
+  retracted: 0x80868b,
+} as const;
+
+const ICON = SEVERITY_ICON;
+const VERB = TRANSITION_VERB;
+const RANK: Record<string, number> = { info: 0, warning: 1, critical: 2 };
+/** Labels every alert has, shown as their own fields or not at all. */
+const IMPLICIT_LABELS = new Set(['rule', 'source', 'chain_id', 'severity']);
+const MAX_LABEL_FIELDS = 12;
+
+/** Marker of a delivery in a footer: short enough to read, long enough never to collide in a channel. */
+export function markerOf(attemptId: string): string {
+  return attemptId.slice(0, 12);
+}
+
+/** The delivery markers and part number a footer carries (`… · ref a b · part 2/3`), or null. */
+export function footerRefs(text: string): { refs: string[]; part: number } | null {
+  const m = / · ref ([^·]+?)(?: · part (\d+)\/\d+)?$/.exec(text);
+  if (!m) return null;
+  return { refs: m[1]!.trim().split(' '), part: m[2] ? Number(m[2]) - 1 : 0 };
+}
+
+const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const stamp = (iso: string) => `<t:${unix(iso)}:f>`;
+const relative = (iso: string) => `<t:${unix(iso)}:R>`;
+
+function lasted(from: string, to: string): string {
+  let s = Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+  const d = Math.floor(s / 86_400);
+  s -= d * 86_400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return [d && `${d}d`, h && `${h}h`, m && `${m}m`, (s || (!d && !h && !m)) && `${s}s`]
+    .filter(Boolean)
+    .slice(0, 2)
+    .join(' ');
+}
+
+function formatValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
+
+function alertIcon(a: Alert, transition: string): string {
+  if (a.state === 'resolved' || transition === 'resolved') return '✅';
+  if (transition === 'retracted') return '⚪';
+  return ICON[a.severity] ?? '•';
+}
+
+/** Links the alert carries plus the configured explorer links for its labels. */
+export function linksOf(a: Alert, explorers: DiscordConfig['explorers']): { title: string; url: string }[] {
+  const out = [...a.links];
+  for (const e of explorers) {
+    const chains =
+      e.chain_id === undefined ? undefined : Array.isArray(e.chain_id) ? e.chain_id : [e.chain_id];
+    if (chains && !chains.includes(a.chain_id)) continue;
+    const value = a.labels[e.label];
+    if (!value) continue;
+    out.push({
+      title: e.title,
+      url: e.url.replaceAll('{value}', encodeURIComponent(value)).replaceAll('{chain_id}', a.chain_id),
+    });
+  }
+  return out;
+}
+
+function silenceNote(card: Card, a: Alert): string | null {
+  const s = card.silenced?.[a.episode_id] ?? card.silenced?.['*'];
+  if (s) return `🔕 until ${stamp(s.until)} by ${ownerLabel(s.by)}`;
+  return a.silenced_by.length ? '🔕 silenced' : null;
+}
+
+function ackNote(a: Alert): string | null {
+  return a.acknowledged ? `${ownerLabel(a.acknowledged.by)} ${relative(a.acknowledged.at)}` : null;
+}
+
+/** The fields of a card that shows one alert. */
+function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions): APIEmbedField[] {
+  const f: APIEmbedField[] = [
+    { name: 'Chain', value: a.chain_id, inline: true },
+    { name: 'Severity', value: a.severity, inline: true },
+    { name: 'Started', value: `${stamp(a.started_at)} (${relative(a.started_at)})`, inline: true },
+  ];
+  if (a.resolved_at) {
+    f.push({ name: 'Resolved', value: stamp(a.resolved_at), inline: true });
+    f.push({ name: 'Lasted', value: lasted(a.started_at, a.resolved_at), inline: true });
+  }
+  if (!opts.compact) {
+    const labels = Object.entries(a.labels).filter(([k, v]) => !IMPLICIT_LABELS.has(k) && v !== '');
+    for (const [k, v] of labels.slice(0, MAX_LABEL_FIELDS)) {
+      f.push({ name: clip(k, LIMITS.fieldName), value: clip(v, LIMITS.fieldValue), inline: true });
+    }
+    if (a.value !== null) f.push({ name: 'Value', value: formatValue(a.value), inline: true });
+  }
+  const ack = ackNote(a);
+  if (ack) f.push({ name: 'Acknowledged', value: ack, inline: true });
+  const silenced = silenceNote(card, a);
+  if (silenced && a.state !== 'resolved') f.push({ name: 'Silenced', value: silenced, inline: true });
+  if (a.escalated && n.transition !== 'resolved')
+    f.push({ name: 'Escalated', value: 'not acknowledged in time', inline: true });
+  const links = linksOf(a, opts.explorers);
+  if (links.length) {
+    f.push({
+      name: 'Links',
+      value: clip(links.map((l) => `[${l.title}](${l.url})`).join(' · '), LIMITS.fieldValue),
+    });
+  }
+  return f;
+}
+
+/** One line (a field) per alert of a grouped card or a digest. */
+function listField(
+  a: Alert,
+  n: Notification,
+  card: Card,
+  digest: boolean,
+  explorers: DiscordConfig['explorers'],
+): APIEmbedField {
+  const verb = digest
+    ? `${a.state === 'resolved' ? VERB.resolved : (VERB[n.transition] ?? n.transition)} · `
+    : '';
+  const parts = [
+    a.chain_id,
+    a.severity,
+    a.state === 'resolved' && a.resolved_at
+      ? `resolved ${relative(a.resolved_at)}`
+      : `since ${relative(a.started_at)}`,
+  ];
+  const ack = ackNote(a);
+  if (ack) parts.push(`acked by ${ack}`);
+  const silenced = a.state !== 'resolved' ? silenceNote(card, a) : null;
+  if (silenced) parts.push(silenced);
+  const links = linksOf(a, explorers);
+  if (links[0]) parts.push(`[${links[0].title}](${links[0].url})`);
+  return {
+    name: clip(`${alertIcon(a, n.transition)} ${verb}${a.summary}`, LIMITS.fieldName),
+    value: clip(parts.join(' · '), LIMITS.fieldValue),
+  };
+}
+
+interface Header {
+  title: string;
+  description?: string;
+  color: number;
+  footer: string;
+  timestamp: string;
+  url?: string;
+}
+
+function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: APIEmbedField[] } {
+  const entries = card.notifications.flatMap((n) => n.alerts.map((a) => ({ n, a })));
+  const alerts = entries.map((e) => e.a);
+  const allResolved = alerts.every((a) => a.state === 'resolved');
+  const first = card.notifications[0]!;
+  const transition = allResolved && first.transition !== 'notice' ? 'resolved' : first.transition;
+  const severity = alerts.reduce(
+    (s, a) => (RANK[a.severity]! > RANK[s]! ? a.severity : s),
+    'info' as Alert['severity'],
+  );
+  const color =
+    transition === 'resolved'
+      ? COLOURS.resolved
+      : transition === 'retracted'
+        ? COLOURS.retracted
+        : COLOURS[severity];
+  const marker = `ref ${card.refs.join(' ')}`;
+
+  if (entries.length === 1) {
+    const { n, a } = entries[0]!;
+    const icon =
+      transition === 'resolved' ? '✅' : transition === 'retracted' ? '⚪' : (ICON[a.severity] ?? '•');
+    const links = linksOf(a, opts.explorers);
+    return {
+      header: {
+        title: clip(`${icon} ${VERB[transition] ?? transition} · ${a.summary}`, LIMITS.title),
+        ...(a.description && !opts.compact ? { description: clip(a.description, 3000) } : {}),
+        color,
+        footer: `tocsin · ${clip(a.rule_id, 100)} · ${marker}`,
+        timestamp: a.started_at,
+        ...(links[0] ? { url: links[0].url } : {}),
+      },
+      fields: singleFields(a, card, n, opts),
+    };
+  }
+
+  const digest = card.notifications.length > 1;
+  const resolved = alerts.filter((a) => a.state === 'resolved').length;
+  let title: string;
+  let description: string | undefined;
+  if (digest) {
+    title = `📋 ${entries.length} updates`;
+    const byTransition = new Map<string, number>();
+    for (const { n } of entries) byTransition.set(n.transition, (byTransition.get(n.transition) ?? 0) + 1);
+    description = `A burst over this channel's rate, in one message: ${[...byTransition]
+      .map(([t, c]) => `${c} ${(VERB[t] ?? t).toLowerCase()}`)
+      .join(', ')}.`;
+  } else {
+    const icon = transition === 'resolved' ? '✅' : (ICON[severity] ?? '•');
+    const partly = resolved && !allResolved ? ` (${resolved} resolved)` : '';
+    title = `${icon} ${VERB[transition] ?? transition} · ${alerts.length} alerts${partly} · ${first.source}`;
+    const labels = Object.entries(first.group.labels).filter(([, v]) => v !== '');
+    if (labels.length) description = labels.map(([k, v]) => `${k}=${v}`).join(' · ');
+  }
+  return {
+    header: {
+      title: clip(title, LIMITS.title - 16),
+      ...(description ? { description: clip(description, 1000) } : {}),
+      color,
+      footer: `tocsin · ${digest ? 'digest' : clip(first.source, 100)} · ${clip(marker, 1800)}`,
+      timestamp: first.created_at,
+    },
+    fields: entries.map(({ n, a }) => listField(a, n, card, digest, opts.explorers)),
+  };
+}
+
+/**
+ * Packs fields into messages within Discord's limits: 25 fields per embed, 10 embeds and 6,000 embed characters
+ * per message. The first embed of each part carries the title (with "(part i/n)"), the last one the footer.
+ */
+export function packEmbeds(header: Header, fields: APIEmbedField[]): APIEmbed[][] {
+  const reserve = header.title.length + 16 + header.footer.length;
+  const budget = LIMITS.embedCharsPerMessage - reserve;
+  const messages: APIEmbedField[][][] = [];
+  let embeds: APIEmbedField[][] = [];
+  let current: APIEmbedField[] = [];
+  let used = header.description?.length ?? 0;
+  const closeEmbed = () => {
+    if (current.length) embeds.push(current);
+    current = [];
+  };
+  const closeMessage = () => {
+    closeEmbed();
+    messages.push(embeds);
+    embeds = [];
+    used = 0;
+  };
+  for (const f of fields) {
+    const size = f.name.length + f.value.length;
+    if (used + size > budget) closeMessage();
+    else if (current.length === LIMITS.fieldsPerEmbed) {
+      closeEmbed();
+      if (embeds.length === LIMITS.embedsPerMessage) closeMessage();
+    }
+    current.push(f);
+    used += size;
+  }
+  closeMessage();
+  const parts = messages.filter((m, i) => i === 0 || m.length > 0);
+  return parts.map((m, i) => {
+    const list: APIEmbed[] = (m.length ? m : [[]]).map((fs) => ({
+      color: header.color,
+      ...(fs.length ? { fields: fs } : {}),
+    }));
+    list[0] = {
+      title: parts.length > 1 ? `${header.title} (part ${i + 1}/${parts.length})` : header.title,
+      ...(i === 0 && header.description ? { description: header.description } : {}),
+      ...(i === 0 && header.url ? { url: header.url } : {}),
+      ...list[0],
+    };
+    const last = list.length - 1;
+    const footer = parts.length > 1 ? `${header.footer} · part ${i + 1}/${parts.length}` : header.footer;
+    list[last] = { ...list[last], footer: { text: footer }, timestamp: header.timestamp };
+    return list;
+  });
+}
+
+function buttonsFor(card: Card): APIActionRowComponent<APIButtonComponent>[] {
+  const alerts = card.notifications.flatMap((n) => n.alerts);
+  const open = alerts.filter((a) => a.state !== 'resolved');
+  if (
+    !open.length ||
+    card.notifications.every((n) => n.transition === 'notice' || n.transition === 'retracted')
+  ) {
+    return [];
+  }
+  const episode = alerts.length === 1 ? alerts[0]!.episode_id : '*';
+  const all = episode === '*' ? ' all' : '';
+  const acked = open.every((a) => a.acknowledged);
+  const button = (
+    custom_id: string,
+    label: string,
+    style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success,
+    disabled = false,
+  ): APIButtonComponent => ({
+    type: ComponentType.Button,
+    custom_id,
+    label,
+    style,
+    ...(disabled ? { disabled: true } : {}),
+  });
+  return [
+    {
+      type: ComponentType.ActionRow,
+      components: [
+        button(
+          encodeButton({ kind: 'ack', episode }),
+          acked ? 'Acknowledged' : `Acknowledge${all}`,
+          acked ? ButtonStyle.Success : ButtonStyle.Primary,
+          acked,
+        ),
+        button(
+          encodeButton({ kind: 'silence', hours: 1, episode }),
+          `Silence${all} 1 h`,
+          ButtonStyle.Secondary,
+        ),
+        button(
+          encodeButton({ kind: 'silence', hours: 24, episode }),
+          `Silence${all} 24 h`,
+          ButtonStyle.Secondary,
+        ),
+      ],
+    },
+  ];
+}
+
+function mentionChunks(m: Mentions): string[] {
+  const tokens = [...m.roles.map((r) => `<@&${r}>`), ...m.users.map((u) => `<@${u}>`)];
+  const chunks: string[] = [];
+  let cur = '';
+  for (const t of tokens) {
+    if (cur.length + t.length + 1 > LIMITS.content) {
+      chunks.push(cur);
+      cur = '';
+    }
+    cur = cur ? `${cur} ${t}` : t;
+  }
+  if (cur) chunks.push(cur);
+  return chunks;
+}
+
+/**
+ * Renders a card as the messages to post: embeds split within Discord's limits, the mentions as content (the
+ * only place a mention pings) with `allowed_mentions` naming exactly those users and roles, and the buttons on
+ * the first part. Pure.
+ */
+export function renderCard(card: Card, opts: RenderOptions): MessageBody[] {
+  const { header, fields } = headerOf(card, opts);
+  const parts = packEmbeds(header, fields);
+  const mentions =
+    opts.compact && card.notifications.every((n) => n.transition === 'resolved')
+      ? { users: [], roles: [] }
+      : mergeMentions(card.notifications.map((n) => mentionsFor(n, opts.mentions)));
+  const chunks = mentionChunks(mentions);
+  const components = opts.buttons && !opts.compact ? buttonsFor(card) : [];
+  const bodies: MessageBody[] = parts.map((embeds, i) => ({
+    ...(chunks[i] ? { content: chunks[i] } : {}),
+    embeds,
+    ...(i === 0 && components.length ? { components } : {}),
+  }));
+  for (let i = parts.length; i < chunks.length; i++) bodies.push({ content: chunks[i]!, embeds: [] });
+  return bodies.map((b) => ({
+    ...b,
+    allowed_mentions: { parse: [], users: mentions.users.slice(0, 100), roles: mentions.roles.slice(0, 100) },
+  }));
+}
+
+/** The same card for an edit of its existing parts: embeds and buttons only (content, and so pings, unchanged). */
+export function renderCardEdit(
+  card: Card,
+  opts: RenderOptions,
+): Pick<MessageBody, 'embeds' | 'components'>[] {
+  const { header, fields } = headerOf(card, opts);
+  const components = opts.buttons ? buttonsFor(card) : [];
+  return packEmbeds(header, fields).map((embeds, i) => ({
+    embeds,
+    ...(opts.buttons && i === 0 ? { components } : {}),
+  }));
+}
+
+/** Replaces the alerts of a card with newer versions of the same episodes (acknowledged, resolved, ...). */
+export function updateCard(card: Card, alerts: Alert[]): Card {
+  const byEpisode = new Map(alerts.map((a) => [a.episode_id, a]));
+  return {
+    ...card,
+    notifications: card.notifications.map((n) => ({
+      ...n,
+      alerts: n.alerts.map((a) => byEpisode.get(a.episode_id) ?? a),
+    })),
+  };
+}
+
+/** Total embed characters of a message body (tests and the digest use it). */
+export function bodyChars(b: Pick<MessageBody, 'embeds'>): number {
+  return b.embeds.reduce((s, e) => s + embedChars(e), 0);
+}

@@ -1,0 +1,33 @@
+import { LIMITS } from './limits.ts';
+
+/** What a button does. `episode` is `*` on a grouped message: every alert it shows. */
+export type ButtonAction =
+  | { kind: 'ack'; episode: string }
+  | { kind: 'silence'; hours: 1 | 24; episode: string }
+  | { kind: 'page'; page: number; line: string };
+
+export function encodeButton(a: ButtonAction): string {
+  switch (a.kind) {
+    case 'ack':
+      return `ack:${a.episode}`;
+    case 'silence':
+      return `sil:${a.hours}h:${a.episode}`;
+    case 'page':
+      return `pg:${a.page}:${a.line}`;
+  }
+}
+
+/** A command line fits in a page button only up to Discord's 100-character custom id. */
+export function pageButtonFits(line: string): boolean {
+  return encodeButton({ kind: 'page', page: 999, line }).length <= LIMITS.customId;
+}
+
+export function decodeButton(id: string): ButtonAction | null {
+  let m = /^ack:([0-9A-Z]{26}|\*)$/i.exec(id);
+  if (m) return { kind: 'ack', episode: m[1]! };
+  m = /^sil:(1|24)h:([0-9A-Z]{26}|\*)$/i.exec(id);
+  if (m) return { kind: 'silence', hours: Number(m[1]) as 1 | 24, episode: m[2]! };
+  m = /^pg:(\d{1,3}):(.+)$/s.exec(id);
+  if (m) return { kind: 'page', page: Number(m[1]), line: m[2]! };
+  return null;
+}

@@ -1,0 +1,24 @@
+import type { MessageBody } from './render/card.ts';
+
+export interface PostOptions {
+  /** Idempotency: with `enforce_nonce`, Discord returns the message already created with this nonce. */
+  nonce: string;
+  /** Post as a reply to this message (bot mode; webhooks cannot reply). */
+  replyTo?: string;
+}
+
+/** One of the bot's recent messages, as reconcile needs it. */
+export interface RecentMessage {
+  id: string;
+  footers: string[];
+}
+
+/** How messages reach Discord: a bot (discord.js Client) or an incoming webhook (discord.js WebhookClient). */
+export interface DiscordTransport {
+  readonly mode: 'bot' | 'webhook';
+  post(channel: string, body: MessageBody, opts: PostOptions): Promise<{ id: string }>;
+  edit(channel: string, messageId: string, body: Pick<MessageBody, 'embeds' | 'components'>): Promise<void>;
+  /** The bot's own recent messages in a channel; absent where Discord offers no way to list them (webhooks). */
+  recent?(channel: string, limit: number): Promise<RecentMessage[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,170 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
+import type { DiscordMessage } from '@tocsin/chat-fakes';
+import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
+import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { type CosmosSim, startCosmosSim } from '@tocsin/sim-cosmos';
+import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALICE, BOB, type Harness, messagesShowing, startHarness } from './harness.ts';
+
+/**
+ * The whole stack on one ManualClock: CometBFT simulator → cosmos-ibc → alerter (shipped default rules) →
+ * notifier-discord → the fake Discord, with the commands and buttons talking to the real services over NATS.
+ */
+const HUB = 'cosmoshub-4';
+const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
+
+let env: TestEnv;
+let clock: ManualClock;
+let sim: CosmosSim;
+let ingestorService: RunningService;
+let ingestor: CosmosIbcIngestor;
+let alerter: RunningService;
+let alerterHandle: AlerterHandle;
+let h: Harness;
+
+beforeAll(async () => {
+  env = await testEnv('discord-e2e');
+  clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
+  sim = await startCosmosSim({
+    scenario: {
+      chains: [
+        {
+          chain_id: HUB,
+          denom: 'uatom',
+          display_denom: 'ATOM',
+          clients: [
+            {
+              client_id: '07-tendermint-0',
+              counterparty_chain_id: 'osmosis-1',
+              trusting_period_s: 51_800,
+              last_update_ago_s: 41_441,
+            },
+          ],
+          connections: [{ connection_id: 'connection-0', client_id: '07-tendermint-0' }],
+          wallets: [{ address: RELAYER, balance: 5_000_000 }],
+        },
+      ],
+    },
+    clock: () => clock.now(),
+    tickIntervalMs: 0,
+  });
+  let ready: AlerterHandle | undefined;
+  alerter = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
+    argv: [],
+    env: env.env,
+    clock,
+    config: {
+      ...env.config,
+      alerter: {
+        tick_interval: 0,
+        defaults: { group_wait: 0, group_interval: 0 },
+        rules: [{ id: 'service-silent', enabled: false }],
+      },
+    },
+  });
+  alerterHandle = ready!;
+  h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
+  ingestorService = await startService(cosmosIbcService, {
+    argv: [],
+    env: env.env,
+    clock,
+    config: {
+      ...env.config,
+      cosmos_ibc: {
+        auto_scan: false,
+        retry_backoff: '10ms',
+        chains: [{ chain_id: HUB, rpc: [sim.chainUrl(HUB)], denom: 'uatom', display_denom: 'ATOM' }],
+      },
+    },
+  });
+  ingestor = ingestorOf(ingestorService.ctx);
+  await ingestor.announced;
+});
+afterAll(async () => {
+  await ingestorService?.stop();
+  await h?.stop();
+  await alerter?.stop();
+  await sim?.close();
+  await env.cleanup();
+});
+
+/** Applies every published event in the alerter and lets its timers run (priority waits of 2 s included). */
+async function settle(rounds = 4) {
+  const jsm = await jetstreamManager(h.nc);
+  await eventually(async () => {
+    const info = await jsm.consumers.info(env.subjects.streams.events, 'alerter');
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  });
+  await alerterHandle.idle();
+  for (let i = 0; i < rounds; i++) {
+    clock.advance(1000);
+    await alerterHandle.tick();
+  }
+}
+
+async function scan() {
+  clock.advance(600_000);
+  await ingestor.scanOnce();
+  await h.nc.flush();
+  await settle();
+}
+
+async function say(content: string, user = ALICE): Promise<DiscordMessage> {
+  const sent = h.fake.dispatchMessageCreate({ channel_id: h.channels.alerts, content, author: user });
+  return eventually(
+    () => h.fake.messages(h.channels.alerts).find((m) => m.message_reference?.message_id === sent.id),
+    15_000,
+    `a reply to ${content}`,
+  ) as Promise<DiscordMessage>;
+}
+
+const text = (m: DiscordMessage) => JSON.stringify(m.embeds);
+
+describe('simulator → cosmos-ibc → alerter → Discord', () => {
+  it('announces the ingestor’s start in the test channel', async () => {
+    await settle();
+    const [notice] = await messagesShowing(h, h.channels.test, 'cosmos-ibc');
+    expect(text(notice!)).toMatch(/NOTICE · cosmos-ibc .* started/);
+  });
+
+  it('$data shows the scanned clients; an expiring client is alerted in the default channel', async () => {
+    await scan();
+    const data = await say('$data');
+    expect(text(data)).toContain('cosmoshub-4 · 07-tendermint-0 → osmosis-1');
+    await messagesShowing(h, h.channels.alerts, 'IBC client 07-tendermint-0 on cosmoshub-4');
+  });
+
+  it('$register → balance below the threshold → an alert tagging that user; ack by button; $deregister', async () => {
+    expect(text(await say(`$register ${RELAYER} ${HUB} 2`))).toContain('falls below **2 ATOM**');
+    expect(text(await say(`$register ${RELAYER} juno-1 2`))).toContain('Known chains: `cosmoshub-4`');
+    await scan();
+    sim.setBalance(HUB, RELAYER, 1_000_000);
+    await scan();
+
+    const alert = await eventually(() =>
+      h.fake
+        .messages(h.channels.alerts)
+        .find((m) => m.content === `<@${ALICE.id}>` && text(m).includes(RELAYER)),
+    );
+    expect(alert!.embeds).toMatchObject([{ title: expect.stringMatching(/^🟠 FIRING · /) }]);
+
+    const episode = (alert!.components as { components: { custom_id: string }[] }[])[0]!.components[0]!
+      .custom_id;
+    await h.fake.dispatchInteraction({
+      type: 'button',
+      channelId: h.channels.alerts,
+      user: BOB,
+      messageId: alert!.id,
+      customId: episode,
+    }).response;
+    await eventually(() =>
+      text(h.fake.messages(h.channels.alerts).find((m) => m.id === alert!.id)!).includes(`<@${BOB.id}>`),
+    );
+
+    expect(text(await say(`$deregister ${RELAYER}`, BOB))).toContain('Only the user who registered');
+    expect(text(await say(`$deregister ${RELAYER}`, ALICE))).toContain('1 registration removed');
+    expect(text(await say(`$deregister ${RELAYER}`, ALICE))).toContain('There is no registration of');
+  });
+});

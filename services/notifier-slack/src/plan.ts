@@ -1,0 +1,37 @@
+import type { Alert, Notification, Transition } from '@tocsin/events';
+
+/** Transitions that change how the original message looks (edited in place), besides the thread reply. */
+export const UPDATES_ORIGINAL = new Set<Transition>(['resolved', 'acknowledged', 'retracted']);
+/**
+ * One Slack call a notification turns into: a new message, or a reply in the thread of the message that announced
+ * some of its alerts (editing that message first when the transition changes how it looks).
+ */
+export type Step =
+  | { kind: 'post'; alerts: Alert[] }
+  | { kind: 'reply'; thread: string; alerts: Alert[]; update: boolean; broadcast: boolean };
+
+/** Firing and notices are new messages; later transitions go to the threads of the messages that announced them. */
+export function planDelivery(n: Notification, priorRefs: Map<string, string>): Step[] {
+  if (n.transition === 'firing' || n.transition === 'notice') return [{ kind: 'post', alerts: n.alerts }];
+  const byThread = new Map<string | null, Alert[]>();
+  for (const a of n.alerts) {
+    const thread = priorRefs.get(a.episode_id) ?? null;
+    byThread.set(thread, [...(byThread.get(thread) ?? []), a]);
+  }
+  const steps: Step[] = [];
+  const orphans = byThread.get(null);
+  if (orphans) steps.push({ kind: 'post', alerts: orphans });
+  for (const [thread, alerts] of byThread) {
+    if (thread === null) continue;
+    steps.push({
+      kind: 'reply',
+      thread,
+      alerts,
+      update: UPDATES_ORIGINAL.has(n.transition),
+      broadcast: n.transition === 'escalated',
+    });
+  }
+  return steps;
+}
+
+export const stepKey = (s: Step) => (s.kind === 'post' ? 'post' : `thread:${s.thread}`);

@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createPublisher, type Publisher } from '@tocsin/bus';
+import { type FakeSlack, signSlackRequest, startFakeSlack } from '@tocsin/chat-fakes';
+import { type Alert, type Notification, newId } from '@tocsin/events';
+import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { type TestEnv, testEnv } from '@tocsin/testkit';
+import { type SlackNotifierOptions, slackNotifier } from '../src/index.ts';
+
+export const TOKEN = 'xoxb-test-token-0000';
+export const SIGNING_SECRET = 'test-signing-secret-0000';
+export const CHANNELS = { alerts: 'C0ALERTS', pager: 'C0PAGER', outside: 'C0OUTSIDE' } as const;
+
+/** Secrets as the service reads them: files only the owner may read. */
+export function secretFiles(): { dir: string; token: string; signingSecret: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tocsin-slack-'));
+  const token = join(dir, 'token');
+  const signingSecret = join(dir, 'signing-secret');
+  writeFileSync(token, `${TOKEN}\n`, { mode: 0o600 });
+  writeFileSync(signingSecret, SIGNING_SECRET, { mode: 0o600 });
+  return { dir, token, signingSecret };
+}
+
+/** The `slack:` section the tests run with: alerts by default, critical also to the pager, notices outside. */
+export function slackSection(fake: FakeSlack, files: { token: string; signingSecret: string }) {
+  return {
+    token_file: files.token,
+    signing_secret_file: files.signingSecret,
+    api_url: fake.url,
+    default_channel: CHANNELS.alerts,
+    routes: [
+      { severity: 'critical', channel: CHANNELS.pager, continue: true },
+      { transition: 'notice', channel: CHANNELS.outside },
+    ],
+    mentions: ['subteam:S0ONCALL'],
+    admin_users: ['U0ADMIN'],
+    username: 'tocsin (test)',
+    icon_url: 'https://example.org/tocsin.png',
+    timeout: '1s',
+    rate_limit_retries: 3,
+    // Tests that are not about bursts never coalesce.
+    rate: { burst: 1000, per: '1s' },
+  };
+}
+
+export function fakeChannels(fake: FakeSlack): void {
+  fake.addChannel({ id: CHANNELS.alerts, name: 'alerts' });
+  fake.addChannel({ id: CHANNELS.pager, name: 'pager' });
+  // The bot was never invited there: Slack answers not_in_channel.
+  fake.addChannel({ id: CHANNELS.outside, name: 'outside', isMember: false });
+}
+
+export interface Harness {
+  env: TestEnv;
+  fake: FakeSlack;
+  svc: RunningService;
+  clock: ManualClock;
+  nc: Awaited<ReturnType<TestEnv['nats']>>;
+  publisher: Publisher;
+  /** Every log line the service wrote (JSON). */
+  logs: string[];
+  /** POSTs a body to the service signed as Slack would (or with the given headers). */
+  post(path: string, body: string, headers?: Record<string, string>): Promise<Response>;
+  signed(body: string, at?: number): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  name: string,
+  options: SlackNotifierOptions = {},
+  section: Record<string, unknown> = {},
+): Promise<Harness> {
+  const env = await testEnv(name);
+  const fake = await startFakeSlack({ token: TOKEN });
+  fakeChannels(fake);
+  const files = secretFiles();
+  const clock = new ManualClock(Date.now());
+  const logs: string[] = [];
+  const logDest = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const svc = await startService(slackNotifier(options), {
+    env: env.env,
+    argv: [],
+    clock,
+    logDest,
+    config: { ...env.config, slack: { ...slackSection(fake, files), ...section } },
+  });
+  const nc = await env.nats();
+  const publisher = createPublisher({ nc, subjects: env.subjects, instance: 'test' });
+  const signed = (body: string, at = clock.now()) => ({
+    ...signSlackRequest({ signingSecret: SIGNING_SECRET, body, timestamp: Math.floor(at / 1000) }),
+  });
+  return {
+    env,
+    fake,
+    svc,
+    clock,
+    nc,
+    publisher,
+    logs,
+    signed,
+    post: (path, body, headers) =>
+      fetch(`${svc.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(headers ?? signed(body)) },
+        body,
+      }),
+    async close() {
+      await svc.stop();
+      await fake.close();
+      await env.cleanup();
+      rmSync(files.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let n = 0;
+/** A firing notification for a fresh episode, stamped now (reconcile looks for posts made after it). */
+export function firing(over: Partial<Notification> = {}, alert: Partial<Alert> = {}): Notification {
+  const episode = newId();
+  n++;
+  const created = new Date().toISOString();
+  return {
+    id: newId(),
+    version: 1,
+    key: `${episode}:firing:1`,
+    transition: 'firing',
+    severity: alert.severity ?? 'warning',
+    source: 'cosmos-ibc',
+    group: { key: `g${n}`, labels: {} },
+    mentions: [],
+    created_at: created,
+    alerts: [
+      {
+        fingerprint: `fp-${episode}`,
+        episode_id: episode,
+        rule_id: 'ibc-client-expiry-warning',
+        state: 'firing',
+        severity: 'warning',
+        source: 'cosmos-ibc',
+        chain_id: 'cosmoshub-4',
+        labels: { client_id: `07-tendermint-${n}` },
+        summary: `client 07-tendermint-${n} at 80% of its trusting period`,
+        description: '',
+        started_at: created,
+        resolved_at: null,
+        value: 0.8,
+        acknowledged: null,
+        silenced_by: [],
+        escalated: false,
+        mentions: [],
+        links: [],
+        event_id: null,
+        ...alert,
+      },
+    ],
+    ...over,
+  };
+}
+
+/** A later transition of the same alert(s). */
+export function later(
+  base: Notification,
+  transition: Notification['transition'],
+  alert: Partial<Alert> = {},
+  seq = 1,
+): Notification {
+  return {
+    ...base,
+    id: newId(),
+    key: `${base.alerts[0]!.episode_id}:${transition}:${seq}`,
+    transition,
+    created_at: new Date().toISOString(),
+    alerts: base.alerts.map((a) => ({ ...a, ...alert })),
+  };
+}

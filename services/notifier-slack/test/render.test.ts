@@ -1,0 +1,457 @@
+import { notification as notificationSchema } from '@tocsin/events';
+import { describe, expect, it } from 'vitest';
+import { ACTION, alertButtons, decodeAction } from '../src/actions.ts';
+import { type Block, LIMITS } from '../src/blocks.ts';
+import { slackMention } from '../src/config.ts';
+import {
+  applyTransition,
+  digestState,
+  type MessageState,
+  renderMessage,
+  renderNotification,
+  renderThreadReply,
+} from '../src/render.ts';
+import { alertFixture, notificationFixture } from './fixtures.ts';
+
+const opts = { mentions: [] as string[] };
+
+function texts(blocks: Block[]): string[] {
+  const out: string[] = [];
+  for (const b of blocks) {
+    if (b.type === 'header') out.push(b.text.text);
+    if (b.type === 'section') {
+      if (b.text) out.push(b.text.text);
+      for (const f of b.fields ?? []) out.push(f.text);
+    }
+    if (b.type === 'context') for (const e of b.elements) out.push(e.text);
+  }
+  return out;
+}
+
+/** Every Block Kit limit Slack enforces on what we send. */
+function expectWithinLimits(blocks: Block[]): void {
+  expect(blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
+  for (const b of blocks) {
+    if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.headerText);
+    if (b.type === 'section') {
+      expect(b.text || b.fields).toBeTruthy();
+      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      expect((b.fields ?? []).length).toBeLessThanOrEqual(LIMITS.fields);
+      for (const f of b.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(LIMITS.fieldText);
+    }
+    if (b.type === 'context') expect(b.elements.length).toBeLessThanOrEqual(LIMITS.contextElements);
+    if (b.type === 'actions') {
+      for (const e of b.elements) {
+        expect(e.value.length).toBeLessThanOrEqual(LIMITS.buttonValue);
+        expect(e.text.text.length).toBeLessThanOrEqual(LIMITS.buttonText);
+      }
+    }
+  }
+}
+
+describe('renderNotification: one alert', () => {
+  it('renders the exact Block Kit payload (header, fields, links, context, buttons)', () => {
+    const a = alertFixture({
+      episode_id: '01JD0000000000000000000001',
+      fingerprint: 'fpA',
+      description: 'Update the client before <expiry> & keep the channel open.',
+      links: [{ title: 'Mintscan', url: 'https://www.mintscan.io/cosmos' }],
+      mentions: ['slack:U0ALICE', 'discord:1234'],
+    });
+    const n = notificationFixture({ created_at: '2026-11-21T12:00:05.000Z' }, [a]);
+    const msg = renderNotification(n, { mentions: ['<!subteam^S0OPS>'] });
+    expect(msg).toEqual({
+      text: '🟠 Firing: client 07-tendermint-0 at 80% of its trusting period\n<!subteam^S0OPS> <@U0ALICE>',
+      blocks: [
+        {
+          type: 'header',
+          text: {
+            type: 'plain_text',
+            text: '🟠 Firing: client 07-tendermint-0 at 80% of its trusting period',
+            emoji: true,
+          },
+        },
+        { type: 'section', text: { type: 'mrkdwn', text: '<!subteam^S0OPS> <@U0ALICE>' } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: 'Update the client before &lt;expiry&gt; &amp; keep the channel open.',
+          },
+        },
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: '*Severity*\n🟠 warning' },
+            { type: 'mrkdwn', text: '*Chain*\n`cosmoshub-4`' },
+            { type: 'mrkdwn', text: '*Source*\ncosmos-ibc' },
+            {
+              type: 'mrkdwn',
+              text: '*Started*\n<!date^1795262400^{date_short_pretty} {time}|2026-11-21T12:00:00.000Z>',
+            },
+            { type: 'mrkdwn', text: '*Value*\n0.8' },
+            { type: 'mrkdwn', text: '*client_id*\n`07-tendermint-0`' },
+          ],
+        },
+        { type: 'section', text: { type: 'mrkdwn', text: '<https://www.mintscan.io/cosmos|Mintscan>' } },
+        {
+          type: 'context',
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: 'tocsin · <!date^1795262405^{date_short_pretty} {time}|2026-11-21T12:00:05.000Z> · rule `ibc-client-expiry-warning` · episode `01JD0000000000000000000001`',
+            },
+          ],
+        },
+        {
+          type: 'actions',
+          block_id: 'tocsin_alert_actions',
+          elements: [
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'Acknowledge', emoji: true },
+              action_id: 'tocsin_ack',
+              value: '{"e":["01JD0000000000000000000001"],"f":"fpA"}',
+              style: 'primary',
+            },
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'Silence 1h', emoji: true },
+              action_id: 'tocsin_silence_1h',
+              value:
+                '{"m":[["rule","ibc-client-expiry-warning"],["chain_id","cosmoshub-4"],["client_id","07-tendermint-0"]]}',
+            },
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'Silence 24h', emoji: true },
+              action_id: 'tocsin_silence_24h',
+              value:
+                '{"m":[["rule","ibc-client-expiry-warning"],["chain_id","cosmoshub-4"],["client_id","07-tendermint-0"]]}',
+              style: 'danger',
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('tags configured and subscriber mentions only on transitions that call for action', () => {
+    const a = alertFixture({ mentions: ['slack:U0BOB'] });
+    for (const t of ['firing', 'repeat', 'escalated'] as const) {
+      const msg = renderNotification(
+        notificationFixture({ transition: t, mentions: ['slack:U0CAROL', 'role:42'] }, [a]),
+        {
+          mentions: ['<!here>'],
+        },
+      );
+      expect(msg.text).toContain('<!here> <@U0CAROL> <@U0BOB>');
+    }
+    const resolved = renderNotification(
+      notificationFixture({ transition: 'resolved' }, [
+        { ...a, state: 'resolved', resolved_at: '2026-11-21T14:03:00.000Z' },
+      ]),
+      { mentions: ['<!here>'] },
+    );
+    expect(resolved.text).not.toContain('<!here>');
+    expect(resolved.text).not.toContain('U0BOB');
+  });
+
+  it("does not repeat the alerter's implicit labels as fields", () => {
+    const labels = {
+      rule: 'r',
+      source: 'cosmos-ibc',
+      chain_id: 'cosmoshub-4',
+      severity: 'warning',
+      client_id: 'c',
+    };
+    const all = texts(renderNotification(notificationFixture({}, [alertFixture({ labels })]), opts).blocks);
+    expect(all.filter((t) => t.startsWith('*'))).toEqual([
+      '*Severity*\n🟠 warning',
+      '*Chain*\n`cosmoshub-4`',
+      '*Source*\ncosmos-ibc',
+      expect.stringMatching(/^\*Started\*/),
+      '*Value*\n0.8',
+      '*client_id*\n`c`',
+    ]);
+  });
+
+  it('puts labels beyond the ten fields in a context line and clips a long summary in the header', () => {
+    const labels = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`l${i}`, `v${i}`]));
+    const msg = renderNotification(
+      notificationFixture({}, [alertFixture({ labels, summary: 'x'.repeat(400) })]),
+      opts,
+    );
+    expectWithinLimits(msg.blocks);
+    const header = msg.blocks[0]!;
+    expect(header.type === 'header' && header.text.text.endsWith('…')).toBe(true);
+    const all = texts(msg.blocks).join('\n');
+    for (let i = 0; i < 14; i++) expect(all).toContain(`v${i}`);
+  });
+
+  it('a notice has no buttons; a resolved alert shows when and after how long, without buttons', () => {
+    const notice = renderNotification(
+      notificationFixture({ transition: 'notice', source: 'system' }, [
+        alertFixture({ summary: 'cosmos-ibc started: watching 3 chains', severity: 'info' }),
+      ]),
+      opts,
+    );
+    expect(notice.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(notice.text).toBe('🔵 Notice: cosmos-ibc started: watching 3 chains');
+
+    const resolved = renderNotification(
+      notificationFixture({ transition: 'resolved' }, [
+        alertFixture({ state: 'resolved', resolved_at: '2026-11-21T14:03:00.000Z' }),
+      ]),
+      opts,
+    );
+    expect(resolved.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(resolved.blocks[0]).toMatchObject({ text: { text: expect.stringMatching(/^✅ Resolved: /) } });
+    expect(texts(resolved.blocks)).toContain(
+      '*Resolved*\n<!date^1795269780^{date_short_pretty} {time}|2026-11-21T14:03:00.000Z> (after 2h 3m)',
+    );
+  });
+});
+
+describe('renderNotification: a group', () => {
+  it('one message listing the alerts with a count, acks and resolutions shown per line', () => {
+    const alerts = [
+      alertFixture({ summary: 'client A expiring', chain_id: 'osmosis-1' }),
+      alertFixture({
+        summary: 'client B expiring',
+        acknowledged: { by: 'slack:U0DAN', at: '2026-11-21T12:01:00.000Z' },
+      }),
+      alertFixture({
+        summary: 'client C expiring',
+        state: 'resolved',
+        resolved_at: '2026-11-21T12:02:00.000Z',
+      }),
+    ];
+    const n = notificationFixture({ group: { key: 'g1', labels: { rule: 'ibc-expiry' } } }, alerts);
+    const msg = renderNotification(n, opts);
+    expectWithinLimits(msg.blocks);
+    expect(msg.blocks[0]).toMatchObject({ type: 'header', text: { text: '🟠 Firing: 3 cosmos-ibc alerts' } });
+    const body = texts(msg.blocks).join('\n');
+    expect(body).toContain('🟠 *client A expiring* · `osmosis-1`');
+    expect(body).toContain('🟠 *client B expiring* · `cosmoshub-4` · acked by <@U0DAN>');
+    expect(body).toContain('✅ *client C expiring* · `cosmoshub-4` · resolved <!date^');
+    expect(body).toContain('*rule*\n`ibc-expiry`');
+    // Ack applies to the one open, unacknowledged alert; silence to the group labels.
+    const actions = msg.blocks.find((b) => b.type === 'actions');
+    expect(actions?.type === 'actions' && actions.elements.map((e) => [e.action_id, e.value])).toEqual([
+      [ACTION.ack, JSON.stringify({ e: [alerts[0]!.episode_id], f: alerts[0]!.fingerprint })],
+      [ACTION.silence1h, '{"m":[["rule","ibc-expiry"]]}'],
+      [ACTION.silence24h, '{"m":[["rule","ibc-expiry"]]}'],
+    ]);
+    expect(notificationSchema.safeParse(n).success).toBe(true);
+  });
+
+  it('a 2,000-alert storm stays within Block Kit limits and counts what did not fit', () => {
+    const alerts = Array.from({ length: 2000 }, (_, i) =>
+      alertFixture({
+        summary: `client 07-tendermint-${i} at 80% of its trusting period, counterparty osmosis-1`,
+      }),
+    );
+    const msg = renderNotification(notificationFixture({}, alerts), opts);
+    expectWithinLimits(msg.blocks);
+    const body = texts(msg.blocks).join('\n');
+    const listed = body.split('\n').filter((l) => l.startsWith('🟠 *client')).length;
+    const more = Number(/… and (\d+) more/.exec(body)?.[1]);
+    expect(listed).toBeGreaterThan(100);
+    expect(listed + more).toBe(2000);
+    expect(msg.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
+    // Ack-all does not fit 2,000 episode ids in a button value, so it is left out rather than truncated.
+    const actions = msg.blocks.find((b) => b.type === 'actions');
+    expect(actions?.type === 'actions' && actions.elements.map((e) => e.action_id)).toEqual([
+      ACTION.silence1h,
+      ACTION.silence24h,
+    ]);
+  });
+});
+
+describe('updates and thread replies', () => {
+  it('re-renders the original on resolve: resolved look and time, no buttons', () => {
+    const a = alertFixture();
+    const state: MessageState = { notification: notificationFixture({}, [a]), retracted: [], silence: null };
+    const resolved = notificationFixture({ transition: 'resolved' }, [
+      { ...a, state: 'resolved', resolved_at: '2026-11-21T12:30:00.000Z' },
+    ]);
+    const next = applyTransition(state, resolved);
+    const msg = renderMessage(next, opts);
+    expect(msg.blocks[0]).toMatchObject({ text: { text: `✅ Resolved: ${a.summary}` } });
+    expect(texts(msg.blocks).some((t) => t.startsWith('*Resolved*\n') && t.endsWith('(after 30m)'))).toBe(
+      true,
+    );
+    expect(msg.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('a partly resolved group keeps its buttons for the open alerts; a silence replaces them with a note', () => {
+    const [a, b] = [alertFixture(), alertFixture()];
+    const state: MessageState = {
+      notification: notificationFixture({}, [a!, b!]),
+      retracted: [],
+      silence: null,
+    };
+    const next = applyTransition(
+      state,
+      notificationFixture({ transition: 'resolved' }, [
+        { ...a!, state: 'resolved', resolved_at: '2026-11-21T12:30:00.000Z' },
+      ]),
+    );
+    const msg = renderMessage(next, opts);
+    expect(msg.blocks[0]).toMatchObject({ text: { text: '🟠 Firing: 2 cosmos-ibc alerts' } });
+    const ack = msg.blocks
+      .flatMap((x) => (x.type === 'actions' ? x.elements : []))
+      .find((e) => e.action_id === ACTION.ack);
+    expect(ack?.value).toBe(JSON.stringify({ e: [b!.episode_id], f: b!.fingerprint }));
+
+    const silenced = renderMessage(
+      { ...next, silence: { by: 'slack:U0EVE', until: '2026-11-21T13:30:00.000Z' } },
+      opts,
+    );
+    expect(silenced.blocks.some((x) => x.type === 'actions')).toBe(false);
+    expect(texts(silenced.blocks)).toContain(
+      '🔕 Silenced by <@U0EVE> until <!date^1795267800^{date_short_pretty} {time}|2026-11-21T13:30:00.000Z>',
+    );
+  });
+
+  it('retracted alerts are struck through', () => {
+    const a = alertFixture({ summary: 'large transfer 2,000,000 AI3' });
+    const state: MessageState = { notification: notificationFixture({}, [a]), retracted: [], silence: null };
+    const msg = renderMessage(
+      applyTransition(state, notificationFixture({ transition: 'retracted' }, [a])),
+      opts,
+    );
+    expect(msg.blocks[0]).toMatchObject({ text: { text: '↩️ Retracted: large transfer 2,000,000 AI3' } });
+    expect(msg.blocks.some((x) => x.type === 'actions')).toBe(false);
+  });
+
+  it('thread replies say what changed', () => {
+    const a = alertFixture({ mentions: ['slack:U0BOB'] });
+    const repeat = renderThreadReply(
+      notificationFixture({ transition: 'repeat', created_at: '2026-11-21T16:00:00.000Z' }, [a]),
+      { mentions: ['<!here>'] },
+    );
+    expect(repeat.blocks[0]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '🔁 *Still firing after 4h*\n<!here> <@U0BOB>' },
+    });
+    const ack = renderThreadReply(
+      notificationFixture({ transition: 'acknowledged' }, [
+        { ...a, acknowledged: { by: 'slack:U0DAN', at: '2026-11-21T12:10:00.000Z' } },
+      ]),
+      opts,
+    );
+    expect(ack.blocks[0]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '👀 *Acknowledged by <@U0DAN>*' },
+    });
+    expect(ack.text).toBe(`👀 Acknowledged by @U0DAN: ${a.summary}`);
+    const resolved = renderThreadReply(
+      notificationFixture({ transition: 'resolved' }, [
+        { ...a, state: 'resolved', resolved_at: '2026-11-21T13:00:00.000Z' },
+      ]),
+      opts,
+    );
+    expect(resolved.blocks[0]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '✅ *Resolved after 1h*' },
+    });
+    const many = renderThreadReply(
+      notificationFixture(
+        { transition: 'escalated' },
+        Array.from({ length: 900 }, () => alertFixture()),
+      ),
+      opts,
+    );
+    expectWithinLimits(many.blocks);
+  });
+});
+
+describe('digest', () => {
+  it('lists every alert of a burst once, tags as the firing ones would, offers ack for the open ones', () => {
+    const a = alertFixture({ summary: 'A down', mentions: ['slack:U0SUB'] });
+    const b = alertFixture({ summary: 'B down', severity: 'critical' });
+    const c = alertFixture({ summary: 'C back', state: 'resolved', resolved_at: '2026-11-21T12:05:00.000Z' });
+    const items = [
+      notificationFixture({}, [a]),
+      notificationFixture({ severity: 'critical' }, [b]),
+      notificationFixture({ transition: 'resolved', mentions: ['slack:U0NOPE'] }, [c]),
+    ];
+    const msg = renderMessage(digestState(items), { mentions: ['<!here>'] });
+    expectWithinLimits(msg.blocks);
+    expect(msg.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: '🔔 3 notifications at once: 3 alerts' },
+    });
+    expect(msg.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '<!here> <@U0SUB>' } });
+    const body = texts(msg.blocks).join('\n');
+    expect(body).toContain('🟠 *A down*');
+    expect(body).toContain('🔴 *B down*');
+    expect(body).toContain('✅ *C back*');
+    expect(body).toContain('*Severity*\n🔴 critical');
+    const ack = msg.blocks
+      .flatMap((x) => (x.type === 'actions' ? x.elements : []))
+      .find((e) => e.action_id === ACTION.ack);
+    expect(decodeAction(ACTION.ack, ack!.value)).toEqual({
+      kind: 'ack',
+      episodes: [a.episode_id, b.episode_id],
+    });
+
+    const quiet = renderMessage(
+      digestState([
+        items[2]!,
+        notificationFixture({ transition: 'resolved' }, [{ ...a, state: 'resolved' }]),
+      ]),
+      {
+        mentions: ['<!here>'],
+      },
+    );
+    expect(quiet.text).not.toContain('<!here>');
+    expect(quiet.blocks.some((x) => x.type === 'actions')).toBe(false);
+  });
+});
+
+describe('buttons', () => {
+  it('values decode back to the alerter calls they stand for; foreign or forged values do not', () => {
+    const a = alertFixture({ labels: { client_id: '07-tendermint-9', counterparty: 'osmosis-1' } });
+    const [ack, s1, s24] = alertButtons(notificationFixture({}, [a]));
+    expect(decodeAction(ack!.action_id, ack!.value)).toEqual({
+      kind: 'ack',
+      episodes: [a.episode_id],
+      fingerprint: a.fingerprint,
+    });
+    const matchers = [
+      { name: 'rule', op: '=', value: a.rule_id },
+      { name: 'chain_id', op: '=', value: a.chain_id },
+      { name: 'client_id', op: '=', value: '07-tendermint-9' },
+      { name: 'counterparty', op: '=', value: 'osmosis-1' },
+    ];
+    expect(decodeAction(s1!.action_id, s1!.value)).toEqual({ kind: 'silence', duration_s: 3600, matchers });
+    expect(decodeAction(s24!.action_id, s24!.value)).toEqual({
+      kind: 'silence',
+      duration_s: 86_400,
+      matchers,
+    });
+    expect(decodeAction('other_app_button', ack!.value)).toBeNull();
+    expect(decodeAction(ACTION.ack, 'not json')).toBeNull();
+    expect(decodeAction(ACTION.ack, '{"e":[]}')).toBeNull();
+    expect(decodeAction(ACTION.silence1h, '{"m":[]}')).toBeNull();
+    expect(decodeAction(ACTION.ack, undefined)).toBeNull();
+  });
+
+  it('no silence button when the matchers would not fit: never a broader silence than the alert', () => {
+    const labels = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`label_${i}`, 'v'.repeat(60)]));
+    const buttons = alertButtons(notificationFixture({}, [alertFixture({ labels })]));
+    expect(buttons.map((b) => b.action_id)).toEqual([ACTION.ack]);
+  });
+});
+
+describe('config mentions', () => {
+  it('accepts ids, groups and Slack syntax; rejects anything else', () => {
+    expect(
+      ['U0ALICE', 'slack:U0BOB', 'subteam:S0OPS', 'here', '<@U0CAROL>'].map((m) => slackMention.parse(m)),
+    ).toEqual(['<@U0ALICE>', '<@U0BOB>', '<!subteam^S0OPS>', '<!here>', '<@U0CAROL>']);
+    expect(slackMention.safeParse('@alice').success).toBe(false);
+    expect(slackMention.safeParse('discord:123').success).toBe(false);
+  });
+});
