@@ -1,0 +1,4 @@
+import { runService } from '@tocsin/runtime';
+import { notifierWebhookService } from './index.ts';
+
+await runService(notifierWebhookService);
