@@ -1,0 +1,39 @@
+import { type CosmosSim, demoScenarioPath, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
+
+export interface Demo {
+  config: Record<string, unknown>;
+  sims: { name: string; url: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * The stack with no config file: chain simulators in this process, every ingestor pointed at them, the alerter
+ * with its default rules (short group_wait so the first alerts show within a minute) and the console notifier.
+ */
+export async function startDemo(): Promise<Demo> {
+  const scenario = await loadScenario(demoScenarioPath);
+  const cosmos: CosmosSim = await startCosmosSim({ scenario });
+  const chains = cosmos.chains.map((c) => ({
+    chain_id: c.chainId,
+    name: c.chainId,
+    rpc: c.endpoints,
+    denom: c.denom,
+    display_denom: c.displayDenom,
+    exponent: c.exponent,
+    scan_interval: '30s',
+    wallets: (scenario.chains.find((s) => s.chainId === c.chainId)?.wallets ?? []).map((w) => ({
+      address: w.address,
+      labels: { role: 'relayer' },
+    })),
+  }));
+  return {
+    config: {
+      instance: 'demo',
+      cosmos_ibc: { chains },
+      alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
+      webhook: { console: true },
+    },
+    sims: [{ name: 'cosmos (CometBFT)', url: cosmos.url }],
+    close: () => cosmos.close(),
+  };
+}
