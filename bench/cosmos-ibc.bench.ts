@@ -1,0 +1,265 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startService } from '@tocsin/runtime';
+import pg from 'pg';
+// The bench package does not depend on the simulator or the service; reach them by path. Only types come from the
+// simulator: its code runs in its own process, not in the one whose memory is measured.
+import type { ChainInfo, EndpointStats } from '../packages/sim-cosmos/src/index.ts';
+import { cosmosIbcService, ingestorOf } from '../services/cosmos-ibc/src/index.ts';
+import { monitoredClients, observeClient } from '../services/cosmos-ibc/src/scan/clientReader.ts';
+import { ChainEndpoints } from '../services/cosmos-ibc/src/transport/chainEndpoints.ts';
+import type { Benchmark, Figure } from './src/report.ts';
+
+/**
+ * Issue 5: one scan of 5,000 IBC clients across 3 chains (bench scenario: 20 ms per HTTP request, 2 endpoints
+ * per chain), at most 8 concurrent HTTP requests per endpoint. Baseline in the same run: the same queries one at a
+ * time on a 500-client subset, scaled to 5,000. The simulator runs in a child process (nor are its modules loaded
+ * here), so the RSS figure is the ingestor's (and this harness's).
+ */
+const SUBSET = Number(process.env.COSMOS_IBC_BENCH_SUBSET ?? 500);
+const MAX_CONCURRENCY = 8;
+const PAGE_SIZE = 100;
+
+/**
+ * The simulator in its own process, so the RSS measured here is the ingestor's (and this harness's) alone.
+ * It prints its chains with their client and connection counts, then answers `stats` and `reset` lines on stdin
+ * with one JSON line each.
+ */
+const SIM_CHILD = `
+import { benchScenarioPath, loadScenario, startCosmosSim } from './packages/sim-cosmos/src/index.ts';
+import { createInterface } from 'node:readline';
+const scenario = await loadScenario(benchScenarioPath);
+const sim = await startCosmosSim({ scenario });
+const sizes = scenario.chains.map((c) => ({ clients: c.clients.length, connections: c.connections.length }));
+console.log(JSON.stringify({ chains: sim.chains, sizes }));
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line === 'reset') { sim.resetStats(); console.log('{}'); }
+  else if (line === 'stats') console.log(JSON.stringify({ stats: sim.stats(), rss: process.memoryUsage().rss }));
+}
+await sim.close();
+`;
+
+async function startSimProcess() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SIM_CHILD], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('simulator process ended');
+    return JSON.parse(value as string);
+  };
+  const ask = async (cmd: string) => {
+    child.stdin!.write(`${cmd}\n`);
+    return next();
+  };
+  const { chains, sizes } = (await next()) as {
+    chains: ChainInfo[];
+    sizes: { clients: number; connections: number }[];
+  };
+  return {
+    chains,
+    sizes,
+    stats: async () => (await ask('stats')) as { stats: EndpointStats[]; rss: number },
+    reset: () => ask('reset'),
+    close: () => {
+      child.stdin!.end();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/**
+ * The baseline: the same cosmjs queries through the same code, one HTTP request at a time with one call each
+ * (no concurrency, no batching): list the connections page by page, then read `limit` clients one by one.
+ */
+async function sequentialScan(chainId: string, url: string, limit: number) {
+  const endpoints = new ChainEndpoints(
+    chainId,
+    [url],
+    { maxConcurrency: 1, batchSize: 1, timeoutMs: 10_000, retries: 0, backoffMs: 0 },
+    (f) => {
+      throw new Error(`baseline endpoint failed: ${f.reason}`);
+    },
+  );
+  try {
+    const l0 = performance.now();
+    const monitored = await monitoredClients(endpoints, [], PAGE_SIZE);
+    const listingS = (performance.now() - l0) / 1000;
+    const pages = Math.ceil(monitored.size / PAGE_SIZE);
+    const c0 = performance.now();
+    const subset = [...monitored].slice(0, limit);
+    for (const [clientId, connections] of subset)
+      await observeClient(endpoints, chainId, clientId, connections, Date.now());
+    const clientsS = (performance.now() - c0) / 1000;
+    return {
+      perPageS: listingS / pages,
+      perClientS: clientsS / subset.length,
+      clients: subset.length,
+      listingS,
+      clientsS,
+    };
+  } finally {
+    endpoints.close();
+  }
+}
+
+export default {
+  name: 'cosmos-ibc-scan',
+  issue: 5,
+  async run() {
+    const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+    const databaseUrl =
+      process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const id = randomBytes(4).toString('hex');
+    const schema = `bench_cosmos_ibc_${id}`;
+    const prefix = `bench_cosmos_ibc_${id}`;
+    const sim = await startSimProcess();
+    const totalClients = sim.sizes.reduce((n, c) => n + c.clients, 0);
+
+    const service = await startService(cosmosIbcService, {
+      env: { TOCSIN_CONFIG: '' },
+      config: {
+        nats: { url: natsUrl },
+        database: { url: databaseUrl, schema },
+        subject_prefix: prefix,
+        http: { port: 0 },
+        log: { level: process.env.TOCSIN_LOG_LEVEL ?? 'warn' },
+        cosmos_ibc: {
+          auto_scan: false,
+          max_concurrency_per_endpoint: MAX_CONCURRENCY,
+          chains: sim.chains.map((c) => ({
+            chain_id: c.chainId,
+            rpc: c.endpoints,
+            denom: c.denom,
+            display_denom: c.displayDenom,
+            exponent: c.exponent,
+          })),
+        },
+      },
+    });
+    try {
+      const ingestor = ingestorOf(service.ctx);
+      await ingestor.announced;
+      await sim.reset();
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      gc();
+      const rssBefore = process.memoryUsage().rss;
+      let rssPeak = rssBefore;
+      let peakUsage = process.memoryUsage();
+      const sampler = setInterval(() => {
+        const u = process.memoryUsage();
+        if (u.rss > rssPeak) {
+          rssPeak = u.rss;
+          peakUsage = u;
+        }
+      }, 20);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const summaries = await ingestor.scanOnce();
+      const scanS = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuS = (cpu.user + cpu.system) / 1e6;
+      clearInterval(sampler);
+      gc();
+      const after = process.memoryUsage();
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      const scanned = summaries.reduce((n, s) => n + s.clients, 0);
+      const errors = summaries.reduce((n, s) => n + s.errors, 0);
+      if (scanned !== totalClients || errors)
+        throw new Error(`scan read ${scanned}/${totalClients} clients with ${errors} errors`);
+      const { stats, rss: simRss } = await sim.stats();
+      const maxInFlight = Math.max(...stats.map((s) => s.maxInFlight));
+      const httpRequests = stats.reduce((n, s) => n + s.httpRequests, 0);
+      const rpcCalls = stats.reduce((n, s) => n + s.rpcCalls, 0);
+
+      // Baseline: the same queries, one at a time, over cosmjs' plain HttpClient, on a subset.
+      await sim.reset();
+      const chain = sim.chains[0]!;
+      const baseline = await sequentialScan(chain.chainId, chain.endpoints[0]!, SUBSET);
+      const totalPages = sim.sizes.reduce((n, c) => n + Math.ceil(c.connections / PAGE_SIZE), 0);
+      const baselineScaledS = baseline.perPageS * totalPages + baseline.perClientS * totalClients;
+      const baselineInFlight = (await sim.stats()).stats.find(
+        (x) => x.chainId === chain.chainId && x.endpoint === 0,
+      )!.maxInFlight;
+
+      const mb = (b: number) => b / 2 ** 20;
+      const figures: Figure[] = [
+        {
+          name: `scan of ${totalClients} clients, 3 chains, 20 ms latency`,
+          value: scanS,
+          unit: 's',
+          baseline: {
+            name: `sequential, measured on ${baseline.clients} clients, scaled`,
+            value: baselineScaledS,
+          },
+          ratio: baselineScaledS / scanS,
+          target: '< 10 s',
+          met: scanS < 10,
+          note: `ratio = baseline / value (speed-up). Ingestor CPU during the scan ${cpuS.toFixed(1)} s (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores). Baseline: ${baseline.clientsS.toFixed(1)} s for ${baseline.clients} clients + ${baseline.listingS.toFixed(1)} s listing ${chain.chainId}; scaled to ${totalClients} clients and ${totalPages} pages`,
+        },
+        {
+          name: 'peak RSS of the ingestor process during the scan',
+          value: mb(rssPeak),
+          unit: 'MB',
+          baseline: { name: 'RSS before the scan', value: mb(rssBefore) },
+          ratio: rssPeak / rssBefore,
+          target: '< 200 MB',
+          met: mb(rssPeak) < 200,
+          note:
+            `at the peak: heap used ${mb(peakUsage.heapUsed).toFixed(0)} MB, array buffers ${mb(peakUsage.arrayBuffers).toFixed(0)} MB; ` +
+            `after the scan and a full GC: heap used ${mb(after.heapUsed).toFixed(0)} MB, RSS ${mb(after.rss).toFixed(0)} MB. ` +
+            `RSS before the scan: node, the tsx loader thread and the modules; simulator (own process) ${mb(simRss).toFixed(0)} MB`,
+        },
+        {
+          name: 'most concurrent HTTP requests on one endpoint (simulator counters)',
+          value: maxInFlight,
+          unit: 'requests',
+          baseline: { name: 'sequential', value: baselineInFlight },
+          ratio: maxInFlight / Math.max(1, baselineInFlight),
+          target: `<= ${MAX_CONCURRENCY}`,
+          met: maxInFlight <= MAX_CONCURRENCY,
+        },
+        {
+          name: 'JSON-RPC calls per HTTP request (batching)',
+          value: rpcCalls / httpRequests,
+          unit: 'calls/request',
+          baseline: { name: 'sequential', value: 1 },
+          ratio: rpcCalls / httpRequests,
+          note: `${rpcCalls} calls in ${httpRequests} HTTP requests`,
+        },
+      ];
+      return {
+        figures,
+        environment: {
+          clients: totalClients,
+          chains: sim.chains.length,
+          latency_ms: 20,
+          endpoints_per_chain: 2,
+        },
+      };
+    } finally {
+      await service.stop();
+      sim.close();
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+      const { connect } = await import('@nats-io/transport-node');
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const nc = await connect({ servers: natsUrl });
+      const jsm = await jetstreamManager(nc);
+      for (const s of Object.values(service.ctx.subjects.streams))
+        await jsm.streams.delete(s).catch(() => undefined);
+      await nc.close();
+    }
+  },
+} satisfies Benchmark;
