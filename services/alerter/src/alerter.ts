@@ -5,7 +5,7 @@ import type { Clock } from '@tocsin/runtime';
 import { type Pool, type PoolClient, pruneInbox } from '@tocsin/store';
 import type { AlerterConfig } from './config.ts';
 import { enqueueEscalations, enqueueRepeats } from './escalation/timers.ts';
-import { flushGroups } from './grouping/flush.ts';
+import { type FlushOptions, type FlushWrite, flushGroups, planGroupFlush } from './grouping/flush.ts';
 import {
   type AlertQuery,
   type EpisodeRow,
@@ -34,7 +34,7 @@ import {
   writeStatesAndCommit,
 } from './lifecycle/stateStore.ts';
 import type { Instance, Plan, Presence } from './lifecycle/types.ts';
-import { claimStale, type OutboxRow, pruneOutbox, publishOutbox } from './outbox/outbox.ts';
+import { claimStale, type OutboxRow, outboxRows, pruneOutbox, publishOutbox } from './outbox/outbox.ts';
 import type { RuleSet } from './rules/loadRules.ts';
 import { type ActiveSilence, matcherProblems, matchesAll, silencedBy } from './silences/match.ts';
 import {
@@ -72,6 +72,16 @@ export interface AlerterDeps {
 }
 
 const INBOX_CONSUMER = 'alerter';
+
+/** What a locked operation returns: its result, the state it decided, and its notifications (written, or planned). */
+interface LockedOutcome<T> {
+  result: T;
+  plan?: Plan;
+  /** Notifications already written to the outbox in the transaction. */
+  outbox?: OutboxRow[];
+  /** A flush whose final write goes with the state write and COMMIT, in one round trip. */
+  flush?: FlushWrite | null;
+}
 const DAY = 86_400_000;
 
 /**
@@ -135,7 +145,7 @@ export class Alerter {
    */
   async #locked<T>(
     bump: 'silences' | 'subscriptions' | null,
-    fn: (c: PoolClient, meta: Meta) => Promise<{ result: T; plan?: Plan; outbox?: OutboxRow[] }>,
+    fn: (c: PoolClient, meta: Meta) => Promise<LockedOutcome<T>>,
     awaitPublish = true,
   ): Promise<T> {
     let version = 0;
@@ -146,7 +156,13 @@ export class Alerter {
       await this.#refresh(c, { ...meta, version: meta.version - 1 });
       version = meta.version;
       out = await fn(c, meta);
-      await writeStatesAndCommit(c, out.plan?.rows.values() ?? [], meta.version);
+      const written = await writeStatesAndCommit(
+        c,
+        out.plan?.rows.values() ?? [],
+        meta.version,
+        out.flush?.sql,
+      );
+      if (out.flush) out = { ...out, outbox: outboxRows(written, out.flush.list) };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -185,20 +201,34 @@ export class Alerter {
     return this.#publishing;
   }
 
-  /** Flushes due groups; `freshSilences` when this transaction changed them. */
+  /** Flushes due groups now; `freshSilences` when this transaction changed them. */
   #flush(
     c: PoolClient,
     now: number,
     groupKeys?: Iterable<string>,
     freshSilences = false,
   ): Promise<OutboxRow[]> {
-    return flushGroups(c, {
+    return flushGroups(c, this.#flushOptions(now, groupKeys, freshSilences));
+  }
+
+  /** Plans the flush of due groups; its final write goes with the commit (see #locked). */
+  #planFlush(
+    c: PoolClient,
+    now: number,
+    groupKeys?: Iterable<string>,
+    freshSilences = false,
+  ): Promise<FlushWrite | null> {
+    return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
+  }
+
+  #flushOptions(now: number, groupKeys: Iterable<string> | undefined, freshSilences: boolean): FlushOptions {
+    return {
       now,
       groupKeys,
       silences: freshSilences ? undefined : this.#silences,
       priorityWaitMs: this.d.config.defaults.priority_wait,
       outboxLeaseMs: this.d.config.outbox_lease,
-    });
+    };
   }
 
   /** Loads the shared state (start-up). */
@@ -304,7 +334,7 @@ export class Alerter {
               const plan = this.#decide(instances, now);
               const touched = await applyEffects(c, plan.effects, now);
               await writePresence(c, presence);
-              return { result: undefined, plan, outbox: await this.#flush(c, now, touched) };
+              return { result: undefined, plan, flush: await this.#planFlush(c, now, touched) };
             },
             false,
           );
@@ -356,7 +386,7 @@ export class Alerter {
         await forgetPresence(c, forget);
         await enqueueRepeats(c, now, this.#silences);
         await enqueueEscalations(c, now);
-        return { result: undefined, plan, outbox: await this.#flush(c, now) };
+        return { result: undefined, plan, flush: await this.#planFlush(c, now) };
       });
     });
     await this.relay();
@@ -502,7 +532,7 @@ export class Alerter {
         const s = await endSilence(c, req.id, now);
         if (!s) throw new RpcError('not_found', `no active silence ${req.id}`);
         // What the silence held back is due now (if it still applies).
-        return { result: s, outbox: await this.#flush(c, now, undefined, true) };
+        return { result: s, flush: await this.#planFlush(c, now, undefined, true) };
       }),
     );
   }
@@ -582,7 +612,7 @@ export class Alerter {
         );
         const plan = d.plan();
         const touched = await applyEffects(c, plan.effects, now);
-        return { result: removed, plan, outbox: await this.#flush(c, now, touched) };
+        return { result: removed, plan, flush: await this.#planFlush(c, now, touched) };
       }),
     );
   }

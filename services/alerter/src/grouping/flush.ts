@@ -67,10 +67,37 @@ export interface FlushOptions {
  * Turns due pending transitions into notifications (in the outbox, same transaction). Runs under the alerter's
  * lock, after a batch (for the groups it touched) and on every tick (for all groups).
  */
+/**
+ * What a flush writes at its end, as one statement of a simple query (its inputs are escaped literals), so the
+ * caller can send it together with the state write and COMMIT: under contention, round trips are what a batch
+ * waits on. Its result rows go to `outboxRows` with `list`.
+ */
+export interface FlushWrite {
+  sql: string;
+  list: { key: string; payload: Notification }[];
+}
+
+/** Flushes and writes at once (for callers that read what the flush wrote before committing). */
 export async function flushGroups(c: PoolClient, opts: FlushOptions): Promise<OutboxRow[]> {
+  const write = await planGroupFlush(c, opts);
+  if (!write) return [];
+  const r = await c.query(write.sql);
+  return outboxRows(r.rows, write.list);
+}
+
+const int = (v: number, what: string): string => {
+  if (!Number.isSafeInteger(v)) throw new Error(`bad ${what} ${v}`);
+  return String(v);
+};
+
+/**
+ * Reads the due transitions, plans the flush and writes what must precede the notifications (suppressions,
+ * holds); returns the final write (FlushWrite), or null when there is nothing to write.
+ */
+export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise<FlushWrite | null> {
   const { now } = opts;
   const keys = opts.groupKeys ? [...opts.groupKeys] : null;
-  if (keys && keys.length === 0) return [];
+  if (keys && keys.length === 0) return null;
   // One round trip for everything the flush reads: the due entries, their groups, their episodes and the rivals
   // of those episodes' objects (a multi-statement simple query; its one input is an escaped literal).
   // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
@@ -93,7 +120,7 @@ export async function flushGroups(c: PoolClient, opts: FlushOptions): Promise<Ou
     (typeof results)[0],
     (typeof results)[0],
   ];
-  if (pr.rows.length === 0) return [];
+  if (pr.rows.length === 0) return null;
   const entries = pr.rows.map(toPending);
   const groups = new Map(gr.rows.map(toGroup).map((g) => [g.group_key, g]));
   const episodes = new Map(er.rows.map((row) => [row.episode_id as string, toEpisode(row)]));
@@ -183,45 +210,39 @@ export async function flushGroups(c: PoolClient, opts: FlushOptions): Promise<Ou
       });
     }
   }
-  if (!remove.length && !updates.length && !plan.flushed.length && !timeline.length && !out.length) return [];
-  // One round trip for everything the flush writes (under contention, round trips are what a batch waits on).
-  const r = await c.query(
-    `WITH done AS (DELETE FROM alerter_pending WHERE id = ANY($1::bigint[])),
+  if (!remove.length && !updates.length && !plan.flushed.length && !timeline.length && !out.length)
+    return null;
+  const lit = (v: unknown) => c.escapeLiteral(JSON.stringify(v));
+  const ids = `ARRAY[${remove.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
+  const flushed = `ARRAY[${plan.flushed.map((k) => c.escapeLiteral(k)).join(',')}]::text[]`;
+  const at = `${int(now, 'clock value')}::bigint`;
+  const sql = `WITH done AS (DELETE FROM alerter_pending WHERE id = ANY(${ids})),
      sent AS (
        -- After a firing/repeat notification: when to repeat and when to escalate (unless acknowledged).
        UPDATE alerter_episodes e SET
-         notified_at = CASE WHEN x.transition = 'firing' THEN to_timestamp($3::bigint / 1000.0) ELSE e.notified_at END,
+         notified_at = CASE WHEN x.transition = 'firing' THEN to_timestamp(${at} / 1000.0) ELSE e.notified_at END,
          next_repeat_at = CASE WHEN x.transition IN ('firing', 'repeat') AND e.state = 'firing'
              AND e.acked_at IS NULL AND e.repeat_interval_ms > 0
-           THEN to_timestamp(($3::bigint + e.repeat_interval_ms) / 1000.0) ELSE e.next_repeat_at END,
+           THEN to_timestamp((${at} + e.repeat_interval_ms) / 1000.0) ELSE e.next_repeat_at END,
          escalate_at = CASE WHEN x.transition = 'firing' AND e.state = 'firing' AND e.acked_at IS NULL
              AND e.escalated_at IS NULL AND e.escalate_after_ms IS NOT NULL
-           THEN to_timestamp(($3::bigint + e.escalate_after_ms) / 1000.0) ELSE e.escalate_at END,
+           THEN to_timestamp((${at} + e.escalate_after_ms) / 1000.0) ELSE e.escalate_at END,
          repeats = e.repeats + CASE WHEN x.transition = 'repeat' THEN 1 ELSE 0 END
-       FROM jsonb_to_recordset($2::jsonb) AS x(episode_id text, transition text)
+       FROM jsonb_to_recordset(${lit(updates)}::jsonb) AS x(episode_id text, transition text)
        WHERE e.episode_id = x.episode_id),
-     flushed AS (UPDATE alerter_groups SET last_flush_at = $3::bigint WHERE group_key = ANY($4::text[])),
+     flushed AS (UPDATE alerter_groups SET last_flush_at = ${at} WHERE group_key = ANY(${flushed})),
      said AS (
        INSERT INTO alerter_timeline (episode_id, at, kind, detail)
        SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
-       FROM jsonb_to_recordset($5::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb)),
+       FROM jsonb_to_recordset(${lit(timeline)}::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb)),
      queued AS (
        INSERT INTO alerter_outbox (key, payload, lease_until)
-       SELECT x.elem->>'key', x.elem->'payload', now() + ($6::bigint * interval '1 millisecond')
-       FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS x(elem, ord)
+       SELECT x.elem->>'key', x.elem->'payload',
+         now() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
+       FROM jsonb_array_elements(${lit(out)}::jsonb) WITH ORDINALITY AS x(elem, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)
-     SELECT seq, key FROM queued`,
-    [
-      remove,
-      JSON.stringify(updates),
-      now,
-      plan.flushed,
-      JSON.stringify(timeline),
-      opts.outboxLeaseMs,
-      JSON.stringify(out),
-    ],
-  );
-  return outboxRows(r.rows, out);
+     SELECT seq, key FROM queued`;
+  return { sql, list: out };
 }

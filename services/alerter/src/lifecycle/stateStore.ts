@@ -156,21 +156,28 @@ export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, versi
 }
 
 /**
- * Writes the states and commits, in one round trip: one simple query of two statements (the rows go as an escaped
- * literal). If the write fails, the COMMIT is not run and the caller rolls back.
+ * Writes the states and commits, in one round trip: one simple query (the rows go as an escaped literal). `before`,
+ * a statement of the same transaction (the flush's final write), goes first in the same query; its rows are
+ * returned. If a statement fails, the COMMIT is not run and the caller rolls back.
  */
 export async function writeStatesAndCommit(
   c: PoolClient,
   rows: Iterable<StateRow>,
   version: number,
-): Promise<void> {
+  before?: string,
+): Promise<Record<string, unknown>[]> {
   const list = [...rows];
-  if (!list.length) {
-    await c.query('COMMIT');
-    return;
+  const statements = before ? [before] : [];
+  if (list.length) {
+    if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
+    statements.push(writeStatesSql(String(version), c.escapeLiteral(JSON.stringify(list))));
   }
-  if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
-  await c.query(`${writeStatesSql(String(version), c.escapeLiteral(JSON.stringify(list)))}; COMMIT`);
+  statements.push('COMMIT');
+  const r = (await c.query(statements.join(';\n'))) as unknown as
+    | { rows: Record<string, unknown>[] }
+    | { rows: Record<string, unknown>[] }[];
+  if (!before) return [];
+  return Array.isArray(r) ? r[0]!.rows : r.rows;
 }
 
 /** Last-seen times only move forward, so replicas can write them without the lock. */

@@ -15,7 +15,7 @@ export interface OutboxRow {
 
 /** The outbox rows a write returned (seq, key), with their payloads, in publishing order. */
 export function outboxRows(
-  rows: { seq: unknown; key: unknown }[],
+  rows: readonly Record<string, unknown>[],
   list: { key: string; payload: Notification }[],
 ): OutboxRow[] {
   const byKey = new Map(list.map((l) => [l.key, l.payload]));
