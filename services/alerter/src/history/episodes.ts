@@ -1,30 +1,9 @@
-import type { Alert, Severity } from '@tocsin/events';
+import type { Alert } from '@tocsin/events';
 import type { Pool, PoolClient } from '@tocsin/store';
+import type { EpisodeFields } from '../lifecycle/types.ts';
 
 /** An alert episode as stored. */
-export interface EpisodeRow {
-  episode_id: string;
-  fingerprint: string;
-  rule_id: string;
-  mode: 'alert' | 'notice';
-  state: 'pending' | 'firing' | 'resolved';
-  severity: Severity;
-  source: string;
-  chain_id: string;
-  labels: Record<string, string>;
-  summary: string;
-  description: string;
-  value: number | null;
-  started_at: Date;
-  fired_at: Date | null;
-  resolved_at: Date | null;
-  event_id: string | null;
-  mentions: string[];
-  links: { title: string; url: string }[];
-  group_key: string;
-  object_key: string | null;
-  priority: number | null;
-  escalation_mentions: string[];
+export interface EpisodeRow extends EpisodeFields<Date> {
   acked_by: string | null;
   acked_at: Date | null;
   ack_note: string | null;

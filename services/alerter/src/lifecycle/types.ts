@@ -51,8 +51,8 @@ export interface Instance {
   owner: string | null;
 }
 
-/** Everything needed to insert an episode row. */
-export interface NewEpisode {
+/** What an episode row and a new episode have in common (times differ: Date as read, ms when inserting). */
+export interface EpisodeFields<T> {
   episode_id: string;
   fingerprint: string;
   rule_id: string;
@@ -65,22 +65,26 @@ export interface NewEpisode {
   summary: string;
   description: string;
   value: number | null;
-  started_at: number;
-  fired_at: number | null;
-  resolved_at: number | null;
+  started_at: T;
+  fired_at: T | null;
+  resolved_at: T | null;
   event_id: string | null;
   mentions: string[];
   links: { title: string; url: string }[];
   group_key: string;
+  object_key: string | null;
+  priority: number | null;
+  escalation_mentions: string[];
+}
+
+/** Everything needed to insert an episode row. */
+export interface NewEpisode extends EpisodeFields<number> {
   group_labels: Record<string, string>;
   group_wait_ms: number;
   group_interval_ms: number;
-  object_key: string | null;
-  priority: number | null;
   send_resolved: boolean;
   repeat_interval_ms: number;
   escalate_after_ms: number | null;
-  escalation_mentions: string[];
 }
 
 export type Effect =

@@ -17,23 +17,24 @@ function toSilence(r: Record<string, unknown>): Silence {
   };
 }
 
-export async function readActiveSilences(q: Pool | PoolClient, now: number): Promise<ActiveSilence[]> {
-  const r = await q.query(
-    'SELECT id, matchers, starts_at, ends_at FROM alerter_silences WHERE ends_at > $1 AND starts_at <= $1',
-    [new Date(now)],
-  );
-  return r.rows.map((s) => ({
-    id: s.id,
-    matchers: s.matchers,
-    starts_at: (s.starts_at as Date).getTime(),
-    ends_at: (s.ends_at as Date).getTime(),
-  }));
+/** Silences in effect at `now`. */
+export function readActiveSilences(q: Pool | PoolClient, now: number): Promise<ActiveSilence[]> {
+  return readSilenceWindows(q, now, true);
 }
 
 /** Silences not over at `now` (including ones that start later), for the cache of a replica. */
-export async function readSilences(q: Pool | PoolClient, now: number): Promise<ActiveSilence[]> {
+export function readSilences(q: Pool | PoolClient, now: number): Promise<ActiveSilence[]> {
+  return readSilenceWindows(q, now, false);
+}
+
+async function readSilenceWindows(
+  q: Pool | PoolClient,
+  now: number,
+  startedOnly: boolean,
+): Promise<ActiveSilence[]> {
   const r = await q.query(
-    'SELECT id, matchers, starts_at, ends_at FROM alerter_silences WHERE ends_at > $1',
+    `SELECT id, matchers, starts_at, ends_at FROM alerter_silences
+     WHERE ends_at > $1${startedOnly ? ' AND starts_at <= $1' : ''}`,
     [new Date(now)],
   );
   return r.rows.map((s) => ({
