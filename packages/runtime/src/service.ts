@@ -230,7 +230,7 @@ export async function startService<S extends z.ZodType>(
   const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
   stops.push(() => http.close());
 
-  const beat = () => {
+  const beat = (stopping = false) => {
     const event = {
       id: newId(clock.now()),
       source: system.heartbeat.source,
@@ -245,6 +245,7 @@ export async function startService<S extends z.ZodType>(
         ready: !nc.isClosed(),
         uptime_s: (clock.now() - started) / 1000,
         heights: Object.fromEntries(heights),
+        stopping,
       },
     };
     nc.publish(subj.health(def.name), JSON.stringify(event));
@@ -252,7 +253,12 @@ export async function startService<S extends z.ZodType>(
   beat();
   const timer = setInterval(beat, config.heartbeat_interval);
   timer.unref();
-  stops.push(() => clearInterval(timer));
+  // The first step of a clean stop: a last heartbeat saying so (flushed when NATS drains, a later step), so the
+  // silence that follows a scale-down or a redeploy under a new instance name is not reported as an outage.
+  stops.push(() => {
+    clearInterval(timer);
+    if (!nc.isClosed()) beat(true);
+  });
   log.info(
     { url, nats: config.nats.url.replace(/\/\/[^@]*@/, '//'), prefix: config.subject_prefix },
     `${def.name} started`,

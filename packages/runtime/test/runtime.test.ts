@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { type TestEnv, testEnv } from '@tocsin/testkit';
+import { collect, eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -148,6 +148,25 @@ describe('service', () => {
     expect(metrics).toContain('tocsin_messages_received_total');
     expect(metrics).toContain('service="probe"');
     await svc.stop();
+  });
+
+  it('beats on <prefix>.health.<service>, and says goodbye (stopping: true) as it stops', async () => {
+    const nc = await env.nats();
+    const beats = collect<{ instance: string; data: { service: string; stopping: boolean } }>(
+      nc,
+      env.subjects.health('probe-beat'),
+    );
+    await nc.flush();
+    const svc = await startService(
+      { name: 'probe-beat', async start() {} },
+      { config: { ...env.config, instance: 'beat-1' }, env: {} },
+    );
+    const [first] = await beats.waitFor(1);
+    expect(first!.instance).toBe('beat-1');
+    expect(first!.data).toMatchObject({ service: 'probe-beat', stopping: false });
+    await svc.stop();
+    await eventually(() => beats.items.some((b) => b.data.stopping), 10_000, 'the goodbye heartbeat');
+    expect(beats.items.at(-1)!.data).toMatchObject({ service: 'probe-beat', stopping: true });
   });
 
   it('reports not ready while PostgreSQL is unreachable', async () => {

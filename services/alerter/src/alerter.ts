@@ -265,9 +265,11 @@ export class Alerter {
     const out = new Map<string, Presence>();
     for (const i of instances) {
       if (i.rule.kind !== 'absence') continue;
+      const ended = !i.active;
       const last = this.#presenceWritten.get(i.fingerprint);
       const every = Math.min(5_000, i.rule.absence!.afterMs / 10);
-      if (last !== undefined && i.factAt - last < every) continue;
+      // A goodbye is always written.
+      if (!ended && last !== undefined && i.factAt - last < every) continue;
       const prev = out.get(i.fingerprint);
       if (prev && prev.last_seen >= i.factAt) continue;
       out.set(i.fingerprint, {
@@ -276,6 +278,7 @@ export class Alerter {
         labels: i.labels,
         last_seen: i.factAt,
         last_event: i.event,
+        ended,
       });
     }
     return [...out.values()];

@@ -171,7 +171,7 @@ describe('state change', () => {
 });
 
 describe('absence', () => {
-  const beat = (service: string, instance: string) => {
+  const beat = (service: string, instance: string, stopping = false) => {
     const now = h.clock.now();
     h.nc.publish(
       env.subjects.health(service),
@@ -184,7 +184,7 @@ describe('absence', () => {
         instance,
         observed_at: new Date(now).toISOString(),
         dedup_key: `${service}:${instance}:${now}`,
-        data: { service, ready: true, uptime_s: 5, heights: { 'cosmoshub-4': 1234 } },
+        data: { service, ready: true, uptime_s: 5, heights: { 'cosmoshub-4': 1234 }, stopping },
       }),
     );
   };
@@ -213,6 +213,30 @@ describe('absence', () => {
     expect(silentAbout(ns, 'cosmos-ibc')).toEqual(['firing', 'resolved']);
     // The heights heartbeats carry are what the dead-man switch reports.
     expect(h.handle.alerter.heights.get('cosmoshub-4')).toBe(1234);
+  });
+
+  it('an instance that said goodbye (stopping) is not reported silent, until it comes back and goes quiet', async () => {
+    beat('notifier-slack', 'pod-1');
+    beat('notifier-slack', 'pod-2');
+    await h.syncCore();
+    await h.advance(30_000);
+    // pod-1 is scaled down cleanly; pod-2 dies.
+    beat('notifier-slack', 'pod-1', true);
+    await h.syncCore();
+    await h.advance(150_000);
+    // (Alerts of one rule may be grouped into one notification: each alert of each notification counts.)
+    const slack = (ns: Notification[]) =>
+      ns.flatMap((n) =>
+        n.alerts
+          .filter((a) => a.rule_id === 'service-silent' && a.labels.service === 'notifier-slack')
+          .map((a) => `${n.transition}:${a.labels.instance}`),
+      );
+    expect(slack(await h.received())).toEqual(['firing:pod-2']);
+    // pod-1 comes back under the same name and then goes silent without a goodbye: watched again.
+    beat('notifier-slack', 'pod-1');
+    await h.syncCore();
+    await h.advance(121_000);
+    expect(slack(await h.received())).toEqual(['firing:pod-2', 'firing:pod-1']);
   });
 
   it('a node that stops producing blocks stalls after 65 s and resumes with its next block', async () => {

@@ -43,8 +43,20 @@ export const heartbeat = defineEvent({
     ready: z.boolean(),
     uptime_s: z.number().nonnegative(),
     heights: z.record(z.string(), z.number()).default({}).describe('latest block height seen per chain'),
+    stopping: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true on the last heartbeat of an instance that is stopping cleanly (scale-down, redeploy): its silence that follows is expected',
+      ),
   }),
-  example: { service: 'cosmos-ibc', ready: true, uptime_s: 3600, heights: { 'cosmoshub-4': 23456789 } },
+  example: {
+    service: 'cosmos-ibc',
+    ready: true,
+    uptime_s: 3600,
+    heights: { 'cosmoshub-4': 23456789 },
+    stopping: false,
+  },
 });
 
 export const deliveryFailed = defineEvent({

@@ -273,7 +273,13 @@ export class Decider {
       case 'absence': {
         const row = this.get(inst.fingerprint);
         if (row?.status === 'firing') {
-          this.close(row, this.cx.now, null, inst.event.id, 'events resumed');
+          this.close(
+            row,
+            this.cx.now,
+            null,
+            inst.event.id,
+            inst.active ? 'events resumed' : 'stopped cleanly',
+          );
           this.set({ ...row, status: 'ok', since: null, fact_at: inst.factAt, fact_id: inst.event.id });
         }
         return;
@@ -441,6 +447,8 @@ export class Decider {
         }
         continue;
       }
+      // A goodbye: its silence is expected (the goodbye itself resolved a firing alert, as any event does).
+      if (p.ended) continue;
       if (silent >= rule.absence.afterMs && row?.status !== 'firing') {
         const event = p.last_event as EventEnvelope;
         const scope: Scope = {

@@ -112,6 +112,9 @@ function instance(
     active = rule.test ? isTruthy(rule.test(scope)) : true;
     if (!active && (rule.kind === 'notice' || opts.mayBeActive?.(rule.id) === false)) return null;
   } else if (rule.kind === 'count' && rule.test && !isTruthy(rule.test(scope))) return null;
+  // Absence: an event that ends the watch (a goodbye) is inactive.
+  else if (rule.kind === 'absence' && rule.absence?.endsWhen)
+    active = !isTruthy(rule.absence.endsWhen(scope));
   let band: string | null = null;
   let changeValue: unknown = null;
   if (rule.kind === 'state_change') {

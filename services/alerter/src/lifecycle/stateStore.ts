@@ -12,7 +12,7 @@ export interface Meta {
 export const META_SQL =
   'SELECT version, silences_version, subscriptions_version FROM alerter_meta WHERE id = 1';
 export const PRESENCE_SQL =
-  'SELECT fingerprint, rule_id, labels, last_seen, last_event FROM alerter_presence';
+  'SELECT fingerprint, rule_id, labels, last_seen, last_event, ended FROM alerter_presence';
 
 export function toMeta(r: Record<string, unknown>): Meta {
   return {
@@ -180,16 +180,19 @@ export async function writeStatesAndCommit(
   return Array.isArray(r) ? r[0]!.rows : r.rows;
 }
 
-/** Last-seen times only move forward, so replicas can write them without the lock. */
+/**
+ * Last-seen times only move forward, so replicas can write them without the lock (and a heartbeat that another
+ * replica applies after a goodbye does not undo it).
+ */
 export async function writePresence(q: Queryable, list: Presence[]): Promise<void> {
   if (!list.length) return;
   await q.query(
-    `INSERT INTO alerter_presence (fingerprint, rule_id, labels, last_seen, last_event)
-     SELECT x.fingerprint, x.rule_id, x.labels, x.last_seen, x.last_event
+    `INSERT INTO alerter_presence (fingerprint, rule_id, labels, last_seen, last_event, ended)
+     SELECT x.fingerprint, x.rule_id, x.labels, x.last_seen, x.last_event, x.ended
      FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, rule_id text, labels jsonb, last_seen bigint,
-       last_event jsonb)
+       last_event jsonb, ended boolean)
      ON CONFLICT (fingerprint) DO UPDATE SET last_seen = EXCLUDED.last_seen, last_event = EXCLUDED.last_event,
-       labels = EXCLUDED.labels
+       labels = EXCLUDED.labels, ended = EXCLUDED.ended
      WHERE alerter_presence.last_seen < EXCLUDED.last_seen`,
     [JSON.stringify(list)],
   );
@@ -207,6 +210,7 @@ export function toPresence(p: Record<string, unknown>): Presence {
     labels: p.labels as Record<string, string>,
     last_seen: Number(p.last_seen),
     last_event: p.last_event as Presence['last_event'],
+    ended: p.ended === true,
   };
 }
 

@@ -39,7 +39,7 @@ export interface Instance {
   event: EventEnvelope;
   /** observed_at of the event (ms). */
   factAt: number;
-  /** threshold/notice: does the condition hold. */
+  /** threshold/notice: does the condition hold; absence: false when the event ends the watch (a goodbye). */
   active: boolean;
   band: string | null;
   changeValue: unknown;
@@ -108,6 +108,8 @@ export interface Presence {
   labels: Record<string, string>;
   last_seen: number;
   last_event: EventEnvelope;
+  /** Its last event ended the watch (ends_when): no absence alert until it is heard from again. */
+  ended: boolean;
 }
 
 /** Output of a decision: new state rows and what happened. */

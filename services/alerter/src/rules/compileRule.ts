@@ -32,7 +32,8 @@ export interface CompiledRule {
   bands: { name: string; test: Evaluator }[];
   okBand: string;
   changeValue: Evaluator | null;
-  absence: { afterMs: number; forgetAfterMs: number } | null;
+  /** `endsWhen`: the event is a goodbye (its silence that follows is expected). */
+  absence: { afterMs: number; forgetAfterMs: number; endsWhen: Evaluator | null } | null;
   count: { windowMs: number; min: number; bucketMs: number } | null;
   value: Evaluator | null;
   forMs: number;
@@ -219,7 +220,13 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     bands,
     okBand: c.state_change?.ok ?? 'ok',
     changeValue: expr('condition.state_change.value', c.state_change?.value),
-    absence: c.absence ? { afterMs: c.absence.after, forgetAfterMs: c.absence.forget_after } : null,
+    absence: c.absence
+      ? {
+          afterMs: c.absence.after,
+          forgetAfterMs: c.absence.forget_after,
+          endsWhen: expr('condition.absence.ends_when', c.absence.ends_when),
+        }
+      : null,
     count,
     value: expr('value', r.value),
     forMs: r.for,

@@ -21,8 +21,18 @@ export const conditionInput = z
         ok: z.string().default('ok'),
       })
       .optional(),
-    /** No matching event for the alert's fingerprint (e.g. per instance) during `after` → firing. */
-    absence: z.strictObject({ after: duration, forget_after: duration.default(7 * 86_400_000) }).optional(),
+    /**
+     * No matching event for the alert's fingerprint (e.g. per instance) during `after` → firing. `ends_when`: a
+     * boolean expression on a matching event that ends the watch (a clean goodbye, e.g. `stopping`) until the
+     * fingerprint is heard from again.
+     */
+    absence: z
+      .strictObject({
+        after: duration,
+        forget_after: duration.default(7 * 86_400_000),
+        ends_when: z.string().min(1).optional(),
+      })
+      .optional(),
     /** At least `min` matching events (or `per_second` on average) within `window` → firing. */
     count: z
       .strictObject({
