@@ -9,7 +9,7 @@ import {
   serveDomainRpc,
 } from '../../../packages/commands/test/domainsRpc.ts';
 import { alertOf, notificationOf } from './fixtures.ts';
-import { ALICE, BOB, type Harness, messagesShowing, ROOT, startHarness } from './harness.ts';
+import { ALICE, BOB, delivered, type Harness, messagesShowing, ROOT, startHarness } from './harness.ts';
 
 const WALLET = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
 
@@ -346,8 +346,10 @@ describe('alert buttons', () => {
 
   it('Acknowledge calls the alerter as the clicker and shows who acknowledged', async () => {
     const a = alertOf({ episode_id: state.alerts[0]!.episode_id, summary: `ack me ${Math.random()}` });
-    await h.publish(notificationOf({}, [a]));
+    const n = notificationOf({}, [a]);
+    await h.publish(n);
     const [m] = await messagesShowing(h, h.channels.alerts, a.summary);
+    await delivered(h, n.key);
     expect((await click(m!, `ack:${a.episode_id}`)).type).toBe(6);
     await eventually(() => rpc.bodies('alerter.ack').length > 0);
     expect(rpc.bodies('alerter.ack')).toEqual([
@@ -365,8 +367,10 @@ describe('alert buttons', () => {
 
   it('Silence 1 h silences exactly the alert’s labels and marks the message', async () => {
     const a = alertOf({ summary: `silence me ${Math.random()}` });
-    await h.publish(notificationOf({}, [a]));
+    const n = notificationOf({}, [a]);
+    await h.publish(n);
     const [m] = await messagesShowing(h, h.channels.alerts, a.summary);
+    await delivered(h, n.key);
     await click(m!, `sil:1h:${a.episode_id}`, BOB);
     await eventually(() => rpc.bodies('alerter.silence').length > 0);
     expect(rpc.bodies('alerter.silence')[0]).toEqual({
@@ -397,6 +401,7 @@ describe('alert buttons', () => {
     ]);
     await h.publish(group);
     const [m] = await messagesShowing(h, h.channels.alerts, 'group two');
+    await delivered(h, group.key);
     await click(m!, 'ack:*');
     await eventually(() => rpc.bodies('alerter.ack').length === 2);
     const told = await eventually(() =>

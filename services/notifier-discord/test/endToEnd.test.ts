@@ -6,7 +6,7 @@ import { ManualClock, type RunningService, startService } from '@tocsin/runtime'
 import { type CosmosSim, startCosmosSim } from '@tocsin/sim-cosmos';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, type Harness, messagesShowing, startHarness } from './harness.ts';
+import { ALICE, BOB, drained, type Harness, messagesShowing, startHarness } from './harness.ts';
 
 /**
  * The whole stack on one ManualClock: CometBFT simulator → cosmos-ibc → alerter (shipped default rules) →
@@ -149,6 +149,8 @@ describe('simulator → cosmos-ibc → alerter → Discord', () => {
         .find((m) => m.content === `<@${ALICE.id}>` && text(m).includes(RELAYER)),
     );
     expect(alert!.embeds).toMatchObject([{ title: expect.stringMatching(/^🟠 FIRING · /) }]);
+    // The message is in the fake before the notifier stored its card; a click in between would find no card.
+    await drained(h);
 
     const episode = (alert!.components as { components: { custom_id: string }[] }[])[0]!.components[0]!
       .custom_id;

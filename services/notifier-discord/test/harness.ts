@@ -137,6 +137,25 @@ export function messagesShowing(
   ) as Promise<DiscordMessage[]>;
 }
 
+/**
+ * Waits until the notifier recorded the notification as delivered to every channel it went to. A message shows
+ * up in the fake before the notifier has stored its card and recorded the delivery: a button clicked in between
+ * finds no card.
+ */
+export async function delivered(h: Harness, key: string): Promise<void> {
+  await eventually(
+    async () => {
+      const { rows } = await h.running.ctx.pool.query<{ state: string }>(
+        `SELECT state FROM notify_deliveries WHERE notifier = 'discord' AND notification_key = $1`,
+        [key],
+      );
+      return rows.length > 0 && rows.every((r) => r.state === 'sent');
+    },
+    15_000,
+    `notification ${key} recorded as delivered`,
+  );
+}
+
 /** Waits until the notifier has handled and acked everything published so far. */
 export async function drained(h: Harness): Promise<void> {
   const jsm = await jetstreamManager(h.nc);

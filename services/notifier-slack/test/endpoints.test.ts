@@ -76,6 +76,19 @@ async function alertMessage(): Promise<Posted> {
     15_000,
     'the alert message',
   );
+  // The message is in Slack before the notifier has stored its state (and recorded the delivery); a click that
+  // arrives in between finds no state and edits nothing. Wait for the delivery record, written after the state.
+  await eventually(
+    async () => {
+      const r = await h.svc.ctx.pool.query<{ state: string }>(
+        `SELECT state FROM notify_deliveries WHERE notifier = 'slack' AND notification_key = $1 AND channel = $2`,
+        [n.key, CHANNELS.alerts],
+      );
+      return r.rows[0]?.state === 'sent';
+    },
+    15_000,
+    'the alert delivery recorded',
+  );
   const actions = (msg!.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find(
     (b) => b.type === 'actions',
   );
