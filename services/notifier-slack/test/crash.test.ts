@@ -74,10 +74,13 @@ it('killed after Slack posted but before the ack: after a restart the alert is i
   await createPublisher({ nc, subjects: env.subjects, instance: 'test' }).publishNotification(n);
 
   await fake.waitForRequest({ method: 'chat.postMessage', channel: CHANNELS.alerts });
+  // Killed at once: past the ack wait (1.5 s), JetStream would hand the message to this same live process again,
+  // which would reconcile it to 'sent' before the crash this test is about.
+  const exited = new Promise((r) => first.once('exit', r));
+  first.kill('SIGKILL');
+  await exited;
   expect(fake.messages(CHANNELS.alerts)).toHaveLength(1);
   expect((await delivery(n.key))?.state).toBe('attempting');
-  first.kill('SIGKILL');
-  await new Promise((r) => first.once('exit', r));
 
   const second = await startNotifier();
   await eventually(
