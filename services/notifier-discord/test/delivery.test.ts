@@ -174,6 +174,8 @@ describe('failures', () => {
   it('gives up on a 403 (Missing Permissions): delivery_failed event and a log line naming the channel', async () => {
     const nc = await env.nats();
     const failed = collect<EventEnvelope>(nc, env.subjects.event('system', 'delivery_failed'));
+    // The subscription is on its own connection: make sure the server has it before the notification goes out.
+    await nc.flush();
     const handle = h.fake.failAlways(
       { channelId: h.channels.ops },
       { status: 403, code: 50013, message: 'Missing Permissions' },
