@@ -46,8 +46,19 @@ describe('fault injection', () => {
   it('timeout: accepts and never answers, so the client gives up', async () => {
     const t = await startTestSim(scenario);
     t.sim.setFault({ chainId: 'cosmoshub-4' }, { kind: 'timeout' });
-    const comet = cometWithTimeout(t.sim.chainUrl('cosmoshub-4'), 150);
-    await expect(comet.status()).rejects.toThrow(/timeout|aborted/i);
+    // The sim counts the fault once it has read the request: wait for that before the client gives up (on a
+    // loaded machine a short client timeout can fire before the sim has even read the request).
+    const comet = cometWithTimeout(t.sim.chainUrl('cosmoshub-4'), 2000);
+    const status = comet.status();
+    const settled = status.then(
+      () => undefined,
+      () => undefined,
+    );
+    await vi.waitFor(() => expect(t.sim.endpointStats('cosmoshub-4').faults.timeout).toBe(1), {
+      timeout: 15_000,
+    });
+    await settled;
+    await expect(status).rejects.toThrow(/timeout|aborted/i);
     expect(t.sim.endpointStats('cosmoshub-4').faults.timeout).toBe(1);
     // The other chain is unaffected.
     expect((await (await t.comet('osmosis-1')).status()).nodeInfo.network).toBe('osmosis-1');
@@ -125,10 +136,14 @@ describe('concurrency counters', () => {
     const pending = Array.from({ length: 8 }, () =>
       fetch(url, { method: 'POST', body, signal: abort.signal }).catch((err: Error) => err.name),
     );
-    await vi.waitFor(() => expect(t.sim.endpointStats('cosmoshub-4', 1).inFlight).toBe(8));
+    await vi.waitFor(() => expect(t.sim.endpointStats('cosmoshub-4', 1).inFlight).toBe(8), {
+      timeout: 15_000,
+    });
     abort.abort();
     expect(await Promise.all(pending)).toEqual(Array(8).fill('AbortError'));
-    await vi.waitFor(() => expect(t.sim.endpointStats('cosmoshub-4', 1).inFlight).toBe(0));
+    await vi.waitFor(() => expect(t.sim.endpointStats('cosmoshub-4', 1).inFlight).toBe(0), {
+      timeout: 15_000,
+    });
     expect(t.sim.endpointStats('cosmoshub-4', 1).maxInFlight).toBe(8);
     expect(t.sim.endpointStats('cosmoshub-4', 0).maxInFlight).toBe(0);
 

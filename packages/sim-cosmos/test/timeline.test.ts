@@ -121,7 +121,7 @@ describe('timeline', () => {
         error: reject,
       });
     });
-    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1));
+    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1), { timeout: 15_000 });
     t.clock.advance(10_000);
     t.sim.tick();
     expect(await received).toBe('c-1');

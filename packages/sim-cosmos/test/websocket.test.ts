@@ -56,7 +56,7 @@ describe('websocket', () => {
     const comet = (await wsComet(t.sim.chainUrl('provider-1'))) as Comet38Client;
     const blocks = take(comet.subscribeNewBlock(), 2);
     // The subscribe request travels over a real socket; move time once the sim has it.
-    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1));
+    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1), { timeout: 15_000 });
     t.clock.advance(12_000);
     t.sim.tick();
     const [first, second] = await blocks;
@@ -74,7 +74,7 @@ describe('websocket', () => {
       type: 'Tx' as const,
       events: [{ type: 'opt_in', attributes: { consumer_id: '0', consumer_chain_id: 'consumer-1' } }],
     };
-    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1));
+    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1), { timeout: 15_000 });
     expect(t.sim.emit('provider-1', event)).toBe(1);
     expect(t.sim.emit('other-1', event)).toBe(0);
     expect(
@@ -90,7 +90,7 @@ describe('websocket', () => {
       { key: 'consumer_chain_id', value: 'consumer-1' },
     ]);
     // cosmjs stopped listening: the sim gets the unsubscribe and stops delivering.
-    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(0));
+    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(0), { timeout: 15_000 });
     expect(t.sim.emit('provider-1', event)).toBe(0);
   });
 
@@ -98,7 +98,7 @@ describe('websocket', () => {
     const t = await startTestSim(scenario);
     const comet = (await wsComet(t.sim.chainUrl('provider-1'))) as Comet38Client;
     const updates = take(comet.subscribeTx("update_client.client_id = '07-tendermint-0'"), 1);
-    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1));
+    await vi.waitFor(() => expect(t.sim.subscriberCount('provider-1')).toBe(1), { timeout: 15_000 });
     t.clock.advance(60_000);
     t.sim.updateClient('provider-1', '07-tendermint-0');
     const [tx] = await updates;
