@@ -155,7 +155,7 @@ describe('concurrent copies', () => {
     };
     const n = sampleNotification();
     const first = deliverNotification({ pool, provider, notification: n, leaseMs: 60_000 });
-    await eventually(() => sends === 1, 5_000, 'the first attempt to be sending');
+    await eventually(() => sends === 1, 15_000, 'the first attempt to be sending');
     await expect(
       deliverNotification({ pool, provider, notification: n, leaseMs: 60_000 }),
     ).rejects.toBeInstanceOf(DeliveryInProgress);

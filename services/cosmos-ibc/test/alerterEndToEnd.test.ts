@@ -106,7 +106,7 @@ async function untilNotified(check: () => boolean, what: string) {
       await s.nc.flush();
       return check();
     },
-    10_000,
+    30_000,
     what,
   );
 }

@@ -55,7 +55,7 @@ it('keeps the link in PostgreSQL: after a restart, a resolve edits the original 
   const told = await eventually(
     () =>
       second.fake.messages(second.channels.alerts).find((x) => x.content?.startsWith('Not acknowledged:')),
-    10_000,
+    30_000,
   );
   expect(told!.content).toBe(
     'Not acknowledged: The alerter is not answering right now; try again in a minute.',

@@ -128,7 +128,7 @@ it('posts each notification once, signed, with a stable idempotency key across r
         "SELECT state FROM notify_deliveries WHERE notification_key = 'n-retry'",
       )
     ).rows;
-  await eventually(async () => (await state())[0]?.state === 'sent', 10_000, 'delivery recorded as sent');
+  await eventually(async () => (await state())[0]?.state === 'sent', 30_000, 'delivery recorded as sent');
   expect(await state()).toEqual([{ state: 'sent' }]);
 });
 
