@@ -74,6 +74,8 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   let stopped = false;
   let messages: ConsumerMessages | undefined;
+  // Ends the wait before resubscribing, so stop() need not sit out the backoff.
+  let wake: (() => void) | undefined;
   // A counting semaphore for concurrency > 1: O(1) per message (racing every in-flight promise is O(n)).
   let active = 0;
   let slotFree: (() => void) | undefined;
@@ -182,7 +184,14 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     while (!stopped) {
       try {
         const consumer = await js.consumers.get(opts.stream, opts.durable);
+        if (stopped) break;
         messages = await consumer.consume({ max_messages: opts.batch ?? 256 });
+        // stop() may have run while this subscription was being set up: it closed the previous one (or none),
+        // so this one must be closed here, or the loop below would nak messages forever and stop() never return.
+        if (stopped) {
+          await messages.close().catch(() => undefined);
+          break;
+        }
         attempt = 0;
         for await (const m of messages) {
           if (stopped) {
@@ -206,7 +215,14 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
           { err: String(err), wait, stream: opts.stream, durable: opts.durable },
           'consumer interrupted; resuming',
         );
-        await new Promise((r) => setTimeout(r, wait));
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, wait);
+          wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        wake = undefined;
       }
     }
     await allSettled();
@@ -216,6 +232,7 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     done,
     async stop() {
       stopped = true;
+      wake?.();
       await messages?.close().catch(() => undefined);
       await done;
       if (pendingTimer) {

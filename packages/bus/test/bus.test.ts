@@ -145,6 +145,32 @@ describe('consume loop', () => {
     await loop.stop();
     dlq.stop();
   });
+
+  it('stops when asked before it has subscribed, and keeps no subscription open', async () => {
+    const durable = 'stop-early';
+    const jsm = await jetstreamManager(nc);
+    await provisionConsumer(jsm, {
+      stream: env.subjects.streams.events,
+      durable,
+      filterSubject: env.subjects.event('cosmos-ibc', 'scan_completed'),
+    });
+    const loop = startConsumeLoop({
+      nc,
+      stream: env.subjects.streams.events,
+      durable,
+      deadLetterSubject: env.subjects.deadLetter('events', durable),
+      decode: decodeEvent(),
+      handler: async () => undefined,
+    });
+    // Before the fix, the subscription made after this stop() was never closed and stop() never returned.
+    await loop.stop();
+    await loop.done;
+    await eventually(
+      async () => (await jsm.consumers.info(env.subjects.streams.events, durable)).num_waiting === 0,
+      15_000,
+      'no pull request left waiting on the consumer',
+    );
+  }, 20_000);
 });
 
 describe('rpc', () => {
