@@ -39,6 +39,8 @@ beforeAll(async () => {
   h = await startAlerter(env, {
     defaults: { group_wait: 0, priority_wait: 0 },
     api_token_file: tokenFile,
+    // Pushes only when the tests ask (pushHeartbeat); a timed push could land in `received` mid-test.
+    heartbeat_push_interval: 0,
     heartbeat_urls: [
       `${pushUrl}/api/push/kuma-token?status={status}&msg={heights}&ping={height}`,
       { url_file: hcFile, method: 'POST' },
