@@ -38,7 +38,9 @@ export function slackSection(fake: FakeSlack, files: { token: string; signingSec
     admin_users: ['U0ADMIN'],
     username: 'tocsin (test)',
     icon_url: 'https://example.org/tocsin.png',
-    timeout: '1s',
+    // Short enough for the hang test, long enough that a loaded machine does not turn a slow answer into a
+    // timeout (and a retry the exact-count assertions would see).
+    timeout: '3s',
     rate_limit_retries: 3,
     // Tests that are not about bursts never coalesce.
     rate: { burst: 1000, per: '1s' },
