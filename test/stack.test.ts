@@ -57,7 +57,8 @@ it('tocsin up (demo, embedded PostgreSQL) shows alerts on the console and stops 
         reject(new Error(`tocsin up exited early (${code}):\n${out.slice(-4000)}`)),
       );
     });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // 'close', not 'exit': the last lines asserted below may still be unread when 'exit' fires.
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('stopped');
@@ -71,4 +72,5 @@ it('tocsin up (demo, embedded PostgreSQL) shows alerts on the console and stops 
       await jsm.streams.delete(s).catch(() => undefined);
     await nc.close();
   }
-});
+  // Longer than the output deadline above (120 s), so a slow start fails with what was missing, not a bare timeout.
+}, 180_000);

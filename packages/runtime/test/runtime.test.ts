@@ -205,7 +205,8 @@ describe('process lifecycle', () => {
     });
     const code = await new Promise<number | null>((resolve) => {
       child.removeAllListeners('exit');
-      child.once('exit', (c) => resolve(c));
+      // 'close', not 'exit': the log line asserted below may still be unread when 'exit' fires.
+      child.once('close', (c) => resolve(c));
       child.kill('SIGTERM');
     });
     expect(code).toBe(0);

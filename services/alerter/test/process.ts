@@ -31,7 +31,8 @@ export function spawnAlerter(env: NodeJS.ProcessEnv, configFile: string): Alerte
   const stderr: string[] = [];
   child.stdout!.on('data', (b: Buffer) => stdout.push(b.toString()));
   child.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close', not 'exit': only then has all of the child's output been read (tests read stderr after it exits).
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   return { child, stdout, stderr, exited };
 }
 

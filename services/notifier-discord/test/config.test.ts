@@ -61,7 +61,8 @@ describe('process start', () => {
       child.stderr!.on('data', (b: Buffer) => {
         stderr += b.toString();
       });
-      child.once('exit', (code) => resolve({ code, stderr }));
+      // 'close', not 'exit': stderr may still hold unread output when 'exit' fires.
+      child.once('close', (code) => resolve({ code, stderr }));
     });
 
   it('exits 1 naming each bad field', async () => {

@@ -34,7 +34,8 @@ function run(extra: Record<string, string>): Promise<{ code: number | null; stde
   child.stderr!.on('data', (b: Buffer) => {
     stderr += b.toString();
   });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  // 'close', not 'exit': stderr may still hold unread output when 'exit' fires.
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stderr })));
 }
 
 it('bad config: exit 1 with one line per bad field', async () => {
