@@ -22,7 +22,12 @@ function startConsumer(): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve(child));
+    // Accumulated: a line may arrive split across two chunks.
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) resolve(child);
+    });
     child.once('exit', (code) => reject(new Error(`consumer exited early (${code})`)));
   });
 }

@@ -51,10 +51,12 @@ function startNotifier(): Promise<ChildProcess> {
   });
   children.add(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.on(
-      'data',
-      (b: Buffer) => b.toString().includes('notifier-discord started') && resolve(child),
-    );
+    // Accumulated: a line may arrive split across two chunks.
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('notifier-discord started')) resolve(child);
+    });
     child.once('exit', (code) => reject(new Error(`notifier exited early (${code})`)));
   });
 }
