@@ -1,28 +1,11 @@
-import { QueryBalanceRequest, QueryBalanceResponse } from 'cosmjs-types/cosmos/bank/v1beta1/query';
-import {
-  QueryClientStateRequest,
-  QueryClientStatusRequest,
-  QueryConsensusStateRequest,
-} from 'cosmjs-types/ibc/core/client/v1/query';
 import { State } from 'cosmjs-types/ibc/core/connection/v1/connection';
-import {
-  QueryConnectionRequest,
-  QueryConnectionResponse,
-  QueryConnectionsRequest,
-} from 'cosmjs-types/ibc/core/connection/v1/query';
-import {
-  clientStatusAnswer,
-  connectionsAnswer,
-  stateAnswer,
-  tendermintClientState,
-  tendermintConsensusTimestamp,
-} from './queryAnswers.ts';
+import { ClientState as TendermintClientState } from 'cosmjs-types/ibc/lightclients/tendermint/v1/tendermint';
 import type { ChainApi } from './transport/chainEndpoints.ts';
-import { finishExact } from './transport/cometRpc.ts';
 import { EndpointFailure } from './transport/endpointFailure.ts';
 
 /**
- * The chain queries a scan makes, each decoding the protobuf answer into our own types once, here at the edge.
+ * The chain queries a scan makes, through cosmjs' QueryClient, each turning the answer into our own types here at
+ * the edge.
  * Names are the ABCI query paths, used in `endpoint_error` events.
  */
 export const QUERY = {
@@ -57,7 +40,6 @@ export type LightClient =
   | { supported: false; clientType: string; typeUrl: string };
 
 const TENDERMINT_CLIENT_STATE = '/ibc.lightclients.tendermint.v1.ClientState';
-const TENDERMINT_CONSENSUS_STATE = '/ibc.lightclients.tendermint.v1.ConsensusState';
 
 /** Client types by the typeUrl of their client state; the client id prefix (`08-wasm-3`) otherwise. */
 const CLIENT_TYPES: Record<string, string> = {
@@ -74,7 +56,7 @@ export function clientTypeOf(clientId: string, typeUrl?: string): string {
 }
 
 export async function latestBlockHeight(api: ChainApi): Promise<number> {
-  return (await api.status()).latestBlockHeight;
+  return (await api.comet.status()).syncInfo.latestBlockHeight;
 }
 
 /** One page of the connections listing, open ones only. */
@@ -83,7 +65,7 @@ export async function openConnectionsPage(
   pageSize: number,
   key: Uint8Array | undefined,
 ): Promise<{ connections: OpenConnection[]; nextKey: Uint8Array | undefined }> {
-  const request = QueryConnectionsRequest.encode({
+  const res = await api.connections.Connections({
     pagination: {
       key: key ?? new Uint8Array(),
       offset: 0n,
@@ -92,11 +74,11 @@ export async function openConnectionsPage(
       reverse: false,
     },
   });
-  const res = connectionsAnswer(await api.abci(QUERY.connections, finishExact(request)));
   const connections = res.connections
     .filter((c) => c.state === State.STATE_OPEN)
     .map((c) => ({ connectionId: c.id, clientId: c.clientId }));
-  return { connections, nextKey: res.nextKey?.length ? res.nextKey : undefined };
+  const nextKey = res.pagination?.nextKey;
+  return { connections, nextKey: nextKey?.length ? nextKey : undefined };
 }
 
 /** A configured connection; undefined when it is not open. */
@@ -104,15 +86,14 @@ export async function openConnection(
   api: ChainApi,
   connectionId: string,
 ): Promise<OpenConnection | undefined> {
-  const request = QueryConnectionRequest.encode({ connectionId });
-  const res = QueryConnectionResponse.decode(await api.abci(QUERY.connection, finishExact(request)));
+  const res = await api.query.ibc.connection.connection(connectionId);
   if (!res.connection || res.connection.state !== State.STATE_OPEN) return undefined;
   return { connectionId, clientId: res.connection.clientId };
 }
 
 export async function lightClient(api: ChainApi, clientId: string): Promise<LightClient> {
-  const request = QueryClientStateRequest.encode({ clientId });
-  const clientState = stateAnswer(await api.abci(QUERY.clientState, finishExact(request)));
+  // `state`, not `stateTm`: other client types are reported, not failed on.
+  const { clientState } = await api.query.ibc.client.state(clientId);
   if (!clientState) throw new EndpointFailure('decode', `no client state in the answer for ${clientId}`);
   if (clientState.typeUrl !== TENDERMINT_CLIENT_STATE) {
     return {
@@ -121,7 +102,7 @@ export async function lightClient(api: ChainApi, clientId: string): Promise<Ligh
       typeUrl: clientState.typeUrl,
     };
   }
-  const cs = tendermintClientState(clientState.value);
+  const cs = TendermintClientState.decode(clientState.value);
   if (!cs.latestHeight || !cs.trustingPeriod)
     throw new EndpointFailure(
       'decode',
@@ -148,33 +129,17 @@ export async function consensusTimestampMs(
   clientId: string,
   height: IbcHeight,
 ): Promise<number> {
-  const request = QueryConsensusStateRequest.encode(
-    QueryConsensusStateRequest.fromPartial({
-      clientId,
-      revisionNumber: height.revisionNumber,
-      revisionHeight: height.revisionHeight,
-      latestHeight: false,
-    }),
-  );
-  const consensusState = stateAnswer(await api.abci(QUERY.consensusState, finishExact(request)));
-  // As cosmjs' consensusStateTm (the message matches `classify`'s decode failures).
-  if (consensusState?.typeUrl !== TENDERMINT_CONSENSUS_STATE)
-    throw new Error(`Unexpected client state type: ${consensusState?.typeUrl}`);
-  const timestamp = tendermintConsensusTimestamp(consensusState.value);
+  const { timestamp } = await api.query.ibc.client.consensusStateTm(clientId, height);
   if (!timestamp) throw new EndpointFailure('decode', `consensus state of ${clientId} has no timestamp`);
   return Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1e6);
 }
 
 export async function clientStatus(api: ChainApi, clientId: string): Promise<string> {
-  const request = QueryClientStatusRequest.encode({ clientId });
-  return clientStatusAnswer(await api.abci(QUERY.clientStatus, finishExact(request)));
+  return (await api.clients.ClientStatus({ clientId })).status;
 }
 
 export async function balance(api: ChainApi, address: string, denom: string): Promise<bigint> {
-  const request = QueryBalanceRequest.encode({ address, denom });
-  const b = QueryBalanceResponse.decode(await api.abci(QUERY.balance, finishExact(request))).balance;
-  // As cosmjs' bank extension (kind `other`).
-  if (!b) throw new Error('condition is not truthy');
+  const b = await api.query.bank.balance(address, denom);
   if (!/^\d+$/.test(b.amount))
     throw new EndpointFailure('decode', `balance amount "${b.amount}" is not an integer`);
   return BigInt(b.amount);

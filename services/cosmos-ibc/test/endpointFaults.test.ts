@@ -110,7 +110,7 @@ describe('endpoint faults', () => {
     expect(errorsOf('healthy-1', from)).toEqual([]);
   });
 
-  it('never has more HTTP requests open on an endpoint than configured', () => {
+  it('never has more HTTP requests (or queries) open on an endpoint than configured', () => {
     const stats = s.sim.endpointStats('healthy-1');
     expect(stats.maxInFlight).toBeLessThanOrEqual(3);
     expect(stats.maxInFlight).toBeGreaterThanOrEqual(2);
@@ -120,6 +120,8 @@ describe('endpoint faults', () => {
     expect(
       s.ingestor.endpoints('healthy-1').maxOpenRequests()[s.sim.chainUrl('healthy-1')],
     ).toBeLessThanOrEqual(3);
+    // Queries in progress are bounded too, at max_concurrency_per_endpoint × batch_size, and the scan fills them.
+    expect(s.ingestor.endpoints('healthy-1').maxQueriesSeen).toBe(15);
   });
 
   it('fails over to the second endpoint when the first is down', () => {

@@ -1,5 +1,15 @@
+import {
+  type BankExtension,
+  createProtobufRpcClient,
+  type IbcExtension,
+  QueryClient,
+  setupBankExtension,
+  setupIbcExtension,
+} from '@cosmjs/stargate';
+import { Comet38Client, type RpcClient } from '@cosmjs/tendermint-rpc';
+import { QueryClientImpl as ClientQuery } from 'cosmjs-types/ibc/core/client/v1/query';
+import { QueryClientImpl as ConnectionQuery } from 'cosmjs-types/ibc/core/connection/v1/query';
 import { BoundedBatchClient } from './boundedBatchClient.ts';
-import { abciQuery, type CometStatus, cometStatus } from './cometRpc.ts';
 import {
   classify,
   type EndpointFailure,
@@ -7,19 +17,51 @@ import {
   type FailureKind,
   QueryRejected,
 } from './endpointFailure.ts';
+import { encodeRequestsExactly } from './exactWriter.ts';
 
-/** What a query runs against: one endpoint. */
+encodeRequestsExactly();
+
+/** What a query runs against: one endpoint, through cosmjs' CometBFT client and QueryClient. */
 export interface ChainApi {
-  /** CometBFT `status` (block height). */
-  status(): Promise<CometStatus>;
-  /** An ABCI query (`/<service>/<method>`, encoded request) → the answer's value bytes; see `abciQuery`. */
-  abci(path: string, request: Uint8Array): Promise<Uint8Array>;
+  /** The CometBFT client (`status`). */
+  comet: Comet38Client;
+  /** cosmjs' QueryClient with the IBC and bank extensions. */
+  query: QueryClient & IbcExtension & BankExtension;
+  /** The ibc-go client query service (ClientStatus, which the IBC extension lacks). */
+  clients: ClientQuery;
+  /** The ibc-go connection query service (connection pages of `page_size`; the extension's use the default). */
+  connections: ConnectionQuery;
   endpoint: string;
 }
 
+/**
+ * cosmjs over one RPC client. `Comet38Client.create`, not `connectComet`: no `status` round trip per endpoint to
+ * pick the client class (the simulator and current chains run CometBFT 0.38; the two calls a scan makes, `status`
+ * and `abci_query`, are decoded alike by cosmjs' 0.37, 0.38 and 1.x adaptors).
+ */
+export function chainApi(rpcClient: RpcClient, endpoint: string): ChainApi {
+  const comet = Comet38Client.create(rpcClient);
+  const query = QueryClient.withExtensions(comet, setupIbcExtension, setupBankExtension);
+  const rpc = createProtobufRpcClient(query);
+  return {
+    comet,
+    query,
+    clients: new ClientQuery(rpc),
+    connections: new ConnectionQuery(rpc),
+    endpoint,
+  };
+}
+
 export interface TransportSettings {
+  /** HTTP requests open at once per endpoint. */
   maxConcurrency: number;
+  /** JSON-RPC calls per HTTP request. */
   batchSize: number;
+  /**
+   * Queries in progress at once on the chain (its active endpoint), the others waiting their turn; default
+   * `maxConcurrency × batchSize`, enough to fill every HTTP slot with a full batch.
+   */
+  maxQueries?: number;
   timeoutMs: number;
   retries: number;
   backoffMs: number;
@@ -47,7 +89,7 @@ export class ChainUnreachable extends Error {
 
 class Endpoint {
   readonly rpc: BoundedBatchClient;
-  private api?: Promise<ChainApi>;
+  readonly api: ChainApi;
   /** Given up on for the current scan. */
   down = false;
 
@@ -61,25 +103,7 @@ class Endpoint {
       batchSize: settings.batchSize,
       timeoutMs: settings.timeoutMs,
     });
-  }
-
-  /**
-   * The calls for this endpoint, once its `status` has answered (as cosmjs' version detection did before: the
-   * same first call to each endpoint).
-   */
-  connect(): Promise<ChainApi> {
-    this.api ??= cometStatus(this.rpc).then(
-      () => ({
-        status: () => cometStatus(this.rpc),
-        abci: (path, request) => abciQuery(this.rpc, path, request),
-        endpoint: this.url,
-      }),
-      (err: unknown) => {
-        this.api = undefined;
-        throw err;
-      },
-    );
-    return this.api;
+    this.api = chainApi(this.rpc, url);
   }
 }
 
@@ -93,6 +117,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class ChainEndpoints {
   private readonly endpoints: Endpoint[];
+  /** Queries in progress at once (see `TransportSettings.maxQueries`). */
+  readonly maxQueries: number;
+  /** Queries holding a slot (being encoded, queued in the RPC client, on the wire or being decoded). */
+  private running = 0;
+  /** Queries waiting for a slot, first come first served. */
+  private readonly waiting: (() => void)[] = [];
+  /** The most queries ever in progress at once. */
+  maxQueriesSeen = 0;
 
   constructor(
     readonly chainId: string,
@@ -101,6 +133,7 @@ export class ChainEndpoints {
     private readonly onFailure: (f: FailureReport) => void,
   ) {
     this.endpoints = urls.map((u) => new Endpoint(u, settings));
+    this.maxQueries = Math.max(1, settings.maxQueries ?? settings.maxConcurrency * settings.batchSize);
   }
 
   get urls(): string[] {
@@ -123,7 +156,9 @@ export class ChainEndpoints {
 
   /**
    * Runs one query with retries and failover. Throws `QueryRejected` when the chain answered with an error,
-   * `ChainUnreachable` when no endpoint gave an answer.
+   * `ChainUnreachable` when no endpoint gave an answer. Each attempt first waits for one of the `maxQueries`
+   * slots (not held during a backoff): however many queries callers start, only that many are encoded, queued
+   * and decoded at once, so what a scan holds (requests, answers, cosmjs' promises) stays bounded and short-lived.
    */
   async run<T>(query: string, fn: (api: ChainApi) => Promise<T>): Promise<T> {
     let last: EndpointFailure | undefined;
@@ -131,7 +166,7 @@ export class ChainEndpoints {
       if (ep.down) continue;
       for (let attempt = 0; ; attempt++) {
         try {
-          return await fn(await ep.connect());
+          return await this.inSlot(() => fn(ep.api));
         } catch (raw) {
           const err = classify(raw);
           if (err instanceof QueryRejected) throw err;
@@ -148,6 +183,19 @@ export class ChainEndpoints {
       }
     }
     throw new ChainUnreachable(this.chainId, query, last);
+  }
+
+  private async inSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running < this.maxQueries) this.running++;
+    else await new Promise<void>((r) => this.waiting.push(r)); // handed the slot of a query that ended
+    this.maxQueriesSeen = Math.max(this.maxQueriesSeen, this.running);
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 
   private giveUp(ep: Endpoint, query: string, err: EndpointFailure): void {

@@ -52,7 +52,9 @@ export function classify(err: unknown): EndpointFailure | QueryRejected | Endpoi
   if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError)
     return new EndpointFailure('decode', message.slice(0, 300));
   if (
-    /wire type|invalid|index out of range|unexpected|decode|must be|expected|No query height/i.test(message)
+    /wire type|invalid|index out of range|unexpected|decode|must (?:not )?be|expected|not an integer|not a number|int53 range|RFC3339|other than string|unknown pubkey type|No query height/i.test(
+      message,
+    )
   )
     return new EndpointFailure('decode', message.slice(0, 300));
   return new EndpointFailure('other', message.slice(0, 300));
