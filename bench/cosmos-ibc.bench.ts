@@ -181,7 +181,7 @@ export default {
       const httpRequests = stats.reduce((n, s) => n + s.httpRequests, 0);
       const rpcCalls = stats.reduce((n, s) => n + s.rpcCalls, 0);
 
-      // Baseline: the same queries, one at a time, over cosmjs' plain HttpClient, on a subset.
+      // Baseline: the same cosmjs queries, one at a time (one HTTP request open, one call each), on a subset.
       await sim.reset();
       const chain = sim.chains[0]!;
       const baseline = await sequentialScan(chain.chainId, chain.endpoints[0]!, SUBSET);
