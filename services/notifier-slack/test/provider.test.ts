@@ -24,6 +24,9 @@ beforeAll(async () => {
     schema: env.schema,
   });
   pool = createPool({ url: env.databaseUrl, schema: env.schema, max: 8 });
+  // Connections opened now, not by the five concurrent copies below: a copy still connecting when the first one
+  // has already sent (past the fake's 300 ms delay) would find it 'sent' rather than in progress.
+  for (const c of await Promise.all(Array.from({ length: 8 }, () => pool.connect()))) c.release();
   fake = await startFakeSlack({ token: TOKEN });
   fakeChannels(fake);
   const log = createLogger({
