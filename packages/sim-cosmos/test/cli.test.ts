@@ -16,7 +16,7 @@ describe('runCosmosSim', () => {
         sim = s;
       },
     });
-    await expect.poll(() => sim).toBeDefined();
+    await expect.poll(() => sim, { timeout: 15_000 }).toBeDefined();
     expect(lines[0]).toContain(demoScenarioPath);
     expect(lines.join('\n')).toContain(`${sim!.url}/cosmoshub-4`);
     expect(lines.join('\n')).toContain(`${sim!.url.replace('http', 'ws')}/osmosis-1/websocket`);
