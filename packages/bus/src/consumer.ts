@@ -39,6 +39,13 @@ export interface ConsumeLoopOptions<T> {
   backoffMs?(deliveryCount: number): number;
   /** Handle up to this many messages at once (order is then only per in-flight window). Default 1. */
   concurrency?: number;
+  /**
+   * The consumer's ack wait. When given, a message whose handler is still running after a third of it has its
+   * deadline extended (`working`), so slow work (a rate-limit wait) is not redelivered to another replica while it is
+   * in progress; for at most `maxWorkingMs` (default 10 ack waits), so a hung handler's message is still released.
+   */
+  ackWaitMs?: number;
+  maxWorkingMs?: number;
 }
 
 export interface ConsumeLoop {
@@ -92,6 +99,22 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     }
   };
   const allSettled = () => (active === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r)));
+  // Messages being handled, with when their handler started: one sweep extends the slow ones (a timer per message
+  // would cost more than the handlers of a fast consumer).
+  const inFlight = new Map<JsMsg, number>();
+  const ackWait = opts.ackWaitMs ?? 0;
+  const maxWorking = opts.maxWorkingMs ?? ackWait * 10;
+  const keepAlive =
+    ackWait > 0
+      ? setInterval(() => {
+          const now = performance.now();
+          for (const [m, since] of inFlight) {
+            const running = now - since;
+            if (running >= ackWait / 3 && running < maxWorking) m.working();
+          }
+        }, ackWait / 3)
+      : undefined;
+  keepAlive?.unref();
   // The pending gauge is reported at most every PENDING_EVERY_MS, from the latest message (the same final value as
   // reporting every message, which parsed every reply subject for a gauge scraped every few seconds).
   let pendingFrom: JsMsg | undefined;
@@ -121,6 +144,16 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
   }
 
   async function handle(m: JsMsg): Promise<void> {
+    if (!keepAlive) return handleOnce(m);
+    inFlight.set(m, performance.now());
+    try {
+      await handleOnce(m);
+    } finally {
+      inFlight.delete(m);
+    }
+  }
+
+  async function handleOnce(m: JsMsg): Promise<void> {
     const started = opts.observer?.handled ? performance.now() : 0;
     opts.observer?.received?.(m.subject);
     if (opts.observer?.pending) {
@@ -235,6 +268,7 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
       wake?.();
       await messages?.close().catch(() => undefined);
       await done;
+      if (keepAlive) clearInterval(keepAlive);
       if (pendingTimer) {
         clearTimeout(pendingTimer);
         reportPending();

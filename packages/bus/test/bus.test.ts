@@ -146,6 +146,57 @@ describe('consume loop', () => {
     dlq.stop();
   });
 
+  it('extends the ack deadline of slow work, so another replica does not get the message meanwhile', async () => {
+    const durable = 'slow-work';
+    const jsm = await jetstreamManager(nc);
+    await provisionConsumer(jsm, {
+      stream: env.subjects.streams.events,
+      durable,
+      filterSubject: env.subjects.event('cosmos-ibc', 'client_updated'),
+      ackWaitMs: 1_000,
+    });
+    const calls: string[] = [];
+    // Two replicas on one durable consumer; whichever gets the message works on it for 2.5 ack waits (JetStream's
+    // ack wait runs on the server's clock, so this wait is real time).
+    const replica = (name: string) =>
+      startConsumeLoop({
+        nc,
+        stream: env.subjects.streams.events,
+        durable,
+        deadLetterSubject: env.subjects.deadLetter('events', durable),
+        decode: decodeEvent(),
+        ackWaitMs: 1_000,
+        handler: async (_e, ctx) => {
+          calls.push(`${name}:${ctx.deliveryCount}`);
+          await new Promise((r) => setTimeout(r, 2_500));
+        },
+      });
+    const loops = [replica('a'), replica('b')];
+    const p = createPublisher({ nc, subjects: env.subjects, instance: 'x' });
+    await p.publish(cosmosIbc.clientUpdated, {
+      chain_id: 'c',
+      dedup_key: 'slow',
+      data: {
+        client_id: '07-tendermint-0',
+        counterparty_chain_id: 'osmosis-1',
+        previous_height: { revision_number: '1', revision_height: '52341' },
+        latest_height: { revision_number: '1', revision_height: '52900' },
+        last_update: '2026-11-21T12:00:00Z',
+      },
+    });
+    await eventually(
+      async () => {
+        const info = await jsm.consumers.info(env.subjects.streams.events, durable);
+        return info.ack_floor.stream_seq === info.delivered.stream_seq && calls.length > 0;
+      },
+      20_000,
+      'the message acked',
+    );
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatch(/^[ab]:1$/);
+    await Promise.all(loops.map((l) => l.stop()));
+  }, 30_000);
+
   it('stops when asked before it has subscribed, and keeps no subscription open', async () => {
     const durable = 'stop-early';
     const jsm = await jetstreamManager(nc);
