@@ -166,28 +166,39 @@ export function createAlerterService(
       });
 
       const timers: NodeJS.Timeout[] = [];
-      let ticking = false;
+      // What a timer started and has not finished: a stop waits for it, before the pool and NATS close.
+      let ticking: Promise<void> | null = null;
+      let pushing: Promise<void> | null = null;
       if (cfg.tick_interval > 0) {
         const t = setInterval(() => {
           if (ticking) return;
-          ticking = true;
-          alerter
+          ticking = alerter
             .tick()
             .catch((err) => ctx.log.warn({ err: String(err) }, 'tick failed'))
             .finally(() => {
-              ticking = false;
+              ticking = null;
             });
         }, cfg.tick_interval);
         t.unref();
         timers.push(t);
       }
       if (targets.length && cfg.heartbeat_push_interval > 0) {
-        const t = setInterval(() => void pusher.push().catch(() => undefined), cfg.heartbeat_push_interval);
+        const t = setInterval(() => {
+          if (pushing) return;
+          pushing = pusher
+            .push()
+            .then(() => undefined)
+            .catch(() => undefined)
+            .finally(() => {
+              pushing = null;
+            });
+        }, cfg.heartbeat_push_interval);
         t.unref();
         timers.push(t);
       }
-      ctx.onStop(() => {
+      ctx.onStop(async () => {
         for (const t of timers) clearInterval(t);
+        await Promise.all([ticking, pushing]);
       });
 
       opts.onReady?.({
