@@ -1,12 +1,40 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Benchmark, BenchResult } from './src/report.ts';
 import { toMarkdown } from './src/report.ts';
 
-// `pnpm bench` runs every bench/*.bench.ts; `pnpm bench bus` runs the ones whose name contains "bus".
+// `pnpm bench` runs every bench/*.bench.ts; `pnpm bench bus` runs the ones whose name contains "bus". Each runs in
+// a fresh process, so one benchmark's heap and JIT state are not in the next one's figures (RSS above all).
 const here = dirname(fileURLToPath(import.meta.url));
+const CHILD = '--child';
+
+if (process.argv[2] === CHILD) {
+  // A child: run one benchmark file, write its result where the parent said.
+  const [file, out] = process.argv.slice(3) as [string, string];
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Benchmark };
+  const b = mod.default;
+  console.log(`\n▶ ${b.name} (issue #${b.issue})`);
+  const run = await b.run();
+  const result: BenchResult = {
+    name: b.name,
+    issue: b.issue,
+    ...run,
+    environment: {
+      node: process.version,
+      cpus: cpus().length,
+      mem_gb: Math.round(totalmem() / 2 ** 30),
+      ...run.environment,
+    },
+    ran_at: new Date().toISOString(),
+  };
+  console.log(toMarkdown([result]));
+  writeFileSync(out, JSON.stringify(result));
+  process.exit(0);
+}
+
 const filter = process.argv[2];
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -15,26 +43,25 @@ const files = readdirSync(here)
 const resultsFile = join(here, 'results', 'results.json');
 const previous: BenchResult[] = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : [];
 const byName = new Map(previous.map((r) => [r.name, r]));
+const tmp = mkdtempSync(join(tmpdir(), 'tocsin-bench-'));
 
 for (const f of files) {
-  const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: Benchmark };
-  const b = mod.default;
-  console.log(`\n▶ ${b.name} (issue #${b.issue})`);
-  const out = await b.run();
-  const result: BenchResult = {
-    name: b.name,
-    issue: b.issue,
-    ...out,
-    environment: {
-      node: process.version,
-      cpus: cpus().length,
-      mem_gb: Math.round(totalmem() / 2 ** 30),
-      ...out.environment,
+  const out = join(tmp, `${f}.json`);
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), CHILD, f, out],
+    {
+      stdio: 'inherit',
+      env: process.env,
     },
-    ran_at: new Date().toISOString(),
-  };
-  byName.set(b.name, result);
-  console.log(toMarkdown([result]));
+  );
+  if (child.status !== 0 || !existsSync(out)) {
+    console.error(`${f} failed (exit ${child.status ?? child.signal}); its previous result is kept`);
+    process.exitCode = 1;
+    continue;
+  }
+  const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+  byName.set(result.name, result);
 }
 const all = [...byName.values()].sort((a, b) => a.issue - b.issue || a.name.localeCompare(b.name));
 writeFileSync(resultsFile, `${JSON.stringify(all, null, 2)}\n`);
