@@ -18,6 +18,7 @@ export {
   type TimelineAction,
   type WalletSpec,
 } from './scenario.ts';
+export { randomInt, seededRandom } from './seededRandom.ts';
 export {
   type ChainInfo,
   type CosmosSim,

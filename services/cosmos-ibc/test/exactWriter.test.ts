@@ -1,3 +1,4 @@
+import { seededRandom } from '@tocsin/sim-cosmos';
 import { BinaryWriter } from 'cosmjs-types/binary';
 import { QueryBalanceRequest } from 'cosmjs-types/cosmos/bank/v1beta1/query';
 import {
@@ -14,17 +15,7 @@ import { describe, expect, it } from 'vitest';
  * test file runs in its own process.
  */
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
+const rand = seededRandom(42);
 const int = (n: number) => Math.floor(rand() * n);
 const u64 = () => [0n, 1n, BigInt(int(1000)), 2n ** 63n - 1n, 2n ** 64n - 1n][int(5)]!;
 const text = () => ['', '07-tendermint-0', '08-wasm-12', 'chaîne-ü-7', '链-1', 'x'.repeat(5000)][int(6)]!;

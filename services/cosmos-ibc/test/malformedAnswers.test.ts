@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '@tocsin/sim-cosmos';
 import {
   QueryClientStateResponse,
   QueryClientStatusResponse,
@@ -94,17 +95,7 @@ function decodeFailures(outcomes: Outcome<unknown>[]): number {
   return failures.length;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
+const rand = seededRandom(42);
 const int = (n: number) => Math.floor(rand() * n);
 const bytes = (max: number) => Uint8Array.from({ length: int(max) }, () => int(256));
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
