@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -36,5 +36,30 @@ it('starts nats-server with JetStream when nothing answers, keeping its store in
   } finally {
     n.child?.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('says why when the nats-server it started exits (a port taken meanwhile), without waiting out the start timeout', async () => {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tocsin-nats-'));
+  // Answers --version like nats-server, then fails to listen as it does when the port was taken meanwhile.
+  const binary = join(dir, 'nats-server');
+  writeFileSync(
+    binary,
+    [
+      '#!/bin/sh',
+      'if [ "$1" = --version ]; then echo "nats-server: v2.10.0"; exit 0; fi',
+      `echo "[FTL] Error listening on port: 127.0.0.1:${port}, "bind: address already in use"" >&2`,
+      'exit 1',
+    ].join('\n'),
+  );
+  chmodSync(binary, 0o755);
+  try {
+    const err = await resolveNats({}, dir, { localPort: port, binary }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain(`nats-server did not start on port ${port} (exited with 1)`);
+    expect((err as Error).message).toContain('address already in use');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

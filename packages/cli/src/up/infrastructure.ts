@@ -69,15 +69,31 @@ export async function resolveNats(
   const storeDir = join(dataDir, 'nats');
   mkdirSync(storeDir, { recursive: true });
   const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  for (let i = 0; i < 100; i++) {
-    if (await canConnect('127.0.0.1', port))
+  // What it said last, for the error if it exits (a port taken since it was found free, a store it cannot lock).
+  let said = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    said = (said + d.toString()).slice(-2000);
+  });
+  let exited: string | null = null;
+  // 'close': after it exited and its stderr was read to the end.
+  child.once('close', (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+  for (let i = 0; i < 100 && !exited; i++) {
+    // Ours answers only while it runs: something else that took the port meanwhile is not mistaken for it.
+    if (await canConnect('127.0.0.1', port)) {
+      if (exited) break;
       return { url: `nats://127.0.0.1:${port}`, origin: 'started nats-server', child };
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
-  throw new Error(`nats-server did not start on port ${port}`);
+  const tail = said.trim().split('\n').slice(-3).join('\n');
+  throw new Error(
+    `nats-server did not start on port ${port}${exited ? ` (${exited})` : ''}${tail ? `:\n${tail}` : ''}`,
+  );
 }
 
 export interface Database {
