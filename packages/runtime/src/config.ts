@@ -7,6 +7,16 @@ import { duration } from './duration.ts';
 /** Settings every service shares. Service-specific settings live in their own top-level section. */
 export const commonConfig = z.object({
   instance: z.string().min(1).max(128).default('local'),
+  /**
+   * How this instance presents itself in chat: its startup notice goes out under this name and icon (Slack
+   * username/icon, Discord webhook username/avatar), e.g. one per node or per team.
+   */
+  display: z
+    .object({
+      name: z.string().min(1).max(80).optional(),
+      icon_url: z.url().optional(),
+    })
+    .prefault({}),
   subject_prefix: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "_" and "-"')
@@ -167,4 +177,13 @@ export function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>): Loa
   }
   if (issues.length) throw new ConfigError(source, issues);
   return { ...(common.data as CommonConfig), section: section as z.output<S>, file: opts.file, raw };
+}
+
+/**
+ * The `name` and `icon_url` of a `service_started` event, from the instance's `display` settings (absent when not
+ * set), so chat shows the instance's startup notice under its own name and icon.
+ */
+export function displayOf(config: Pick<CommonConfig, 'display'>): { name?: string; icon_url?: string } {
+  const { name, icon_url } = config.display;
+  return { ...(name ? { name } : {}), ...(icon_url ? { icon_url } : {}) };
 }

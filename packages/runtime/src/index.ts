@@ -4,6 +4,7 @@ export {
   ConfigError,
   commonConfig,
   configFileFrom,
+  displayOf,
   envOverrides,
   type LoadedConfig,
   loadConfig,

@@ -255,6 +255,48 @@ describe('absence', () => {
   });
 });
 
+describe('startup notices', () => {
+  it("carry the instance's display name and icon as sender labels, for chat", async () => {
+    await h.emit(
+      'system',
+      'service_started',
+      {
+        service: 'cosmos-ibc',
+        version: '0.1.0',
+        watches: [],
+        name: 'hub relayers',
+        icon_url: 'https://example.org/hub.png',
+      },
+      { instance: 'node-a' },
+    );
+    await h.emit(
+      'system',
+      'service_started',
+      { service: 'notifier-slack', version: '0.1.0' },
+      { instance: 'n' },
+    );
+    await h.settle();
+    const notices = (await h.received()).flatMap((n) =>
+      n.alerts.filter((a) => a.rule_id === 'service-started').map((a) => [n.transition, a.summary, a.labels]),
+    );
+    expect(notices).toEqual([
+      [
+        'notice',
+        'hub relayers 0.1.0 started (node-a)',
+        expect.objectContaining({
+          sender_name: 'hub relayers',
+          sender_icon_url: 'https://example.org/hub.png',
+        }),
+      ],
+      [
+        'notice',
+        'notifier-slack 0.1.0 started (n)',
+        expect.objectContaining({ sender_name: '', sender_icon_url: '' }),
+      ],
+    ]);
+  });
+});
+
 describe('count within a window', () => {
   const error = (endpoint: string, key: string) =>
     h.publisher.publish(cosmosIbc.endpointError, {

@@ -1,5 +1,5 @@
 import { cosmosIbc, type EventData, type EventDefinition, system } from '@tocsin/events';
-import type { ServiceContext } from '@tocsin/runtime';
+import { displayOf, type ServiceContext } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { burnRate } from './burnRate.ts';
 import { latestBlockHeight, QUERY } from './chainQueries.ts';
@@ -451,6 +451,7 @@ export async function createIngestor(
       service: 'cosmos-ibc',
       version,
       watches,
+      ...displayOf(ctx.config),
     });
   })();
 

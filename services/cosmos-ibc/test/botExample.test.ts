@@ -14,6 +14,7 @@ const OSMO = 'osmosis-1';
 beforeAll(async () => {
   s = await startStack({
     name: 'cosmos-ibc-bot',
+    common: { display: { name: 'hub relayers', icon_url: 'https://example.org/hub.png' } },
     scenario: {
       chains: [
         {
@@ -108,6 +109,9 @@ describe('the original bot example, simulator → ingestor → events', () => {
     const [started] = s.ofType('service_started', 0, 'system');
     expect(started?.data).toMatchObject({
       service: 'cosmos-ibc',
+      // The instance's own name and icon, for chat (its `display` settings).
+      name: 'hub relayers',
+      icon_url: 'https://example.org/hub.png',
       watches: [
         { chain_id: HUB, endpoints: [s.sim.chainUrl(HUB)], height: 25_000_000 },
         { chain_id: OSMO, endpoints: [s.sim.chainUrl(OSMO)], height: 1_000_000 },

@@ -41,6 +41,8 @@ export async function startStack(opts: {
   section: Record<string, unknown>;
   env?: TestEnv;
   captureLogs?: boolean;
+  /** Settings every service shares (e.g. `display`), besides the test's NATS and database. */
+  common?: Record<string, unknown>;
 }): Promise<Stack> {
   const logs: Record<string, unknown>[] = [];
   const logDest = new Writable({
@@ -68,6 +70,7 @@ export async function startStack(opts: {
     ...(opts.captureLogs ? { logDest } : {}),
     config: {
       ...env.config,
+      ...opts.common,
       cosmos_ibc: { auto_scan: false, retry_backoff: '10ms', ...opts.section, chains },
     },
   });

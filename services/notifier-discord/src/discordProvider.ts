@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Alert, Notification } from '@tocsin/events';
-import { type Delivered, type DeliveryContext, type DigestingProvider, routeChannels } from '@tocsin/notify';
+import {
+  type Delivered,
+  type DeliveryContext,
+  type DigestingProvider,
+  routeChannels,
+  senderOf,
+} from '@tocsin/notify';
 import type { Logger } from '@tocsin/runtime';
 import type { CardStore } from './cardStore.ts';
 import type { DiscordConfig } from './config.ts';
@@ -108,6 +114,7 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
       const posted = await transport.post(channel, body, {
         nonce: nonceOf(opts.nonceBase, i),
         ...(replyTo ? { replyTo } : {}),
+        sender: senderOf(card.notifications),
       });
       ids.push(posted.id);
     }

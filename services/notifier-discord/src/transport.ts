@@ -1,3 +1,4 @@
+import type { Sender } from '@tocsin/notify';
 import type { MessageBody } from './render/card.ts';
 
 export interface PostOptions {
@@ -5,6 +6,8 @@ export interface PostOptions {
   nonce: string;
   /** Post as a reply to this message (bot mode; webhooks cannot reply). */
   replyTo?: string;
+  /** Post under this name and avatar (webhook mode; a bot has one identity). */
+  sender?: Sender;
 }
 
 /** One of the bot's recent messages, as reconcile needs it. */

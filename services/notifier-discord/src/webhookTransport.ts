@@ -41,7 +41,7 @@ export function webhookTransport(
   );
   return {
     mode: 'webhook',
-    async post(_channel, body) {
+    async post(_channel, body, postOpts) {
       const sent = await webhook.send({
         ...(body.content ? { content: body.content } : {}),
         embeds: body.embeds,
@@ -50,8 +50,13 @@ export function webhookTransport(
           users: body.allowed_mentions?.users ?? [],
           roles: body.allowed_mentions?.roles ?? [],
         },
-        ...(opts.username ? { username: opts.username } : {}),
-        ...(opts.avatarUrl ? { avatarURL: opts.avatarUrl } : {}),
+        // The reporting instance's own name and avatar when the notification carries them, else the configured ones.
+        ...(postOpts.sender?.name || opts.username
+          ? { username: postOpts.sender?.name ?? opts.username }
+          : {}),
+        ...(postOpts.sender?.iconUrl || opts.avatarUrl
+          ? { avatarURL: postOpts.sender?.iconUrl ?? opts.avatarUrl }
+          : {}),
       });
       return { id: sent.id };
     },

@@ -48,6 +48,29 @@ it('webhook-only mode: alerts through the webhook with its name and avatar, no g
   expect(h.fake.commands(h.guild.id)).toEqual([]);
 });
 
+it("webhook-only mode posts an instance's startup notice under that instance's name and avatar", async () => {
+  const summary = `cosmos-ibc 0.1.0 started ${newId()}`;
+  await h.publish(
+    notificationOf({ transition: 'notice' }, [
+      alertOf({
+        summary,
+        labels: {
+          rule: 'service-started',
+          service: 'cosmos-ibc',
+          sender_name: 'hub relayers',
+          sender_icon_url: 'https://example.org/hub.png',
+        },
+      }),
+    ]),
+  );
+  const [m] = await messagesShowing(h, h.channels.alerts, summary);
+  expect(m).toMatchObject({ author: { username: 'hub relayers' } });
+  const post = h.fake
+    .requests({ method: 'POST', path: '/webhooks/:id/:token' })
+    .find((r) => JSON.stringify(r.body).includes(summary));
+  expect(post!.body).toMatchObject({ username: 'hub relayers', avatar_url: 'https://example.org/hub.png' });
+});
+
 it('webhook-only mode still edits the original on resolve', async () => {
   const summary = `webhook resolve ${newId()}`;
   const a = alertOf({ summary });

@@ -1,6 +1,13 @@
 import type { ChatPostMessageArguments, WebClient } from '@slack/web-api';
 import type { Notification } from '@tocsin/events';
-import { type Delivered, type DeliveryContext, type DigestingProvider, routeChannels } from '@tocsin/notify';
+import {
+  type Delivered,
+  type DeliveryContext,
+  type DigestingProvider,
+  routeChannels,
+  type Sender,
+  senderOf,
+} from '@tocsin/notify';
 import type { Logger } from '@tocsin/runtime';
 import type { SlackMessage } from './blocks.ts';
 import { platformError, toDeliveryError } from './client.ts';
@@ -82,9 +89,13 @@ export function slackProvider(opts: SlackProviderOptions): DigestingProvider {
     msg: SlackMessage,
     attemptId: string | string[],
     thread?: { ts: string; broadcast: boolean },
+    sender: Sender = {},
   ) {
     const args = {
       ...identity,
+      // The reporting instance's own name and icon, when the notification carries them (its startup notice).
+      ...(sender.name ? { username: sender.name } : {}),
+      ...(sender.iconUrl ? { icon_url: sender.iconUrl, icon_emoji: undefined } : {}),
       channel,
       text: msg.text,
       blocks: msg.blocks,
@@ -128,21 +139,25 @@ export function slackProvider(opts: SlackProviderOptions): DigestingProvider {
     const n: Notification = { ...ctx.notification, alerts: step.alerts };
     const already = found.get(stepKey(step));
     if (step.kind === 'post') {
-      const ts = already ?? (await post(channel, renderNotification(n, render), attemptId));
+      const ts =
+        already ?? (await post(channel, renderNotification(n, render), attemptId, undefined, senderOf(n)));
       await store.save(channel, ts, initialState(n));
       return ts;
     }
     if (already) return already;
     if (step.update) await updateOriginal(channel, step.thread, n);
     try {
-      return await post(channel, renderThreadReply(n, render), attemptId, {
-        ts: step.thread,
-        broadcast: step.broadcast,
-      });
+      return await post(
+        channel,
+        renderThreadReply(n, render),
+        attemptId,
+        { ts: step.thread, broadcast: step.broadcast },
+        senderOf(n),
+      );
     } catch (err) {
       if (platformError(err) !== 'thread_not_found') throw err;
       // The announcing message was deleted: say it in the channel instead.
-      const ts = await post(channel, renderNotification(n, render), attemptId);
+      const ts = await post(channel, renderNotification(n, render), attemptId, undefined, senderOf(n));
       await store.save(channel, ts, initialState(n));
       return ts;
     }
@@ -296,6 +311,8 @@ export function slackProvider(opts: SlackProviderOptions): DigestingProvider {
           channel,
           renderMessage(state, render),
           items.map((i) => i.attemptId),
+          undefined,
+          senderOf(items.map((i) => i.notification)),
         );
         await store.save(channel, ts, state);
         log.info({ channel, notifications: items.length }, 'burst over the channel rate sent as a digest');

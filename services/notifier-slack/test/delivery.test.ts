@@ -215,3 +215,31 @@ describe('alerts to Slack', () => {
     expect(all).not.toContain('test-signing-secret');
   });
 });
+
+describe('identity', () => {
+  it("posts under the sender's name and icon when the alerts carry them (as an instance's startup notice does)", async () => {
+    // (Notices go to a channel of their own in these tests, one the bot is not in: a firing alert shows it here.)
+    const n = firing(
+      {},
+      {
+        summary: `hub relayers: client at 80% (${Date.now()})`,
+        labels: {
+          client_id: '07-tendermint-9',
+          sender_name: 'hub relayers',
+          sender_icon_url: 'https://example.org/hub.png',
+        },
+      },
+    );
+    await h.publisher.publishNotification(n);
+    const post = await eventually(
+      () =>
+        h.fake
+          .requests({ method: 'chat.postMessage', channel: CHANNELS.alerts })
+          .find((r) => JSON.stringify(r.args).includes(n.alerts[0]!.summary)),
+      15_000,
+      'the post',
+    );
+    // Instead of the configured 'tocsin (test)' and its icon.
+    expect(post!.args).toMatchObject({ username: 'hub relayers', icon_url: 'https://example.org/hub.png' });
+  });
+});
