@@ -78,8 +78,8 @@ export function slackProvider(opts: SlackProviderOptions): DigestingProvider {
    * JetStream can hand one process two copies of a message at once (a redelivery while the first copy is still
    * being handled). The delivery log lets the second copy through, so each copy's reconcile + deliver runs under
    * a per-attempt lock, and a copy that had to wait looks in Slack before posting: it finds the first copy's post
-   * instead of racing it. (Copies handled by two replicas at once are not covered: that needs a lease in the
-   * delivery log.)
+   * instead of racing it. (Copies handled by two replicas at once are kept apart by the delivery log's lease, and
+   * the consume loop extends the ack deadline of a slow delivery so that JetStream does not hand it out again.)
    */
   const lock = keyedLock();
   const held = new WeakMap<DeliveryContext, () => void>();
