@@ -14,7 +14,8 @@ export const TRANSITION_VERB: Record<string, string> = {
 
 export function alertLine(a: Alert): string {
   const ack = a.acknowledged ? ` (acked by ${a.acknowledged.by})` : '';
-  return `${a.summary}${ack} [${a.chain_id}]`;
+  // '-' is the chain of facts about no chain (tocsin itself).
+  return `${a.summary}${ack}${a.chain_id === '-' ? '' : ` [${a.chain_id}]`}`;
 }
 
 /** Plain-text rendering shared by the console notifier and chat fallbacks. Pure. */
