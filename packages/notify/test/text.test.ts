@@ -12,7 +12,7 @@ describe('renderText (console and chat fallbacks)', () => {
       alertFixture({
         summary: 'IBC client 07-tendermint-4 on cosmoshub-4 is frozen',
         chain_id: 'cosmoshub-4',
-        acknowledged: { by: 'discord:42', at: '2026-11-21T12:00:00.000Z', note: null },
+        acknowledged: { by: 'discord:42', at: '2026-11-21T12:00:00.000Z' },
       }),
     ]);
     expect(renderText(n)).toBe(
