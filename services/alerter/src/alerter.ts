@@ -100,7 +100,7 @@ export class Alerter {
   /** The notifications being published, in commit order (see #publish). */
   #publishing: Promise<void> = Promise.resolve();
   /** Presence last written per fingerprint (absence rules need it only every few seconds). */
-  readonly #presenceWritten = new Map<string, number>();
+  readonly #presenceWritten = new Map<string, { at: number; ended: boolean }>();
   /** Latest block height seen per chain (heartbeats, scans), for the dead-man push. */
   readonly heights = new Map<string, number>();
   #ticks = 0;
@@ -268,8 +268,8 @@ export class Alerter {
       const ended = !i.active;
       const last = this.#presenceWritten.get(i.fingerprint);
       const every = Math.min(5_000, i.rule.absence!.afterMs / 10);
-      // A goodbye is always written.
-      if (!ended && last !== undefined && i.factAt - last < every) continue;
+      // A goodbye is always written, and so is the first sign of life after one.
+      if (!ended && last !== undefined && !last.ended && i.factAt - last.at < every) continue;
       const prev = out.get(i.fingerprint);
       if (prev && prev.last_seen >= i.factAt) continue;
       out.set(i.fingerprint, {
@@ -342,7 +342,8 @@ export class Alerter {
             false,
           );
         }
-        for (const p of presence) this.#presenceWritten.set(p.fingerprint, p.last_seen);
+        for (const p of presence)
+          this.#presenceWritten.set(p.fingerprint, { at: p.last_seen, ended: p.ended });
         this.lastBatchAt = now;
       } catch (err) {
         this.lastBatchError = { at: now, error: String(err) };

@@ -239,6 +239,25 @@ describe('absence', () => {
     expect(slack(await h.received())).toEqual(['firing:pod-2', 'firing:pod-1']);
   });
 
+  it('an instance restarted under the same name right after its goodbye is watched again at once', async () => {
+    beat('notifier-discord', 'pod-r');
+    await h.syncCore();
+    await h.advance(1_000);
+    beat('notifier-discord', 'pod-r', true);
+    await h.syncCore();
+    await h.advance(1_000);
+    // Back within a second (a restart), then it dies without a goodbye.
+    beat('notifier-discord', 'pod-r');
+    await h.syncCore();
+    await h.advance(121_000);
+    const fired = (await h.received()).flatMap((n) =>
+      n.alerts
+        .filter((a) => a.rule_id === 'service-silent' && a.labels.service === 'notifier-discord')
+        .map((a) => `${n.transition}:${a.labels.instance}`),
+    );
+    expect(fired).toEqual(['firing:pod-r']);
+  });
+
   it('a node that stops producing blocks stalls after 65 s and resumes with its next block', async () => {
     const block = (node: string, height: number) =>
       h.emit('subspace', 'block', { node, height }, { chain_id: 'stall-1', instance: node });
