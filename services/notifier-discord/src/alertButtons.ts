@@ -1,5 +1,6 @@
 import { callRpc, RpcError } from '@tocsin/bus';
 import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
+import { awaitState, type WaitClock } from '@tocsin/notify';
 import type { Logger, ServiceContext } from '@tocsin/runtime';
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import type { CardStore } from './cardStore.ts';
@@ -14,6 +15,8 @@ export interface AlertButtonDeps {
   adminRoles: string[];
   updateCardMessages(channel: string, messageId: string, change: (card: Card) => Card): Promise<boolean>;
   log: Pick<Logger, 'warn'>;
+  /** How the wait for a just-posted message's card tells time (tests). */
+  waitClock?: WaitClock;
 }
 
 /**
@@ -47,7 +50,11 @@ export function alertButtonHandler(deps: AlertButtonDeps) {
     await i.deferUpdate();
     const tell = (content: string) =>
       i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-    const stored = await deps.store.byMessage(i.message.id);
+    // A card is stored once all its parts are posted: a click on a message posted moments ago may come first.
+    const stored = await awaitState(() => deps.store.byMessage(i.message.id), {
+      postedAt: i.message.createdTimestamp,
+      ...(deps.waitClock ? { clock: deps.waitClock } : {}),
+    });
     if (!stored) {
       await tell('I no longer have the details of this alert; use `$alerts`, `$ack <id>` or `$silence`.');
       return;

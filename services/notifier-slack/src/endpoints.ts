@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { callRpc, RpcError } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
 import { type Alert, alerterRpc, type Subjects } from '@tocsin/events';
+import { awaitState } from '@tocsin/notify';
 import type { Logger, ServiceContext } from '@tocsin/runtime';
 import { z } from 'zod';
 import { type ButtonAction, decodeAction } from './actions.ts';
@@ -169,7 +170,12 @@ function handlers(opts: SlackEndpointOptions) {
     change: Parameters<MessageStore['update']>[2],
   ) {
     if (!channel || !ts) return;
-    const state = await store.update(channel, ts, change);
+    // The state is saved right after the post (a Slack message is one post): a click on a message posted moments
+    // ago may come first. A short patience, as a stop drains the clicks in progress.
+    const state = await awaitState(() => store.update(channel, ts, change), {
+      postedAt: Number(ts) * 1000,
+      patienceMs: 5_000,
+    });
     if (!state) {
       log.debug({ channel, ts }, 'clicked message has no stored state; not editing it');
       return;
