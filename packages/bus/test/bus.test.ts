@@ -40,6 +40,35 @@ beforeAll(async () => {
 });
 afterAll(async () => env.cleanup());
 
+/** A durable consumer on the test's events stream, filtered to `filterSubject`. */
+async function provision(durable: string, filterSubject: string, ackWaitMs?: number) {
+  const jsm = await jetstreamManager(nc);
+  await provisionConsumer(jsm, {
+    stream: env.subjects.streams.events,
+    durable,
+    filterSubject,
+    ...(ackWaitMs ? { ackWaitMs } : {}),
+  });
+  return jsm;
+}
+
+/** A consume loop on that consumer, decoding events, dead-lettering to the consumer's own subject. */
+function loopOn(
+  durable: string,
+  handler: Parameters<typeof startConsumeLoop<EventEnvelope>>[0]['handler'],
+  opts: { backoffMs?: (n: number) => number; ackWaitMs?: number } = {},
+) {
+  return startConsumeLoop({
+    nc,
+    stream: env.subjects.streams.events,
+    durable,
+    deadLetterSubject: env.subjects.deadLetter('events', durable),
+    decode: decodeEvent(),
+    handler,
+    ...opts,
+  });
+}
+
 describe('publish', () => {
   it('stores an event once when two publisher instances send the same dedup_key', async () => {
     const a = createPublisher({ nc, subjects: env.subjects, instance: 'node-a' });
@@ -76,23 +105,11 @@ describe('consume loop', () => {
   it('dead-letters a malformed message and keeps processing the next ones', async () => {
     const durable = 'dlq-test';
     const subj = env.subjects.event('cosmos-ibc', 'wallet_balance');
-    const jsm = await jetstreamManager(nc);
-    await provisionConsumer(jsm, {
-      stream: env.subjects.streams.events,
-      durable,
-      filterSubject: env.subjects.events('cosmos-ibc'),
-    });
+    await provision(durable, env.subjects.events('cosmos-ibc'));
     const dlq = collect<DeadLetter>(nc, env.subjects.deadLetter('events', durable));
     const seen: EventEnvelope[] = [];
-    const loop = startConsumeLoop({
-      nc,
-      stream: env.subjects.streams.events,
-      durable,
-      deadLetterSubject: env.subjects.deadLetter('events', durable),
-      decode: decodeEvent(),
-      handler: async (e) => {
-        seen.push(e);
-      },
+    const loop = loopOn(durable, async (e) => {
+      seen.push(e);
     });
     const js = createPublisher({ nc, subjects: env.subjects, instance: 'x' });
     await js.js.publish(subj, 'this is not json');
@@ -109,30 +126,21 @@ describe('consume loop', () => {
 
   it('retries a failing handler with backoff and dead-letters a PermanentError', async () => {
     const durable = 'retry-test';
-    const jsm = await jetstreamManager(nc);
-    await provisionConsumer(jsm, {
-      stream: env.subjects.streams.events,
-      durable,
-      filterSubject: env.subjects.event('cosmos-ibc', 'endpoint_error'),
-    });
+    await provision(durable, env.subjects.event('cosmos-ibc', 'endpoint_error'));
     const dlq = collect<DeadLetter>(nc, env.subjects.deadLetter('events', durable));
     const attempts = new Map<string, number>();
     const done: string[] = [];
-    const loop = startConsumeLoop({
-      nc,
-      stream: env.subjects.streams.events,
+    const loop = loopOn(
       durable,
-      deadLetterSubject: env.subjects.deadLetter('events', durable),
-      decode: decodeEvent(),
-      backoffMs: () => 10,
-      handler: async (e) => {
+      async (e) => {
         const n = (attempts.get(e.dedup_key) ?? 0) + 1;
         attempts.set(e.dedup_key, n);
         if (e.dedup_key === 'flaky' && n < 3) throw new Error('database briefly down');
         if (e.dedup_key === 'poison') throw new PermanentError('cannot be handled');
         done.push(e.dedup_key);
       },
-    });
+      { backoffMs: () => 10 },
+    );
     const p = createPublisher({ nc, subjects: env.subjects, instance: 'x' });
     const data = { endpoint: 'http://x', query: 'status', reason: 'timeout', kind: 'timeout' as const };
     await p.publish(cosmosIbc.endpointError, { chain_id: 'c', dedup_key: 'flaky', data });
@@ -148,29 +156,19 @@ describe('consume loop', () => {
 
   it('extends the ack deadline of slow work, so another replica does not get the message meanwhile', async () => {
     const durable = 'slow-work';
-    const jsm = await jetstreamManager(nc);
-    await provisionConsumer(jsm, {
-      stream: env.subjects.streams.events,
-      durable,
-      filterSubject: env.subjects.event('cosmos-ibc', 'client_updated'),
-      ackWaitMs: 1_000,
-    });
+    const jsm = await provision(durable, env.subjects.event('cosmos-ibc', 'client_updated'), 1_000);
     const calls: string[] = [];
     // Two replicas on one durable consumer; whichever gets the message works on it for 2.5 ack waits (JetStream's
     // ack wait runs on the server's clock, so this wait is real time).
     const replica = (name: string) =>
-      startConsumeLoop({
-        nc,
-        stream: env.subjects.streams.events,
+      loopOn(
         durable,
-        deadLetterSubject: env.subjects.deadLetter('events', durable),
-        decode: decodeEvent(),
-        ackWaitMs: 1_000,
-        handler: async (_e, ctx) => {
+        async (_e, ctx) => {
           calls.push(`${name}:${ctx.deliveryCount}`);
           await new Promise((r) => setTimeout(r, 2_500));
         },
-      });
+        { ackWaitMs: 1_000 },
+      );
     const loops = [replica('a'), replica('b')];
     const p = createPublisher({ nc, subjects: env.subjects, instance: 'x' });
     await p.publish(cosmosIbc.clientUpdated, {
@@ -199,20 +197,8 @@ describe('consume loop', () => {
 
   it('stops when asked before it has subscribed, and keeps no subscription open', async () => {
     const durable = 'stop-early';
-    const jsm = await jetstreamManager(nc);
-    await provisionConsumer(jsm, {
-      stream: env.subjects.streams.events,
-      durable,
-      filterSubject: env.subjects.event('cosmos-ibc', 'scan_completed'),
-    });
-    const loop = startConsumeLoop({
-      nc,
-      stream: env.subjects.streams.events,
-      durable,
-      deadLetterSubject: env.subjects.deadLetter('events', durable),
-      decode: decodeEvent(),
-      handler: async () => undefined,
-    });
+    const jsm = await provision(durable, env.subjects.event('cosmos-ibc', 'scan_completed'));
+    const loop = loopOn(durable, async () => undefined);
     // Before the fix, the subscription made after this stop() was never closed and stop() never returned.
     await loop.stop();
     await loop.done;
