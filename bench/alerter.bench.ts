@@ -1,17 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, provisionStreams } from '@tocsin/bus';
-import { cosmosIbc, type Notification, subjects } from '@tocsin/events';
+import { cosmosIbc, type Notification } from '@tocsin/events';
 import { startService } from '@tocsin/runtime';
-import pg from 'pg';
+import { freePort } from '@tocsin/testkit';
 import { type AlerterHandle, createAlerterService } from '../services/alerter/src/index.ts';
+import { type BenchEnv, benchEnv, natsUrl } from './src/env.ts';
 import { type Benchmark, percentile } from './src/report.ts';
 import { clientStatusData, inParallel } from './src/workload.ts';
 
@@ -22,8 +21,6 @@ const RATE = 1000;
 const LATENCY_SECONDS = Number(process.env.BENCH_ALERTER_LATENCY_S ?? 10);
 /** Seconds of the same load before measuring: a fresh process compiles its hot paths (JIT) and fills its pool. */
 const WARMUP_SECONDS = Number(process.env.BENCH_ALERTER_WARMUP_S ?? 3);
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHAINS = ['cosmoshub-4', 'osmosis-1', 'neutron-1'];
 const CLIENTS = 5000;
 
@@ -46,29 +43,7 @@ function walletBalance(i: number, scan: number) {
   };
 }
 
-interface Env {
-  prefix: string;
-  schema: string;
-  config: Record<string, unknown>;
-}
-
-async function freshEnv(admin: pg.Client, tag: string): Promise<Env> {
-  const id = `bench_${tag}_${randomBytes(3).toString('hex')}`;
-  await admin.query(`CREATE SCHEMA ${id}`);
-  return {
-    prefix: id,
-    schema: id,
-    config: {
-      nats: { url: natsUrl },
-      database: { url: databaseUrl, schema: id, pool_size: 10 },
-      subject_prefix: id,
-      http: { port: 0 },
-      log: { level: 'warn' },
-    },
-  };
-}
-
-async function startAlerter(env: Env, alerter: Record<string, unknown>) {
+async function startAlerter(env: BenchEnv, alerter: Record<string, unknown>) {
   let handle: AlerterHandle | undefined;
   const running = await startService(createAlerterService({ onReady: (h) => (handle = h) }), {
     argv: [],
@@ -118,9 +93,9 @@ const profile = process.env.BENCH_PROFILE
     })()
   : null;
 
-async function throughput(nc: NatsConnection, admin: pg.Client) {
-  const env = await freshEnv(admin, 'tput');
-  const subj = subjects(env.prefix);
+async function throughput(nc: NatsConnection) {
+  const env = await benchEnv('tput');
+  const subj = env.subjects;
   await provisionStreams(nc, subj);
   const pub = createPublisher({ nc, subjects: subj, instance: 'bench' });
   const scans = Math.ceil(N / (CLIENTS * 1.05));
@@ -172,27 +147,15 @@ async function throughput(nc: NatsConnection, admin: pg.Client) {
     `SELECT count(*)::int AS n FROM alerter_episodes WHERE state = 'firing'`,
   );
   await running.stop();
-  await jsm.streams.delete(subj.streams.events).catch(() => undefined);
-  await jsm.streams.delete(subj.streams.alerts).catch(() => undefined);
-  await jsm.streams.delete(subj.streams.deadLetter).catch(() => undefined);
-  await admin.query(`DROP SCHEMA ${env.schema} CASCADE`);
+  await env.cleanup();
   return { rate, rawRate, rss, rssBefore, firing: firing.rows[0].n as number };
-}
-
-/** A free TCP port on loopback (for the child's HTTP server, whose /readyz says when it is up). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /**
  * The alerter as it is deployed: its own process (`services/alerter/src/main.ts --config file`), so the load
  * generator and the latency probe in this process do not share its event loop or its heap.
  */
-async function spawnAlerter(env: Env, alerter: Record<string, unknown>): Promise<ChildProcess> {
+async function spawnAlerter(env: BenchEnv, alerter: Record<string, unknown>): Promise<ChildProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tocsin-bench-'));
   const file = join(dir, 'alerter.yaml');
@@ -229,9 +192,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-async function latency(nc: NatsConnection, admin: pg.Client) {
-  const env = await freshEnv(admin, 'lat');
-  const subj = subjects(env.prefix);
+async function latency(nc: NatsConnection) {
+  const env = await benchEnv('lat');
+  const subj = env.subjects;
   await provisionStreams(nc, subj);
   // group_wait and priority_wait are deliberate delays (30 s and 2 s by default): measured here without them, and
   // without grouping, so each transition is its own notification.
@@ -285,9 +248,7 @@ async function latency(nc: NatsConnection, admin: pg.Client) {
   while (lat.length < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   sub.unsubscribe();
   await stopChild(child);
-  const jsm = await jetstreamManager(nc);
-  for (const s of Object.values(subj.streams)) await jsm.streams.delete(s).catch(() => undefined);
-  await admin.query(`DROP SCHEMA ${env.schema} CASCADE`);
+  await env.cleanup();
   lat.sort((a, b) => a - b);
   return {
     p50: percentile(lat, 50),
@@ -303,12 +264,10 @@ export default {
   issue: 3,
   async run() {
     const nc = await connect({ servers: natsUrl });
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
     try {
-      const t = await throughput(nc, admin);
+      const t = await throughput(nc);
       console.log(`  throughput: ${Math.round(t.rate)} events/s (raw consume ${Math.round(t.rawRate)}/s)`);
-      const l = await latency(nc, admin);
+      const l = await latency(nc);
       console.log(`  latency: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms over ${l.count} alerts`);
       return {
         figures: [
@@ -345,7 +304,6 @@ export default {
         ],
       };
     } finally {
-      await admin.end();
       await nc.close();
     }
   },

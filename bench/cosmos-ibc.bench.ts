@@ -1,18 +1,17 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startService } from '@tocsin/runtime';
-import pg from 'pg';
 // The bench package does not depend on the simulator or the service; reach them by path. Only types come from the
 // simulator: its code runs in its own process, not in the one whose memory is measured.
 import type { ChainInfo, EndpointStats } from '../packages/sim-cosmos/src/index.ts';
 import { cosmosIbcService, ingestorOf } from '../services/cosmos-ibc/src/index.ts';
 import { monitoredClients, observeClient } from '../services/cosmos-ibc/src/scan/clientReader.ts';
 import { ChainEndpoints } from '../services/cosmos-ibc/src/transport/chainEndpoints.ts';
+import { benchEnv } from './src/env.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 
 /**
@@ -115,23 +114,14 @@ export default {
   name: 'cosmos-ibc-scan',
   issue: 5,
   async run() {
-    const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-    const databaseUrl =
-      process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const id = randomBytes(4).toString('hex');
-    const schema = `bench_cosmos_ibc_${id}`;
-    const prefix = `bench_cosmos_ibc_${id}`;
+    const env = await benchEnv('cosmos_ibc');
     const sim = await startSimProcess();
     const totalClients = sim.sizes.reduce((n, c) => n + c.clients, 0);
 
     const service = await startService(cosmosIbcService, {
       env: { TOCSIN_CONFIG: '' },
       config: {
-        nats: { url: natsUrl },
-        database: { url: databaseUrl, schema },
-        subject_prefix: prefix,
-        http: { port: 0 },
-        log: { level: process.env.TOCSIN_LOG_LEVEL ?? 'warn' },
+        ...env.config,
         cosmos_ibc: {
           auto_scan: false,
           max_concurrency_per_endpoint: MAX_CONCURRENCY,
@@ -249,17 +239,7 @@ export default {
     } finally {
       await service.stop();
       sim.close();
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
-      const { connect } = await import('@nats-io/transport-node');
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const nc = await connect({ servers: natsUrl });
-      const jsm = await jetstreamManager(nc);
-      for (const s of Object.values(service.ctx.subjects.streams))
-        await jsm.streams.delete(s).catch(() => undefined);
-      await nc.close();
+      await env.cleanup();
     }
   },
 } satisfies Benchmark;

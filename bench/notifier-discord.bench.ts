@@ -1,17 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher } from '@tocsin/bus';
 import { cosmosIbc, type Notification, newId, subjects } from '@tocsin/events';
 import { type RunningService, startService } from '@tocsin/runtime';
-import pg from 'pg';
 // The bench package depends on neither the fake, the services nor discord.js; reach them by path.
 import { type FakeDiscord, startFakeDiscord } from '../packages/chat-fakes/src/index.ts';
 import { createAlerterService } from '../services/alerter/src/index.ts';
 import { discordNotifier, loginBot, renderCard } from '../services/notifier-discord/src/index.ts';
+import { benchEnv, natsUrl } from './src/env.ts';
 import { type Benchmark, percentile } from './src/report.ts';
 import { clientStatusData, ibcNotification, inParallel } from './src/workload.ts';
 
@@ -29,8 +27,6 @@ const LATENCY_RATE = Number(process.env.BENCH_DISCORD_LATENCY_RATE ?? 50);
 const LATENCY_SECONDS = Number(process.env.BENCH_DISCORD_LATENCY_S ?? 10);
 const CONCURRENCY = 32;
 const TOKEN = 'bench-bot-token-0123456789';
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function notification(i: number, tag: string): Notification {
   return ibcNotification(i, {
@@ -95,21 +91,13 @@ interface Stack {
 
 /** A fresh prefix and schema with the notifier (and optionally the alerter) on a fresh fake Discord. */
 async function startStack(
-  nc: NatsConnection,
-  admin: pg.Client,
+  _nc: NatsConnection,
   tokenFile: string,
   opts: { rate: { burst: number; per: string }; rps: number; alerter?: boolean },
 ): Promise<Stack> {
   const { fake, guild, channel } = await fakeWithChannel();
-  const id = `bench_discord_${randomBytes(4).toString('hex')}`;
-  await admin.query(`CREATE SCHEMA ${id}`);
-  const common = {
-    nats: { url: natsUrl },
-    database: { url: databaseUrl, schema: id, pool_size: 16 },
-    subject_prefix: id,
-    http: { port: 0 },
-    log: { level: 'warn' },
-  };
+  const env = await benchEnv('discord', 16);
+  const common = env.config;
   const base = { env: { PATH: process.env.PATH }, argv: [] as string[] };
   const alerter = opts.alerter
     ? await startService(createAlerterService(), {
@@ -146,27 +134,24 @@ async function startStack(
     channel,
     notifier,
     ...(alerter ? { alerter } : {}),
-    prefix: id,
+    prefix: env.prefix,
     async stop() {
       await notifier.stop();
       await alerter?.stop();
       await fake.close();
-      await admin.query(`DROP SCHEMA ${id} CASCADE`);
-      const jsm = await jetstreamManager(nc);
-      for (const s of Object.values(subjects(id).streams)) await jsm.streams.delete(s).catch(() => undefined);
+      await env.cleanup();
     },
   };
 }
 
 async function throughService(
   nc: NatsConnection,
-  admin: pg.Client,
   tokenFile: string,
   count: number,
   rate: { burst: number; per: string },
   rps: number,
 ): Promise<Run> {
-  const s = await startStack(nc, admin, tokenFile, { rate, rps });
+  const s = await startStack(nc, tokenFile, { rate, rps });
   try {
     const publisher = createPublisher({ nc, subjects: subjects(s.prefix), instance: 'bench' });
     const tag = newId();
@@ -233,8 +218,6 @@ export default {
   issue: 4,
   async run() {
     const nc = await connect({ servers: natsUrl });
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
     const dir = mkdtempSync(join(tmpdir(), 'bench-discord-'));
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
@@ -246,7 +229,7 @@ export default {
     try {
       await rawLoop(200, LIFTED); // warm up discord.js, fastify and the JIT
       const raw = await rawLoop(N, LIFTED);
-      const svc = await throughService(nc, admin, tokenFile, N, unlimited, LIFTED);
+      const svc = await throughService(nc, tokenFile, N, unlimited, LIFTED);
       const rateRaw = raw.alerts / raw.seconds;
       const rateSvc = svc.alerts / svc.seconds;
       console.log(
@@ -254,18 +237,18 @@ export default {
       );
       const pacedN = Math.min(N, 500);
       const rawPaced = await rawLoop(pacedN, PACED);
-      const svcPaced = await throughService(nc, admin, tokenFile, pacedN, unlimited, PACED);
+      const svcPaced = await throughService(nc, tokenFile, pacedN, unlimited, PACED);
       const ratePacedRaw = rawPaced.alerts / rawPaced.seconds;
       const ratePaced = svcPaced.alerts / svcPaced.seconds;
       console.log(
         `  at discord.js's 50 requests/s: ${Math.round(ratePaced)} alerts/s; raw ${Math.round(ratePacedRaw)}/s`,
       );
 
-      const burst = await throughService(nc, admin, tokenFile, BURST_N, { burst: 5, per: '5s' }, PACED);
+      const burst = await throughService(nc, tokenFile, BURST_N, { burst: 5, per: '5s' }, PACED);
       console.log(`  burst at Discord's channel rate: ${burst.alerts} alerts in ${burst.messages} messages`);
 
       // Notification → message: the notifier alone.
-      const alone = await startStack(nc, admin, tokenFile, { rate: unlimited, rps: LIFTED });
+      const alone = await startStack(nc, tokenFile, { rate: unlimited, rps: LIFTED });
       let notifierOnly: Awaited<ReturnType<typeof latency>>;
       try {
         const publisher = createPublisher({ nc, subjects: subjects(alone.prefix), instance: 'bench' });
@@ -275,7 +258,7 @@ export default {
       }
 
       // Event → message: the whole stack (the alerter's default ibc-client-expiring rule fires for each client).
-      const full = await startStack(nc, admin, tokenFile, { rate: unlimited, rps: LIFTED, alerter: true });
+      const full = await startStack(nc, tokenFile, { rate: unlimited, rps: LIFTED, alerter: true });
       let endToEnd: Awaited<ReturnType<typeof latency>>;
       try {
         const publisher = createPublisher({ nc, subjects: subjects(full.prefix), instance: 'bench' });
@@ -344,7 +327,6 @@ export default {
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      await admin.end();
       await nc.close();
     }
   },

@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher } from '@tocsin/bus';
 import type { Notification } from '@tocsin/events';
 import { createLogger, startService } from '@tocsin/runtime';
-import pg from 'pg';
 // The bench package depends on neither the fake nor the service; reach them by path.
 import { startFakeSlack } from '../packages/chat-fakes/src/index.ts';
 import { renderNotification, slackClient, slackNotifier } from '../services/notifier-slack/src/index.ts';
+import { benchEnv, natsUrl } from './src/env.ts';
 import type { Benchmark } from './src/report.ts';
 import { ibcNotification, inParallel } from './src/workload.ts';
 
@@ -25,8 +23,6 @@ const BURST_N = Number(process.env.BENCH_SLACK_BURST_ALERTS ?? 500);
 const CONCURRENCY = 32;
 const TOKEN = 'xoxb-bench-token';
 const CHANNEL = 'C0BENCH';
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function notification(i: number): Notification {
   return ibcNotification(i, {
@@ -45,24 +41,18 @@ interface Run {
 /** The whole notifier in this process against a fresh fake Slack, bus prefix and schema. */
 async function throughService(
   nc: NatsConnection,
-  admin: pg.Client,
   tokenFile: string,
   count: number,
   rate: { burst: number; per: string },
 ): Promise<Run> {
   const fake = await startFakeSlack({ token: TOKEN });
   fake.addChannel({ id: CHANNEL, name: 'bench' });
-  const id = `bench_slack_${randomBytes(4).toString('hex')}`;
-  await admin.query(`CREATE SCHEMA ${id}`);
+  const env = await benchEnv('slack', 16);
   const svc = await startService(slackNotifier(), {
     env: { ...process.env, TOCSIN_CONFIG: '' },
     argv: [],
     config: {
-      nats: { url: natsUrl },
-      database: { url: databaseUrl, schema: id, pool_size: 16 },
-      subject_prefix: id,
-      http: { port: 0 },
-      log: { level: 'warn' },
+      ...env.config,
       slack: {
         token_file: tokenFile,
         api_url: fake.url,
@@ -99,10 +89,7 @@ async function throughService(
   } finally {
     await svc.stop();
     await fake.close();
-    await admin.query(`DROP SCHEMA ${id} CASCADE`);
-    const jsm = await jetstreamManager(nc);
-    for (const s of Object.values(svc.ctx.subjects.streams))
-      await jsm.streams.delete(s).catch(() => undefined);
+    await env.cleanup();
   }
 }
 
@@ -141,21 +128,19 @@ export default {
   issue: 4,
   async run() {
     const nc = await connect({ servers: natsUrl });
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
     const dir = mkdtempSync(join(tmpdir(), 'bench-slack-'));
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
     try {
       await rawLoop(200); // warm up the SDK, fastify and the JIT
       const raw = await rawLoop(N);
-      const svc = await throughService(nc, admin, tokenFile, N, { burst: 1000, per: '1ms' });
+      const svc = await throughService(nc, tokenFile, N, { burst: 1000, per: '1ms' });
       const rateRaw = raw.alerts / raw.seconds;
       const rateSvc = svc.alerts / svc.seconds;
       console.log(
         `  notifier: ${Math.round(rateSvc)} alerts/s; raw chat.postMessage: ${Math.round(rateRaw)}/s`,
       );
-      const burst = await throughService(nc, admin, tokenFile, BURST_N, { burst: 5, per: '5s' });
+      const burst = await throughService(nc, tokenFile, BURST_N, { burst: 5, per: '5s' });
       console.log(
         `  burst at the default channel rate: ${burst.alerts} alerts in ${burst.messages} messages`,
       );
@@ -180,7 +165,6 @@ export default {
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      await admin.end();
       await nc.close();
     }
   },
