@@ -13,6 +13,7 @@ export { duration, formatDuration, parseDuration } from './duration.ts';
 export { createHttpServer, type ReadinessCheck } from './http.ts';
 export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logger.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
+export { redactUrl, redactUrlsIn } from './redact.ts';
 export { knownSecrets, readSecretFile, registerSecret, SecretFileError } from './secrets.ts';
 export {
   type ConsumeSpec,
