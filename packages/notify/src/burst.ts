@@ -80,6 +80,7 @@ export function withBurstDigest(provider: DigestingProvider, opts: BurstOptions)
     ...(provider.reconcile ? { reconcile: (ctx: DeliveryContext) => provider.reconcile!(ctx) } : {}),
     deliverDigest: (channel, items) => provider.deliverDigest(channel, items),
     ...(provider.posts ? { posts: (ctx: DeliveryContext) => provider.posts!(ctx) } : {}),
+    ...(provider.channelKind ? { channelKind: (c: string) => provider.channelKind!(c) } : {}),
     deliver(ctx) {
       if (provider.posts?.(ctx) === false) return provider.deliver(ctx);
       let g = gates.get(ctx.channel);

@@ -21,7 +21,14 @@ export interface DeliverOptions {
    * ack wait is the natural value (after it, JetStream hands the message to someone else anyway). Default 30 s.
    */
   leaseMs?: number;
+  /**
+   * Called once per attempt on a channel: `sent` (also a reconciled crash), `retry` (thrown: the consume loop naks)
+   * or `failed` (permanent), with the error when there was one. Channels already done are not attempts.
+   */
+  onAttempt?(channel: string, result: DeliveryResult, err?: unknown): void;
 }
+
+export type DeliveryResult = 'sent' | 'retry' | 'failed';
 
 /** Another copy of this message is being delivered right now; retry later (it will then be 'sent'). */
 export class DeliveryInProgress extends DeliveryError {
@@ -65,7 +72,11 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
           [provider.name, n.key, channel],
         )
       ).rows[0];
-      if (current?.state === 'attempting') throw new DeliveryInProgress(channel);
+      if (current?.state === 'attempting') {
+        const err = new DeliveryInProgress(channel);
+        opts.onAttempt?.(channel, 'retry', err);
+        throw err;
+      }
       outcomes.push({ channel, state: 'skipped', ref: current?.ref ?? null });
       continue;
     }
@@ -100,6 +111,7 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
         }
       }
       outcomes.push({ channel, state: reconciled ? 'reconciled' : 'sent', ref: delivered.ref });
+      opts.onAttempt?.(channel, 'sent');
     } catch (err) {
       if (err instanceof DeliveryError && !err.retry) {
         // Report first (its dedup key is deterministic), then record: a crash in between repeats neither.
@@ -110,8 +122,10 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
           [provider.name, n.key, channel, err.message],
         );
         outcomes.push({ channel, state: 'failed', ref: null, reason: err.message });
+        opts.onAttempt?.(channel, 'failed', err);
         continue;
       }
+      opts.onAttempt?.(channel, 'retry', err);
       // The attempt is over (only a crash keeps its lease): the retry may start at once and will reconcile.
       await pool
         .query(

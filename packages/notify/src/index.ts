@@ -6,9 +6,11 @@ export {
   type DeliverOptions,
   DeliveryInProgress,
   type DeliveryOutcome,
+  type DeliveryResult,
   deliverNotification,
 } from './delivery.ts';
 export { type Delivered, type DeliveryContext, DeliveryError, type Provider } from './provider.ts';
+export { type DeliveryReason, deliveryReason } from './reason.ts';
 export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
 export { SENDER_ICON_LABEL, SENDER_NAME_LABEL, type Sender, senderOf } from './sender.ts';
 export { type NotifierServiceOptions, notifierService, notifyMigrations } from './service.ts';

@@ -43,6 +43,11 @@ export interface Provider {
    * `withBurstDigest`). Each item keeps its own delivery-log row; all of them get the digest's ref.
    */
   deliverDigest?(channel: string, items: DeliveryContext[]): Promise<Delivered>;
+  /**
+   * What kind of destination a channel is, for the `channel_kind` label of `tocsin_deliveries_total` (a few
+   * values, never the channel id): e.g. `channel`, `webhook`, `console`. Default `channel`.
+   */
+  channelKind?(channel: string): string;
   /** Whether delivering posts a new message (counts towards the channel's rate); false for edit-only ones. */
   posts?(ctx: DeliveryContext): boolean;
 }

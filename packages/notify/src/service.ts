@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { deliverNotification } from './delivery.ts';
 import { episodeOrder } from './episodeOrder.ts';
 import type { Provider } from './provider.ts';
+import { deliveryReason } from './reason.ts';
 
 /** The delivery log tables, applied by every notifier service (shared history: `pgmigrations_notify`). */
 export const notifyMigrations: MigrationSet = {
@@ -66,6 +67,13 @@ export function notifierService<S extends z.ZodType>(opts: NotifierServiceOption
               provider,
               notification: n,
               leaseMs: ackWaitMs ?? 30_000,
+              onAttempt: (channel, result, err) =>
+                ctx.metrics.deliveries.inc({
+                  notifier: provider.name,
+                  channel_kind: provider.channelKind?.(channel) ?? 'channel',
+                  result,
+                  reason: err === undefined ? 'ok' : deliveryReason(err),
+                }),
               onPermanentFailure: async (channel, err) => {
                 failures.inc({ kind: 'delivery' });
                 ctx.log.error(

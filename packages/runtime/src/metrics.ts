@@ -49,11 +49,32 @@ export function createMetrics(service: string) {
     labelNames: ['kind'],
     registers: [registry],
   });
+  // Exposed by every service (zero series until used), so dashboards and alert rules name one metric each.
+  const deliveries = new Counter({
+    name: 'tocsin_deliveries_total',
+    help: 'Delivery attempts of a notification to one channel, by result (sent, retry, failed) and reason',
+    labelNames: ['notifier', 'channel_kind', 'result', 'reason'],
+    registers: [registry],
+  });
+  const endpointErrors = new Counter({
+    name: 'tocsin_endpoint_errors_total',
+    help: 'Chain endpoints given up on (timeouts, HTTP errors, malformed answers), by chain and kind',
+    labelNames: ['chain_id', 'kind'],
+    registers: [registry],
+  });
+  const heartbeats = new Counter({
+    name: 'tocsin_heartbeats_sent_total',
+    help: 'Heartbeats published on <prefix>.health.<service>',
+    registers: [registry],
+  });
 
   return {
     registry,
     published,
     errors,
+    deliveries,
+    endpointErrors,
+    heartbeats,
     /** Observer for a consume loop, labelled with its consumer name. */
     consumer(name: string): ConsumeObserver {
       return {

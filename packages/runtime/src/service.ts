@@ -249,6 +249,7 @@ export async function startService<S extends z.ZodType>(
       },
     };
     nc.publish(subj.health(def.name), JSON.stringify(event));
+    metrics.heartbeats.inc();
   };
   beat();
   const timer = setInterval(beat, config.heartbeat_interval);

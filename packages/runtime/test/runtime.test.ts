@@ -145,8 +145,22 @@ describe('service', () => {
     const ready = await (await fetch(`${svc.url}/readyz`)).json();
     expect(ready).toEqual({ ready: true, checks: { nats: true, postgres: true } });
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(metrics).toContain('tocsin_messages_received_total');
-    expect(metrics).toContain('service="probe"');
+    // The names dashboards and alert rules rely on (deploy/grafana, deploy/prometheus), on every service.
+    for (const name of [
+      'tocsin_events_published_total',
+      'tocsin_messages_received_total',
+      'tocsin_messages_handled_total',
+      'tocsin_messages_failed_total',
+      'tocsin_handler_duration_seconds',
+      'tocsin_consumer_pending_messages',
+      'tocsin_deliveries_total',
+      'tocsin_endpoint_errors_total',
+      'tocsin_errors_total',
+      'tocsin_heartbeats_sent_total',
+      'tocsin_process_process_start_time_seconds',
+    ])
+      expect(metrics).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    expect(metrics).toMatch(/^tocsin_heartbeats_sent_total\{service="probe"\} [1-9]/m);
     await svc.stop();
   });
 

@@ -154,7 +154,7 @@ export async function createIngestor(
   const onFailure = (f: FailureReport) => {
     const state = chains.get(f.chainId)!;
     state.failures++;
-    metrics.endpointFailures.inc({ chain_id: f.chainId, kind: f.kind });
+    ctx.metrics.endpointErrors.inc({ chain_id: f.chainId, kind: f.kind });
     ctx.metrics.errors.inc({ kind: 'endpoint' });
     log.warn({ ...f }, 'endpoint failed; failing over');
     const slot = slotOf(state.view.config, clock.now());

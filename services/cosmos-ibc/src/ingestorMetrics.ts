@@ -1,7 +1,7 @@
 import type { Metrics } from '@tocsin/runtime';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Gauge, Histogram } from 'prom-client';
 
-/** What the ingestor adds to /metrics, beside the runtime's own. */
+/** What the ingestor adds to /metrics, beside the runtime's own (endpoint errors: `tocsin_endpoint_errors_total`). */
 export function createIngestorMetrics(metrics: Metrics) {
   const registers = [metrics.registry];
   return {
@@ -22,12 +22,6 @@ export function createIngestorMetrics(metrics: Metrics) {
       name: 'tocsin_cosmos_ibc_client_min_remaining_seconds',
       help: 'Least time left in the trusting period among active clients of the chain',
       labelNames: ['chain_id'],
-      registers,
-    }),
-    endpointFailures: new Counter({
-      name: 'tocsin_cosmos_ibc_endpoint_failures_total',
-      help: 'Endpoints given up on during a scan, by failure kind',
-      labelNames: ['chain_id', 'kind'],
       registers,
     }),
     walletBalance: new Gauge({

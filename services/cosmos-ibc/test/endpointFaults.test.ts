@@ -84,6 +84,21 @@ describe('endpoint faults', () => {
     expect(summaries.find((x) => x.chainId === 'slow-1')).toMatchObject({ clients: 0, height: null });
   });
 
+  it('counts each endpoint given up on in tocsin_endpoint_errors_total, by chain and kind', async () => {
+    const text = await (await fetch(`${s.service.url}/metrics`)).text();
+    const count = (chainId: string, kind: string) =>
+      Number(
+        new RegExp(
+          `^tocsin_endpoint_errors_total\\{chain_id="${chainId}",kind="${kind}"[^}]*\\} (\\d+)`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    expect(count('slow-1', 'timeout')).toBeGreaterThanOrEqual(1);
+    expect(count('broken-1', 'http')).toBeGreaterThanOrEqual(1);
+    expect(count('garbled-1', 'decode')).toBeGreaterThanOrEqual(1);
+    expect(count('healthy-1', 'timeout') + count('healthy-1', 'http')).toBe(0);
+  });
+
   it('an HTTP 500 gives an endpoint_error of kind http', () => {
     expect(errorsOf('broken-1', from)).toEqual([
       {

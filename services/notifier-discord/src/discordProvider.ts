@@ -177,6 +177,8 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
       return routeChannels(config, n);
     },
 
+    channelKind: () => (transport.mode === 'webhook' ? 'webhook' : 'channel'),
+
     posts(ctx) {
       const t = ctx.notification.transition;
       return !((t === 'acknowledged' || t === 'retracted') && ctx.priorRefs.size > 0);

@@ -44,6 +44,7 @@ function combine(providers: Provider[]): Provider {
   return {
     name: 'webhook',
     routes: (n) => providers.flatMap((p) => p.routes(n).map((c) => `${p.name}:${c}`)),
+    channelKind: (channel) => split(channel).provider.name,
     deliver: (ctx) => {
       const { provider, channel } = split(ctx.channel);
       return provider.deliver({ ...ctx, channel });

@@ -24,6 +24,15 @@ const received: Received[] = [];
 const script: number[] = [];
 let receiverUrl = '';
 
+/** The tocsin_deliveries_total lines of the service's /metrics. */
+async function deliveries(): Promise<string> {
+  const text = await (await fetch(`${svc.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('tocsin_deliveries_total{'))
+    .join('\n');
+}
+
 function notification(key: string, channelHint = 'ok'): Notification {
   const episode = newId();
   return {
@@ -130,6 +139,15 @@ it('posts each notification once, signed, with a stable idempotency key across r
     ).rows;
   await eventually(async () => (await state())[0]?.state === 'sent', 30_000, 'delivery recorded as sent');
   expect(await state()).toEqual([{ state: 'sent' }]);
+  // The 500 and the 200 as tocsin_deliveries_total sees them.
+  await eventually(async () => (await deliveries()).includes('result="sent"'), 15_000, 'sent counted');
+  const counted = await deliveries();
+  expect(counted).toContain(
+    'tocsin_deliveries_total{notifier="webhook",channel_kind="webhook",result="retry",reason="http_5xx",service="notifier-webhook"} 1',
+  );
+  expect(counted).toMatch(
+    /^tocsin_deliveries_total\{notifier="webhook",channel_kind="webhook",result="sent",reason="ok",service="notifier-webhook"\} [1-9]/m,
+  );
 });
 
 it('a permanent 4xx becomes a delivery_failed event and is not retried', async () => {
@@ -145,5 +163,9 @@ it('a permanent 4xx becomes a delivery_failed event and is not retried', async (
     status: 403,
   });
   expect(received.filter((r) => r.body.includes('n-403'))).toHaveLength(1);
+  await eventually(async () => (await deliveries()).includes('result="failed"'), 15_000, 'failure counted');
+  expect(await deliveries()).toContain(
+    'tocsin_deliveries_total{notifier="webhook",channel_kind="webhook",result="failed",reason="forbidden",service="notifier-webhook"} 1',
+  );
   failed.stop();
 });
