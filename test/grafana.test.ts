@@ -11,6 +11,8 @@ interface Panel {
   gridPos: { h: number; w: number; x: number; y: number };
   targets?: { refId: string; expr: string; datasource?: { uid: string } }[];
 }
+// Grafana's own variable syntax, not a JavaScript template.
+const DATASOURCE_VAR = '$' + '{datasource}';
 const text = readFileSync(join(import.meta.dirname, '..', 'deploy', 'grafana', 'tocsin.json'), 'utf8');
 
 describe('deploy/grafana/tocsin.json', () => {
@@ -35,7 +37,7 @@ describe('deploy/grafana/tocsin.json', () => {
   it('every panel queries Prometheus through the variable', () => {
     expect(panels.length).toBeGreaterThan(10);
     for (const p of panels) {
-      expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: DATASOURCE_VAR });
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
       for (const t of p.targets!)
         expect(metricsIn(t.expr).length, `${p.title}: ${t.expr}`).toBeGreaterThan(0);
