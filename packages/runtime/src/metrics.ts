@@ -1,4 +1,4 @@
-import type { ConsumeObserver } from '@tocsin/bus';
+import type { ConsumeObserver, Publisher, PublishResult } from '@tocsin/bus';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The metrics every service exposes on /metrics, all prefixed `tocsin_`. */
@@ -90,3 +90,17 @@ export function createMetrics(service: string) {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The service's publisher, counting each event it publishes in `tocsin_events_published_total`. */
+export function countingPublisher(publisher: Publisher, metrics: Metrics): Publisher {
+  const count = (r: PublishResult) => {
+    metrics.published.inc({ source: r.event.source, type: r.event.type, duplicate: String(r.duplicate) });
+    return r;
+  };
+  return {
+    js: publisher.js,
+    publish: async (def, input) => count(await publisher.publish(def, input)),
+    publishEnvelope: async (event) => count(await publisher.publishEnvelope(event)),
+    publishNotification: (n) => publisher.publishNotification(n),
+  };
+}

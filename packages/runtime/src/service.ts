@@ -17,7 +17,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { ConfigError, configFileFrom, type LoadedConfig, loadConfig } from './config.ts';
 import { createHttpServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { countingPublisher, createMetrics, type Metrics } from './metrics.ts';
 import { readSecretFile, SecretFileError } from './secrets.ts';
 
 export interface ServiceDefinition<S extends z.ZodType = z.ZodType> {
@@ -164,12 +164,10 @@ export async function startService<S extends z.ZodType>(
     maxAgeMs: config.nats.retention,
     replicas: config.nats.replicas,
   });
-  const publisher = createPublisher({
-    nc,
-    subjects: subj,
-    instance: config.instance,
-    now: () => clock.now(),
-  });
+  const publisher = countingPublisher(
+    createPublisher({ nc, subjects: subj, instance: config.instance, now: () => clock.now() }),
+    metrics,
+  );
 
   const http = createHttpServer({
     log,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { system } from '@tocsin/events';
 import { collect, eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -161,6 +162,21 @@ describe('service', () => {
     ])
       expect(metrics).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     expect(metrics).toMatch(/^tocsin_heartbeats_sent_total\{service="probe"\} [1-9]/m);
+    // Events published through ctx.publisher are counted, whichever service publishes them.
+    const input = {
+      chain_id: '-',
+      dedup_key: 'probe-1',
+      data: { notifier: 'probe', channel: 'c', notification_key: 'k', reason: 'r', status: null },
+    };
+    await svc.ctx.publisher.publish(system.deliveryFailed, input);
+    await svc.ctx.publisher.publish(system.deliveryFailed, input); // the same fact again: a duplicate
+    const after = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(after).toContain(
+      'tocsin_events_published_total{source="system",type="delivery_failed",duplicate="false",service="probe"} 1',
+    );
+    expect(after).toContain(
+      'tocsin_events_published_total{source="system",type="delivery_failed",duplicate="true",service="probe"} 1',
+    );
     await svc.stop();
   });
 

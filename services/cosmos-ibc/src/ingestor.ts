@@ -124,8 +124,8 @@ export async function createIngestor(
     const p = new Promise<void>((done) => {
       publishQueue.push(async () => {
         try {
-          const r = await ctx.publisher.publish(def, { chain_id: chainId, dedup_key: dedupKey, data });
-          ctx.metrics.published.inc({ source: def.source, type: def.type, duplicate: String(r.duplicate) });
+          // Counted in tocsin_events_published_total by the runtime's publisher.
+          await ctx.publisher.publish(def, { chain_id: chainId, dedup_key: dedupKey, data });
         } catch (err) {
           ctx.metrics.errors.inc({ kind: 'publish' });
           log.error({ err: String(err), type: def.type, chain_id: chainId }, 'publish failed');
