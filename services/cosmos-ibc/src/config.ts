@@ -37,6 +37,15 @@ export const cosmosIbcConfig = z
     /** Page size for the connections listing. */
     page_size: z.number().int().min(1).max(5000).default(100),
     request_timeout: duration.default(10_000),
+    /**
+     * Largest answer read from an endpoint, in bytes; a larger (or endless) body is aborted as it passes the cap
+     * and reported as an endpoint_error of kind too_large.
+     */
+    max_response_bytes: z
+      .number()
+      .int()
+      .min(65_536, 'at least 65536 (64 KiB): smaller caps refuse ordinary answers')
+      .default(8 * 1024 * 1024),
     /** Retries per query on the same endpoint before failing over to the next one. */
     retries: z.number().int().min(0).max(10).default(2),
     /** First backoff between retries; doubles each time. */

@@ -1,5 +1,5 @@
 import { cosmosIbc, type EventData, type EventDefinition, system } from '@tocsin/events';
-import { displayOf, type ServiceContext } from '@tocsin/runtime';
+import { displayOf, redactUrl, type ServiceContext } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { burnRate } from './burnRate.ts';
 import { latestBlockHeight, QUERY } from './chainQueries.ts';
@@ -167,6 +167,7 @@ export async function createIngestor(
         query: f.query,
         reason: f.reason,
         kind: f.kind,
+        ...(f.network === undefined ? {} : { network: f.network }),
       },
     );
   };
@@ -183,6 +184,7 @@ export async function createIngestor(
           maxConcurrency: cfg.max_concurrency_per_endpoint,
           batchSize: cfg.batch_size,
           timeoutMs: cfg.request_timeout,
+          maxResponseBytes: cfg.max_response_bytes,
           retries: cfg.retries,
           backoffMs: cfg.retry_backoff,
         },
@@ -439,7 +441,7 @@ export async function createIngestor(
             : 'all open connections';
           return {
             chain_id: chain.chain_id,
-            endpoints: chain.rpc,
+            endpoints: chain.rpc.map(redactUrl),
             height,
             detail: `${chain.name ?? chain.chain_id}: clients of ${what}, ${chain.wallets.length} configured wallets, every ${chain.scan_interval / 1000} s`,
           };
