@@ -122,6 +122,11 @@ export const cosmosIbcConfig = z
     wallet_history: duration.default(30 * 86_400_000),
     /** Window of history the burn rate is computed over. */
     burn_window: duration.default(86_400_000),
+    /**
+     * Events held in memory, in order, while NATS does not take them (down, restarting); beyond it the oldest are
+     * dropped, counted and logged. About 1 KB each.
+     */
+    publish_buffer: z.number().int().min(10).default(20_000),
     /** Scan each chain at start and then every scan_interval; false = scans only on demand. */
     auto_scan: z.boolean().default(true),
     /** Wallet subscriptions are read from the alerter; how long to wait for its answer. */
