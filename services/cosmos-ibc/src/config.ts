@@ -131,6 +131,11 @@ export const cosmosIbcConfig = z
     auto_scan: z.boolean().default(true),
     /** Wallet subscriptions are read from the alerter; how long to wait for its answer. */
     subscriptions_timeout: duration.default(3_000),
+    /**
+     * At start, how long the first scan waits for the alerter (started at the same time) to give the wallet
+     * subscriptions before it goes on with the last known ones and warns.
+     */
+    subscriptions_startup_wait: duration.default(30_000),
     /** Log progress of scans with at least this many clients. */
     progress_min_clients: z.number().int().min(1).default(500),
   })

@@ -316,7 +316,7 @@ export async function createIngestor(
     if (Number.isFinite(minRemaining)) metrics.minRemaining.set({ chain_id: chainId }, minRemaining);
   }
 
-  const alerterState = { silent: false };
+  const alerterState = { silent: false, answered: false, startedAt: Date.now(), stopped: false };
   const subscriptionsNow = async () =>
     (
       await walletSubscriptions({
@@ -325,6 +325,7 @@ export async function createIngestor(
         subjects: ctx.subjects,
         pool,
         timeoutMs: cfg.subscriptions_timeout,
+        startupWaitMs: cfg.subscriptions_startup_wait,
         nowMs: clock.now(),
         log,
       })
@@ -414,6 +415,7 @@ export async function createIngestor(
     views: () => [...chains.values()].map((s) => s.view),
     endpoints: (chainId) => stateOf(chainId).endpoints,
     async close() {
+      alerterState.stopped = true;
       for (const s of chains.values()) s.endpoints.close();
       await Promise.all([...chains.values()].map((s) => s.lock));
       await outbox.close();

@@ -74,7 +74,14 @@ export async function startStack(opts: {
     config: {
       ...env.config,
       ...opts.common,
-      cosmos_ibc: { auto_scan: false, retry_backoff: '10ms', ...opts.section, chains },
+      // No alerter in most of these tests: the first scan does not wait for one (startupWait.test.ts does).
+      cosmos_ibc: {
+        auto_scan: false,
+        retry_backoff: '10ms',
+        subscriptions_startup_wait: 0,
+        ...opts.section,
+        chains,
+      },
     },
   });
   const ingestor = ingestorOf(service.ctx);
