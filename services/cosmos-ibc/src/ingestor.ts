@@ -1,4 +1,4 @@
-import { cosmosIbc, type EventData, system } from '@tocsin/events';
+import { cosmosIbc, system } from '@tocsin/events';
 import { displayOf, redactUrl, type ServiceContext } from '@tocsin/runtime';
 import { burnRate } from './burnRate.ts';
 import { latestBlockHeight, QUERY } from './chainQueries.ts';
@@ -9,7 +9,7 @@ import {
   clientUpdate,
 } from './clientObservation.ts';
 import type { ChainConfig, CosmosIbcConfig } from './config.ts';
-import { createIngestorMetrics } from './ingestorMetrics.ts';
+import { createIngestorMetrics, updateClientGauges } from './ingestorMetrics.ts';
 import { createPublishQueue } from './publishQueue.ts';
 import { scanChain } from './scan/chainScan.ts';
 import { observeClient } from './scan/clientReader.ts';
@@ -19,46 +19,10 @@ import type { WalletSubscription } from './store/subscriptionCache.ts';
 import { pruneBalances, recordBalance } from './store/walletHistory.ts';
 import { walletSubscriptions } from './subscriptionSource.ts';
 import { ChainEndpoints, type FailureReport } from './transport/chainEndpoints.ts';
+import type { ChainView, CosmosIbcIngestor, ScanSummary } from './views.ts';
 import { type TrackedWallet, trackedWallets, walletBalanceData } from './walletReport.ts';
 
-export interface WalletView {
-  chainId: string;
-  address: string;
-  data: EventData<typeof cosmosIbc.walletBalance>;
-  observedAtMs: number;
-}
-
-/** What the latest scan of a chain found; RPC answers come from here. */
-export interface ChainView {
-  config: ChainConfig;
-  scannedAtMs: number | null;
-  height: number | null;
-  clients: Map<string, ClientObservation>;
-  wallets: Map<string, WalletView>;
-}
-
-export interface ScanSummary {
-  chainId: string;
-  height: number | null;
-  clients: number;
-  skippedExpired: number;
-  wallets: number;
-  errors: number;
-  durationMs: number;
-}
-
-export interface CosmosIbcIngestor {
-  /** Scans one chain or all of them now (tests drive scans with this after moving the clock). */
-  scanOnce(chainId?: string): Promise<ScanSummary[]>;
-  /** Reads remembered expired clients now (all, one chain's, or one); returns how many were read. */
-  recheck(chainId?: string, clientId?: string): Promise<number>;
-  views(): ChainView[];
-  endpoints(chainId: string): ChainEndpoints;
-  /** Resolves once the start has been announced (service_started) with each chain's height. */
-  announced: Promise<void>;
-  /** Stops talking to the chains and waits for the operation in progress on each to end. */
-  close(): Promise<void>;
-}
+export type { ChainView, CosmosIbcIngestor, ScanSummary, WalletView } from './views.ts';
 
 interface ChainState {
   view: ChainView;
@@ -68,8 +32,6 @@ interface ChainState {
   scans: number;
   failures: number;
 }
-
-const CLIENT_STATUSES = ['Active', 'Expired', 'Frozen', 'Unknown', 'Unauthorized', 'Unsupported'];
 
 export async function createIngestor(
   ctx: ServiceContext<CosmosIbcConfig>,
@@ -230,7 +192,7 @@ export async function createIngestor(
     const durationMs = performance.now() - started;
     const errors = state.failures + outcome.failedClients + outcome.failedWallets;
     metrics.scanDuration.observe({ chain_id: chainId }, durationMs / 1000);
-    updateClientGauges(state);
+    updateClientGauges(metrics, chainId, state.view.clients.values(), clock.now());
     publish(cosmosIbc.scanCompleted, chainId, `${chainId}:${startedMs}:${ctx.instance}`, {
       clients: outcome.observed.length,
       wallets: outcome.wallets,
@@ -299,21 +261,6 @@ export async function createIngestor(
       data,
     );
     await outbox.room();
-  }
-
-  function updateClientGauges(state: ChainState) {
-    const chainId = state.view.config.chain_id;
-    const counts = new Map<string, number>();
-    let minRemaining = Number.POSITIVE_INFINITY;
-    for (const o of state.view.clients.values()) {
-      counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
-      const data = clientStatusData({ ...o, observedAtMs: clock.now() });
-      if (o.status === 'Active' && data.remaining_s !== null)
-        minRemaining = Math.min(minRemaining, data.remaining_s);
-    }
-    for (const status of CLIENT_STATUSES)
-      metrics.clients.set({ chain_id: chainId, status }, counts.get(status) ?? 0);
-    if (Number.isFinite(minRemaining)) metrics.minRemaining.set({ chain_id: chainId }, minRemaining);
   }
 
   const alerterState = { silent: false, answered: false, startedAt: Date.now(), stopped: false };
