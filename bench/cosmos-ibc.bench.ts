@@ -83,7 +83,14 @@ async function sequentialScan(chainId: string, url: string, limit: number) {
   const endpoints = new ChainEndpoints(
     chainId,
     [url],
-    { maxConcurrency: 1, batchSize: 1, timeoutMs: 10_000, retries: 0, backoffMs: 0 },
+    {
+      maxConcurrency: 1,
+      batchSize: 1,
+      timeoutMs: 10_000,
+      maxResponseBytes: 8 << 20,
+      retries: 0,
+      backoffMs: 0,
+    },
     (f) => {
       throw new Error(`baseline endpoint failed: ${f.reason}`);
     },

@@ -18,6 +18,7 @@ import { ConfigError, configFileFrom, type LoadedConfig, loadConfig } from './co
 import { createHttpServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { countingPublisher, createMetrics, type Metrics } from './metrics.ts';
+import { redactUrl } from './redact.ts';
 import { readSecretFile, SecretFileError } from './secrets.ts';
 
 export interface ServiceDefinition<S extends z.ZodType = z.ZodType> {
@@ -258,10 +259,7 @@ export async function startService<S extends z.ZodType>(
     clearInterval(timer);
     if (!nc.isClosed()) beat(true);
   });
-  log.info(
-    { url, nats: config.nats.url.replace(/\/\/[^@]*@/, '//'), prefix: config.subject_prefix },
-    `${def.name} started`,
-  );
+  log.info({ url, nats: redactUrl(config.nats.url), prefix: config.subject_prefix }, `${def.name} started`);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -1,6 +1,5 @@
-import { cosmosIbc, type EventData, type EventDefinition, system } from '@tocsin/events';
-import { displayOf, type ServiceContext } from '@tocsin/runtime';
-import type { z } from 'zod';
+import { cosmosIbc, system } from '@tocsin/events';
+import { displayOf, redactUrl, type ServiceContext } from '@tocsin/runtime';
 import { burnRate } from './burnRate.ts';
 import { latestBlockHeight, QUERY } from './chainQueries.ts';
 import {
@@ -10,7 +9,8 @@ import {
   clientUpdate,
 } from './clientObservation.ts';
 import type { ChainConfig, CosmosIbcConfig } from './config.ts';
-import { createIngestorMetrics } from './ingestorMetrics.ts';
+import { createIngestorMetrics, updateClientGauges } from './ingestorMetrics.ts';
+import { createPublishQueue } from './publishQueue.ts';
 import { scanChain } from './scan/chainScan.ts';
 import { observeClient } from './scan/clientReader.ts';
 import { loadClientRecords, saveClientRecords } from './store/clientRecords.ts';
@@ -19,46 +19,10 @@ import type { WalletSubscription } from './store/subscriptionCache.ts';
 import { pruneBalances, recordBalance } from './store/walletHistory.ts';
 import { walletSubscriptions } from './subscriptionSource.ts';
 import { ChainEndpoints, type FailureReport } from './transport/chainEndpoints.ts';
+import type { ChainView, CosmosIbcIngestor, ScanSummary } from './views.ts';
 import { type TrackedWallet, trackedWallets, walletBalanceData } from './walletReport.ts';
 
-export interface WalletView {
-  chainId: string;
-  address: string;
-  data: EventData<typeof cosmosIbc.walletBalance>;
-  observedAtMs: number;
-}
-
-/** What the latest scan of a chain found; RPC answers come from here. */
-export interface ChainView {
-  config: ChainConfig;
-  scannedAtMs: number | null;
-  height: number | null;
-  clients: Map<string, ClientObservation>;
-  wallets: Map<string, WalletView>;
-}
-
-export interface ScanSummary {
-  chainId: string;
-  height: number | null;
-  clients: number;
-  skippedExpired: number;
-  wallets: number;
-  errors: number;
-  durationMs: number;
-}
-
-export interface CosmosIbcIngestor {
-  /** Scans one chain or all of them now (tests drive scans with this after moving the clock). */
-  scanOnce(chainId?: string): Promise<ScanSummary[]>;
-  /** Reads remembered expired clients now (all, one chain's, or one); returns how many were read. */
-  recheck(chainId?: string, clientId?: string): Promise<number>;
-  views(): ChainView[];
-  endpoints(chainId: string): ChainEndpoints;
-  /** Resolves once the start has been announced (service_started) with each chain's height. */
-  announced: Promise<void>;
-  /** Stops talking to the chains and waits for the operation in progress on each to end. */
-  close(): Promise<void>;
-}
+export type { ChainView, CosmosIbcIngestor, ScanSummary, WalletView } from './views.ts';
 
 interface ChainState {
   view: ChainView;
@@ -69,19 +33,6 @@ interface ChainState {
   failures: number;
 }
 
-/**
- * Events are published in groups of this many, sent together (one write to NATS) and acknowledged before the next
- * group. Kept small on purpose: with more JetStream requests in flight, nats.js' request path gets each publish's
- * objects promoted to the old generation, where they stay until a full GC. In a process with a large heap,
- * 20,000 publishes promoted 0.5 MB with 1 in flight, about 5 MB with 3, 35 MB with 8 and 44 MB with 16; with 128
- * in flight, publishing was half of what a 5,000-client scan grew the heap by. Groups of 4 still publish thousands
- * of events per second.
- */
-const PUBLISH_GROUP = 4;
-/** Events published but not yet acknowledged beyond which a scan waits before reading more clients. */
-const PUBLISH_BACKLOG = 32;
-const CLIENT_STATUSES = ['Active', 'Expired', 'Frozen', 'Unknown', 'Unauthorized', 'Unsupported'];
-
 export async function createIngestor(
   ctx: ServiceContext<CosmosIbcConfig>,
   version: string,
@@ -91,63 +42,17 @@ export async function createIngestor(
   const metrics = createIngestorMetrics(ctx.metrics);
   const chains = new Map<string, ChainState>();
 
-  /** Every publish not yet acknowledged (or failed), queued or sent. */
-  const inflight = new Set<Promise<void>>();
-  /** Publishes not yet sent, in order. */
-  const publishQueue: (() => Promise<void>)[] = [];
-  let pumping = false;
-  /** Sends the queued publishes in groups of PUBLISH_GROUP. */
-  const pump = async () => {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (publishQueue.length) {
-        const group = publishQueue.splice(0, PUBLISH_GROUP);
-        await Promise.all(group.map((send) => send()));
-      }
-    } finally {
-      pumping = false;
-    }
-  };
-  /** Scan workers waiting for the backlog of publishes to shrink. */
-  const backlogWaiters: (() => void)[] = [];
-  /**
-   * Publishes in the background; a failed publish is logged and counted (the next scan says it again). Callers
-   * producing many events wait on `backlogRoom()` so that the events waiting to be published stay bounded.
-   */
-  const publish = <S extends z.ZodType>(
-    def: EventDefinition<S>,
-    chainId: string,
-    dedupKey: string,
-    data: z.input<S>,
-  ) => {
-    const p = new Promise<void>((done) => {
-      publishQueue.push(async () => {
-        try {
-          // Counted in tocsin_events_published_total by the runtime's publisher.
-          await ctx.publisher.publish(def, { chain_id: chainId, dedup_key: dedupKey, data });
-        } catch (err) {
-          ctx.metrics.errors.inc({ kind: 'publish' });
-          log.error({ err: String(err), type: def.type, chain_id: chainId }, 'publish failed');
-        }
-        done();
-      });
-    });
-    void pump();
-    inflight.add(p);
-    void p.finally(() => {
-      inflight.delete(p);
-      if (inflight.size <= PUBLISH_BACKLOG) for (const resume of backlogWaiters.splice(0)) resume();
-    });
-    return p;
-  };
-  /** Resolves once the backlog of publishes is down to PUBLISH_BACKLOG (undefined, no wait, if it is). */
-  const backlogRoom = (): Promise<void> | undefined =>
-    inflight.size <= PUBLISH_BACKLOG ? undefined : new Promise<void>((r) => backlogWaiters.push(r));
-  /** Waits until every publish started so far has been acknowledged (or has failed). */
-  const drainPublishes = async () => {
-    while (inflight.size) await Promise.all([...inflight]);
-  };
+  /** Every event goes out through one ordered, bounded queue that rides out NATS outages. */
+  const outbox = createPublishQueue({
+    publisher: ctx.publisher,
+    log,
+    metrics: ctx.metrics,
+    bound: cfg.publish_buffer,
+    now: () => clock.now(),
+  });
+  const publish = outbox.publish;
+  /** Waits until every event published so far is acknowledged (or held for retry while NATS is away). */
+  const drainPublishes = () => outbox.settled();
 
   const slotOf = (chain: ChainConfig, atMs: number) => Math.floor(atMs / chain.scan_interval);
 
@@ -158,17 +63,13 @@ export async function createIngestor(
     ctx.metrics.errors.inc({ kind: 'endpoint' });
     log.warn({ ...f }, 'endpoint failed; failing over');
     const slot = slotOf(state.view.config, clock.now());
-    void publish(
-      cosmosIbc.endpointError,
-      f.chainId,
-      `${f.chainId}:${f.endpoint}:${f.query}:${f.kind}:${slot}`,
-      {
-        endpoint: f.endpoint,
-        query: f.query,
-        reason: f.reason,
-        kind: f.kind,
-      },
-    );
+    publish(cosmosIbc.endpointError, f.chainId, `${f.chainId}:${f.endpoint}:${f.query}:${f.kind}:${slot}`, {
+      endpoint: f.endpoint,
+      query: f.query,
+      reason: f.reason,
+      kind: f.kind,
+      ...(f.network === undefined ? {} : { network: f.network }),
+    });
   };
 
   const stored = await loadClientRecords(pool);
@@ -183,6 +84,7 @@ export async function createIngestor(
           maxConcurrency: cfg.max_concurrency_per_endpoint,
           batchSize: cfg.batch_size,
           timeoutMs: cfg.request_timeout,
+          maxResponseBytes: cfg.max_response_bytes,
           retries: cfg.retries,
           backoffMs: cfg.retry_backoff,
         },
@@ -213,10 +115,10 @@ export async function createIngestor(
   /** Publishes a client's events; the result, when there is one, is to be awaited (the backlog is full). */
   const reportClient = (state: ChainState, o: ClientObservation, slot: number) => {
     const chainId = state.view.config.chain_id;
-    void publish(cosmosIbc.clientStatus, chainId, clientStatusKey(o, slot), clientStatusData(o));
+    publish(cosmosIbc.clientStatus, chainId, clientStatusKey(o, slot), clientStatusData(o));
     const update = clientUpdate(state.view.clients.get(o.clientId), o);
-    if (update) void publish(cosmosIbc.clientUpdated, chainId, update.key, update.data);
-    return backlogRoom();
+    if (update) publish(cosmosIbc.clientUpdated, chainId, update.key, update.data);
+    return outbox.room();
   };
 
   const rememberClients = async (
@@ -290,8 +192,8 @@ export async function createIngestor(
     const durationMs = performance.now() - started;
     const errors = state.failures + outcome.failedClients + outcome.failedWallets;
     metrics.scanDuration.observe({ chain_id: chainId }, durationMs / 1000);
-    updateClientGauges(state);
-    await publish(cosmosIbc.scanCompleted, chainId, `${chainId}:${startedMs}:${ctx.instance}`, {
+    updateClientGauges(metrics, chainId, state.view.clients.values(), clock.now());
+    publish(cosmosIbc.scanCompleted, chainId, `${chainId}:${startedMs}:${ctx.instance}`, {
       clients: outcome.observed.length,
       wallets: outcome.wallets,
       errors,
@@ -352,30 +254,16 @@ export async function createIngestor(
       data,
       observedAtMs: atMs,
     });
-    await publish(
+    publish(
       cosmosIbc.walletBalance,
       chain.chain_id,
       `${chain.chain_id}:${w.address}:${chain.denom}:${amount}:${slot}`,
       data,
     );
+    await outbox.room();
   }
 
-  function updateClientGauges(state: ChainState) {
-    const chainId = state.view.config.chain_id;
-    const counts = new Map<string, number>();
-    let minRemaining = Number.POSITIVE_INFINITY;
-    for (const o of state.view.clients.values()) {
-      counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
-      const data = clientStatusData({ ...o, observedAtMs: clock.now() });
-      if (o.status === 'Active' && data.remaining_s !== null)
-        minRemaining = Math.min(minRemaining, data.remaining_s);
-    }
-    for (const status of CLIENT_STATUSES)
-      metrics.clients.set({ chain_id: chainId, status }, counts.get(status) ?? 0);
-    if (Number.isFinite(minRemaining)) metrics.minRemaining.set({ chain_id: chainId }, minRemaining);
-  }
-
-  const alerterState = { silent: false };
+  const alerterState = { silent: false, answered: false, startedAt: Date.now(), stopped: false };
   const subscriptionsNow = async () =>
     (
       await walletSubscriptions({
@@ -384,6 +272,7 @@ export async function createIngestor(
         subjects: ctx.subjects,
         pool,
         timeoutMs: cfg.subscriptions_timeout,
+        startupWaitMs: cfg.subscriptions_startup_wait,
         nowMs: clock.now(),
         log,
       })
@@ -439,7 +328,7 @@ export async function createIngestor(
             : 'all open connections';
           return {
             chain_id: chain.chain_id,
-            endpoints: chain.rpc,
+            endpoints: chain.rpc.map(redactUrl),
             height,
             detail: `${chain.name ?? chain.chain_id}: clients of ${what}, ${chain.wallets.length} configured wallets, every ${chain.scan_interval / 1000} s`,
           };
@@ -447,12 +336,13 @@ export async function createIngestor(
       ),
     );
     const startedMs = clock.now();
-    await publish(system.serviceStarted, '-', `cosmos-ibc:${ctx.instance}:${startedMs}`, {
+    publish(system.serviceStarted, '-', `cosmos-ibc:${ctx.instance}:${startedMs}`, {
       service: 'cosmos-ibc',
       version,
       watches,
       ...displayOf(ctx.config),
     });
+    await drainPublishes();
   })();
 
   return {
@@ -472,9 +362,10 @@ export async function createIngestor(
     views: () => [...chains.values()].map((s) => s.view),
     endpoints: (chainId) => stateOf(chainId).endpoints,
     async close() {
+      alerterState.stopped = true;
       for (const s of chains.values()) s.endpoints.close();
       await Promise.all([...chains.values()].map((s) => s.lock));
-      await drainPublishes();
+      await outbox.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Metrics } from '@tocsin/runtime';
 import { Gauge, Histogram } from 'prom-client';
+import { type ClientObservation, clientStatusData } from './clientObservation.ts';
 
 /** What the ingestor adds to /metrics, beside the runtime's own (endpoint errors: `tocsin_endpoint_errors_total`). */
 export function createIngestorMetrics(metrics: Metrics) {
@@ -39,3 +40,25 @@ export function createIngestorMetrics(metrics: Metrics) {
   };
 }
 export type IngestorMetrics = ReturnType<typeof createIngestorMetrics>;
+
+const CLIENT_STATUSES = ['Active', 'Expired', 'Frozen', 'Unknown', 'Unauthorized', 'Unsupported'];
+
+/** The client gauges of a chain from its latest observations: counts by status, least time left among active. */
+export function updateClientGauges(
+  metrics: IngestorMetrics,
+  chainId: string,
+  clients: Iterable<ClientObservation>,
+  nowMs: number,
+): void {
+  const counts = new Map<string, number>();
+  let minRemaining = Number.POSITIVE_INFINITY;
+  for (const o of clients) {
+    counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+    const data = clientStatusData({ ...o, observedAtMs: nowMs });
+    if (o.status === 'Active' && data.remaining_s !== null)
+      minRemaining = Math.min(minRemaining, data.remaining_s);
+  }
+  for (const status of CLIENT_STATUSES)
+    metrics.clients.set({ chain_id: chainId, status }, counts.get(status) ?? 0);
+  if (Number.isFinite(minRemaining)) metrics.minRemaining.set({ chain_id: chainId }, minRemaining);
+}

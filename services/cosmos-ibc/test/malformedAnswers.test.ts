@@ -33,8 +33,10 @@ import { QueryRejected } from '../src/transport/endpointFailure.ts';
 
 let server: http.Server;
 let url: string;
-/** The JSON-RPC `result` of the next answers, by method. */
+/** The JSON-RPC `result` of the next answers, by method; `status` answers come from `statusAnswer`. */
 let answer: (method: string) => unknown = () => ({});
+/** The `status` result: the good one, except in the tests of odd status answers. */
+let statusAnswer = (): unknown => STATUS;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -47,7 +49,7 @@ beforeAll(async () => {
       const one = (c: { id: number; method: string }) => ({
         jsonrpc: '2.0',
         id: c.id,
-        result: answer(c.method),
+        result: c.method === 'status' ? statusAnswer() : answer(c.method),
       });
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(Array.isArray(calls) ? calls.map(one) : one(calls)));
@@ -66,9 +68,16 @@ type Outcome<T> = { value: T } | { rejected: number } | { failure: FailureReport
 async function outcomeOf<T>(query: string, fn: (api: ChainApi) => Promise<T>): Promise<Outcome<T>> {
   const failures: FailureReport[] = [];
   const endpoints = new ChainEndpoints(
-    'odd-1',
+    'cosmoshub-4',
     [url],
-    { maxConcurrency: 2, batchSize: 5, timeoutMs: 5_000, retries: 0, backoffMs: 0 },
+    {
+      maxConcurrency: 2,
+      batchSize: 5,
+      timeoutMs: 5_000,
+      maxResponseBytes: 8 << 20,
+      retries: 0,
+      backoffMs: 0,
+    },
     (f) => failures.push(f),
   );
   try {
@@ -81,7 +90,7 @@ async function outcomeOf<T>(query: string, fn: (api: ChainApi) => Promise<T>): P
       return { rejected: err.code };
     }
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ chainId: 'odd-1', endpoint: url, query });
+    expect(failures[0]).toMatchObject({ chainId: 'cosmoshub-4', endpoint: url, query });
     return { failure: failures[0]! };
   } finally {
     endpoints.close();
@@ -166,7 +175,7 @@ describe('status answers', () => {
   const odd: unknown[] = [undefined, null, '', 'zz', 'abc', 42, 1.5, true, [], {}, ['x'], '-7', '1e3'];
 
   it('gives the height of a good answer', async () => {
-    answer = () => STATUS;
+    statusAnswer = () => STATUS;
     expect(await outcomeOf(QUERY.status, latestBlockHeight)).toEqual({ value: 25_000_000 });
   });
 
@@ -177,12 +186,12 @@ describe('status answers', () => {
       null,
       'status',
       {},
-      ...paths.flatMap((p) => odd.map((v) => variant(p, v))),
+      ...paths.flatMap((p) => odd.filter((v) => !otherNetwork(p, v)).map((v) => variant(p, v))),
       variant(['validator_info', 'pub_key'], { Sum: { value: { sr25519: 'AAAA' } } }),
       variant(['sync_info', 'latest_block_time'], '2026-11-21 12:00:00+01:00'),
       variant(['sync_info', 'latest_block_height'], '9007199254740993'),
     ]) {
-      answer = () => result;
+      statusAnswer = () => result;
       const o = await outcomeOf(QUERY.status, latestBlockHeight);
       expect(o).not.toHaveProperty('rejected');
       if ('value' in o) heights.add(o.value);
@@ -193,7 +202,25 @@ describe('status answers', () => {
     // cosmjs takes any decimal integer string as the height, '-7' included.
     expect([...heights].sort((a, b) => a - b)).toEqual([-7, 25_000_000]);
   });
+
+  it('a node that names another network is a wrong_chain failure, its height unused', async () => {
+    for (const network of odd.filter((v) => otherNetwork(['node_info', 'network'], v))) {
+      statusAnswer = () => variant(['node_info', 'network'], network);
+      const o = await outcomeOf(QUERY.status, latestBlockHeight);
+      expect(o).toEqual({
+        failure: expect.objectContaining({ kind: 'wrong_chain', network, query: 'status' }),
+      });
+    }
+  });
+  afterAll(() => {
+    statusAnswer = () => STATUS;
+  });
 });
+
+/** A status variant naming a network other than the configured chain (a wrong_chain, not a decode failure). */
+function otherNetwork(path: string[], value: unknown): boolean {
+  return path.join('.') === 'node_info.network' && typeof value === 'string' && value !== ''; // cosmjs refuses ''
+}
 
 describe('abci_query answers', () => {
   const status = QueryClientStatusResponse.encode({ status: 'Active' }).finish();

@@ -43,6 +43,8 @@ export async function startStack(opts: {
   captureLogs?: boolean;
   /** Settings every service shares (e.g. `display`), besides the test's NATS and database. */
   common?: Record<string, unknown>;
+  /** Runs once the simulator listens, before the service starts (e.g. to write an rpc_file with its URLs). */
+  beforeStart?(sim: CosmosSim): void | Promise<void>;
 }): Promise<Stack> {
   const logs: Record<string, unknown>[] = [];
   const logDest = new Writable({
@@ -54,12 +56,13 @@ export async function startStack(opts: {
   const env = opts.env ?? (await testEnv(opts.name));
   const clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
   const sim = await startCosmosSim({ scenario: opts.scenario, clock: () => clock.now(), tickIntervalMs: 0 });
+  await opts.beforeStart?.(sim);
   const nc = await env.nats();
   const collector = collect<EventEnvelope>(nc, `${env.prefix}.events.>`);
   await nc.flush();
   const chains = (opts.section.chains as Record<string, unknown>[] | undefined)?.map((c) => ({
     ...c,
-    rpc: (c.rpc as string[]).map((u) => {
+    rpc: (c.rpc as string[] | undefined)?.map((u) => {
       const m = /^sim:([^/]+)(?:\/(\d+))?$/.exec(u);
       return m ? sim.chainUrl(m[1]!, m[2] === undefined ? undefined : Number(m[2])) : u;
     }),
@@ -71,7 +74,14 @@ export async function startStack(opts: {
     config: {
       ...env.config,
       ...opts.common,
-      cosmos_ibc: { auto_scan: false, retry_backoff: '10ms', ...opts.section, chains },
+      // No alerter in most of these tests: the first scan does not wait for one (startupWait.test.ts does).
+      cosmos_ibc: {
+        auto_scan: false,
+        retry_backoff: '10ms',
+        subscriptions_startup_wait: 0,
+        ...opts.section,
+        chains,
+      },
     },
   });
   const ingestor = ingestorOf(service.ctx);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { redactUrl } from '@tocsin/runtime';
 import { parse as parseYaml, stringify } from 'yaml';
 import { enabledServices } from '../catalog.ts';
 import { type Demo, startDemo } from './demo.ts';
@@ -76,8 +77,8 @@ export async function up(opts: UpOptions = {}): Promise<number> {
   }
 
   say('tocsin is starting');
-  say(`  NATS        ${nats.url} (${nats.origin})`);
-  say(`  PostgreSQL  ${db.url.replace(/\/\/[^@]*@/, '//')} (${db.origin})`);
+  say(`  NATS        ${redactUrl(nats.url)} (${nats.origin})`);
+  say(`  PostgreSQL  ${redactUrl(db.url)} (${db.origin})`);
   say(`  config      ${configFile}${demo ? ' (demo: no config file given)' : ''}`);
   for (const s of demo?.sims ?? []) say(`  simulator   ${s.name} ${s.url}`);
   for (const s of specs)

@@ -106,12 +106,25 @@ export const endpointError = defineEvent({
   source: COSMOS_IBC,
   type: 'endpoint_error',
   version: 1,
-  description: 'A chain endpoint failed a query (timeout, HTTP error, undecodable answer). The scan goes on.',
+  description:
+    'A chain endpoint failed a query (timeout, HTTP error, undecodable or oversized answer, a node of another chain). The scan goes on. URLs are shown with their credentials masked.',
   data: z.object({
-    endpoint: z.string(),
+    endpoint: z
+      .string()
+      .describe('the endpoint URL, user info and query values masked (https://***:***@host/?apikey=***)'),
     query: z.string(),
     reason: z.string(),
-    kind: z.enum(['timeout', 'http', 'decode', 'rpc', 'connect', 'other']),
+    kind: z
+      .enum(['timeout', 'http', 'decode', 'rpc', 'connect', 'too_large', 'wrong_chain', 'other'])
+      .describe(
+        'too_large: the answer passed cosmos_ibc.max_response_bytes; wrong_chain: the node serves another chain (network)',
+      ),
+    network: z
+      .string()
+      .optional()
+      .describe(
+        'wrong_chain only: the chain the node serves (status node_info.network); chain_id is the expected one',
+      ),
   }),
   example: {
     endpoint: 'https://rpc.example.org',

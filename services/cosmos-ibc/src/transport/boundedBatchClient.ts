@@ -1,6 +1,7 @@
 import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import type { RpcClient } from '@cosmjs/tendermint-rpc';
+import { redactUrl, redactUrlsIn } from '@tocsin/runtime';
 import { EndpointFailure, EndpointSkipped } from './endpointFailure.ts';
 
 type JsonRpcRequest = Parameters<RpcClient['execute']>[0];
@@ -19,6 +20,8 @@ export interface BoundedBatchClientOptions {
   /** JSON-RPC calls per HTTP request. */
   batchSize: number;
   timeoutMs: number;
+  /** Largest answer read, in bytes; past it the request is aborted and fails as `too_large`. */
+  maxResponseBytes: number;
 }
 
 /**
@@ -52,7 +55,7 @@ export class BoundedBatchClient implements RpcClient {
   }
 
   execute = (request: JsonRpcRequest): Promise<JsonRpcSuccess> => {
-    if (this.closed) return Promise.reject(new EndpointSkipped(`${this.url} is closed`));
+    if (this.closed) return Promise.reject(new EndpointSkipped(`${redactUrl(this.url)} is closed`));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.schedule();
@@ -61,7 +64,7 @@ export class BoundedBatchClient implements RpcClient {
 
   disconnect = (): void => {
     this.closed = true;
-    this.failQueued(new EndpointSkipped(`${this.url} disconnected`));
+    this.failQueued(new EndpointSkipped(`${redactUrl(this.url)} disconnected`));
     this.agent.destroy();
   };
 
@@ -131,6 +134,7 @@ export class BoundedBatchClient implements RpcClient {
       this.target,
       JSON.stringify(body.length === 1 ? body[0] : body),
       this.opts.timeoutMs,
+      this.opts.maxResponseBytes,
     );
     if (status >= 400)
       throw new EndpointFailure('http', `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim());
@@ -143,43 +147,73 @@ export class BoundedBatchClient implements RpcClient {
 }
 
 /**
- * One POST over node:http(s) with a keep-alive agent: plain strings in and out, no web streams, which keeps the
- * garbage of thousands of answers low. Transport failures come back as `EndpointFailure`s.
+ * One POST over node:http(s) with a keep-alive agent: plain bytes in and out, no web streams, which keeps the
+ * garbage of thousands of answers low. Transport failures come back as `EndpointFailure`s. Whatever the node
+ * does, the request ends: `timeoutMs` bounds the whole exchange (a body that trickles forever is a `timeout`),
+ * and the body is counted as it arrives, so an answer past `maxBytes` (an endless or huge body) is aborted at
+ * once as `too_large` instead of being held in memory.
  */
 function httpPost(
   agent: http.Agent,
   target: URL,
   body: string,
   timeoutMs: number,
+  maxBytes: number,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
+    let settled = false;
     const send = target.protocol === 'https:' ? https.request : http.request;
+    const fail = (err: EndpointFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(err);
+      req.destroy();
+    };
+    const tooLarge = () =>
+      fail(new EndpointFailure('too_large', `answer larger than ${maxBytes} bytes; request aborted`));
+    const timer = setTimeout(
+      () => fail(new EndpointFailure('timeout', `timeout after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const req = send(
       target,
       {
         method: 'POST',
         agent,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        signal: AbortSignal.timeout(timeoutMs),
       },
       (res) => {
-        res.setEncoding('utf8');
-        let text = '';
-        res.on('data', (chunk: string) => {
-          text += chunk;
+        if (Number(res.headers['content-length'] ?? 0) > maxBytes) return tooLarge();
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) return tooLarge();
+          chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', (err) => reject(transportFailure(err, timeoutMs)));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks, size).toString('utf8') });
+        });
+        res.on('error', (err) => fail(transportFailure(err)));
+        res.on('close', () => {
+          if (!res.complete) fail(transportFailure(new Error('connection closed during the answer')));
+        });
       },
     );
-    req.on('error', (err) => reject(transportFailure(err, timeoutMs)));
+    req.on('error', (err) => fail(transportFailure(err)));
     req.end(body);
   });
 }
 
-function transportFailure(err: unknown, timeoutMs: number): EndpointFailure {
-  const e = err as Error & { code?: string; cause?: { name?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError')
-    return new EndpointFailure('timeout', `timeout after ${timeoutMs} ms`);
-  return new EndpointFailure('connect', `cannot reach endpoint: ${e?.code ?? e?.message ?? String(err)}`);
+/** A transport error, its message free of credentials (undici and node quote the URL they failed on). */
+function transportFailure(err: unknown): EndpointFailure {
+  const e = err as Error & { code?: string };
+  return new EndpointFailure(
+    'connect',
+    redactUrlsIn(`cannot reach endpoint: ${e?.code ?? e?.message ?? String(err)}`),
+  );
 }

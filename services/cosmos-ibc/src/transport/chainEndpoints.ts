@@ -7,12 +7,13 @@ import {
   setupIbcExtension,
 } from '@cosmjs/stargate';
 import { Comet38Client, type RpcClient } from '@cosmjs/tendermint-rpc';
+import { redactUrl, redactUrlsIn } from '@tocsin/runtime';
 import { QueryClientImpl as ClientQuery } from 'cosmjs-types/ibc/core/client/v1/query';
 import { QueryClientImpl as ConnectionQuery } from 'cosmjs-types/ibc/core/connection/v1/query';
 import { BoundedBatchClient } from './boundedBatchClient.ts';
 import {
   classify,
-  type EndpointFailure,
+  EndpointFailure,
   EndpointSkipped,
   type FailureKind,
   QueryRejected,
@@ -63,16 +64,31 @@ export interface TransportSettings {
    */
   maxQueries?: number;
   timeoutMs: number;
+  /** Largest answer read from an endpoint (bytes); past it the request is aborted as `too_large`. */
+  maxResponseBytes: number;
   retries: number;
   backoffMs: number;
 }
 
 export interface FailureReport {
   chainId: string;
+  /** The endpoint URL as shown (credentials masked). */
   endpoint: string;
   query: string;
   reason: string;
   kind: FailureKind;
+  /** wrong_chain: the chain the node serves. */
+  network?: string;
+}
+
+/** The node behind an endpoint serves another chain than the one it is configured for. */
+export class WrongChain extends EndpointFailure {
+  constructor(
+    readonly expected: string,
+    readonly network: string,
+  ) {
+    super('wrong_chain', `the node serves chain "${network}", not "${expected}"; its data is not used`);
+  }
 }
 
 /** Every endpoint failed a query; `last` is the last endpoint's failure. */
@@ -83,15 +99,21 @@ export class ChainUnreachable extends Error {
     readonly query: string,
     readonly last: EndpointFailure | undefined,
   ) {
-    super(`${chainId}: no endpoint answered ${query}${last ? ` (last: ${last.message})` : ''}`);
+    super(redactUrlsIn(`${chainId}: no endpoint answered ${query}${last ? ` (last: ${last.message})` : ''}`));
   }
 }
 
 class Endpoint {
   readonly rpc: BoundedBatchClient;
   readonly api: ChainApi;
+  /** The URL as shown in logs and events: credentials masked. */
+  readonly shown: string;
   /** Given up on for the current scan. */
   down = false;
+  /** The node said it serves the configured chain (`status` node_info.network); asked again after a failure. */
+  verified = false;
+  /** The `status` call that checks it, shared by the queries waiting for it. */
+  verifying: Promise<void> | undefined;
 
   constructor(
     readonly url: string,
@@ -102,8 +124,10 @@ class Endpoint {
       maxConcurrency: settings.maxConcurrency,
       batchSize: settings.batchSize,
       timeoutMs: settings.timeoutMs,
+      maxResponseBytes: settings.maxResponseBytes,
     });
     this.api = chainApi(this.rpc, url);
+    this.shown = redactUrl(url);
   }
 }
 
@@ -166,12 +190,15 @@ export class ChainEndpoints {
       if (ep.down) continue;
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.inSlot(() => fn(ep.api));
+          return await this.inSlot(async () => {
+            await this.verify(ep);
+            return fn(ep.api);
+          });
         } catch (raw) {
           const err = classify(raw);
           if (err instanceof QueryRejected) throw err;
           if (err instanceof EndpointSkipped || ep.down) break;
-          if (attempt < this.settings.retries) {
+          if (attempt < this.settings.retries && !(err instanceof WrongChain)) {
             await sleep(this.settings.backoffMs * 2 ** attempt);
             if (ep.down) break;
             continue;
@@ -183,6 +210,25 @@ export class ChainEndpoints {
       }
     }
     throw new ChainUnreachable(this.chainId, query, last);
+  }
+
+  /**
+   * Before an endpoint's first query (and again after it failed: a reconnect may reach another node) its node
+   * must say, in `status`, that it serves this chain; otherwise every query on it fails as `wrong_chain` and
+   * none of its answers is used.
+   */
+  private verify(ep: Endpoint): Promise<void> | undefined {
+    if (ep.verified) return undefined;
+    ep.verifying ??= (async () => {
+      try {
+        const { network } = (await ep.api.comet.status()).nodeInfo;
+        if (network !== this.chainId) throw new WrongChain(this.chainId, network);
+        ep.verified = true;
+      } finally {
+        ep.verifying = undefined;
+      }
+    })();
+    return ep.verifying;
   }
 
   private async inSlot<T>(fn: () => Promise<T>): Promise<T> {
@@ -201,8 +247,16 @@ export class ChainEndpoints {
   private giveUp(ep: Endpoint, query: string, err: EndpointFailure): void {
     if (ep.down) return;
     ep.down = true;
-    ep.rpc.failQueued(new EndpointSkipped(`${ep.url} given up on for this scan`));
-    this.onFailure({ chainId: this.chainId, endpoint: ep.url, query, reason: err.message, kind: err.kind });
+    ep.verified = false;
+    ep.rpc.failQueued(new EndpointSkipped(`${ep.shown} given up on for this scan`));
+    this.onFailure({
+      chainId: this.chainId,
+      endpoint: ep.shown,
+      query,
+      reason: redactUrlsIn(err.message),
+      kind: err.kind,
+      ...(err instanceof WrongChain ? { network: err.network } : {}),
+    });
   }
 
   close(): void {

@@ -1,5 +1,13 @@
 /** How an endpoint failed; the `kind` of an `endpoint_error` event. */
-export type FailureKind = 'timeout' | 'http' | 'decode' | 'rpc' | 'connect' | 'other';
+export type FailureKind =
+  | 'timeout'
+  | 'http'
+  | 'decode'
+  | 'rpc'
+  | 'connect'
+  | 'too_large'
+  | 'wrong_chain'
+  | 'other';
 
 /** A query that failed because of the endpoint (transport, status, undecodable answer): retried, then failed over. */
 export class EndpointFailure extends Error {
