@@ -6,10 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, provisionStreams } from '@tocsin/bus';
-import { cosmosIbc, type Notification } from '@tocsin/events';
+import { cosmosIbc, type EventEnvelope, type Notification, newId } from '@tocsin/events';
 import { startService } from '@tocsin/runtime';
 import { freePort } from '@tocsin/testkit';
-import { type AlerterHandle, createAlerterService } from '../services/alerter/src/index.ts';
+import {
+  type AlerterHandle,
+  alerterConfig,
+  createAlerterService,
+  loadRules,
+} from '../services/alerter/src/index.ts';
+import { evaluateEvent, RuleIndex } from '../services/alerter/src/lifecycle/evaluate.ts';
+import { SubscriptionIndex } from '../services/alerter/src/subscriptions/subscriptionIndex.ts';
 import { type BenchEnv, benchEnv, natsUrl } from './src/env.ts';
 import { type Benchmark, percentile } from './src/report.ts';
 import { clientStatusData, inParallel } from './src/workload.ts';
@@ -127,15 +134,17 @@ async function throughput(nc: NatsConnection) {
   const rssBefore = process.memoryUsage().rss;
   const { running } = await startAlerter(env, { consumer: { batch: 1000 } });
   // Timed from the first ack to the last, so start-up (migrations, rule loading) is not counted.
-  let first: { t: number; floor: number } | null = null;
+  let first: { t: number; floor: number; cpu: NodeJS.CpuUsage } | null = null;
   let t1 = 0;
+  let cpu: NodeJS.CpuUsage | null = null;
   for (;;) {
     const info = await jsm.consumers.info(subj.streams.events, 'alerter');
     const floor = info.ack_floor.stream_seq;
     const now = performance.now();
-    if (!first && floor > 0) first = { t: now, floor };
+    if (!first && floor > 0) first = { t: now, floor, cpu: process.cpuUsage() };
     if (floor >= N) {
       t1 = now;
+      cpu = process.cpuUsage(first!.cpu);
       break;
     }
     await new Promise((r) => setTimeout(r, 5));
@@ -146,9 +155,58 @@ async function throughput(nc: NatsConnection) {
   const firing = await running.ctx.pool.query(
     `SELECT count(*)::int AS n FROM alerter_episodes WHERE state = 'firing'`,
   );
+  const active = await running.ctx.pool.query(
+    `SELECT DISTINCT rule_id FROM alerter_episodes WHERE state IN ('pending', 'firing')`,
+  );
   await running.stop();
   await env.cleanup();
-  return { rate, rawRate, rss, rssBefore, firing: firing.rows[0].n as number };
+  // The alerter was the only work in this process between the first and the last ack (the loop above polls).
+  const cpuPerEventUs = (cpu!.user + cpu!.system) / (N - first!.floor);
+  const rulesPerEventUs = ruleCostPerEvent(new Set(active.rows.map((r) => r.rule_id as string)));
+  return {
+    rate,
+    rawRate,
+    rss,
+    rssBefore,
+    firing: firing.rows[0].n as number,
+    cpuPerEventUs,
+    rulesPerEventUs,
+  };
+}
+
+/**
+ * CPU µs the default rules take per event of the same mix (evaluateEvent: conditions, and the labels and fingerprint
+ * of instances that may change state), with the rules that had alerts pending or firing as in the run above.
+ */
+function ruleCostPerEvent(activeRules: Set<string>): number {
+  const { rules, params } = loadRules(alerterConfig.parse({}));
+  const index = new RuleIndex(rules);
+  const opts = {
+    params,
+    subscriptions: new SubscriptionIndex(),
+    mayBeActive: (id: string) => activeRules.has(id),
+  };
+  const perScan = Math.round(CLIENTS * 1.05);
+  const events: EventEnvelope[] = Array.from({ length: perScan }, (_, j) => ({
+    id: newId(),
+    source: 'cosmos-ibc',
+    type: j < CLIENTS ? 'client_status' : 'wallet_balance',
+    version: 1,
+    chain_id: CHAINS[j % CHAINS.length]!,
+    instance: 'bench',
+    observed_at: new Date().toISOString(),
+    dedup_key: `c${j}`,
+    data: (j < CLIENTS ? clientStatus(j, 1, j % 20 === 0) : walletBalance(j, 1)) as Record<string, unknown>,
+  }));
+  const rounds = 40;
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    for (let k = 0; k < rounds; k++) for (const e of events) evaluateEvent(index, e, opts);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / (rounds * events.length));
+  }
+  return best;
 }
 
 /**
@@ -293,6 +351,16 @@ export default {
             unit: 'ms',
             target: '< 50',
             met: l.p99 < 50,
+          },
+          {
+            name: 'rule evaluation, CPU per event (default rules, CEL)',
+            value: t.rulesPerEventUs,
+            unit: 'µs',
+            baseline: { name: "the alerter's CPU per event in the throughput run", value: t.cpuPerEventUs },
+            ratio: t.rulesPerEventUs / t.cpuPerEventUs,
+            target: 'ratio <= 0.05',
+            met: t.rulesPerEventUs / t.cpuPerEventUs <= 0.05,
+            note: 'evaluateEvent over the same event mix in this process, the rules with alerts pending or firing in the run counted as active',
           },
           {
             name: 'process RSS after the throughput run',

@@ -1,8 +1,9 @@
 import { ConfigError } from '@tocsin/runtime';
 import { describe, expect, it } from 'vitest';
 import { alerterConfig } from '../src/config.ts';
-import { compileExpression, ExpressionError, type Scope } from '../src/rules/expression.ts';
+import { compileExpression, ExpressionError } from '../src/rules/cel.ts';
 import { loadRules } from '../src/rules/loadRules.ts';
+import type { Scope } from '../src/rules/scope.ts';
 import { compileTemplate } from '../src/rules/template.ts';
 import { clientStatus } from './fixtures.ts';
 
@@ -15,48 +16,82 @@ const scope = (data: Record<string, unknown>, vars: Record<string, unknown> = {}
 const run = (src: string, data: Record<string, unknown> = {}, vars: Record<string, unknown> = {}) =>
   compileExpression(src, { vars: Object.keys(vars) }).run(scope(data, vars));
 
-describe('expressions', () => {
-  it("evaluates the issue's example with bare field names, params and duration literals", () => {
-    const e = 'elapsed_ratio >= params.ratio and remaining_s < 48h';
+describe('expressions (CEL)', () => {
+  it("evaluates the issue's example with bare field names, params and tocsin's duration functions", () => {
+    const e = 'elapsed_ratio >= params.ratio && remaining_s < hours(48)';
     expect(run(e, { elapsed_ratio: 41_441 / 51_800, remaining_s: 10_359 })).toBe(true);
     expect(run(e, { elapsed_ratio: 41_439 / 51_800, remaining_s: 10_361 })).toBe(false);
-    expect(run('48h == 172800 and 90s == 90 and 2d == 172800')).toBe(true);
+    expect(
+      run('hours(48) == 172800.0 && seconds(90) == 90.0 && days(2) == hours(48) && minutes(1.5) == 90.0'),
+    ).toBe(true);
   });
 
   it('has precedence, lists, regular expressions, functions and envelope fields', () => {
-    expect(run('1 + 2 * 3 == 7 and not (1 > 2) && !false')).toBe(true);
+    expect(run('1 + 2 * 3 == 7 && !(1 > 2) && !false')).toBe(true);
     expect(run("status in ['Expired', 'Frozen']", { status: 'Frozen' })).toBe(true);
-    expect(run("status not in ['Expired', 'Frozen']", { status: 'Active' })).toBe(true);
-    expect(run("client_type =~ '^07-'", { client_type: '07-tendermint' })).toBe(true);
-    expect(run("client_type !~ '^07-'", { client_type: '08-wasm' })).toBe(true);
-    expect(run("chain_id == 'cosmoshub-4' and instance == 'a'")).toBe(true);
-    expect(run('max(a, b) - min(a, b) + abs(-1) + len(xs) + floor(2.7)', { a: 3, b: 5, xs: [1, 2] })).toBe(7);
-    expect(run("lower(x) + '-' + upper(x)", { x: 'Ab' })).toBe('ab-AB');
+    expect(run("!(status in ['Expired', 'Frozen'])", { status: 'Active' })).toBe(true);
+    expect(run("client_type.matches('^07-')", { client_type: '07-tendermint' })).toBe(true);
+    expect(run("!client_type.matches('^07-')", { client_type: '08-wasm' })).toBe(true);
+    expect(run("chain_id == 'cosmoshub-4' && instance == 'a'")).toBe(true);
+    expect(run('max(a, b) - min(a, b) + abs(-1) + size(xs) + floor(2.7)', { a: 3, b: 5, xs: [1, 2] })).toBe(
+      7,
+    );
+    expect(run("x.lowerAscii() + '-' + x.upperAscii()", { x: 'Ab' })).toBe('ab-AB');
     expect(run('sub.threshold > 1', {}, { sub: { threshold: 2 } })).toBe(true);
     expect(run('latest_height.revision_height', { latest_height: { revision_height: '7' } })).toBe('7');
+    expect(run('data.remaining_s == remaining_s && event.source == source', { remaining_s: 5 })).toBe(true);
+    expect(run('peers.exists(p, p.up && p.height > 10)', { peers: [{ up: true, height: 11 }] })).toBe(true);
   });
 
-  it('never fires on missing data: comparisons with null are false, arithmetic gives null', () => {
-    expect(run('remaining_s < 100', { remaining_s: null })).toBe(false);
-    expect(run('remaining_s >= 100', {})).toBe(false);
+  it('mixes event numbers (doubles) with integer literals', () => {
+    expect(run('count + 1 > 3', { count: 3 })).toBe(true);
+    expect(run('2 * ratio', { ratio: 0.25 })).toBe(0.5);
+    expect(run('size(xs)', { xs: [1, 2, 3] })).toBe(3);
+  });
+
+  it('never fires on missing data: a comparison with null does not hold, a missing field is null', () => {
+    expect(run('remaining_s < 100', { remaining_s: null })).toBe(null);
+    expect(run('remaining_s >= 100', {})).toBe(null);
     expect(run('remaining_s == null', {})).toBe(true);
-    expect(run('params.off == null or x < params.off', { x: 1 })).toBe(true);
+    expect(run('params.off == null || x < params.off', { x: 1 })).toBe(true);
     expect(run('x * 2', { x: null })).toBe(null);
-    expect(run('1 / 0')).toBe(null);
-    expect(run("x > 'a'", { x: 5 })).toBe(false);
+    expect(run("x > 'a'", { x: 5 })).toBe(null);
+    expect(run('coalesce(name, service)', { service: 'alerter' })).toBe('alerter');
+    expect(run('a.b.c', { a: { b: {} } })).toBe(null);
   });
 
   it('reports syntax errors with their position', () => {
-    expect(() => compileExpression('a >= ')).toThrow(/end of expression at position 6/);
+    expect(() => compileExpression('a >= ')).toThrow(/position 6/);
     expect(() => compileExpression('a === b')).toThrow(ExpressionError);
-    expect(() => compileExpression("a == 'x")).toThrow(/unterminated string/);
-    expect(() => compileExpression('nope(1)')).toThrow(/unknown function "nope"/);
-    expect(() => compileExpression("a =~ '('")).toThrow(/bad regular expression/);
+    expect(() => compileExpression("a == 'x")).toThrow(ExpressionError);
+    expect(() => compileExpression('nope(1)')).toThrow(/nope/);
+  });
+
+  it('refuses the old syntax with the CEL form to write instead', () => {
+    const cel = (src: string) => {
+      try {
+        compileExpression(src);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error(`${src} compiled`);
+    };
+    expect(cel('elapsed_ratio >= 0.8 and remaining_s < 48h')).toBe(
+      'rule expressions are CEL now: write "elapsed_ratio >= 0.8 && remaining_s < hours(48)"',
+    );
+    expect(cel("status not in ['Expired'] or not (client_type =~ '^07-')")).toContain(
+      "!(status in ['Expired']) || !(client_type.matches('^07-'))",
+    );
+    expect(cel("len(xs) > 2 and lower(x) != 'a' and y !~ 'b'")).toContain(
+      "size(xs) > 2 && x.lowerAscii() != 'a' && !y.matches('b')",
+    );
   });
 
   it('records which data fields and params it reads', () => {
-    const e = compileExpression('data.a.b > 1 and c < params.p and sub.x', { vars: ['sub'] });
-    expect(e.dataPaths).toEqual([['a', 'b'], ['c']]);
+    const e = compileExpression('data.a.b > 1 && c < params.p && sub.x && xs.all(i, i.y > 0)', {
+      vars: ['sub'],
+    });
+    expect(e.dataPaths).toEqual([['a', 'b'], ['c'], ['xs']]);
     expect(e.params).toEqual(['p']);
   });
 });
@@ -144,7 +179,7 @@ describe('rule loading and validation', () => {
         `${id}: ${re}\n${issues.join('\n')}`,
       ).toBe(true);
     has('typo-field', /condition\.threshold: unknown field "elapsed_ratioo" in cosmos-ibc\.client_status/);
-    has('bad-syntax', /condition\.threshold: unexpected end of expression/);
+    has('bad-syntax', /condition\.threshold: Unexpected token: EOF at position 18/);
     has('two-kinds', /give exactly one condition kind/);
     has('bad-fingerprint', /fingerprint: "nope" is not a label of this rule/);
     has('unknown-param', /unknown parameter "params\.nope"/);
@@ -152,6 +187,23 @@ describe('rule loading and validation', () => {
     has('bad-duration', /for: "soon" is not a duration/);
     has('unknown-key', /Unrecognized key: "sevrity"/);
     has('bad-template', /summary: unknown field "client_idd"/);
+  });
+
+  it('refuses a rule in the old expression syntax at load, showing the CEL form', () => {
+    const issues = issuesOf([
+      {
+        ...base,
+        id: 'old-syntax',
+        condition: { threshold: "status == 'Active' and remaining_s < 48h" },
+        summary: '{{ len(connection_ids) }} connections',
+      },
+    ]);
+    expect(issues).toContain(
+      'alerter.rules.0 (id=old-syntax): condition.threshold: rule expressions are CEL now: write "status == \'Active\' && remaining_s < hours(48)" in "status == \'Active\' and remaining_s < 48h"',
+    );
+    expect(issues.join('\n')).toMatch(
+      /summary: rule expressions are CEL now: write "size\(connection_ids\)"/,
+    );
   });
 
   it('overrides a default by id (only the fields given), disables one, adds new ones', () => {

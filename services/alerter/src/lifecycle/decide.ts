@@ -1,6 +1,6 @@
 import { type EventEnvelope, newId } from '@tocsin/events';
 import type { CompiledRule } from '../rules/compileRule.ts';
-import type { Scope } from '../rules/expression.ts';
+import type { Scope } from '../rules/scope.ts';
 import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import type { RuleIndex } from './evaluate.ts';
 import { groupKeyOf } from './fingerprint.ts';
@@ -37,7 +37,11 @@ export function newEpisode(
   },
 ): NewEpisode {
   const epLabels = opts.vars.band ? { ...labels, band: opts.vars.band } : labels;
-  const s: Scope = { ...scope, vars: { ...scope.vars, labels: epLabels, alert: opts.vars } };
+  const s: Scope = {
+    ...scope,
+    vars: { ...scope.vars, labels: epLabels, alert: opts.vars },
+    activation: undefined,
+  };
   const groupLabels: Record<string, string> = {};
   if (rule.groupBy.includes('...')) Object.assign(groupLabels, labels);
   else for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';

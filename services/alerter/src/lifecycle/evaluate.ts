@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@tocsin/events';
 import { type CompiledRule, ruleMatches, SUBSCRIBER_LABEL } from '../rules/compileRule.ts';
-import { isTruthy, type Scope } from '../rules/expression.ts';
+import { isTruthy, type Scope } from '../rules/scope.ts';
 import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { Instance } from './types.ts';
@@ -166,7 +166,7 @@ export function evaluateEvent(index: RuleIndex, event: EventEnvelope, opts: Eval
       continue;
     }
     for (const s of subscribersOf(rule, base, opts.subscriptions)) {
-      const scope = { ...base, vars: { [rule.forEach.as]: s.item } };
+      const scope = { ...base, vars: { [rule.forEach.as]: s.item }, activation: undefined };
       const i = instance(rule, scope, event, at, s.owner, s.subscriptionId, opts);
       if (i) out.push(i);
     }

@@ -1,6 +1,6 @@
 import type { EventEnvelope, Severity } from '@tocsin/events';
 import type { CompiledRule } from '../rules/compileRule.ts';
-import type { Scope } from '../rules/expression.ts';
+import type { Scope } from '../rules/scope.ts';
 
 /**
  * The condition state of one fingerprint, shared by replicas through PostgreSQL (`alerter_state`) and cached in

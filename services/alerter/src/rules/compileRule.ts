@@ -1,14 +1,9 @@
 import type { EventRegistry, Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
+import { type CompiledExpression, compileExpression, ExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
-import {
-  type CompiledExpression,
-  compileExpression,
-  type Evaluator,
-  ExpressionError,
-  type Scope,
-} from './expression.ts';
 import type { RuleInput } from './ruleSchema.ts';
+import type { Evaluator, Scope } from './scope.ts';
 import { type CompiledTemplate, compileTemplate } from './template.ts';
 
 export type ConditionKind = 'threshold' | 'state_change' | 'absence' | 'count' | 'notice';

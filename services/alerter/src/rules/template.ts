@@ -1,15 +1,10 @@
 import { formatDuration } from '@tocsin/runtime';
-import {
-  type CompiledExpression,
-  type CompileOptions,
-  compileExpression,
-  ExpressionError,
-  type Scope,
-} from './expression.ts';
+import { type CompiledExpression, type CompileOptions, compileExpression, ExpressionError } from './cel.ts';
+import type { Scope } from './scope.ts';
 
 /**
- * Summary, description, label and link templates: text with `{{ expression | filter | filter(arg) }}` holes.
- * Filters: duration (seconds → "2h 52m"), percent (ratio → "80.0%", optional digits), fixed(n), round, upper,
+ * Summary, description, label and link templates: text with `{{ expression | filter | filter(arg) }}` holes, each
+ * expression CEL like the conditions (one expression language for users to learn). Filters: duration (seconds → "2h 52m"), percent (ratio → "80.0%", optional digits), fixed(n), round, upper,
  * lower, default(text), json. A hole whose value is null renders as "" (or the default filter's text).
  */
 export interface CompiledTemplate {
