@@ -102,6 +102,7 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<{ stop()
   client.on('connected', () => log.info('Slack Socket Mode connected'));
   client.on('reconnecting', () => log.info('Slack Socket Mode reconnecting'));
 
+  let stopped = false;
   const started = client.start().then(
     () => 'connected' as const,
     (err: unknown) => err,
@@ -117,6 +118,11 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<{ stop()
       { waited_ms: opts.connectTimeoutMs },
       'Slack Socket Mode not connected yet; still trying in the background (buttons and /tocsin wait for it)',
     );
+    void started.then((late) => {
+      if (late === 'connected' || stopped) return;
+      log.error({ reason: errorCode(late) ?? String(late) }, 'Slack Socket Mode could not connect; retrying');
+      retryInBackground();
+    });
   } else if (outcome !== 'connected') {
     const code = errorCode(outcome);
     if (code && (UNRECOVERABLE.has(code) || code === 'not_allowed_token_type' || code === 'token_revoked')) {
@@ -129,7 +135,6 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<{ stop()
     retryInBackground();
   }
 
-  let stopped = false;
   function retryInBackground(): void {
     const again = setTimeout(() => {
       if (stopped) return;

@@ -1,12 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blockActionsPayload, slashCommandPayload } from '@tocsin/chat-fakes';
+import { Writable } from 'node:stream';
+import { blockActionsPayload, slashCommandPayload, startFakeSlack } from '@tocsin/chat-fakes';
+import { startService } from '@tocsin/runtime';
 import { eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultState, sampleAlert, serveDomainRpc } from '../../../packages/commands/test/domainsRpc.ts';
-import { ACTION } from '../src/index.ts';
-import { CHANNELS, firing, type Harness, startHarness } from './harness.ts';
+import { ACTION, slackNotifier } from '../src/index.ts';
+import { CHANNELS, firing, type Harness, secretFiles, slackSection, startHarness, TOKEN } from './harness.ts';
 import { liveMentions } from './liveMentions.ts';
 
 // Issue #9: Slack without a public URL. The notifier opens Slack's Socket Mode websocket itself (the official
@@ -135,5 +137,42 @@ describe('Slack Socket Mode', () => {
     });
     expect(ok.envelope_id).toBeTruthy();
     expect(h.fake.socketMode.connections()).toBe(1);
+  });
+});
+
+describe('Slack Socket Mode start-up', () => {
+  it('an app token Slack rejects, or a bot token in its place: the service stops naming the file, not the token', async () => {
+    const fake = await startFakeSlack({ token: TOKEN, appToken: 'xapp-1-the-right-one' });
+    const files = secretFiles();
+    const wrong = join(files.dir, 'app-token');
+    const start = () =>
+      startService(slackNotifier(), {
+        env: h.env.env,
+        argv: [],
+        logDest: new Writable({ write: (_chunk, _enc, done) => done() }),
+        config: {
+          ...h.env.config,
+          slack: { ...slackSection(fake, files), socket_mode: true, app_token_file: wrong, timeout: '5s' },
+        },
+      });
+    try {
+      writeFileSync(wrong, 'xapp-1-not-the-right-one', { mode: 0o600 });
+      const rejected = await start().then(
+        () => null,
+        (err: unknown) => String(err),
+      );
+      expect(rejected).toContain(`Slack rejected the app token in ${wrong}: invalid_auth`);
+      expect(rejected).not.toContain('xapp-1-not-the-right-one');
+      writeFileSync(wrong, 'xoxb-a-bot-token', { mode: 0o600 });
+      const bot = await start().then(
+        () => null,
+        (err: unknown) => String(err),
+      );
+      expect(bot).toContain(`${wrong} does not hold an app-level token (xapp-…)`);
+      expect(bot).not.toContain('xoxb-a-bot-token');
+    } finally {
+      await fake.close();
+      rmSync(files.dir, { recursive: true, force: true });
+    }
   });
 });
