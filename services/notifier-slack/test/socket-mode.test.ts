@@ -37,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rpc?.stop();
   await h?.close();
+  rmSync(appTokenFile, { force: true });
 });
 
 describe('Slack Socket Mode', () => {
