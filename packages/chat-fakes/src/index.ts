@@ -38,6 +38,8 @@ export {
   type SlackPayloadContext,
   type SlashCommandOptions,
   slashCommandBody,
+  slashCommandPayload,
 } from './slack/payloads.ts';
 export { type SlackSignatureHeaders, signSlackRequest } from './slack/signing.ts';
+export type { SocketAck, SocketEnvelopeType, SocketModeHub, SocketSendOptions } from './slack/socket-mode.ts';
 export type { SlackChannel, SlackEphemeral, SlackMessage, SlackUser } from './slack/workspace.ts';

@@ -5,7 +5,7 @@ export {
   formatMatchers,
   helpCommand,
   ibcCommands,
-  mentionOf,
+  ownerText,
   parseMatcher,
 } from './domains/index.ts';
 export {

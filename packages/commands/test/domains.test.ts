@@ -281,7 +281,7 @@ describe('$alerts and $ack', () => {
     expect(r.fields![1]).toEqual({
       name: '🔴 client expires in 3h',
       value:
-        'cosmoshub-4 · critical · since 2026-11-21 12:00 UTC · id `01JD4Y7ZKQ3M8V2N5P6R7S8T9W` · acked by <@200>',
+        'cosmoshub-4 · critical · since 2026-11-21 12:00 UTC · id `01JD4Y7ZKQ3M8V2N5P6R7S8T9W` · acked by `discord:200`',
     });
     await run('$alerts resolved');
     await run('$alerts osmosis-1');
@@ -368,7 +368,7 @@ describe('$silence, $silences, $unsilence', () => {
     const id = state.silences[0]!.id;
     expect((await run('$silences')).fields![0]).toEqual({
       name: 'chain_id=cosmoshub-4',
-      value: `until 2026-11-21 14:00 UTC · by <@100> · id \`${id}\``,
+      value: `until 2026-11-21 14:00 UTC · by \`discord:100\` · id \`${id}\``,
     });
     expect((await run(`$unsilence ${id}`, BOB)).title).toBe('Not yours');
     expect((await run(`$unsilence ${id}`)).title).toBe('Silence ended');

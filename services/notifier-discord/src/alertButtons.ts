@@ -7,6 +7,7 @@ import type { CardStore } from './cardStore.ts';
 import { callerOf, roleIdsOf } from './chatCommands.ts';
 import { type Card, updateCard } from './render/card.ts';
 import type { ButtonAction } from './render/customIds.ts';
+import { neutralise } from './render/safeText.ts';
 
 export interface AlertButtonDeps {
   store: CardStore;
@@ -49,7 +50,11 @@ export function alertButtonHandler(deps: AlertButtonDeps) {
   return async (i: ButtonInteraction, action: Exclude<ButtonAction, { kind: 'page' }>): Promise<void> => {
     await i.deferUpdate();
     const tell = (content: string) =>
-      i.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      i.followUp({
+        content: neutralise(content),
+        flags: MessageFlags.Ephemeral,
+        allowedMentions: { parse: [] },
+      });
     // A card is stored once all its parts are posted: a click on a message posted moments ago may come first.
     const stored = await awaitState(() => deps.store.byMessage(i.message.id), {
       postedAt: i.message.createdTimestamp,

@@ -10,6 +10,8 @@ export interface PlainText {
 export interface Mrkdwn {
   type: 'mrkdwn';
   text: string;
+  /** Always true: Slack must not turn a bare `@here`, `#channel` or name into a link or mention. */
+  verbatim: true;
 }
 export type TextObject = PlainText | Mrkdwn;
 
@@ -52,9 +54,27 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as control characters in user-provided text. */
+/**
+ * The one place Slack text from outside (command arguments, alert summaries and labels built from chain data,
+ * silence matchers, notes, user names) is made safe: `&`, `<` and `>` escaped as Slack's formatting docs ask, so no
+ * `<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>`, `<@U…>` or `<url|link>` can be formed from it. With
+ * `verbatim` text objects Slack does not parse bare `@here` either; the only live mentions are the ones the
+ * renderers add themselves (configured mentions and subscribers).
+ */
 export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * A link `<url|title>`: only http(s) URLs, with the characters that would end or split Slack's link syntax
+ * percent-encoded; anything else is shown as text.
+ */
+export function link(url: string, title: string): string {
+  if (!/^https?:\/\/[^\s]+$/i.test(url)) return esc(title);
+  const safe = url
+    .replace(/[<>|]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/&/g, '&amp;');
+  return `<${safe}|${esc(title).replace(/\|/g, '¦')}>`;
 }
 
 export const header = (text: string): Block => ({
@@ -64,7 +84,7 @@ export const header = (text: string): Block => ({
 
 export const section = (text: string): Block => ({
   type: 'section',
-  text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText) },
+  text: { type: 'mrkdwn', text: clip(text, LIMITS.sectionText), verbatim: true },
 });
 
 export const context = (...texts: string[]): Block => ({
@@ -72,7 +92,7 @@ export const context = (...texts: string[]): Block => ({
   elements: texts
     .filter(Boolean)
     .slice(0, LIMITS.contextElements)
-    .map((t) => ({ type: 'mrkdwn', text: clip(t, LIMITS.sectionText) })),
+    .map((t) => ({ type: 'mrkdwn', text: clip(t, LIMITS.sectionText), verbatim: true })),
 });
 
 /** Sections of at most 10 fields each. */
@@ -84,6 +104,7 @@ export function fieldSections(fields: { name: string; value: string }[]): Block[
       fields: fields.slice(i, i + LIMITS.fields).map((f) => ({
         type: 'mrkdwn',
         text: clip(`*${f.name}*\n${f.value}`, LIMITS.fieldText),
+        verbatim: true,
       })),
     });
   }

@@ -21,7 +21,7 @@ export interface SlackClientOptions {
 }
 
 /** The SDK's logger interface on top of ours (so its rate-limit notices land in the service log). */
-function sdkLogger(log: Logger): SlackLogger {
+export function sdkLogger(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
   const child = log.child({ component: 'slack-sdk' });
   const msg = (parts: unknown[]) => parts.map(String).join(' ');

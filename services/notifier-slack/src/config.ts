@@ -41,6 +41,19 @@ export const slackConfig = routeConfig.extend({
     .optional()
     .describe('file holding the app signing secret; without it the buttons and /tocsin are disabled'),
   api_url: z.url().default('https://slack.com/api/'),
+  socket_mode: z
+    .boolean()
+    .default(false)
+    .describe(
+      'take buttons and /tocsin over Socket Mode (a websocket this service opens): no public URL needed',
+    ),
+  app_token_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'file holding the app-level token (xapp-…, scope connections:write), mode 0600; for socket_mode',
+    ),
   mentions: z.array(slackMention).default([]).describe('tagged on firing, repeat and escalated alerts'),
   admin_users: z
     .array(z.string().regex(SLACK_ID, 'a Slack user id like U0123ABCD'))
@@ -67,5 +80,16 @@ export const slackConfig = routeConfig.extend({
   concurrency: z.number().int().min(1).max(256).default(32),
   /** How soon a notification held by a crashed replica is delivered by another (the consumer's ack wait). */
   ack_wait: duration.default(30_000),
+});
+
+/** The section with its cross-field rules (Socket Mode needs its app token). */
+export const slackSection = slackConfig.superRefine((c, ctx) => {
+  if (c.socket_mode && !c.app_token_file) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['app_token_file'],
+      message: 'required with socket_mode: true (a file holding the app-level token xapp-…)',
+    });
+  }
 });
 export type SlackConfig = z.output<typeof slackConfig>;

@@ -4,16 +4,20 @@ import { type CommandRegistry, defaultCommands } from '@tocsin/commands';
 import { notifierService, withBurstDigest } from '@tocsin/notify';
 import { SecretFileError } from '@tocsin/runtime';
 import { platformError, slackClient } from './client.ts';
-import { slackConfig } from './config.ts';
+import { slackSection } from './config.ts';
 import { registerSlackRoutes } from './endpoints.ts';
+import type { InteractionOptions } from './interactions.ts';
 import { messageStore } from './messages.ts';
 import { slackProvider } from './provider.ts';
+import { replayGuard } from './replay.ts';
+import { startSocketMode } from './socketMode.ts';
 
 export { ACTION, alertButtons, decodeAction } from './actions.ts';
 export { type Block, LIMITS, type SlackMessage } from './blocks.ts';
 export { slackClient, toDeliveryError } from './client.ts';
-export { type SlackConfig, slackConfig } from './config.ts';
+export { type SlackConfig, slackConfig, slackSection } from './config.ts';
 export { registerSlackRoutes, type SlackEndpointOptions } from './endpoints.ts';
+export { type InteractionOptions, interactionHandlers } from './interactions.ts';
 export { type MessageStore, messageStore } from './messages.ts';
 export { planDelivery, type Step } from './plan.ts';
 export { METADATA_EVENT, slackProvider } from './provider.ts';
@@ -24,8 +28,10 @@ export {
   renderNotification,
   renderThreadReply,
 } from './render.ts';
+export { type ReplayGuard, replayGuard, SEEN_REQUESTS } from './replay.ts';
 export { renderCommandReply, type SlashResponse } from './reply.ts';
 export { slackSignature, verifySlackRequest } from './signature.ts';
+export { type SocketModeOptions, startSocketMode } from './socketMode.ts';
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
 
@@ -43,7 +49,7 @@ export interface SlackNotifierOptions {
 export function slackNotifier(options: SlackNotifierOptions = {}) {
   return notifierService({
     name: 'notifier-slack',
-    config: { section: 'slack', schema: slackConfig },
+    config: { section: 'slack', schema: slackSection },
     defaultPort: 9462,
     migrations: [{ name: 'notifier-slack', dir: migrations }],
     consumer: (cfg) => ({ concurrency: cfg.concurrency, ackWaitMs: cfg.ack_wait }),
@@ -73,25 +79,47 @@ export function slackNotifier(options: SlackNotifierOptions = {}) {
         log.warn({ reason: code ?? String(err) }, 'could not reach Slack at startup; alerts will be retried');
       }
       const store = messageStore(ctx.pool);
+      const interactions: InteractionOptions = {
+        now: () => ctx.clock.now(),
+        log: log.child({ component: 'slack-endpoints' }),
+        client,
+        store,
+        render: { mentions: cfg.mentions },
+        nc: ctx.nc,
+        subjects: ctx.subjects,
+        registry: options.commands?.() ?? defaultCommands('/tocsin '),
+        adminUsers: cfg.admin_users,
+        onError: (kind) => ctx.metrics.errors.inc({ kind }),
+        ...(options.commandDeadlineMs ? { commandDeadlineMs: options.commandDeadlineMs } : {}),
+      };
+      // Shared by the replicas (PostgreSQL), so a request replayed to another one is refused too.
+      const replay = replayGuard(ctx.pool);
       if (cfg.signing_secret_file) {
-        const registry = options.commands?.() ?? defaultCommands('/tocsin ');
         const routes = registerSlackRoutes(ctx.http, {
+          ...interactions,
           signingSecret: ctx.readSecret(cfg.signing_secret_file),
-          now: () => ctx.clock.now(),
-          log: log.child({ component: 'slack-endpoints' }),
-          client,
-          store,
-          render: { mentions: cfg.mentions },
-          nc: ctx.nc,
-          subjects: ctx.subjects,
-          registry,
-          adminUsers: cfg.admin_users,
-          onError: (kind) => ctx.metrics.errors.inc({ kind }),
-          ...(options.commandDeadlineMs ? { commandDeadlineMs: options.commandDeadlineMs } : {}),
+          replay,
         });
         ctx.onStop(() => routes.drain());
-      } else {
-        log.info('no slack.signing_secret_file: buttons and /tocsin are disabled');
+      }
+      if (cfg.socket_mode && cfg.app_token_file) {
+        const appToken = ctx.readSecret(cfg.app_token_file);
+        if (!appToken.startsWith('xapp-')) {
+          throw new SecretFileError(`${cfg.app_token_file} does not hold an app-level token (xapp-…)`);
+        }
+        const socket = await startSocketMode({
+          ...interactions,
+          log: log.child({ component: 'slack-socket-mode' }),
+          appToken,
+          appTokenFile: cfg.app_token_file,
+          apiUrl: cfg.api_url,
+          replay,
+          connectTimeoutMs: cfg.timeout,
+        });
+        ctx.onStop(() => socket.stop());
+      }
+      if (!cfg.signing_secret_file && !cfg.socket_mode) {
+        log.info('no slack.signing_secret_file and no slack.socket_mode: buttons and /tocsin are disabled');
       }
       // Real time on purpose: this paces calls to Slack, whose rate limits run on the wall clock.
       return withBurstDigest(slackProvider({ client, config: cfg, store, log }), {

@@ -11,6 +11,7 @@ import {
   header,
   LIMITS,
   lineSections,
+  link,
   type SlackMessage,
   section,
 } from './blocks.ts';
@@ -47,18 +48,22 @@ const VERB: Record<Transition, string> = {
 const IMPLICIT_LABELS = new Set(['rule', 'source', 'chain_id', 'severity']);
 /** Transitions that tag people; the others (resolve, ack, retract) are news, not calls to act. */
 const MENTION_ON = new Set<Transition>(['firing', 'repeat', 'escalated']);
+const SLACK_OWNER = /^slack:[UW][A-Z0-9]{2,}$/;
 
-/** `slack:U123` → `<@U123>`; owners from other chats are shown as text, never as a broken mention. */
+/**
+ * `slack:U123` (a user Slack identified: a button click, a command) → `<@U123>`; anything else, owners from other
+ * chats and anything malformed included, is shown as escaped text, never as a mention.
+ */
 export function ownerMention(owner: string): string {
-  if (owner.startsWith('slack:')) return `<@${owner.slice(6)}>`;
-  return `\`${esc(owner)}\``;
+  if (SLACK_OWNER.test(owner)) return `<@${owner.slice(6)}>`;
+  return `\`${esc(owner.replace(/`/g, "'"))}\``;
 }
 
 /** Configured mentions plus the Slack users the alerts carry (subscribers); Discord owners are skipped. */
 export function mentionsFor(n: Notification, opts: RenderOptions): string[] {
   if (!MENTION_ON.has(n.transition)) return [];
   const owners = [...n.mentions, ...n.alerts.flatMap((a) => a.mentions)];
-  const fromAlerts = owners.filter((o) => /^slack:[A-Z0-9]+$/.test(o)).map(ownerMention);
+  const fromAlerts = owners.filter((o) => SLACK_OWNER.test(o)).map(ownerMention);
   return [...new Set([...opts.mentions, ...fromAlerts])];
 }
 
@@ -66,7 +71,7 @@ export function mentionsFor(n: Notification, opts: RenderOptions): string[] {
 export function slackDate(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return esc(iso);
-  return `<!date^${Math.floor(t / 1000)}^{date_short_pretty} {time}|${iso}>`;
+  return `<!date^${Math.floor(t / 1000)}^{date_short_pretty} {time}|${esc(new Date(t).toISOString())}>`;
 }
 
 function icon(a: Alert, retracted: boolean): string {
@@ -139,7 +144,7 @@ function singleAlertBlocks(a: Alert, state: MessageState): Block[] {
   blocks.push(...fieldSections(fields));
   const extra = labels.slice(room).map(([k, v]) => `${esc(k)}=\`${esc(v)}\``);
   if (extra.length) blocks.push(context(clip(extra.join(' · '), LIMITS.sectionText)));
-  if (a.links.length) blocks.push(section(a.links.map((l) => `<${l.url}|${esc(l.title)}>`).join(' · ')));
+  if (a.links.length) blocks.push(section(a.links.map((l) => link(l.url, l.title)).join(' · ')));
   return blocks;
 }
 

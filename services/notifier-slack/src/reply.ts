@@ -19,17 +19,22 @@ export interface SlashResponse extends SlackMessage {
 
 /**
  * Command replies are written in the common chat markdown (`**bold**`, `[title](url)`, `code`); Slack's mrkdwn
- * differs. Escaping first keeps usage strings like `<wallet>` from turning into links; Slack's own mentions
- * (`<@U123>`, `<#C123>`, `<!here>`) are kept, and `$command` hints become `/tocsin command`.
+ * differs. A reply carries what the user typed (a filter, matchers, a note) and what the alerter and chains said,
+ * so all of it is escaped (`esc`): `<wallet>` stays text and `<!channel>` or `<@U123>` never become mentions.
+ * `$command` hints become `/tocsin command`.
  */
 export function toMrkdwn(text: string, prefix = '/tocsin '): string {
   return esc(text)
-    .replace(/&lt;([@#][A-Z0-9]+|!(?:here|channel|everyone|subteam\^[A-Z0-9]+))&gt;/g, '<$1>')
     .replace(/`\$(?=[a-z])/g, `\`${prefix}`)
     .replace(/\*\*(.+?)\*\*/g, '*$1*')
     .replace(/__(.+?)__/g, '_$1_')
     .replace(/~~(.+?)~~/g, '~$1~')
-    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<$2|$1>');
+    .replace(
+      /\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g,
+      (_m, title: string, url: string) =>
+        // Already escaped; a `|` would split Slack's link syntax.
+        `<${url.replace(/\|/g, '%7C')}|${title.replace(/\|/g, '¦')}>`,
+    );
 }
 
 const KIND_ICON = { error: '❌', usage: '⚠️', ok: '' } as const;

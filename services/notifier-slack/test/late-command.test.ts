@@ -45,6 +45,6 @@ it('a command slower than Slack waits answers "working on it", then posts the an
   expect(answer.response_type).toBe('in_channel');
   expect(answer.blocks).toEqual([
     { type: 'header', text: { type: 'plain_text', text: 'Clients', emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: 'all *fine*' } },
+    { type: 'section', text: { type: 'mrkdwn', text: 'all *fine*', verbatim: true } },
   ]);
 });

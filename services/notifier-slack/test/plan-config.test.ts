@@ -1,7 +1,7 @@
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRequestError } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import { toDeliveryError } from '../src/client.ts';
-import { slackConfig } from '../src/config.ts';
+import { slackConfig, slackSection } from '../src/config.ts';
 import { planDelivery } from '../src/plan.ts';
 import { alertFixture, notificationFixture } from './fixtures.ts';
 
@@ -137,5 +137,16 @@ describe('slackConfig', () => {
         '"pager" is not a channel id (like C0123ABCD: channel details → About, at the bottom)',
       ],
     ]);
+  });
+
+  it('socket_mode needs the app token file, named as the missing field', () => {
+    const r = slackSection.safeParse({ token_file: '/t', socket_mode: true });
+    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['app_token_file', 'required with socket_mode: true (a file holding the app-level token xapp-…)'],
+    ]);
+    expect(
+      slackSection.parse({ token_file: '/t', socket_mode: true, app_token_file: '/a' }).socket_mode,
+    ).toBe(true);
+    expect(slackSection.parse({ token_file: '/t' }).socket_mode).toBe(false);
   });
 });

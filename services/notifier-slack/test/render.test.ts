@@ -71,35 +71,41 @@ describe('renderNotification: one alert', () => {
             emoji: true,
           },
         },
-        { type: 'section', text: { type: 'mrkdwn', text: '<!subteam^S0OPS> <@U0ALICE>' } },
+        { type: 'section', text: { type: 'mrkdwn', text: '<!subteam^S0OPS> <@U0ALICE>', verbatim: true } },
         {
           type: 'section',
           text: {
             type: 'mrkdwn',
             text: 'Update the client before &lt;expiry&gt; &amp; keep the channel open.',
+            verbatim: true,
           },
         },
         {
           type: 'section',
           fields: [
-            { type: 'mrkdwn', text: '*Severity*\n🟠 warning' },
-            { type: 'mrkdwn', text: '*Chain*\n`cosmoshub-4`' },
-            { type: 'mrkdwn', text: '*Source*\ncosmos-ibc' },
+            { type: 'mrkdwn', text: '*Severity*\n🟠 warning', verbatim: true },
+            { type: 'mrkdwn', text: '*Chain*\n`cosmoshub-4`', verbatim: true },
+            { type: 'mrkdwn', text: '*Source*\ncosmos-ibc', verbatim: true },
             {
               type: 'mrkdwn',
               text: '*Started*\n<!date^1795262400^{date_short_pretty} {time}|2026-11-21T12:00:00.000Z>',
+              verbatim: true,
             },
-            { type: 'mrkdwn', text: '*Value*\n0.8' },
-            { type: 'mrkdwn', text: '*client_id*\n`07-tendermint-0`' },
+            { type: 'mrkdwn', text: '*Value*\n0.8', verbatim: true },
+            { type: 'mrkdwn', text: '*client_id*\n`07-tendermint-0`', verbatim: true },
           ],
         },
-        { type: 'section', text: { type: 'mrkdwn', text: '<https://www.mintscan.io/cosmos|Mintscan>' } },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '<https://www.mintscan.io/cosmos|Mintscan>', verbatim: true },
+        },
         {
           type: 'context',
           elements: [
             {
               type: 'mrkdwn',
               text: 'tocsin · <!date^1795262405^{date_short_pretty} {time}|2026-11-21T12:00:05.000Z> · rule `ibc-client-expiry-warning` · episode `01JD0000000000000000000001`',
+              verbatim: true,
             },
           ],
         },
@@ -333,7 +339,7 @@ describe('updates and thread replies', () => {
     );
     expect(repeat.blocks[0]).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: '🔁 *Still firing after 4h*\n<!here> <@U0BOB>' },
+      text: { type: 'mrkdwn', text: '🔁 *Still firing after 4h*\n<!here> <@U0BOB>', verbatim: true },
     });
     const ack = renderThreadReply(
       notificationFixture({ transition: 'acknowledged' }, [
@@ -343,7 +349,7 @@ describe('updates and thread replies', () => {
     );
     expect(ack.blocks[0]).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: '👀 *Acknowledged by <@U0DAN>*' },
+      text: { type: 'mrkdwn', text: '👀 *Acknowledged by <@U0DAN>*', verbatim: true },
     });
     expect(ack.text).toBe(`👀 Acknowledged by @U0DAN: ${a.summary}`);
     const resolved = renderThreadReply(
@@ -354,7 +360,7 @@ describe('updates and thread replies', () => {
     );
     expect(resolved.blocks[0]).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: '✅ *Resolved after 1h*' },
+      text: { type: 'mrkdwn', text: '✅ *Resolved after 1h*', verbatim: true },
     });
     const many = renderThreadReply(
       notificationFixture(
@@ -383,7 +389,10 @@ describe('digest', () => {
       type: 'header',
       text: { text: '🔔 3 notifications at once: 3 alerts' },
     });
-    expect(msg.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '<!here> <@U0SUB>' } });
+    expect(msg.blocks[1]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '<!here> <@U0SUB>', verbatim: true },
+    });
     const body = texts(msg.blocks).join('\n');
     expect(body).toContain('🟠 *A down*');
     expect(body).toContain('🔴 *B down*');

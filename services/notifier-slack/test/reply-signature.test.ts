@@ -23,7 +23,7 @@ describe('renderCommandReply', () => {
       response_type: 'ephemeral',
       text: expect.stringContaining('Usage: `/tocsin register &lt;wallet&gt; &lt;threshold&gt;`'),
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '⚠️ */tocsin register*' } },
+        { type: 'section', text: { type: 'mrkdwn', text: '⚠️ */tocsin register*', verbatim: true } },
         {
           type: 'section',
           text: {
@@ -38,6 +38,7 @@ describe('renderCommandReply', () => {
               'Example:',
               '`/tocsin register cosmos1abc 2`',
             ].join('\n'),
+            verbatim: true,
           },
         },
       ],
@@ -59,11 +60,14 @@ describe('renderCommandReply', () => {
       {
         type: 'section',
         fields: [
-          { type: 'mrkdwn', text: '*cosmos1abc*\n*2.5 ATOM*' },
-          { type: 'mrkdwn', text: '*osmo1xyz*\n<https://mintscan.io/osmo1xyz|explorer>' },
+          { type: 'mrkdwn', text: '*cosmos1abc*\n*2.5 ATOM*', verbatim: true },
+          { type: 'mrkdwn', text: '*osmo1xyz*\n<https://mintscan.io/osmo1xyz|explorer>', verbatim: true },
         ],
       },
-      { type: 'section', text: { type: 'mrkdwn', text: '*Note*\nbalances refresh every 30s' } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: '*Note*\nbalances refresh every 30s', verbatim: true },
+      },
     ]);
   });
 
@@ -84,12 +88,18 @@ describe('renderCommandReply', () => {
     expect(JSON.stringify(res.blocks)).toContain('Page 1 of 40');
   });
 
-  it('converts chat markdown to mrkdwn, keeping Slack mentions and turning $command hints into /tocsin', () => {
+  it('converts chat markdown to mrkdwn, escaping mentions and turning $command hints into /tocsin', () => {
     expect(toMrkdwn('**bold** __it__ ~~gone~~ [a](https://x.io/?a=1&b=2) `<code>`')).toBe(
       '*bold* _it_ ~gone~ <https://x.io/?a=1&amp;b=2|a> `&lt;code&gt;`',
     );
-    expect(toMrkdwn('acked by <@U0ALICE> in <#C0ALERTS>, cc <!here> <!subteam^S0OPS> <script>')).toBe(
-      'acked by <@U0ALICE> in <#C0ALERTS>, cc <!here> <!subteam^S0OPS> &lt;script&gt;',
+    // A reply carries user and chain text: nothing in it may become a mention, a channel link or a link.
+    expect(
+      toMrkdwn('by <@U0ALICE> in <#C0ALERTS>, cc <!here> <!channel> <!subteam^S0OPS> <https://x.io|y>'),
+    ).toBe(
+      'by &lt;@U0ALICE&gt; in &lt;#C0ALERTS&gt;, cc &lt;!here&gt; &lt;!channel&gt; &lt;!subteam^S0OPS&gt; &lt;https://x.io|y&gt;',
+    );
+    expect(toMrkdwn('[a|<!channel>](https://x.io/|<!here>)')).toBe(
+      '<https://x.io/%7C&lt;!here&gt;|a¦&lt;!channel&gt;>',
     );
     expect(toMrkdwn('Acknowledge with `$ack <id>`; costs $5')).toBe(
       'Acknowledge with `/tocsin ack &lt;id&gt;`; costs $5',

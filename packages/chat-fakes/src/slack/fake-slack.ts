@@ -3,6 +3,7 @@ import { createFaultBook, type FaultHandle } from '../fault-book.ts';
 import { createFakeHttpServer, flatHeaders, listen, parseBody } from '../http.ts';
 import { createRequestLog } from '../request-log.ts';
 import { type Args, JSON_FIELDS, methods, SlackApiError, type SlackResult } from './methods.ts';
+import { createSocketModeHub, type SocketModeHub } from './socket-mode.ts';
 import {
   type SlackChannel,
   type SlackEphemeral,
@@ -16,6 +17,8 @@ export interface FakeSlackOptions {
   port?: number;
   /** When set, the only token accepted (others get invalid_auth); any token otherwise. */
   token?: string;
+  /** When set, the only app-level token `apps.connections.open` accepts (Socket Mode); any `xapp-…` otherwise. */
+  appToken?: string;
   channels?: { id?: string; name: string; isMember?: boolean }[];
   clock?: () => number;
 }
@@ -89,6 +92,8 @@ export interface FakeSlack {
   failNext(matcher: SlackMatcher, fault: SlackFault): FaultHandle;
   failAlways(matcher: SlackMatcher, fault: SlackFault): FaultHandle;
   clearFaults(): void;
+  /** Socket Mode: the connections apps made and the envelopes sent over them. */
+  readonly socketMode: SocketModeHub;
   /** A fresh response_url on the fake; what the service posts to it is recorded. */
   responseUrl(): string;
   responseUrlPosts(url?: string): ResponseUrlPost[];
@@ -146,6 +151,19 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   const app = createFakeHttpServer();
   let port = 0;
+  const socketMode = createSocketModeHub({
+    appId: ws.appId,
+    appToken: opts.appToken,
+    url: (path) => `ws://127.0.0.1:${port}${path}`,
+    clock,
+  });
+  app.server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://fake.invalid').pathname === '/link/') {
+      socketMode.handleUpgrade(req, socket, head);
+    } else {
+      socket.destroy();
+    }
+  });
 
   const handle = async (req: FastifyRequest<{ Params: { method: string } }>) => {
     const query = Object.fromEntries(new URL(req.url, 'http://fake.invalid').searchParams);
@@ -192,6 +210,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 
   function call(record: SlackRequest): SlackResult {
+    // The one method called with the app-level token rather than the bot token.
+    if (record.method === 'apps.connections.open') return socketMode.open(record.token);
     if (!record.token) return { ok: false, error: 'not_authed' };
     if (opts.token !== undefined && record.token !== opts.token) return { ok: false, error: 'invalid_auth' };
     const method = methods[record.method];
@@ -246,9 +266,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     failNext: (matcher, fault) => faults.add(matcher, fault, fault.times ?? 1),
     failAlways: (matcher, fault) => faults.add(matcher, fault, Number.POSITIVE_INFINITY),
     clearFaults: faults.clear,
+    socketMode,
     responseUrl: () => `http://127.0.0.1:${port}/response-url/${++responseUrls}`,
     responseUrlPosts: (url) => responsePosts.filter((p) => !url || p.url === url),
     close: () => {
+      socketMode.close();
       for (const release of held) release();
       held.clear();
       return app.close();

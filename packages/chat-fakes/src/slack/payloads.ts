@@ -36,7 +36,7 @@ export function blockActionsPayload(opts: BlockActionsOptions): Record<string, u
     container: opts.message
       ? { type: 'message', message_ts: opts.message.ts, channel_id: opts.channel.id, is_ephemeral: false }
       : { type: 'view' },
-    trigger_id: opts.triggerId ?? '1000000000000.1000000000.fakefakefakefakefakefakefakefake',
+    trigger_id: opts.triggerId ?? triggerId(),
     team,
     enterprise: null,
     is_enterprise_install: false,
@@ -68,10 +68,20 @@ export interface SlashCommandOptions extends SlackPayloadContext {
   text?: string;
 }
 
+let triggers = 0;
+/** Slack gives every interaction its own trigger_id, so no two requests are byte-for-byte the same. */
+const triggerId = () =>
+  `${1000000000000 + ++triggers}.1000000000.${(triggers * 2654435761).toString(16).padStart(32, 'f')}`;
+
 /** A slash command's form body with the fields Slack sends. */
 export function slashCommandBody(opts: SlashCommandOptions): string {
+  return new URLSearchParams(slashCommandPayload(opts)).toString();
+}
+
+/** The same fields as an object: what Socket Mode carries in a `slash_commands` envelope. */
+export function slashCommandPayload(opts: SlashCommandOptions): Record<string, string> {
   const team = { domain: DEFAULT_TEAM.domain, ...(opts.team ?? DEFAULT_TEAM) };
-  return new URLSearchParams({
+  return {
     token: 'deprecated-verification-token',
     team_id: team.id,
     team_domain: team.domain,
@@ -84,6 +94,6 @@ export function slashCommandBody(opts: SlashCommandOptions): string {
     api_app_id: opts.apiAppId ?? DEFAULT_APP,
     is_enterprise_install: 'false',
     response_url: opts.responseUrl ?? 'https://hooks.slack.com/commands/T0FAKE0001/1/fake',
-    trigger_id: opts.triggerId ?? '1000000000000.1000000000.fakefakefakefakefakefakefakefake',
-  }).toString();
+    trigger_id: opts.triggerId ?? triggerId(),
+  };
 }

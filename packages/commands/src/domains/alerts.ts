@@ -1,6 +1,6 @@
 import type { Alert, Matcher } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
-import { type Caller, type Command, tokenize, usageReply } from '../registry.ts';
+import { type Command, tokenize, usageReply } from '../registry.ts';
 import { choices, formatTime, pagedReply } from './listing.ts';
 import { call, failureReply, isRpcError } from './rpcCall.ts';
 
@@ -9,16 +9,17 @@ const STATES = ['firing', 'pending', 'resolved'] as const;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
 const MAX_SILENCE_S = 366 * 86_400;
 
-/** `discord:123` → `<@123>` on Discord (Slack uses the same form); other owners stay as they are. */
-export function mentionOf(owner: string, platform: Caller['platform']): string {
-  const [kind, id] = owner.split(':', 2);
-  if (kind === platform && id && platform !== 'cli') return `<@${id}>`;
-  return owner;
+/**
+ * Who did something (`slack:U123`, `discord:42`), as plain text. Never a mention: a listing is read again and again,
+ * and a reply must not ping anyone (only the notifiers' configured and subscribed mentions are live).
+ */
+export function ownerText(owner: string): string {
+  return `\`${owner.replace(/`/g, "'")}\``;
 }
 
-function alertField(a: Alert, platform: Caller['platform']) {
+function alertField(a: Alert) {
   const parts = [a.chain_id, a.severity, `since ${formatTime(a.started_at)}`, `id \`${a.episode_id}\``];
-  if (a.acknowledged) parts.push(`acked by ${mentionOf(a.acknowledged.by, platform)}`);
+  if (a.acknowledged) parts.push(`acked by ${ownerText(a.acknowledged.by)}`);
   if (a.silenced_by.length) parts.push('silenced');
   const icon = a.state === 'resolved' ? '✅' : (ICON[a.severity] ?? '•');
   return { name: `${icon} ${a.summary}`.slice(0, 256), value: parts.join(' · ') };
@@ -59,7 +60,7 @@ export const alertsCommand: Command = {
       return pagedReply({
         title: 'Alerts',
         intro: `${alerts.length} ${what}${critical ? ` (${critical} critical)` : ''}. Acknowledge with \`$ack <id>\`.`,
-        fields: alerts.map((a) => alertField(a, ctx.caller.platform)),
+        fields: alerts.map(alertField),
         perPage: 10,
       });
     } catch (err) {
@@ -239,7 +240,7 @@ export const silencesCommand: Command = {
         intro: `${silences.length} active. \`$unsilence <id>\` ends one.`,
         fields: silences.map((s) => ({
           name: formatMatchers(s.matchers).slice(0, 256),
-          value: `until ${formatTime(s.ends_at)} · by ${mentionOf(s.author, ctx.caller.platform)} · id \`${s.id}\``,
+          value: `until ${formatTime(s.ends_at)} · by ${ownerText(s.author)} · id \`${s.id}\``,
         })),
         perPage: 10,
       });

@@ -3,7 +3,7 @@ import { alertCommands } from './alerts.ts';
 import { ibcCommands } from './ibc.ts';
 import { choices } from './listing.ts';
 
-export { alertCommands, formatMatchers, mentionOf, parseMatcher } from './alerts.ts';
+export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
 export { ibcCommands } from './ibc.ts';
 export { checkWalletAddress } from './walletAddress.ts';
 

@@ -12,6 +12,7 @@ import type { DiscordConfig } from '../config.ts';
 import { encodeButton } from './customIds.ts';
 import { clip, embedChars, LIMITS } from './limits.ts';
 import { type Mentions, mentionsFor, mergeMentions, ownerLabel } from './mentions.ts';
+import { neutraliseAll } from './safeText.ts';
 
 /**
  * What one Discord message (possibly split into parts) shows: one notification (a single alert, or a group that
@@ -385,7 +386,7 @@ function mentionChunks(m: Mentions): string[] {
  * the first part. Pure.
  */
 export function renderCard(card: Card, opts: RenderOptions): MessageBody[] {
-  const { header, fields } = headerOf(card, opts);
+  const { header, fields } = headerOf(neutraliseAll(card), opts);
   const parts = packEmbeds(header, fields);
   const mentions =
     opts.compact && card.notifications.every((n) => n.transition === 'resolved')
@@ -410,7 +411,7 @@ export function renderCardEdit(
   card: Card,
   opts: RenderOptions,
 ): Pick<MessageBody, 'embeds' | 'components'>[] {
-  const { header, fields } = headerOf(card, opts);
+  const { header, fields } = headerOf(neutraliseAll(card), opts);
   const components = opts.buttons ? buttonsFor(card) : [];
   return packEmbeds(header, fields).map((embeds, i) => ({
     embeds,

@@ -8,6 +8,7 @@ import {
 } from 'discord.js';
 import { encodeButton, pageButtonFits } from './customIds.ts';
 import { clip, LIMITS } from './limits.ts';
+import { neutraliseAll } from './safeText.ts';
 
 export interface ReplyBody {
   embeds: APIEmbed[];
@@ -24,7 +25,9 @@ const COLOUR = { ok: 0x5865f2, error: 0xd93025, usage: 0xf29900 } as const;
  * A platform-neutral command reply as a Discord message: one embed, and for a paged listing the page asked for
  * with ◀ / ▶ buttons that re-run the command line (stateless, so they keep working after a restart). Pure.
  */
-export function renderCommandReply(reply: CommandReply, at: { page: number; line: string }): ReplyBody {
+export function renderCommandReply(raw: CommandReply, at: { page: number; line: string }): ReplyBody {
+  // Replies carry what users typed and what chains said: shown as text, never as mentions.
+  const reply = neutraliseAll(raw);
   const pages = reply.pages?.length ? reply.pages : [reply];
   const page = Math.min(Math.max(0, at.page), pages.length - 1);
   const shown = pages[page]!;
