@@ -50,7 +50,11 @@ export function parseConfigValue<S extends z.ZodType>(
   const base = opts.base ? [opts.base] : [];
   const lines: string[] = [];
   const add = (iss: ConfigIssue) => {
-    const [line] = formatIssues([iss], opts.base);
+    // A key that would not read as one in a dotted path (empty, spaces, dots, colons) is quoted.
+    const shown = iss.path.map((k) =>
+      typeof k === 'number' || /^[\w-]+$/.test(String(k)) ? k : JSON.stringify(k),
+    );
+    const [line] = formatIssues([{ ...iss, path: shown }], opts.base);
     const from = opts.origin?.([...base, ...iss.path.map(String)]);
     lines.push(from ? `${line} (from ${from})` : line!);
   };
