@@ -11,20 +11,66 @@ export interface BusConnectOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /**
+   * Called after each failed first attempt (the server is down, refuses, or cannot be resolved) before the next,
+   * `reconnectWaitMs` later: without it, a first connection that cannot be made waits silently.
+   */
+  onConnectFailed?: (err: Error, attempt: number) => void;
+  /** Gives up the first connection attempts (a stop during start-up): connectBus rejects with the reason. */
+  signal?: AbortSignal;
 }
 
-/** Connects to NATS and keeps reconnecting for as long as the process lives. */
+/** The server refused the credentials: retrying cannot help. */
+export function isAuthError(err: unknown): boolean {
+  return /authori[sz]ation|authentication/i.test(`${(err as Error)?.name} ${(err as Error)?.message}`);
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Connects to NATS and keeps reconnecting for as long as the process lives. The first connection is retried every
+ * `reconnectWaitMs` until it succeeds (each failure reported to `onConnectFailed`), the credentials are refused
+ * (rejects at once), or `signal` aborts.
+ */
 export async function connectBus(opts: BusConnectOptions): Promise<NatsConnection> {
   const log = opts.log ?? silentLog;
-  const nc = await connect({
-    servers: opts.url.split(',').map((s) => s.trim()),
-    name: opts.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: opts.reconnectWaitMs ?? 1000,
-    waitOnFirstConnect: true,
-    ...(opts.user ? { user: opts.user, pass: opts.pass } : {}),
-    ...(opts.token ? { token: opts.token } : {}),
-  });
+  const wait = opts.reconnectWaitMs ?? 1000;
+  let nc: NatsConnection | undefined;
+  for (let attempt = 1; !nc; attempt++) {
+    opts.signal?.throwIfAborted();
+    try {
+      nc = await connect({
+        servers: opts.url.split(',').map((s) => s.trim()),
+        name: opts.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: wait,
+        waitOnFirstConnect: false,
+        ...(opts.user ? { user: opts.user, pass: opts.pass } : {}),
+        ...(opts.token ? { token: opts.token } : {}),
+      });
+    } catch (err) {
+      if (isAuthError(err)) throw err;
+      opts.onConnectFailed?.(err as Error, attempt);
+      await pause(wait, opts.signal);
+    }
+  }
+  if (opts.signal?.aborted) {
+    await nc.close();
+    opts.signal.throwIfAborted();
+  }
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') log.warn({ server: s.server }, 'nats disconnected');

@@ -1,4 +1,4 @@
-export { type BusConnectOptions, connectBus } from './connection.ts';
+export { type BusConnectOptions, connectBus, isAuthError } from './connection.ts';
 export {
   type ConsumeLoop,
   type ConsumeLoopOptions,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ConfigSection } from '@tocsin/runtime';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -8,18 +9,36 @@ export interface ServiceEntry {
   name: string;
   main: string;
   port: number;
-  /** Config section whose presence turns the service on; undefined = always on. */
-  section?: string;
+  /** Config section whose presence turns the service on; undefined = always on. Every section is in runtime's
+   * CONFIG_SECTIONS (the file's top level accepts exactly those and the common keys). */
+  section?: ConfigSection;
 }
 
 /** Every deployable service; `tocsin up` runs those that are enabled by the config. */
-export const SERVICES: ServiceEntry[] = [
-  { name: 'alerter', main: 'services/alerter/src/main.ts', port: 9460 },
-  { name: 'notifier-discord', main: 'services/notifier-discord/src/main.ts', port: 9461, section: 'discord' },
-  { name: 'notifier-slack', main: 'services/notifier-slack/src/main.ts', port: 9462, section: 'slack' },
-  { name: 'cosmos-ibc', main: 'services/cosmos-ibc/src/main.ts', port: 9463, section: 'cosmos_ibc' },
-  { name: 'notifier-webhook', main: 'services/notifier-webhook/src/main.ts', port: 9464, section: 'webhook' },
-].map((s) => ({ ...s, main: join(repoRoot, s.main) }));
+export const SERVICES: ServiceEntry[] = (
+  [
+    { name: 'alerter', main: 'services/alerter/src/main.ts', port: 9460 },
+    {
+      name: 'notifier-discord',
+      main: 'services/notifier-discord/src/main.ts',
+      port: 9461,
+      section: 'discord',
+    },
+    { name: 'notifier-slack', main: 'services/notifier-slack/src/main.ts', port: 9462, section: 'slack' },
+    { name: 'cosmos-ibc', main: 'services/cosmos-ibc/src/main.ts', port: 9463, section: 'cosmos_ibc' },
+    {
+      name: 'notifier-webhook',
+      main: 'services/notifier-webhook/src/main.ts',
+      port: 9464,
+      section: 'webhook',
+    },
+  ] satisfies ServiceEntry[]
+).map((s) => ({ ...s, main: join(repoRoot, s.main) }));
+
+/** Names given to `--only` that are not services (so `tocsin up` can refuse them with the list). */
+export function unknownServices(only: string[] | undefined): string[] {
+  return (only ?? []).filter((n) => !SERVICES.some((s) => s.name === n));
+}
 
 export function enabledServices(config: Record<string, unknown>, only?: string[]): ServiceEntry[] {
   return SERVICES.filter((s) =>

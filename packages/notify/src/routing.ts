@@ -2,11 +2,11 @@ import type { Notification } from '@tocsin/events';
 import { z } from 'zod';
 
 /** Routes shared by every chat notifier: a default channel plus routes by source, severity, chain and transition. */
-export const routeConfig = z.object({
+export const routeConfig = z.strictObject({
   default_channel: z.string().min(1).optional(),
   routes: z
     .array(
-      z.object({
+      z.strictObject({
         source: z.union([z.string(), z.array(z.string())]).optional(),
         severity: z
           .union([z.enum(['info', 'warning', 'critical']), z.array(z.enum(['info', 'warning', 'critical']))])

@@ -1,18 +1,30 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { formatIssues } from '@tocsin/events';
+import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { duration } from './duration.ts';
+import { ConfigError } from './configError.ts';
+import { readConfigFile } from './configFile.ts';
+import { parseConfigValue } from './configIssues.ts';
+import { interval, positiveDuration } from './duration.ts';
+
+export { ConfigError };
+
+/**
+ * Every service's top-level section of the deployment file. The file is shared by all services, so each accepts
+ * the others' sections and refuses any other key; a new service adds its section here (the CLI's catalog is typed
+ * from this list).
+ */
+export const CONFIG_SECTIONS = ['alerter', 'cosmos_ibc', 'discord', 'slack', 'webhook'] as const;
+export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
 /** Settings every service shares. Service-specific settings live in their own top-level section. */
-export const commonConfig = z.object({
+export const commonConfig = z.strictObject({
   instance: z.string().min(1).max(128).default('local'),
   /**
    * How this instance presents itself in chat: its startup notice goes out under this name and icon (Slack
    * username/icon, Discord webhook username/avatar), e.g. one per node or per team.
    */
   display: z
-    .object({
+    .strictObject({
       name: z.string().min(1).max(80).optional(),
       icon_url: z.url().optional(),
     })
@@ -22,16 +34,16 @@ export const commonConfig = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, "_" and "-"')
     .default('tocsin'),
   nats: z
-    .object({
+    .strictObject({
       url: z.string().min(1).default('nats://127.0.0.1:4222'),
       token_file: z.string().optional(),
-      duplicate_window: duration.default(120_000),
-      retention: duration.default(7 * 86_400_000),
+      duplicate_window: positiveDuration.default(120_000),
+      retention: positiveDuration.default(7 * 86_400_000),
       replicas: z.number().int().min(1).max(5).default(1),
     })
     .prefault({}),
   database: z
-    .object({
+    .strictObject({
       url: z.string().min(1).optional(),
       url_file: z.string().optional(),
       schema: z
@@ -42,60 +54,67 @@ export const commonConfig = z.object({
     })
     .prefault({}),
   http: z
-    .object({
+    .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).optional(),
     })
     .prefault({}),
   log: z
-    .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
     .prefault({}),
-  heartbeat_interval: duration.default(15_000),
+  heartbeat_interval: interval.default(15_000),
 });
 export type CommonConfig = z.infer<typeof commonConfig>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly source: string,
-    readonly issues: string[],
-  ) {
-    super(`invalid configuration (${source}):\n${issues.map((i) => `  ${i}`).join('\n')}`);
-  }
-}
-
-/** Sets obj[path] creating objects on the way. */
+/** Sets obj[path] creating objects on the way (as own keys, `__proto__` included, so a strict schema sees them). */
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
   let cur = obj;
   for (const [i, key] of path.entries()) {
-    if (i === path.length - 1) cur[key] = value;
+    if (i === path.length - 1) setOwn(cur, key, value);
     else {
-      if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+      if (typeof cur[key] !== 'object' || cur[key] === null || !Object.hasOwn(cur, key)) setOwn(cur, key, {});
       cur = cur[key] as Record<string, unknown>;
     }
   }
 }
 
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A variable's value as YAML (numbers and booleans keep their type); as the plain string when it is not YAML. */
+function envValue(v: string): unknown {
+  try {
+    return parseYaml(v);
+  } catch {
+    return v;
+  }
+}
+
+const KNOWN_ENV: [string, string[], (v: string) => unknown][] = [
+  ['NATS_URL', ['nats', 'url'], String],
+  ['DATABASE_URL', ['database', 'url'], String],
+  ['TOCSIN_DATABASE_SCHEMA', ['database', 'schema'], String],
+  ['TOCSIN_SUBJECT_PREFIX', ['subject_prefix'], String],
+  ['TOCSIN_INSTANCE', ['instance'], String],
+  ['TOCSIN_HTTP_PORT', ['http', 'port'], envValue],
+  ['TOCSIN_HTTP_HOST', ['http', 'host'], String],
+  ['TOCSIN_LOG_LEVEL', ['log', 'level'], String],
+];
+
 /**
- * Environment overrides. Well-known variables (NATS_URL, DATABASE_URL, TOCSIN_SUBJECT_PREFIX, TOCSIN_INSTANCE,
- * TOCSIN_HTTP_PORT, TOCSIN_LOG_LEVEL) plus a generic form for any key: TOCSIN__section__key=value (value parsed as
- * YAML, so numbers and booleans keep their type).
+ * Environment overrides, with the variable each key came from. Well-known variables (NATS_URL, DATABASE_URL,
+ * TOCSIN_SUBJECT_PREFIX, TOCSIN_INSTANCE, TOCSIN_HTTP_PORT, TOCSIN_LOG_LEVEL) plus a generic form for any key:
+ * TOCSIN__section__key=value (value parsed as YAML, so numbers and booleans keep their type).
  */
-export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const known: [string, string[], (v: string) => unknown][] = [
-    ['NATS_URL', ['nats', 'url'], String],
-    ['DATABASE_URL', ['database', 'url'], String],
-    ['TOCSIN_DATABASE_SCHEMA', ['database', 'schema'], String],
-    ['TOCSIN_SUBJECT_PREFIX', ['subject_prefix'], String],
-    ['TOCSIN_INSTANCE', ['instance'], String],
-    ['TOCSIN_HTTP_PORT', ['http', 'port'], (v) => parseYaml(v)],
-    ['TOCSIN_HTTP_HOST', ['http', 'host'], String],
-    ['TOCSIN_LOG_LEVEL', ['log', 'level'], String],
-  ];
-  for (const [name, path, conv] of known) {
+function readEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown>; origins: Map<string, string> } {
+  const values: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
+  for (const [name, path, conv] of KNOWN_ENV) {
     const v = env[name];
-    if (v !== undefined && v !== '') setPath(out, path, conv(v));
+    if (v === undefined || v === '') continue;
+    setPath(values, path, conv(v));
+    origins.set(path.join('.'), name);
   }
   for (const [name, v] of Object.entries(env)) {
     if (!name.startsWith('TOCSIN__') || v === undefined) continue;
@@ -103,16 +122,31 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
       .slice('TOCSIN__'.length)
       .split('__')
       .map((p) => p.toLowerCase());
-    setPath(out, path, parseYaml(v));
+    setPath(values, path, envValue(v));
+    origins.set(path.join('.'), name);
   }
-  return out;
+  return { values, origins };
+}
+
+export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return readEnv(env).values;
+}
+
+/** The variable a bad field came from: one that set it (or a value inside it), or one under an unknown key. */
+function originOf(origins: Map<string, string>, path: string[]): string | undefined {
+  const key = path.join('.');
+  for (const [p, name] of origins)
+    if (key === p || key.startsWith(`${p}.`) || p.startsWith(`${key}.`)) return name;
+  return undefined;
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (typeof base !== 'object' || base === null || Array.isArray(base)) return over ?? base;
   if (typeof over !== 'object' || over === null || Array.isArray(over)) return over ?? base;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(out[k], v);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(base)) setOwn(out, k, v);
+  for (const [k, v] of Object.entries(over))
+    setOwn(out, k, deepMerge(Object.hasOwn(out, k) ? out[k] : undefined, v));
   return out;
 }
 
@@ -140,43 +174,39 @@ export function configFileFrom(argv: string[], env: NodeJS.ProcessEnv): string |
   return existsSync('tocsin.yaml') ? 'tocsin.yaml' : undefined;
 }
 
-/** Loads YAML + env, validates everything, and throws one ConfigError listing every bad field. */
+/** The top level of the file: the common keys, every service's section (checked by that service), nothing else. */
+function topLevel(own: string | undefined) {
+  const sections = new Set<string>([...CONFIG_SECTIONS, ...(own ? [own] : [])]);
+  return commonConfig.extend(Object.fromEntries([...sections].map((s) => [s, z.unknown().optional()])));
+}
+
+/**
+ * Loads YAML + env, validates everything (unknown keys included, at every depth), and throws one ConfigError
+ * listing every bad field.
+ */
 export function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>): LoadedConfig<S> {
   const env = opts.env ?? process.env;
-  let fromFile: Record<string, unknown> = {};
   const source = opts.file ?? 'environment';
-  if (opts.file) {
-    let text: string;
-    try {
-      text = readFileSync(opts.file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(source, [
-        `(file): cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      ]);
-    }
-    try {
-      fromFile = (parseYaml(text) as Record<string, unknown>) ?? {};
-    } catch (err) {
-      throw new ConfigError(source, [`(file): not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
-    }
-    if (typeof fromFile !== 'object' || Array.isArray(fromFile))
-      throw new ConfigError(source, ['(root): must be a mapping']);
-  }
-  const raw = deepMerge(deepMerge(opts.defaults ?? {}, fromFile), envOverrides(env)) as Record<
-    string,
-    unknown
-  >;
+  const fromFile = opts.file ? readConfigFile(opts.file) : {};
+  const { values: fromEnv, origins } = readEnv(env);
+  const raw = deepMerge(deepMerge(opts.defaults ?? {}, fromFile), fromEnv) as Record<string, unknown>;
+  const origin = (path: string[]) => originOf(origins, path);
   const issues: string[] = [];
-  const common = commonConfig.safeParse(raw);
-  if (!common.success) issues.push(...formatIssues(common.error.issues));
+  const common = parseConfigValue(topLevel(opts.section?.name), raw, { origin });
+  if (!common.success) issues.push(...common.issues);
   let section: unknown;
   if (opts.section) {
-    const parsed = opts.section.schema.safeParse(raw[opts.section.name] ?? {});
+    const value = Object.hasOwn(raw, opts.section.name) ? raw[opts.section.name] : undefined;
+    const parsed = parseConfigValue(opts.section.schema, value ?? {}, { base: opts.section.name, origin });
     if (parsed.success) section = parsed.data;
-    else issues.push(...formatIssues(parsed.error.issues, opts.section.name));
+    else issues.push(...parsed.issues);
   }
-  if (issues.length) throw new ConfigError(source, issues);
-  return { ...(common.data as CommonConfig), section: section as z.output<S>, file: opts.file, raw };
+  if (!common.success || issues.length) throw new ConfigError(source, issues);
+  const { data } = common;
+  const known = Object.fromEntries(
+    Object.keys(commonConfig.shape).map((k) => [k, data[k as keyof typeof data]]),
+  );
+  return { ...(known as CommonConfig), section: section as z.output<S>, file: opts.file, raw };
 }
 
 /**

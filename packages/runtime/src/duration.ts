@@ -9,6 +9,9 @@ const UNITS: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Parses "90s", "10m", "1h30m", "2d" (or a number of seconds) to milliseconds. */
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') {
@@ -16,7 +19,7 @@ export function parseDuration(input: string | number): number {
     return input * 1000;
   }
   const s = input.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  if (/^\d+(\.\d+)?$/.test(s)) return checkFinite(Number(s) * 1000, input);
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
   let total = 0;
   let consumed = 0;
@@ -26,10 +29,15 @@ export function parseDuration(input: string | number): number {
   }
   if (consumed !== s.length || consumed === 0)
     throw new Error(`"${input}" is not a duration (e.g. 30s, 10m, 1h30m, 2d)`);
-  return total;
+  return checkFinite(total, input);
 }
 
-/** A zod type for durations in config: accepts "10m" or seconds, yields milliseconds. */
+function checkFinite(ms: number, input: string): number {
+  if (!Number.isFinite(ms)) throw new Error(`"${input}" is too long a duration`);
+  return ms;
+}
+
+/** A zod type for durations in config: accepts "10m" or seconds, yields milliseconds (0 allowed). */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   try {
     return parseDuration(v);
@@ -38,6 +46,19 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
     return z.NEVER;
   }
 });
+
+/** A duration that must be more than zero: windows, retention, timeouts. */
+export const positiveDuration = duration.refine((ms) => ms > 0, {
+  message: 'must be more than 0 (e.g. 30s, 10m)',
+});
+
+/** How often something runs (a timer's period): more than zero and at most 24 days (a Node timer's limit). */
+export const interval = positiveDuration.refine((ms) => ms <= MAX_TIMER_MS, {
+  message: 'must be at most 24d',
+});
+
+/** An interval where 0 switches the timer off (documented as such on the key). */
+export const intervalOrOff = duration.refine((ms) => ms <= MAX_TIMER_MS, { message: 'must be at most 24d' });
 
 export function formatDuration(ms: number): string {
   const neg = ms < 0;

@@ -1,7 +1,9 @@
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export {
+  CONFIG_SECTIONS,
   type CommonConfig,
   ConfigError,
+  type ConfigSection,
   commonConfig,
   configFileFrom,
   displayOf,
@@ -9,19 +11,31 @@ export {
   type LoadedConfig,
   loadConfig,
 } from './config.ts';
-export { duration, formatDuration, parseDuration } from './duration.ts';
-export { createHttpServer, type ReadinessCheck } from './http.ts';
+export { readConfigFile } from './configFile.ts';
+export { didYouMean, parseConfigValue } from './configIssues.ts';
+export {
+  duration,
+  formatDuration,
+  interval,
+  intervalOrOff,
+  MAX_TIMER_MS,
+  parseDuration,
+  positiveDuration,
+} from './duration.ts';
+export { EXIT_CODES } from './exitCodes.ts';
+export { createHttpServer, PortInUseError, type ReadinessCheck, StartupServer } from './http.ts';
 export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logger.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { redactUrl, redactUrlsIn } from './redact.ts';
+export { runService } from './runService.ts';
 export { knownSecrets, readSecretFile, registerSecret, SecretFileError } from './secrets.ts';
 export {
   type ConsumeSpec,
   type MigrationSet,
   type RunningService,
-  runService,
   type ServiceContext,
   type ServiceDefinition,
   type StartOptions,
+  StartupError,
   startService,
 } from './service.ts';

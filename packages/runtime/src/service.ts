@@ -4,6 +4,7 @@ import {
   type ConsumeLoopOptions,
   connectBus,
   createPublisher,
+  isAuthError,
   type Publisher,
   provisionConsumer,
   provisionStreams,
@@ -15,11 +16,11 @@ import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError, configFileFrom, type LoadedConfig, loadConfig } from './config.ts';
-import { createHttpServer } from './http.ts';
+import { createHttpServer, StartupServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { countingPublisher, createMetrics, type Metrics } from './metrics.ts';
-import { redactUrl } from './redact.ts';
-import { readSecretFile, SecretFileError } from './secrets.ts';
+import { redactUrl, redactUrlsIn } from './redact.ts';
+import { readSecretFile } from './secrets.ts';
 
 export interface ServiceDefinition<S extends z.ZodType = z.ZodType> {
   /** Service name: a subject token, e.g. `alerter`. */
@@ -81,6 +82,24 @@ export interface StartOptions {
   /** Raw config merged under the file (tests, the demo). */
   config?: Record<string, unknown>;
   logDest?: NodeJS.WritableStream;
+  /** Aborts start-up (a signal before the service is up): startService cleans up and rejects with the reason. */
+  signal?: AbortSignal;
+}
+
+/** A dependency failed at start-up for a reason a restart may cure (unreachable database): said in one line. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+/** PostgreSQL refused who we are or what we asked for: the configuration is wrong, a restart cannot help. */
+const DATABASE_CONFIG_CODES = new Set(['28000', '28P01', '3D000', '42501', '3F000']);
+
+function databaseError(err: unknown, url: string, source: string): Error {
+  const code = (err as { code?: string }).code;
+  const reason = redactUrlsIn((err as Error).message ?? String(err));
+  if (code && DATABASE_CONFIG_CODES.has(code))
+    return ConfigError.file(source, `database.url: PostgreSQL at ${redactUrl(url)} refused: ${reason}`);
+  return new StartupError(`PostgreSQL at ${redactUrl(url)}: ${reason}`);
 }
 
 export interface RunningService<C = unknown> {
@@ -115,211 +134,217 @@ export async function startService<S extends z.ZodType>(
   const heights = new Map<string, number>();
   const started = clock.now();
 
-  const needsDb = Boolean(def.migrations || def.needsDatabase);
-  let pool: Pool | undefined;
-  if (needsDb) {
-    const url = config.database.url_file ? readSecretFile(config.database.url_file) : config.database.url;
-    if (!url)
-      throw new ConfigError(config.file ?? 'environment', ['database.url: required (or set DATABASE_URL)']);
-    await migrate({ url, dir: storeMigrations, service: 'store', schema: config.database.schema });
-    const sets =
-      typeof def.migrations === 'string' ? [{ name: def.name, dir: def.migrations }] : (def.migrations ?? []);
-    for (const set of sets) {
-      const applied = await migrate({ url, dir: set.dir, service: set.name, schema: config.database.schema });
-      if (applied.length) log.info({ applied, set: set.name }, 'migrations applied');
-    }
-    pool = createPool({
-      url,
-      schema: config.database.schema,
-      max: config.database.pool_size,
-      applicationName: `tocsin-${def.name}`,
-    });
-    stops.push(() => pool!.end());
-    // Open the pool's connections now, not under the first load (a connection costs a TLS/auth round trip).
-    const warm = await Promise.all(
-      Array.from({ length: Math.min(config.database.pool_size, 10) }, () => pool!.connect()),
-    );
-    for (const c of warm) c.release();
+  // The port first: /healthz and /readyz answer (not ready, naming what start-up waits for) from now on.
+  const startup = new StartupServer();
+  const host = config.http.host;
+  const boundPort = await startup.listen(host, config.http.port ?? def.defaultPort ?? 0);
+  const url = `http://${host}:${boundPort}`;
+  stops.push(() => startup.close());
+  log.info({ url }, `${def.name} starting`);
+  const source = config.file ?? 'environment';
+  const natsUrl = redactUrl(config.nats.url);
+  const step = (waitingFor: string) => {
+    opts.signal?.throwIfAborted();
+    startup.waitingFor = waitingFor;
+  };
+  try {
+    return await startRest();
+  } catch (err) {
+    if (opts.signal?.aborted) log.info({ waiting_for: startup.waitingFor }, 'start-up interrupted; stopping');
+    for (const fn of stops.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+    throw opts.signal?.aborted ? opts.signal.reason : err;
   }
 
-  const nc = await connectBus({
-    url: config.nats.url,
-    name: `${def.name}:${config.instance}`,
-    log,
-    ...(config.nats.token_file ? { token: readSecretFile(config.nats.token_file) } : {}),
-  });
-  stops.push(async () => {
-    await nc.drain().catch(() => undefined);
-  });
-  // Readiness follows the connection's own status events.
-  let natsUp = true;
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') natsUp = false;
-      else if (s.type === 'reconnect') natsUp = true;
+  async function startRest(): Promise<RunningService<z.output<S>>> {
+    const needsDb = Boolean(def.migrations || def.needsDatabase);
+    let pool: Pool | undefined;
+    if (needsDb) {
+      const url = config.database.url_file ? readSecretFile(config.database.url_file) : config.database.url;
+      if (!url)
+        throw new ConfigError(config.file ?? 'environment', ['database.url: required (or set DATABASE_URL)']);
+      step(`PostgreSQL at ${redactUrl(url)} (migrations)`);
+      try {
+        await migrate({ url, dir: storeMigrations, service: 'store', schema: config.database.schema });
+        const sets =
+          typeof def.migrations === 'string'
+            ? [{ name: def.name, dir: def.migrations }]
+            : (def.migrations ?? []);
+        for (const set of sets) {
+          const applied = await migrate({
+            url,
+            dir: set.dir,
+            service: set.name,
+            schema: config.database.schema,
+          });
+          if (applied.length) log.info({ applied, set: set.name }, 'migrations applied');
+        }
+      } catch (err) {
+        throw databaseError(err, url, source);
+      }
+      pool = createPool({
+        url,
+        schema: config.database.schema,
+        max: config.database.pool_size,
+        applicationName: `tocsin-${def.name}`,
+      });
+      stops.push(() => pool!.end());
+      // Open the pool's connections now, not under the first load (a connection costs a TLS/auth round trip).
+      const warm = await Promise.all(
+        Array.from({ length: Math.min(config.database.pool_size, 10) }, () => pool!.connect()),
+      ).catch((err: unknown) => {
+        throw databaseError(err, url, source);
+      });
+      for (const c of warm) c.release();
     }
-  })();
-  const subj = subjectsFor(config.subject_prefix);
-  const jsm = await provisionStreams(nc, subj, {
-    duplicateWindowMs: config.nats.duplicate_window,
-    maxAgeMs: config.nats.retention,
-    replicas: config.nats.replicas,
-  });
-  const publisher = countingPublisher(
-    createPublisher({ nc, subjects: subj, instance: config.instance, now: () => clock.now() }),
-    metrics,
-  );
 
-  const http = createHttpServer({
-    log,
-    metrics,
-    checks: {
-      nats: () => natsUp,
-      ...(pool ? { postgres: () => ping(pool!) } : {}),
-    },
-  });
+    step(`NATS at ${natsUrl}`);
+    const nc = await connectBus({
+      url: config.nats.url,
+      name: `${def.name}:${config.instance}`,
+      log,
+      ...(config.nats.token_file ? { token: readSecretFile(config.nats.token_file) } : {}),
+      signal: opts.signal,
+      onConnectFailed: (err, attempt) =>
+        log.warn(
+          { nats: natsUrl, attempt, err: redactUrlsIn(err.message) },
+          `cannot connect to NATS at ${natsUrl} (${redactUrlsIn(err.message)}); retrying`,
+        ),
+    }).catch((err: unknown) => {
+      if (isAuthError(err))
+        throw ConfigError.file(
+          source,
+          `nats.token_file: NATS at ${natsUrl} refused the credentials: ${redactUrlsIn((err as Error).message)}`,
+        );
+      throw err;
+    });
+    stops.push(async () => {
+      await nc.drain().catch(() => undefined);
+    });
+    // Readiness follows the connection's own status events.
+    let natsUp = true;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') natsUp = false;
+        else if (s.type === 'reconnect') natsUp = true;
+      }
+    })();
+    const subj = subjectsFor(config.subject_prefix);
+    step(`JetStream streams on NATS at ${natsUrl}`);
+    const jsm = await provisionStreams(nc, subj, {
+      duplicateWindowMs: config.nats.duplicate_window,
+      maxAgeMs: config.nats.retention,
+      replicas: config.nats.replicas,
+    });
+    const publisher = countingPublisher(
+      createPublisher({ nc, subjects: subj, instance: config.instance, now: () => clock.now() }),
+      metrics,
+    );
 
-  const ctx: ServiceContext<z.output<S>> = {
-    name: def.name,
-    instance: config.instance,
-    config,
-    section: config.section,
-    log,
-    nc,
-    subjects: subj,
-    publisher,
-    get pool(): Pool {
-      if (!pool) throw new Error(`${def.name} did not declare a database`);
-      return pool;
-    },
-    metrics,
-    http,
-    clock,
-    heights,
-    onStop: (fn) => stops.push(fn),
-    readSecret: readSecretFile,
-    async consume<T>(spec: ConsumeSpec<T>) {
-      const stream = spec.stream === 'events' ? subj.streams.events : subj.streams.alerts;
-      await provisionConsumer(jsm, {
-        stream,
-        durable: spec.durable,
-        filterSubject: spec.filterSubject,
-        ackWaitMs: spec.ackWaitMs,
-        maxAckPending: spec.maxAckPending,
-      });
-      const loop = startConsumeLoop<T>({
-        ...spec,
-        nc,
-        stream,
-        deadLetterSubject: subj.deadLetter(spec.stream, spec.durable),
-        log: log.child({ consumer: spec.durable }),
-        observer: metrics.consumer(spec.durable),
-      });
-      stops.push(() => loop.stop());
-      return loop;
-    },
-  };
+    const http = createHttpServer({
+      log,
+      metrics,
+      startup,
+      checks: {
+        nats: () => natsUp,
+        ...(pool ? { postgres: () => ping(pool!) } : {}),
+      },
+    });
 
-  await def.start(ctx);
-
-  const host = config.http.host;
-  const port = config.http.port ?? def.defaultPort ?? 0;
-  await http.listen({ host, port });
-  const addr = http.server.address();
-  const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
-  stops.push(() => http.close());
-
-  const beat = (stopping = false) => {
-    const event = {
-      id: newId(clock.now()),
-      source: system.heartbeat.source,
-      type: system.heartbeat.type,
-      version: system.heartbeat.version,
-      chain_id: '-',
+    const ctx: ServiceContext<z.output<S>> = {
+      name: def.name,
       instance: config.instance,
-      observed_at: new Date(clock.now()).toISOString(),
-      dedup_key: `${def.name}:${config.instance}:${clock.now()}`,
-      data: {
-        service: def.name,
-        ready: !nc.isClosed(),
-        uptime_s: (clock.now() - started) / 1000,
-        heights: Object.fromEntries(heights),
-        stopping,
+      config,
+      section: config.section,
+      log,
+      nc,
+      subjects: subj,
+      publisher,
+      get pool(): Pool {
+        if (!pool) throw new Error(`${def.name} did not declare a database`);
+        return pool;
+      },
+      metrics,
+      http,
+      clock,
+      heights,
+      onStop: (fn) => stops.push(fn),
+      readSecret: readSecretFile,
+      async consume<T>(spec: ConsumeSpec<T>) {
+        const stream = spec.stream === 'events' ? subj.streams.events : subj.streams.alerts;
+        await provisionConsumer(jsm, {
+          stream,
+          durable: spec.durable,
+          filterSubject: spec.filterSubject,
+          ackWaitMs: spec.ackWaitMs,
+          maxAckPending: spec.maxAckPending,
+        });
+        const loop = startConsumeLoop<T>({
+          ...spec,
+          nc,
+          stream,
+          deadLetterSubject: subj.deadLetter(spec.stream, spec.durable),
+          log: log.child({ consumer: spec.durable }),
+          observer: metrics.consumer(spec.durable),
+        });
+        stops.push(() => loop.stop());
+        return loop;
       },
     };
-    nc.publish(subj.health(def.name), JSON.stringify(event));
-    metrics.heartbeats.inc();
-  };
-  beat();
-  const timer = setInterval(beat, config.heartbeat_interval);
-  timer.unref();
-  // The first step of a clean stop: a last heartbeat saying so (flushed when NATS drains, a later step), so the
-  // silence that follows a scale-down or a redeploy under a new instance name is not reported as an outage.
-  stops.push(() => {
-    clearInterval(timer);
-    if (!nc.isClosed()) beat(true);
-  });
-  log.info({ url, nats: redactUrl(config.nats.url), prefix: config.subject_prefix }, `${def.name} started`);
 
-  let stopping: Promise<void> | undefined;
-  return {
-    ctx,
-    url,
-    stop() {
-      stopping ??= (async () => {
-        for (const fn of stops.reverse()) {
-          try {
-            await fn();
-          } catch (err) {
-            log.warn({ err: String(err) }, 'error during stop');
+    step(`${def.name} to start`);
+    await def.start(ctx);
+    opts.signal?.throwIfAborted();
+    await startup.serve(http);
+    stops.push(() => http.close());
+
+    const beat = (stopping = false) => {
+      const event = {
+        id: newId(clock.now()),
+        source: system.heartbeat.source,
+        type: system.heartbeat.type,
+        version: system.heartbeat.version,
+        chain_id: '-',
+        instance: config.instance,
+        observed_at: new Date(clock.now()).toISOString(),
+        dedup_key: `${def.name}:${config.instance}:${clock.now()}`,
+        data: {
+          service: def.name,
+          ready: !nc.isClosed(),
+          uptime_s: (clock.now() - started) / 1000,
+          heights: Object.fromEntries(heights),
+          stopping,
+        },
+      };
+      nc.publish(subj.health(def.name), JSON.stringify(event));
+      metrics.heartbeats.inc();
+    };
+    beat();
+    const timer = setInterval(beat, config.heartbeat_interval);
+    timer.unref();
+    // The first step of a clean stop: a last heartbeat saying so (flushed when NATS drains, a later step), so the
+    // silence that follows a scale-down or a redeploy under a new instance name is not reported as an outage.
+    stops.push(() => {
+      clearInterval(timer);
+      if (!nc.isClosed()) beat(true);
+    });
+    log.info({ url, nats: natsUrl, prefix: config.subject_prefix }, `${def.name} started`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      ctx,
+      url,
+      stop() {
+        stopping ??= (async () => {
+          for (const fn of stops.reverse()) {
+            try {
+              await fn();
+            } catch (err) {
+              log.warn({ err: String(err) }, 'error during stop');
+            }
           }
-        }
-      })();
-      return stopping;
-    },
-  };
-}
-
-/**
- * The process entry point of a service: prints config errors (one line per bad field, no stack) and exits 1;
- * drains on SIGTERM/SIGINT, exiting within 10 s whatever happens.
- */
-export async function runService<S extends z.ZodType>(
-  def: ServiceDefinition<S>,
-  opts: StartOptions = {},
-): Promise<void> {
-  let running: RunningService<z.output<S>> | undefined;
-  let pending: string | undefined;
-  const shutdown = (signal: string) => {
-    if (!running) {
-      // Still starting: stop as soon as start completes.
-      pending ??= signal;
-      return;
-    }
-    const svc = running;
-    svc.ctx.log.info({ signal }, 'stopping');
-    const force = setTimeout(() => {
-      svc.ctx.log.error('stop took longer than 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    svc.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  // Installed before starting, so a signal during start-up still drains instead of killing the process.
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  try {
-    running = await startService(def, opts);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof SecretFileError) {
-      process.stderr.write(`${def.name}: ${err.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`${def.name}: failed to start: ${(err as Error).stack ?? err}\n`);
-    process.exit(2);
+        })();
+        return stopping;
+      },
+    };
   }
-  if (pending) shutdown(pending);
 }

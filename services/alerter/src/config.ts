@@ -1,5 +1,5 @@
 import { owner } from '@tocsin/events';
-import { duration } from '@tocsin/runtime';
+import { duration, intervalOrOff, positiveDuration } from '@tocsin/runtime';
 import { z } from 'zod';
 
 /** Where a heartbeat push goes: a URL (or a file holding it, since push URLs embed a token). */
@@ -54,19 +54,19 @@ export const alerterConfig = z.strictObject({
         .default('alerter'),
       /** Messages pulled and handled together in one transaction. */
       batch: z.number().int().min(1).max(10_000).default(1000),
-      ack_wait: duration.default(30_000),
+      ack_wait: positiveDuration.default(30_000),
       max_ack_pending: z.number().int().min(1).default(20_000),
     })
     .prefault({}),
-  /** How often timers (for, absence, group flushes, repeats, escalation, silence expiry) are evaluated. */
-  tick_interval: duration.default(1_000),
+  /** How often timers (for, absence, group flushes, repeats, escalation, silence expiry) are evaluated; 0 = only on tick() (tests). */
+  tick_interval: intervalOrOff.default(1_000),
   /** A replica that committed a notification but died before publishing it: another publishes it after this. */
-  outbox_lease: duration.default(10_000),
+  outbox_lease: positiveDuration.default(10_000),
   /** Bearer token for the HTTP write routes (ack, silences). Without it, write routes answer 401. */
   api_token_file: z.string().optional(),
-  /** Dead-man switch: pushed every `heartbeat_push_interval` while the pipeline is healthy. */
+  /** Dead-man switch: pushed every `heartbeat_push_interval` (0 = never) while the pipeline is healthy. */
   heartbeat_urls: z.array(heartbeatTarget).default([]),
-  heartbeat_push_interval: duration.default(60_000),
+  heartbeat_push_interval: intervalOrOff.default(60_000),
 });
 export type AlerterConfig = z.output<typeof alerterConfig>;
 export type RuleDefaults = AlerterConfig['defaults'];

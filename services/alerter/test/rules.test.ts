@@ -185,7 +185,7 @@ describe('rule loading and validation', () => {
     has('unknown-param', /unknown parameter "params\.nope"/);
     has('Bad Id', /^alerter\.rules\.5 .*id: lowercase/);
     has('bad-duration', /for: "soon" is not a duration/);
-    has('unknown-key', /Unrecognized key: "sevrity"/);
+    has('unknown-key', /sevrity: unknown key; did you mean "severity"\?/);
     has('bad-template', /summary: unknown field "client_idd"/);
   });
 

@@ -1,4 +1,4 @@
-import { duration, readSecretFile, redactUrl, registerSecret } from '@tocsin/runtime';
+import { duration, positiveDuration, readSecretFile, redactUrl, registerSecret } from '@tocsin/runtime';
 import { z } from 'zod';
 
 const HTTP_URL = /^https?:\/\/\S+$/;
@@ -77,7 +77,7 @@ const chain = z.strictObject({
     .array(z.string().min(1))
     .default([])
     .describe('connection ids whose clients to check; [] = every open connection'),
-  scan_interval: duration.default(600_000),
+  scan_interval: positiveDuration.default(600_000),
   wallets: z.array(wallet).default([]),
 });
 
@@ -103,7 +103,7 @@ export const cosmosIbcConfig = z
     batch_size: z.number().int().min(1).max(500).default(20),
     /** Page size for the connections listing. */
     page_size: z.number().int().min(1).max(5000).default(100),
-    request_timeout: duration.default(10_000),
+    request_timeout: positiveDuration.default(10_000),
     /**
      * Largest answer read from an endpoint, in bytes; a larger (or endless) body is aborted as it passes the cap
      * and reported as an endpoint_error of kind too_large.
@@ -117,11 +117,11 @@ export const cosmosIbcConfig = z
     retries: z.number().int().min(0).max(10).default(2),
     /** First backoff between retries; doubles each time. */
     retry_backoff: duration.default(500),
-    recheck_expired_interval: duration.default(86_400_000),
+    recheck_expired_interval: positiveDuration.default(86_400_000),
     /** How long wallet balance samples are kept (burn rate history). */
-    wallet_history: duration.default(30 * 86_400_000),
+    wallet_history: positiveDuration.default(30 * 86_400_000),
     /** Window of history the burn rate is computed over. */
-    burn_window: duration.default(86_400_000),
+    burn_window: positiveDuration.default(86_400_000),
     /**
      * Events held in memory, in order, while NATS does not take them (down, restarting); beyond it the oldest are
      * dropped, counted and logged. About 1 KB each.
@@ -130,7 +130,7 @@ export const cosmosIbcConfig = z
     /** Scan each chain at start and then every scan_interval; false = scans only on demand. */
     auto_scan: z.boolean().default(true),
     /** Wallet subscriptions are read from the alerter; how long to wait for its answer. */
-    subscriptions_timeout: duration.default(3_000),
+    subscriptions_timeout: positiveDuration.default(3_000),
     /**
      * At start, how long the first scan waits for the alerter (started at the same time) to give the wallet
      * subscriptions before it goes on with the last known ones and warns.

@@ -1,5 +1,5 @@
 import { routeConfig } from '@tocsin/notify';
-import { duration } from '@tocsin/runtime';
+import { positiveDuration } from '@tocsin/runtime';
 import { z } from 'zod';
 
 const snowflake = z
@@ -17,7 +17,7 @@ const mention = z
 const severities = ['info', 'warning', 'critical'] as const;
 
 export const discordConfig = z
-  .object({
+  .strictObject({
     /** Bot token, read from this file (chmod 600). Enables commands and buttons. */
     token_file: z.string().min(1).optional(),
     /** Incoming-webhook URL, read from this file: webhook-only mode (alerts only, no commands or buttons). */
@@ -33,7 +33,7 @@ export const discordConfig = z
     mentions: z
       .union([
         z.array(mention),
-        z.object(Object.fromEntries(severities.map((s) => [s, z.array(mention).optional()]))),
+        z.strictObject(Object.fromEntries(severities.map((s) => [s, z.array(mention).optional()]))),
       ])
       .default([]),
     /** Members with one of these roles are admins ($deregister of others' wallets, ...). */
@@ -50,7 +50,7 @@ export const discordConfig = z
     /** Links added to alerts whose label has a value, e.g. an address → a block explorer. */
     explorers: z
       .array(
-        z.object({
+        z.strictObject({
           chain_id: z.union([z.string(), z.array(z.string())]).optional(),
           label: z.string().min(1),
           url: z.string().includes('{value}', { message: 'must contain {value}' }),
@@ -60,17 +60,20 @@ export const discordConfig = z
       .default([]),
     /** Messages per channel before a burst is coalesced into a digest (Discord allows about 5 per 5 s). */
     rate: z
-      .object({ burst: z.number().int().min(1).max(50).default(5), per: duration.default(5000) })
+      .strictObject({
+        burst: z.number().int().min(1).max(50).default(5),
+        per: positiveDuration.default(5000),
+      })
       .prefault({}),
     /** Notifications handled at once (more lets a burst coalesce into fewer digests). */
     concurrency: z.number().int().min(1).max(256).default(32),
     /** Retries of a request inside discord.js before the notification is retried later with backoff. */
     rest_retries: z.number().int().min(0).max(10).default(3),
-    rest_timeout: duration.default(15_000),
+    rest_timeout: positiveDuration.default(15_000),
     /** discord.js's own global pace (Discord allows a bot 50 requests/s unless it granted more). */
     global_requests_per_second: z.number().int().min(1).max(10_000).default(50),
     /** How soon a notification held by a crashed replica is delivered by another (the consumer's ack wait). */
-    ack_wait: duration.default(30_000),
+    ack_wait: positiveDuration.default(30_000),
   })
   .superRefine((c, ctx) => {
     if (!c.token_file === !c.webhook_url_file) {

@@ -1,5 +1,5 @@
 import { routeConfig } from '@tocsin/notify';
-import { duration } from '@tocsin/runtime';
+import { positiveDuration } from '@tocsin/runtime';
 import { z } from 'zod';
 
 const SLACK_ID = /^[A-Z0-9]{2,}$/;
@@ -66,7 +66,7 @@ export const slackConfig = routeConfig.extend({
     .regex(/^:[a-z0-9_+-]+:$/, 'an emoji like :rotating_light:')
     .optional(),
   /** Per-request timeout; a timed-out call is retried through the stream (nak with backoff). */
-  timeout: duration.default(10_000),
+  timeout: positiveDuration.default(10_000),
   /** How many times the SDK retries a 429 (after waiting Retry-After) before the delivery is naked. */
   rate_limit_retries: z.number().int().min(0).max(20).default(10),
   /**
@@ -74,12 +74,15 @@ export const slackConfig = routeConfig.extend({
    * about one message per second per channel, with short bursts).
    */
   rate: z
-    .object({ burst: z.number().int().min(1).max(1000).default(5), per: duration.default(5000) })
+    .strictObject({
+      burst: z.number().int().min(1).max(1000).default(5),
+      per: positiveDuration.default(5000),
+    })
     .prefault({}),
   /** Notifications handled at once (more lets a burst coalesce into fewer digests). */
   concurrency: z.number().int().min(1).max(256).default(32),
   /** How soon a notification held by a crashed replica is delivered by another (the consumer's ack wait). */
-  ack_wait: duration.default(30_000),
+  ack_wait: positiveDuration.default(30_000),
 });
 
 /** The section with its cross-field rules (Socket Mode needs its app token). */

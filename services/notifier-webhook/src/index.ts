@@ -11,12 +11,12 @@ import { z } from 'zod';
 
 const filter = routeConfig.shape.routes.unwrap().element.omit({ channel: true, continue: true });
 
-export const webhookConfig = z.object({
+export const webhookConfig = z.strictObject({
   /** Print every notification, human-readable, on stdout (the demo's notifier). */
   console: z.boolean().default(false),
   targets: z
     .array(
-      z.object({
+      z.strictObject({
         name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, "_" and "-"'),
         url: z.url(),
         /** File holding the HMAC key for X-Tocsin-Signature. */

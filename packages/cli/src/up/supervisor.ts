@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { EXIT_CODES } from '@tocsin/runtime';
+import { freePort } from './infrastructure.ts';
 
 /** tsx's loader, resolved from here so children start whatever their working directory. */
 const TSX = import.meta.resolve('tsx');
@@ -9,6 +11,11 @@ export interface ChildSpec {
   /** Entry file run with `node --import tsx`. */
   main: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * Its HTTP port (passed as TOCSIN_HTTP_PORT). The service binds it itself; if another process took it since it
+   * was found free, the service exits EXIT_CODES.portInUse and is started again at once on another free port.
+   */
+  port?: number;
 }
 
 export interface SupervisorOptions {
@@ -46,6 +53,13 @@ export class Supervisor {
   readonly #restarts = new Map<string, number[]>();
   #stopping = false;
   readonly #out: NodeJS.WritableStream;
+  /** Services that will not run again (a configuration error, or too many crashes), with why. */
+  readonly #gaveUp = new Map<string, 'config' | 'crashes'>();
+  #allGaveUp!: (why: Map<string, 'config' | 'crashes'>) => void;
+  /** Resolves when every service has exited for good (none left running or to restart). */
+  readonly exhausted = new Promise<Map<string, 'config' | 'crashes'>>((resolve) => {
+    this.#allGaveUp = resolve;
+  });
 
   constructor(
     readonly specs: ChildSpec[],
@@ -58,9 +72,15 @@ export class Supervisor {
     for (const s of this.specs) this.#spawn(s);
   }
 
+  #giveUp(name: string, why: 'config' | 'crashes'): void {
+    this.#gaveUp.set(name, why);
+    if (this.#gaveUp.size === this.specs.length) this.#allGaveUp(this.#gaveUp);
+  }
+
   #spawn(spec: ChildSpec): void {
+    const env = spec.port === undefined ? spec.env : { ...spec.env, TOCSIN_HTTP_PORT: String(spec.port) };
     const child = spawn(process.execPath, ['--import', TSX, spec.main], {
-      env: spec.env,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#children.set(spec.name, child);
@@ -78,14 +98,29 @@ export class Supervisor {
       const recent = (this.#restarts.get(spec.name) ?? []).filter((t) => now - t < 60_000);
       recent.push(now);
       this.#restarts.set(spec.name, recent);
-      if (code === 1) {
+      if (code === EXIT_CODES.config) {
         this.#out.write(`${spec.name.padEnd(17)}│ exited with a configuration error; not restarting\n`);
+        this.#giveUp(spec.name, 'config');
         return;
       }
       if (recent.length > (this.opts.maxRestartsPerMinute ?? 5)) {
         this.#out.write(
           `${spec.name.padEnd(17)}│ crashed ${recent.length} times in a minute; giving up on it\n`,
         );
+        this.#giveUp(spec.name, 'crashes');
+        return;
+      }
+      if (code === EXIT_CODES.portInUse && spec.port !== undefined) {
+        // Taken since it was found free (another stack on this machine): another port now, not a crash loop.
+        const taken = spec.port;
+        void freePort().then((port) => {
+          if (this.#stopping) return;
+          spec.port = port;
+          this.#out.write(
+            `${spec.name.padEnd(17)}│ port ${taken} was taken; starting again on http://127.0.0.1:${port}\n`,
+          );
+          this.#spawn(spec);
+        });
         return;
       }
       const delay = Math.min(10_000, 500 * 2 ** (recent.length - 1));

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { redactUrl } from '@tocsin/runtime';
-import { parse as parseYaml, stringify } from 'yaml';
-import { enabledServices } from '../catalog.ts';
+import { ConfigError, readConfigFile, redactUrl } from '@tocsin/runtime';
+import { stringify } from 'yaml';
+import { enabledServices, SERVICES, unknownServices } from '../catalog.ts';
 import { type Demo, startDemo } from './demo.ts';
 import { freePort, MissingNatsServer, resolveDatabase, resolveNats } from './infrastructure.ts';
 import { Supervisor } from './supervisor.ts';
@@ -16,6 +16,8 @@ export interface UpOptions {
   out?: NodeJS.WritableStream;
   /** Resolves when the stack should stop (defaults to SIGINT/SIGTERM). */
   until?: Promise<unknown>;
+  /** Where errors that stop `tocsin up` itself go (stderr). */
+  err?: NodeJS.WritableStream;
 }
 
 /**
@@ -25,7 +27,28 @@ export interface UpOptions {
 export async function up(opts: UpOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
   const out = opts.out ?? process.stdout;
+  const errOut = opts.err ?? process.stderr;
   const say = (s: string) => out.write(`${s}\n`);
+  // Listening from the start: Ctrl-C during start-up stops cleanly too (exit 0; killed by the signal, `pnpm start`
+  // would print ELIFECYCLE), and a second one does not cut the stop short.
+  const stopRequested =
+    opts.until ??
+    new Promise<void>((resolveStop) => {
+      process.on('SIGINT', () => resolveStop());
+      process.on('SIGTERM', () => resolveStop());
+    });
+  let stopped = false;
+  void stopRequested.then(() => {
+    stopped = true;
+  });
+
+  const unknown = unknownServices(opts.only);
+  if (unknown.length) {
+    errOut.write(
+      `tocsin up: no service named ${unknown.map((n) => `"${n}"`).join(', ')} (--only); services: ${SERVICES.map((s) => s.name).join(', ')}\n`,
+    );
+    return 1;
+  }
   const dataDir = resolve(opts.dataDir ?? env.TOCSIN_DATA_DIR ?? '.tocsin');
   mkdirSync(dataDir, { recursive: true });
 
@@ -36,7 +59,13 @@ export async function up(opts: UpOptions = {}): Promise<number> {
   let configFile: string;
   if (configPath) {
     configFile = resolve(configPath);
-    config = (parseYaml(readFileSync(configFile, 'utf8')) as Record<string, unknown>) ?? {};
+    try {
+      config = readConfigFile(configFile);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      errOut.write(`tocsin up: ${e.message}\n`);
+      return 1;
+    }
   } else {
     demo = await startDemo();
     config = demo.config;
@@ -50,12 +79,21 @@ export async function up(opts: UpOptions = {}): Promise<number> {
   } catch (err) {
     await demo?.close();
     if (err instanceof MissingNatsServer) {
-      process.stderr.write(`${err.message}\n`);
+      errOut.write(`${err.message}\n`);
       return 1;
     }
     throw err;
   }
   const db = await resolveDatabase(env, dataDir);
+  const cleanUp = async () => {
+    await demo?.close();
+    await db.embedded?.close();
+    nats.child?.kill('SIGTERM');
+  };
+  if (stopped) {
+    await cleanUp();
+    return 0;
+  }
 
   const services = enabledServices(config, opts.only);
   const specs = [];
@@ -69,7 +107,6 @@ export async function up(opts: UpOptions = {}): Promise<number> {
         TOCSIN_CONFIG: configFile,
         NATS_URL: nats.url,
         DATABASE_URL: db.url,
-        TOCSIN_HTTP_PORT: String(port),
         ...(db.embedded ? { TOCSIN__DATABASE__POOL_SIZE: '3' } : {}),
       },
       port,
@@ -88,16 +125,15 @@ export async function up(opts: UpOptions = {}): Promise<number> {
   const sup = new Supervisor(specs, { out, pretty: opts.pretty ?? true });
   sup.start();
 
-  await (opts.until ??
-    new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    }));
-  say('\nstopping…');
+  const exhausted = await Promise.race([stopRequested.then(() => undefined), sup.exhausted]);
+  if (exhausted) {
+    const why = [...exhausted].map(([name, reason]) =>
+      reason === 'config' ? `${name} (configuration error)` : `${name} (kept crashing)`,
+    );
+    errOut.write(`tocsin up: every service has exited: ${why.join(', ')}; stopping\n`);
+  } else say('\nstopping…');
   await sup.stop();
-  await demo?.close();
-  await db.embedded?.close();
-  nats.child?.kill('SIGTERM');
+  await cleanUp();
   say('stopped');
-  return 0;
+  return exhausted ? 1 : 0;
 }

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registry as defaultRegistry, type EventRegistry, formatIssues } from '@tocsin/events';
-import { ConfigError, parseDuration } from '@tocsin/runtime';
+import { registry as defaultRegistry, type EventRegistry } from '@tocsin/events';
+import { ConfigError, parseConfigValue, parseDuration } from '@tocsin/runtime';
 import { parse as parseYaml } from 'yaml';
 import type { AlerterConfig } from '../config.ts';
 import { type CompiledRule, compileRule } from './compileRule.ts';
@@ -132,9 +132,9 @@ export function loadRules(
 
   const rules: CompiledRule[] = [];
   for (const r of [...order.map((id) => byId.get(id)!), ...anonymous]) {
-    const parsed = ruleInput.safeParse(r.raw);
+    const parsed = parseConfigValue(ruleInput, r.raw);
     if (!parsed.success) {
-      for (const line of formatIssues(parsed.error.issues)) issues.push(`${describeRule(r)}: ${line}`);
+      for (const line of parsed.issues) issues.push(`${describeRule(r)}: ${line}`);
       continue;
     }
     if (!parsed.data.enabled) continue;
