@@ -28,6 +28,10 @@ export const commonConfig = z.object({
       duplicate_window: duration.default(120_000),
       retention: duration.default(7 * 86_400_000),
       replicas: z.number().int().min(1).max(5).default(1),
+      /** Deliveries of one message before a consumer gives up on it and dead-letters it. */
+      max_deliver: z.number().int().min(1).max(1000).default(10),
+      /** A consumer whose oldest unacked message has been pending this long reports not ready. */
+      stuck_after: duration.default(5 * 60_000),
     })
     .prefault({}),
   database: z

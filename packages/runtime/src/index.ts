@@ -10,7 +10,7 @@ export {
   loadConfig,
 } from './config.ts';
 export { duration, formatDuration, parseDuration } from './duration.ts';
-export { createHttpServer, type ReadinessCheck } from './http.ts';
+export { createHttpServer, type ReadinessCheck, type ReadinessResult } from './http.ts';
 export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logger.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { redactUrl, redactUrlsIn } from './redact.ts';

@@ -8,14 +8,15 @@ import {
   provisionConsumer,
   provisionStreams,
   startConsumeLoop,
+  watchConsumer,
 } from '@tocsin/bus';
 import { newId, type Subjects, subjects as subjectsFor, system } from '@tocsin/events';
-import { createPool, migrate, type Pool, ping, storeMigrations } from '@tocsin/store';
+import { createPool, isPermanentDbError, migrate, type Pool, ping, storeMigrations } from '@tocsin/store';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError, configFileFrom, type LoadedConfig, loadConfig } from './config.ts';
-import { createHttpServer } from './http.ts';
+import { createHttpServer, type ReadinessCheck } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { readSecretFile, SecretFileError } from './secrets.ts';
@@ -171,14 +172,12 @@ export async function startService<S extends z.ZodType>(
     now: () => clock.now(),
   });
 
-  const http = createHttpServer({
-    log,
-    metrics,
-    checks: {
-      nats: () => natsUp,
-      ...(pool ? { postgres: () => ping(pool!) } : {}),
-    },
-  });
+  // Consumers add theirs (`consumer:<durable>`) as they start.
+  const checks: Record<string, ReadinessCheck> = {
+    nats: () => natsUp,
+    ...(pool ? { postgres: () => ping(pool!) } : {}),
+  };
+  const http = createHttpServer({ log, metrics, checks });
 
   const ctx: ServiceContext<z.output<S>> = {
     name: def.name,
@@ -208,15 +207,33 @@ export async function startService<S extends z.ZodType>(
         ackWaitMs: spec.ackWaitMs,
         maxAckPending: spec.maxAckPending,
       });
+      const consumerLog = log.child({ consumer: spec.durable });
       const loop = startConsumeLoop<T>({
+        maxDeliver: config.nats.max_deliver,
+        // A value PostgreSQL refuses (bad bytes, too long for an index, ...) is refused again on every retry.
+        isPermanent: isPermanentDbError,
         ...spec,
         nc,
         stream,
         deadLetterSubject: subj.deadLetter(spec.stream, spec.durable),
-        log: log.child({ consumer: spec.durable }),
+        log: consumerLog,
         observer: metrics.consumer(spec.durable),
       });
+      const watch = watchConsumer({
+        jsm,
+        stream,
+        durable: spec.durable,
+        loop,
+        stuckAfterMs: config.nats.stuck_after,
+        log,
+        onCheck: (h) => metrics.consumerHealth(spec.durable, h),
+      });
+      checks[`consumer:${spec.durable}`] = () => {
+        const h = watch.health;
+        return { ready: !h.stuck, reason: h.reason };
+      };
       stops.push(() => loop.stop());
+      stops.push(() => watch.stop());
       return loop;
     },
   };
