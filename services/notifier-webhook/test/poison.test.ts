@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type DeadLetter, provisionStreams } from '@tocsin/bus';
+import type { DeadLetter } from '@tocsin/bus';
 import type { Notification } from '@tocsin/events';
 import { type RunningService, startService } from '@tocsin/runtime';
 import { alertFixture, eventually, notificationFixture, type TestEnv, testEnv } from '@tocsin/testkit';
@@ -109,13 +109,11 @@ it('1,200 undeliverable notifications, then a real alert: the alert is delivered
   // A hundred publications in flight at a time; the real alert comes after all of them.
   for (let i = 0; i < bad.length; i += 100)
     await Promise.all(
-      bad
-        .slice(i, i + 100)
-        .map((n) =>
-          js.publish(env.subjects.alert(n.severity, n.source), JSON.stringify(n), {
-            msgID: `notification:${n.key}`,
-          }),
-        ),
+      bad.slice(i, i + 100).map((n) =>
+        js.publish(env.subjects.alert(n.severity, n.source), JSON.stringify(n), {
+          msgID: `notification:${n.key}`,
+        }),
+      ),
     );
   const real = withKey('real-alert');
   const { seq: realSeq } = await js.publish(
@@ -146,9 +144,10 @@ it('1,200 undeliverable notifications, then a real alert: the alert is delivered
   const ready = await fetch(`${svc.url}/readyz`);
   expect(ready.status).toBe(200);
 
-  // Let the duplicate window pass, as the server measures it: a probe id is a duplicate until the window since its
-  // first publication is over. Before the fix, a terminated message came back after an ack wait and, once the
-  // window had passed, was stored again.
+  // Nothing is pending, so nothing can come back (before the fix, terminated messages stayed pending on NATS 2.9,
+  // came back after each ack wait and were stored again once the window had passed). Let the duplicate window
+  // pass, as the server measures it (a probe id is a duplicate until the window since its first publication is
+  // over), and count again.
   const probe = env.subjects.deadLetter('alerts', 'window-probe');
   const id = `probe-${Date.now()}`;
   await js.publish(probe, '{}', { msgID: id });
@@ -167,7 +166,7 @@ it('1,200 undeliverable notifications, then a real alert: the alert is delivered
   expect(byKind(/"key":"nul-/)).toHaveLength(BAD.nul);
   for (const d of byKind(/"key":"nul-/))
     expect(d.issues).toEqual([
-      'key: contains a NUL character (U+0000) at offset ' + (d.issues[0]!.match(/\d+$/)?.[0] ?? ''),
+      expect.stringMatching(/^key: contains a NUL character \(U\+0000\) at offset \d+$/),
     ]);
   const long = copies.filter((d) => d.payload.includes('"key":"long-'));
   expect(long).toHaveLength(BAD.longKey);
