@@ -1,7 +1,7 @@
 import { type ConsumerMessages, type JsMsg, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type DeadLetterCause, deadLetterJson } from './deadLetter.ts';
-import { isPermanent } from './errors.ts';
+import { isPermanent, isUnavailable } from './errors.ts';
 import { type Log, silentLog } from './log.ts';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; issues: string[] };
@@ -46,13 +46,14 @@ export interface ConsumeLoopOptions<T> {
   /** Redelivery delay for the n-th failed delivery. */
   backoffMs?(deliveryCount: number): number;
   /**
-   * Deliveries allowed per message (default 10): when the last one fails the message is dead-lettered, and one that
-   * comes back after it (its handler's process died, or the dead-letter copy could not be published) is
-   * dead-lettered without running the handler again.
+   * Deliveries allowed per message (default 10): when a delivery at or past it fails, the message is dead-lettered,
+   * unless the failure says a dependency is unavailable (`isUnavailable`): those are retried until it is back.
    */
   maxDeliver?: number;
   /** Errors that retrying cannot fix, besides PermanentError (e.g. the store's data errors). */
   isPermanent?(err: unknown): boolean;
+  /** Errors that say a dependency is down, besides the network and NATS ones (e.g. the store's connection errors). */
+  isUnavailable?(err: unknown): boolean;
   /** Handle up to this many messages at once (order is then only per in-flight window). Default 1. */
   concurrency?: number;
   /**
@@ -69,8 +70,8 @@ export interface ConsumeLoop {
   stop(): Promise<void>;
   readonly done: Promise<void>;
   /**
-   * Stream sequences of messages past max_deliver whose dead-letter copy could not be published yet (they come back
-   * and are tried again). Entries are removed once resolved here, or by `resolvedUpTo` (the consumer's ack floor).
+   * Stream sequences of messages whose dead-letter copy could not be published yet (they come back and the copy is
+   * tried again). Entries are removed once resolved here, or by `resolvedUpTo` (the consumer's ack floor).
    */
   readonly overdue: ReadonlySet<number>;
   resolvedUpTo(streamSeq: number): void;
@@ -80,7 +81,7 @@ export const defaultBackoff = (n: number) => Math.min(30_000, 250 * 2 ** Math.ma
 export const DEFAULT_MAX_DELIVER = 10;
 
 const PENDING_EVERY_MS = 100;
-/** Last failure reasons remembered per stream sequence, for the dead letter of a message that comes back. */
+/** Dead letters remembered until their copy is published (beyond this, the handler decides again). */
 const REMEMBERED_FAILURES = 10_000;
 
 /**
@@ -96,13 +97,14 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const maxDeliver = Math.max(1, opts.maxDeliver ?? DEFAULT_MAX_DELIVER);
   const permanent = (err: unknown) => isPermanent(err) || opts.isPermanent?.(err) === true;
+  const unavailable = (err: unknown) => isUnavailable(err) || opts.isUnavailable?.(err) === true;
   const overdue = new Set<number>();
-  // A handler's last error, or the reason of a dead letter that could not be published (`copy: true`).
-  const failures = new Map<number, { reason: string; copy: boolean }>();
-  const remember = (seq: number, reason: string, copy: boolean) => {
-    failures.delete(seq);
-    failures.set(seq, { reason, copy });
-    if (failures.size > REMEMBERED_FAILURES) failures.delete(failures.keys().next().value as number);
+  // Dead letters whose copy could not be published: the next delivery publishes the copy, without the handler.
+  const unpublished = new Map<number, { cause: DeadLetterCause; reason: string }>();
+  const remember = (seq: number, cause: DeadLetterCause, reason: string) => {
+    unpublished.delete(seq);
+    unpublished.set(seq, { cause, reason });
+    if (unpublished.size > REMEMBERED_FAILURES) unpublished.delete(unpublished.keys().next().value as number);
   };
   let stopped = false;
   let messages: ConsumerMessages | undefined;
@@ -181,8 +183,8 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
       // the duplicate window); the ack below is what keeps it from coming back at all.
       await js.publish(opts.deadLetterSubject, body, { msgID: `dlq:${opts.durable}:${m.seq}` });
     } catch (err) {
-      remember(m.seq, reason, true);
-      if (deliveries >= maxDeliver) overdue.add(m.seq);
+      remember(m.seq, cause, reason);
+      overdue.add(m.seq);
       const delay = backoff(deliveries);
       log.error(
         { subject: m.subject, seq: m.seq, reason, delay, err: String(err) },
@@ -192,7 +194,7 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
       m.nak(delay);
       return;
     }
-    failures.delete(m.seq);
+    unpublished.delete(m.seq);
     overdue.delete(m.seq);
     opts.observer?.failed?.(m.subject, `dead_letter_${cause}`);
     log.warn({ subject: m.subject, seq: m.seq, reason, issues, deliveries }, 'message dead-lettered');
@@ -234,14 +236,8 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     }
     if (!decoded.ok) return deadLetter(m, 'invalid', 'invalid message', decoded.issues);
     const deliveries = m.info.deliveryCount;
-    if (deliveries > maxDeliver) {
-      // Its last allowed delivery did not settle it: the process handling it stopped or the handler hung past the
-      // ack wait (running it again could do the same), or its dead-letter copy could not be published.
-      const last = failures.get(m.seq);
-      if (last?.copy) return deadLetter(m, 'exhausted', last.reason, []);
-      const why = last ? `last failure: ${last.reason}` : 'the handler did not finish';
-      return deadLetter(m, 'exhausted', `not resolved in ${maxDeliver} deliveries; ${why}`, []);
-    }
+    const pending = unpublished.get(m.seq);
+    if (pending) return deadLetter(m, pending.cause, pending.reason, []);
     try {
       await opts.handler(decoded.value, {
         subject: m.subject,
@@ -256,9 +252,8 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (permanent(err)) return deadLetter(m, 'permanent', message, []);
-      if (deliveries >= maxDeliver)
+      if (deliveries >= maxDeliver && !unavailable(err))
         return deadLetter(m, 'exhausted', `failed ${deliveries} deliveries; last error: ${message}`, []);
-      remember(m.seq, message, false);
       const delay = backoff(deliveries);
       log.warn(
         { subject: m.subject, seq: m.seq, attempt: deliveries, delay, err: String(err) },
@@ -269,7 +264,6 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
       return;
     }
     m.ack();
-    if (deliveries > 1) failures.delete(m.seq);
     opts.observer?.handled?.(m.subject, performance.now() - started);
   }
 
@@ -326,7 +320,11 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     done,
     overdue,
     resolvedUpTo(streamSeq) {
-      for (const seq of overdue) if (seq <= streamSeq) overdue.delete(seq);
+      for (const seq of overdue) {
+        if (seq > streamSeq) continue;
+        overdue.delete(seq);
+        unpublished.delete(seq);
+      }
     },
     async stop() {
       stopped = true;

@@ -11,7 +11,7 @@ export {
 } from './consumer.ts';
 export { type DeadLetter, type DeadLetterCause, deadLetterJson } from './deadLetter.ts';
 export { decodeEvent, decodeNotification } from './decoders.ts';
-export { EventValidationError, isPermanent, PermanentError } from './errors.ts';
+export { EventValidationError, isPermanent, isUnavailable, PermanentError } from './errors.ts';
 export { type Log, silentLog } from './log.ts';
 export {
   type ConsumerSettings,

@@ -11,7 +11,7 @@ export interface ConsumerHealth {
    * messages were pending, as seen by this process (a restart starts counting again). 0 when nothing is pending.
    */
   oldestPendingAgeMs: number;
-  /** Messages past max_deliver whose dead-letter copy could not be published yet. */
+  /** Messages whose dead-letter copy could not be published yet. */
   overdue: number;
   stuck: boolean;
   /** Why it is stuck, for /readyz and logs. */
@@ -53,7 +53,7 @@ export function judge(
     );
   if (overdue.size)
     reasons.push(
-      `${overdue.size} message(s) past max_deliver could not be dead-lettered (stream seq ${[...overdue].slice(0, 5).join(', ')})`,
+      `${overdue.size} message(s) could not be dead-lettered (stream seq ${[...overdue].slice(0, 5).join(', ')})`,
     );
   return {
     ackPending,
@@ -89,7 +89,7 @@ export interface ConsumerWatch {
 
 /**
  * Watches a durable consumer for a stall: its oldest unacked message pending longer than `stuckAfterMs` (the ack
- * floor stands still), or a message past max_deliver that could not be dead-lettered.
+ * floor stands still), or a message that could not be dead-lettered.
  */
 export function watchConsumer(opts: ConsumerWatchOptions): ConsumerWatch {
   const log = opts.log ?? silentLog;

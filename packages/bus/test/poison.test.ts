@@ -117,6 +117,38 @@ describe('poison messages', () => {
     dlq.stop();
   });
 
+  it('an outage (a dependency unavailable) does not count against max_deliver: nothing is dead-lettered for it', async () => {
+    const durable = 'outage';
+    const subject = env.subjects.event('cosmos-ibc', 'client_status');
+    await consumerOn(durable, subject);
+    const dlq = collect<DeadLetter>(nc, env.subjects.deadLetter('events', durable));
+    let calls = 0;
+    const loop = startConsumeLoop({
+      nc,
+      stream: env.subjects.streams.events,
+      durable,
+      deadLetterSubject: env.subjects.deadLetter('events', durable),
+      decode: (raw) => ({ ok: true, value: raw }),
+      handler: async () => {
+        calls++;
+        if (calls <= 5)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
+      backoffMs: () => 20,
+      maxDeliver: 2,
+    });
+    await createPublisher({ nc, subjects: env.subjects, instance: 'x' }).js.publish(subject, '{}');
+    await eventually(() => calls === 6, 20_000, 'the sixth delivery, after the outage');
+    await eventually(
+      async () => (await jsm.consumers.info(env.subjects.streams.events, durable)).num_ack_pending === 0,
+      10_000,
+      'the message acked',
+    );
+    expect(dlq.items).toEqual([]);
+    await loop.stop();
+    dlq.stop();
+  });
+
   it('dead-letters an invalid message once: it is resolved, so it does not come back after the duplicate window', async () => {
     const durable = 'once';
     const subject = env.subjects.event('cosmos-ibc', 'scan_completed');
@@ -203,7 +235,7 @@ describe('a dead-letter copy that cannot be published', () => {
       },
     });
     await eventually(() => watch.health.stuck, 20_000, 'the consumer reported stuck');
-    expect(watch.health.reason).toMatch(/past max_deliver could not be dead-lettered/);
+    expect(watch.health.reason).toMatch(/1 message\(s\) could not be dead-lettered/);
     expect(watch.health.ackPending).toBe(1);
     // The handler ran for the allowed deliveries only; later deliveries retry the copy, not the handler.
     expect(attempts).toEqual([1, 2]);

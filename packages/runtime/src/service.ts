@@ -11,7 +11,15 @@ import {
   watchConsumer,
 } from '@tocsin/bus';
 import { newId, type Subjects, subjects as subjectsFor, system } from '@tocsin/events';
-import { createPool, isPermanentDbError, migrate, type Pool, ping, storeMigrations } from '@tocsin/store';
+import {
+  createPool,
+  isDbUnavailable,
+  isPermanentDbError,
+  migrate,
+  type Pool,
+  ping,
+  storeMigrations,
+} from '@tocsin/store';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { type Clock, systemClock } from './clock.ts';
@@ -212,6 +220,8 @@ export async function startService<S extends z.ZodType>(
         maxDeliver: config.nats.max_deliver,
         // A value PostgreSQL refuses (bad bytes, too long for an index, ...) is refused again on every retry.
         isPermanent: isPermanentDbError,
+        // PostgreSQL down is not the message's fault: retried without counting against max_deliver.
+        isUnavailable: isDbUnavailable,
         ...spec,
         nc,
         stream,
