@@ -117,7 +117,7 @@ describe('poison messages', () => {
     dlq.stop();
   });
 
-  it('an outage (a dependency unavailable) does not count against max_deliver: nothing is dead-lettered for it', async () => {
+  it('an outage (a dependency unavailable) never dead-letters the message, past max_deliver too: it is retried until the dependency is back', async () => {
     const durable = 'outage';
     const subject = env.subjects.event('cosmos-ibc', 'client_status');
     await consumerOn(durable, subject);
