@@ -1,6 +1,7 @@
 import { type ConsumerMessages, type JsMsg, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isPermanent } from './errors.ts';
+import { type DeadLetterCause, deadLetterJson } from './deadLetter.ts';
+import { isPermanent, isUnavailable } from './errors.ts';
 import { type Log, silentLog } from './log.ts';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; issues: string[] };
@@ -19,7 +20,11 @@ export interface MessageContext {
 export interface ConsumeObserver {
   received?(subject: string): void;
   handled?(subject: string, ms: number): void;
-  failed?(subject: string, kind: 'retry' | 'dead_letter'): void;
+  /**
+   * `retry` (nak with backoff), `dead_letter_<cause>` (copied to the dead-letter subject and acked; cause `invalid`,
+   * `permanent` or `exhausted`), or `dead_letter_failed` (the copy could not be published: retried later).
+   */
+  failed?(subject: string, kind: 'retry' | `dead_letter_${DeadLetterCause}` | 'dead_letter_failed'): void;
   pending?(n: number): void;
 }
 
@@ -27,7 +32,10 @@ export interface ConsumeLoopOptions<T> {
   nc: NatsConnection;
   stream: string;
   durable: string;
-  /** Where messages that fail decoding/validation (or a PermanentError) are copied before being terminated. */
+  /**
+   * Where a message that can never be processed is copied before it is acked: one that fails decoding/validation, a
+   * permanent error, or the last allowed delivery failing.
+   */
   deadLetterSubject: string;
   decode(raw: Uint8Array, subject: string): Decoded<T>;
   handler(value: T, ctx: MessageContext): Promise<void>;
@@ -37,6 +45,15 @@ export interface ConsumeLoopOptions<T> {
   batch?: number;
   /** Redelivery delay for the n-th failed delivery. */
   backoffMs?(deliveryCount: number): number;
+  /**
+   * Deliveries allowed per message (default 10): when a delivery at or past it fails, the message is dead-lettered,
+   * unless the failure says a dependency is unavailable (`isUnavailable`): those are retried until it is back.
+   */
+  maxDeliver?: number;
+  /** Errors that retrying cannot fix, besides PermanentError (e.g. the store's data errors). */
+  isPermanent?(err: unknown): boolean;
+  /** Errors that say a dependency is down, besides the network and NATS ones (e.g. the store's connection errors). */
+  isUnavailable?(err: unknown): boolean;
   /** Handle up to this many messages at once (order is then only per in-flight window). Default 1. */
   concurrency?: number;
   /**
@@ -52,33 +69,43 @@ export interface ConsumeLoop {
   /** Stops pulling, lets in-flight handlers finish (their messages are acked), returns unacked ones to the stream. */
   stop(): Promise<void>;
   readonly done: Promise<void>;
+  /**
+   * Stream sequences of messages whose dead-letter copy could not be published yet (they come back and the copy is
+   * tried again). Entries are removed once resolved here, or by `resolvedUpTo` (the consumer's ack floor).
+   */
+  readonly overdue: ReadonlySet<number>;
+  resolvedUpTo(streamSeq: number): void;
 }
 
 export const defaultBackoff = (n: number) => Math.min(30_000, 250 * 2 ** Math.max(0, n - 1));
+export const DEFAULT_MAX_DELIVER = 10;
 
-export interface DeadLetter {
-  reason: string;
-  issues: string[];
-  subject: string;
-  stream: string;
-  stream_seq: number;
-  consumer: string;
-  received_at: string;
-  payload: string;
-}
-
-const decoder = new TextDecoder();
 const PENDING_EVERY_MS = 100;
+/** Dead letters remembered until their copy is published (beyond this, the handler decides again). */
+const REMEMBERED_FAILURES = 10_000;
 
 /**
  * Runs a durable pull consumer shared by every replica: ack after the handler succeeds, nak with backoff when it
- * throws, term + dead-letter when the message can never succeed. Survives reconnects and consumer loss.
+ * throws, and when the message can never succeed (invalid, a permanent error, max_deliver reached) a dead-letter
+ * copy and then an ack, so it never comes back (an ack means the same on every server version; `term` with a reason
+ * is ignored by NATS 2.9). Survives reconnects and consumer loss.
  */
 export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
   const log = opts.log ?? silentLog;
   const js = jetstream(opts.nc);
   const backoff = opts.backoffMs ?? defaultBackoff;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const maxDeliver = Math.max(1, opts.maxDeliver ?? DEFAULT_MAX_DELIVER);
+  const permanent = (err: unknown) => isPermanent(err) || opts.isPermanent?.(err) === true;
+  const unavailable = (err: unknown) => isUnavailable(err) || opts.isUnavailable?.(err) === true;
+  const overdue = new Set<number>();
+  // Dead letters whose copy could not be published: the next delivery publishes the copy, without the handler.
+  const unpublished = new Map<number, { cause: DeadLetterCause; reason: string }>();
+  const remember = (seq: number, cause: DeadLetterCause, reason: string) => {
+    unpublished.delete(seq);
+    unpublished.set(seq, { cause, reason });
+    if (unpublished.size > REMEMBERED_FAILURES) unpublished.delete(unpublished.keys().next().value as number);
+  };
   let stopped = false;
   let messages: ConsumerMessages | undefined;
   // Ends the wait before resubscribing, so stop() need not sit out the backoff.
@@ -126,21 +153,59 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     if (m) opts.observer?.pending?.(m.info.pending);
   };
 
-  async function deadLetter(m: JsMsg, reason: string, issues: string[]): Promise<void> {
-    const dl: DeadLetter = {
-      reason,
-      issues,
-      subject: m.subject,
-      stream: opts.stream,
-      stream_seq: m.seq,
-      consumer: opts.durable,
-      received_at: new Date().toISOString(),
-      payload: decoder.decode(m.data),
-    };
-    await js.publish(opts.deadLetterSubject, JSON.stringify(dl), { msgID: `dlq:${opts.durable}:${m.seq}` });
-    m.term(reason);
-    opts.observer?.failed?.(m.subject, 'dead_letter');
-    log.warn({ subject: m.subject, seq: m.seq, reason, issues }, 'message dead-lettered');
+  /**
+   * Copies the message to the dead-letter subject (cut to fit the server's max_payload), then acks it. When the copy
+   * cannot be published the message is nak'ed instead, and its next delivery tries again.
+   */
+  async function deadLetter(
+    m: JsMsg,
+    cause: DeadLetterCause,
+    reason: string,
+    issues: string[],
+  ): Promise<void> {
+    const deliveries = m.info.deliveryCount;
+    const body = deadLetterJson(
+      {
+        reason,
+        issues,
+        subject: m.subject,
+        stream: opts.stream,
+        stream_seq: m.seq,
+        consumer: opts.durable,
+        deliveries,
+        received_at: new Date().toISOString(),
+      },
+      m.data,
+      opts.nc.info?.max_payload ?? 1_048_576,
+    );
+    try {
+      // The id covers a redelivery of a message whose ack was lost (it comes back within the ack wait, well inside
+      // the duplicate window); the ack below is what keeps it from coming back at all.
+      await js.publish(opts.deadLetterSubject, body, { msgID: `dlq:${opts.durable}:${m.seq}` });
+    } catch (err) {
+      remember(m.seq, cause, reason);
+      overdue.add(m.seq);
+      const delay = backoff(deliveries);
+      log.error(
+        { subject: m.subject, seq: m.seq, reason, delay, err: String(err) },
+        'dead-letter copy not published; the message will be tried again',
+      );
+      opts.observer?.failed?.(m.subject, 'dead_letter_failed');
+      m.nak(delay);
+      return;
+    }
+    unpublished.delete(m.seq);
+    overdue.delete(m.seq);
+    opts.observer?.failed?.(m.subject, `dead_letter_${cause}`);
+    log.warn({ subject: m.subject, seq: m.seq, reason, issues, deliveries }, 'message dead-lettered');
+    try {
+      await m.ackAck();
+    } catch (err) {
+      log.warn(
+        { seq: m.seq, err: String(err) },
+        'ack of a dead-lettered message not confirmed; if it comes back, its copy is dropped as a duplicate',
+      );
+    }
   }
 
   async function handle(m: JsMsg): Promise<void> {
@@ -169,47 +234,37 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
     } catch (err) {
       decoded = { ok: false, issues: [`(root): ${(err as Error).message}`] };
     }
+    if (!decoded.ok) return deadLetter(m, 'invalid', 'invalid message', decoded.issues);
+    const deliveries = m.info.deliveryCount;
+    const pending = unpublished.get(m.seq);
+    if (pending) return deadLetter(m, pending.cause, pending.reason, []);
     try {
-      if (!decoded.ok) {
-        await deadLetter(m, 'invalid message', decoded.issues);
-        return;
-      }
       await opts.handler(decoded.value, {
         subject: m.subject,
-        // The delivery info (stream sequence, delivery count) is parsed from the reply subject only when a handler
-        // asks; most do not.
-        get streamSeq() {
-          return m.seq;
-        },
-        get deliveryCount() {
-          return m.info.deliveryCount;
-        },
+        streamSeq: m.seq,
+        deliveryCount: deliveries,
         // Headers are decoded only when a handler asks.
         get msgId() {
           return m.headers?.get('Nats-Msg-Id') || undefined;
         },
         working: () => m.working(),
       });
-      m.ack();
-      opts.observer?.handled?.(m.subject, performance.now() - started);
     } catch (err) {
-      if (isPermanent(err)) {
-        try {
-          await deadLetter(m, (err as Error).message, []);
-          return;
-        } catch (dlErr) {
-          log.error({ err: String(dlErr) }, 'dead-letter publish failed; will retry the message');
-        }
-      }
-      const attempt = m.info.deliveryCount;
-      const delay = backoff(attempt);
+      const message = err instanceof Error ? err.message : String(err);
+      if (permanent(err)) return deadLetter(m, 'permanent', message, []);
+      if (deliveries >= maxDeliver && !unavailable(err))
+        return deadLetter(m, 'exhausted', `failed ${deliveries} deliveries; last error: ${message}`, []);
+      const delay = backoff(deliveries);
       log.warn(
-        { subject: m.subject, seq: m.seq, attempt, delay, err: String(err) },
+        { subject: m.subject, seq: m.seq, attempt: deliveries, delay, err: String(err) },
         'handler failed; retrying',
       );
       opts.observer?.failed?.(m.subject, 'retry');
       m.nak(delay);
+      return;
     }
+    m.ack();
+    opts.observer?.handled?.(m.subject, performance.now() - started);
   }
 
   const done = (async () => {
@@ -263,6 +318,14 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
 
   return {
     done,
+    overdue,
+    resolvedUpTo(streamSeq) {
+      for (const seq of overdue) {
+        if (seq > streamSeq) continue;
+        overdue.delete(seq);
+        unpublished.delete(seq);
+      }
+    },
     async stop() {
       stopped = true;
       wake?.();

@@ -2,20 +2,35 @@ import {
   type EventEnvelope,
   type EventRegistry,
   formatIssues,
+  mayHaveBadText,
   type Notification,
   notification,
   registry,
+  textIssues,
 } from '@tocsin/events';
 import type { Decoded } from './consumer.ts';
 
-const dec = new TextDecoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
 
-function parseJson(raw: Uint8Array): Decoded<unknown> {
+/** JSON in UTF-8 whose strings follow the contract's text policy (valid Unicode, no NUL). */
+export function parseJson(raw: Uint8Array): Decoded<unknown> {
+  let text: string;
   try {
-    return { ok: true, value: JSON.parse(dec.decode(raw)) };
+    text = dec.decode(raw);
+  } catch {
+    return { ok: false, issues: ['(root): not valid UTF-8'] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
   } catch (err) {
     return { ok: false, issues: [`(root): not JSON (${(err as Error).message})`] };
   }
+  if (mayHaveBadText(text)) {
+    const issues = textIssues(value);
+    if (issues.length) return { ok: false, issues };
+  }
+  return { ok: true, value };
 }
 
 /** Decoder for the events stream: JSON, then the envelope and (for known types) the data schema. */

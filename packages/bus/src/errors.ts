@@ -20,3 +20,37 @@ export class PermanentError extends Error {
 export function isPermanent(err: unknown): boolean {
   return err instanceof PermanentError || (err as { permanent?: boolean })?.permanent === true;
 }
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const NATS_DOWN = new Set([
+  'TimeoutError',
+  'NoResponders',
+  'ClosedConnectionError',
+  'DrainingConnectionError',
+  'ConnectionError',
+  'RequestError',
+]);
+
+/**
+ * Whether the error says a dependency is unavailable (a network error, NATS timing out or without responders), not
+ * that the message is wrong: the consume loop never dead-letters a message for such a failure, even past its
+ * `maxDeliver`, so an outage does not dead-letter everything that arrives meanwhile (the consumer reports itself
+ * stuck instead). Errors can also declare it with `unavailable: true`.
+ */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { unavailable?: unknown; code?: unknown; name?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.unavailable === true) return true;
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  if (typeof e.name === 'string' && NATS_DOWN.has(e.name)) return true;
+  return e.cause !== undefined && e.cause !== err && isUnavailable(e.cause);
+}

@@ -3,14 +3,15 @@ export {
   type ConsumeLoop,
   type ConsumeLoopOptions,
   type ConsumeObserver,
-  type DeadLetter,
+  DEFAULT_MAX_DELIVER,
   type Decoded,
   defaultBackoff,
   type MessageContext,
   startConsumeLoop,
 } from './consumer.ts';
+export { type DeadLetter, type DeadLetterCause, deadLetterJson } from './deadLetter.ts';
 export { decodeEvent, decodeNotification } from './decoders.ts';
-export { EventValidationError, isPermanent, PermanentError } from './errors.ts';
+export { EventValidationError, isPermanent, isUnavailable, PermanentError } from './errors.ts';
 export { type Log, silentLog } from './log.ts';
 export {
   type ConsumerSettings,
@@ -30,3 +31,11 @@ export {
   type PublishResult,
 } from './publisher.ts';
 export { callRpc, RpcError, type RpcReply, type ServeRpcOptions, serveRpc } from './rpc.ts';
+export {
+  AckFloorAge,
+  type ConsumerHealth,
+  type ConsumerWatch,
+  type ConsumerWatchOptions,
+  judge,
+  watchConsumer,
+} from './watch.ts';

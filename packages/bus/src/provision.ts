@@ -91,18 +91,25 @@ export interface ConsumerSettings {
   filterSubject: string;
   /** Redelivery if not acked within this time. */
   ackWaitMs?: number;
-  maxDeliver?: number;
   maxAckPending?: number;
 }
 
-/** Creates a durable pull consumer that every replica of a service shares (work is spread across them). */
+/**
+ * Creates a durable pull consumer that every replica of a service shares (work is spread across them), or brings an
+ * existing one to these settings.
+ *
+ * The server's own `max_deliver` stays unlimited on purpose: the consume loop bounds deliveries itself
+ * (`maxDeliver`) and dead-letters a message whose last allowed delivery fails. A server-side limit would drop a
+ * message without a copy (only an advisory) when that last delivery is not acked, e.g. while the dead-letter stream
+ * is unavailable; the loop instead tries the copy again on the next delivery and reports the consumer stuck meanwhile.
+ */
 export async function provisionConsumer(jsm: JetStreamManager, c: ConsumerSettings): Promise<void> {
   const config = {
     durable_name: c.durable,
     ack_policy: 'explicit' as const,
     filter_subject: c.filterSubject,
     ack_wait: nanos(c.ackWaitMs ?? 30_000),
-    max_deliver: c.maxDeliver ?? -1,
+    max_deliver: -1,
     max_ack_pending: c.maxAckPending ?? 1000,
     deliver_policy: 'all' as const,
   };
@@ -111,7 +118,8 @@ export async function provisionConsumer(jsm: JetStreamManager, c: ConsumerSettin
     if (
       info.config.ack_wait !== config.ack_wait ||
       info.config.max_ack_pending !== config.max_ack_pending ||
-      info.config.filter_subject !== config.filter_subject
+      info.config.filter_subject !== config.filter_subject ||
+      (info.config.max_deliver ?? -1) !== config.max_deliver
     ) {
       await jsm.consumers.update(c.stream, c.durable, {
         ack_wait: config.ack_wait,

@@ -6,10 +6,12 @@ import {
   type EventEnvelope,
   type EventRegistry,
   formatIssues,
+  mayHaveBadText,
   type Notification,
   newId,
   notification,
   type Subjects,
+  textIssues,
 } from '@tocsin/events';
 import type { z } from 'zod';
 import { EventValidationError } from './errors.ts';
@@ -56,13 +58,23 @@ export function messageId(e: Pick<EventEnvelope, 'source' | 'type' | 'dedup_key'
   return `${e.source}.${e.type}:${e.dedup_key}`;
 }
 
+/** Serializes a message, refusing strings that break the contract's text policy (NUL, lone surrogates). */
+function serialize(value: unknown, what: string): string {
+  const json = JSON.stringify(value);
+  if (mayHaveBadText(json)) {
+    const issues = textIssues(value);
+    if (issues.length) throw new EventValidationError(issues, what);
+  }
+  return json;
+}
+
 export function createPublisher(opts: PublisherOptions): Publisher {
   const js = jetstream(opts.nc);
   const reg = opts.registry ?? defaultRegistry;
   const now = opts.now ?? Date.now;
 
   async function send(event: EventEnvelope): Promise<PublishResult> {
-    const ack = await js.publish(opts.subjects.event(event.source, event.type), JSON.stringify(event), {
+    const ack = await js.publish(opts.subjects.event(event.source, event.type), serialize(event, 'event'), {
       msgID: messageId(event),
     });
     return { seq: ack.seq, duplicate: ack.duplicate, event };
@@ -101,9 +113,13 @@ export function createPublisher(opts: PublisherOptions): Publisher {
     async publishNotification(n) {
       const parsed = notification.safeParse(n);
       if (!parsed.success) throw new EventValidationError(formatIssues(parsed.error.issues), 'notification');
-      const ack = await js.publish(opts.subjects.alert(n.severity, n.source), JSON.stringify(parsed.data), {
-        msgID: `notification:${n.key}`,
-      });
+      const ack = await js.publish(
+        opts.subjects.alert(n.severity, n.source),
+        serialize(parsed.data, 'notification'),
+        {
+          msgID: `notification:${n.key}`,
+        },
+      );
       return { seq: ack.seq, duplicate: ack.duplicate };
     },
   };

@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { formatIssues } from '@tocsin/events';
 import type { z } from 'zod';
+import { parseJson } from './decoders.ts';
 import { type Log, silentLog } from './log.ts';
 
 export type RpcReply<R> =
@@ -45,14 +46,15 @@ export function serveRpc<S extends z.ZodType, R>(opts: ServeRpcOptions<S, R>): S
       const respond = (reply: RpcReply<R>) => {
         if (msg.reply) msg.respond(enc.encode(JSON.stringify(reply)));
       };
-      let body: unknown;
-      try {
-        body = msg.data.length ? JSON.parse(dec.decode(msg.data)) : {};
-      } catch {
-        respond({ ok: false, error: { code: 'bad_request', message: 'request is not JSON' } });
+      const body = msg.data.length ? parseJson(msg.data) : { ok: true as const, value: {} };
+      if (!body.ok) {
+        const message = body.issues.some((i) => i.includes('not JSON'))
+          ? 'request is not JSON'
+          : body.issues.join('; ');
+        respond({ ok: false, error: { code: 'bad_request', message, issues: body.issues } });
         return;
       }
-      const parsed = opts.schema.safeParse(body);
+      const parsed = opts.schema.safeParse(body.value);
       if (!parsed.success) {
         const issues = formatIssues(parsed.error.issues);
         respond({ ok: false, error: { code: 'bad_request', message: issues.join('; '), issues } });

@@ -28,6 +28,7 @@ export {
   type Subjects,
   subjects,
 } from './subjects.ts';
+export { mayHaveBadText, textIssues } from './text.ts';
 
 import { EventRegistry } from './registry.ts';
 import { cosmosIbcEvents } from './sources/cosmos-ibc.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { allEvents, newId, registry, subjects } from '../src/index.ts';
+import { allEvents, mayHaveBadText, newId, registry, subjects, textIssues } from '../src/index.ts';
 import { jsonSchemas } from '../src/jsonSchema.ts';
 
 const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schema');
@@ -84,6 +84,28 @@ describe('event contract', () => {
     expect(s.streams.events).toBe('T_ABC_EVENTS');
     expect(() => s.event('a.b', 'x')).toThrow(/not a valid subject token/);
     expect(() => s.event('a', '*')).toThrow(/not a valid subject token/);
+  });
+});
+
+describe('text policy: valid Unicode without NUL', () => {
+  it('names each string or key with a NUL or a lone surrogate by its path', () => {
+    const value = {
+      ok: 'plain, é, 🚀',
+      summary: 'a\u0000b',
+      alerts: [{ labels: { moniker: 'x\uD800y', 'k\uDC00': 'v' } }],
+    };
+    expect(textIssues(value, 'data')).toEqual([
+      'data.summary: contains a NUL character (U+0000) at offset 1',
+      'data.alerts.0.labels.moniker: contains a lone surrogate (U+D800) at offset 1: not valid Unicode',
+      'data.alerts.0.labels: a key contains a lone surrogate (U+DC00) at offset 1: not valid Unicode',
+    ]);
+    expect(textIssues({ fine: ['🚀', 'ü'] })).toEqual([]);
+  });
+
+  it('pre-checks JSON text: only \\u0000 and surrogate escapes can break the policy', () => {
+    expect(mayHaveBadText(JSON.stringify({ a: 'x\u0000' }))).toBe(true);
+    expect(mayHaveBadText(JSON.stringify({ a: '\uD800' }))).toBe(true);
+    expect(mayHaveBadText(JSON.stringify({ a: 'é 🚀 \u0001' }))).toBe(false);
   });
 });
 

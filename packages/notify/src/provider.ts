@@ -25,6 +25,14 @@ export class DeliveryError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * A retryable provider failure (5xx, timeout, rate limit, another copy in progress) is the provider's state, not
+   * the notification's: the consume loop never dead-letters a notification for it.
+   */
+  get unavailable(): boolean {
+    return this.retry;
+  }
 }
 
 /** What every notifier implements: routing and a thin send. Rendering is a pure function next to it. */

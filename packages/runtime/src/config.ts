@@ -40,6 +40,10 @@ export const commonConfig = z.strictObject({
       duplicate_window: positiveDuration.default(120_000),
       retention: positiveDuration.default(7 * 86_400_000),
       replicas: z.number().int().min(1).max(5).default(1),
+      /** Deliveries of one message before a consumer gives up on it and dead-letters it. */
+      max_deliver: z.number().int().min(1).max(1000).default(10),
+      /** A consumer whose oldest unacked message has been pending this long reports not ready. */
+      stuck_after: positiveDuration.default(5 * 60_000),
     })
     .prefault({}),
   database: z

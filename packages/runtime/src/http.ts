@@ -3,7 +3,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.ts';
 
-export type ReadinessCheck = () => Promise<boolean> | boolean;
+/** A readiness check: ready or not, or not ready with the reason (shown under `reasons` in /readyz). */
+export type ReadinessResult = boolean | { ready: boolean; reason: string | null };
+export type ReadinessCheck = () => Promise<ReadinessResult> | ReadinessResult;
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The HTTP port is taken by another process. */
@@ -97,17 +99,22 @@ export function createHttpServer(opts: {
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
     const results: Record<string, boolean> = {};
+    const reasons: Record<string, string> = {};
     await Promise.all(
       Object.entries(opts.checks).map(async ([name, check]) => {
         try {
-          results[name] = await check();
+          const r = await check();
+          results[name] = typeof r === 'boolean' ? r : r.ready;
+          if (typeof r === 'object' && !r.ready && r.reason) reasons[name] = r.reason;
         } catch {
           results[name] = false;
         }
       }),
     );
     const ready = Object.values(results).every(Boolean);
-    return reply.code(ready ? 200 : 503).send({ ready, checks: results });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ ready, checks: results, ...(Object.keys(reasons).length ? { reasons } : {}) });
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', opts.metrics.registry.contentType);

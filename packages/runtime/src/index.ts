@@ -23,7 +23,13 @@ export {
   positiveDuration,
 } from './duration.ts';
 export { EXIT_CODES } from './exitCodes.ts';
-export { createHttpServer, PortInUseError, type ReadinessCheck, StartupServer } from './http.ts';
+export {
+  createHttpServer,
+  PortInUseError,
+  type ReadinessCheck,
+  type ReadinessResult,
+  StartupServer,
+} from './http.ts';
 export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logger.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { redactUrl, redactUrlsIn } from './redact.ts';

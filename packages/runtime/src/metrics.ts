@@ -1,4 +1,4 @@
-import type { ConsumeObserver, Publisher, PublishResult } from '@tocsin/bus';
+import type { ConsumeObserver, ConsumerHealth, Publisher, PublishResult } from '@tocsin/bus';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The metrics every service exposes on /metrics, all prefixed `tocsin_`. */
@@ -20,7 +20,9 @@ export function createMetrics(service: string) {
   });
   const failed = new Counter({
     name: 'tocsin_messages_failed_total',
-    help: 'Messages that failed: retry (nak) or dead_letter (term)',
+    help:
+      'Messages that failed: retry (nak with backoff); dead_letter_invalid, dead_letter_permanent, ' +
+      'dead_letter_exhausted (copied to the dead-letter stream and acked); dead_letter_failed (copy not published, retried)',
     labelNames: ['consumer', 'kind'],
     registers: [registry],
   });
@@ -34,6 +36,18 @@ export function createMetrics(service: string) {
   const pending = new Gauge({
     name: 'tocsin_consumer_pending_messages',
     help: 'Messages waiting in the durable consumer (consumer lag)',
+    labelNames: ['consumer'],
+    registers: [registry],
+  });
+  const oldestPending = new Gauge({
+    name: 'tocsin_consumer_oldest_pending_age_seconds',
+    help: 'How long the oldest unacked message of the consumer has been pending (its ack floor standing still)',
+    labelNames: ['consumer'],
+    registers: [registry],
+  });
+  const stuck = new Gauge({
+    name: 'tocsin_consumer_stuck',
+    help: '1 when the consumer is stuck (oldest pending message older than nats.stuck_after, or not dead-lettered)',
     labelNames: ['consumer'],
     registers: [registry],
   });
@@ -86,6 +100,11 @@ export function createMetrics(service: string) {
         failed: (_s, kind) => failed.inc({ consumer: name, kind }),
         pending: (n) => pending.set({ consumer: name }, n),
       };
+    },
+    /** Records a consumer watch's result. */
+    consumerHealth(name: string, h: ConsumerHealth): void {
+      oldestPending.set({ consumer: name }, h.oldestPendingAgeMs / 1000);
+      stuck.set({ consumer: name }, h.stuck ? 1 : 0);
     },
   };
 }

@@ -9,14 +9,23 @@ import {
   provisionConsumer,
   provisionStreams,
   startConsumeLoop,
+  watchConsumer,
 } from '@tocsin/bus';
 import { newId, type Subjects, subjects as subjectsFor, system } from '@tocsin/events';
-import { createPool, migrate, type Pool, ping, storeMigrations } from '@tocsin/store';
+import {
+  createPool,
+  isDbUnavailable,
+  isPermanentDbError,
+  migrate,
+  type Pool,
+  ping,
+  storeMigrations,
+} from '@tocsin/store';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError, configFileFrom, type LoadedConfig, loadConfig } from './config.ts';
-import { createHttpServer, StartupServer } from './http.ts';
+import { createHttpServer, type ReadinessCheck, StartupServer } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { countingPublisher, createMetrics, type Metrics } from './metrics.ts';
 import { redactUrl, redactUrlsIn } from './redact.ts';
@@ -240,15 +249,12 @@ export async function startService<S extends z.ZodType>(
       metrics,
     );
 
-    const http = createHttpServer({
-      log,
-      metrics,
-      startup,
-      checks: {
-        nats: () => natsUp,
-        ...(pool ? { postgres: () => ping(pool!) } : {}),
-      },
-    });
+    // Consumers add theirs (`consumer:<durable>`) as they start.
+    const checks: Record<string, ReadinessCheck> = {
+      nats: () => natsUp,
+      ...(pool ? { postgres: () => ping(pool!) } : {}),
+    };
+    const http = createHttpServer({ log, metrics, startup, checks });
 
     const ctx: ServiceContext<z.output<S>> = {
       name: def.name,
@@ -279,6 +285,11 @@ export async function startService<S extends z.ZodType>(
           maxAckPending: spec.maxAckPending,
         });
         const loop = startConsumeLoop<T>({
+          maxDeliver: config.nats.max_deliver,
+          // A value PostgreSQL refuses (bad bytes, too long for an index, ...) is refused again on every retry.
+          isPermanent: isPermanentDbError,
+          // PostgreSQL down is not the message's fault: retried without counting against max_deliver.
+          isUnavailable: isDbUnavailable,
           ...spec,
           nc,
           stream,
@@ -286,7 +297,21 @@ export async function startService<S extends z.ZodType>(
           log: log.child({ consumer: spec.durable }),
           observer: metrics.consumer(spec.durable),
         });
+        const watch = watchConsumer({
+          jsm,
+          stream,
+          durable: spec.durable,
+          loop,
+          stuckAfterMs: config.nats.stuck_after,
+          log,
+          onCheck: (h) => metrics.consumerHealth(spec.durable, h),
+        });
+        checks[`consumer:${spec.durable}`] = () => {
+          const h = watch.health;
+          return { ready: !h.stuck, reason: h.reason };
+        };
         stops.push(() => loop.stop());
+        stops.push(() => watch.stop());
         return loop;
       },
     };

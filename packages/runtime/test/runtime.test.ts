@@ -213,6 +213,59 @@ describe('service', () => {
   });
 });
 
+describe('consumers', () => {
+  it('a consumer whose oldest pending message stands still past nats.stuck_after reports not ready, naming it, and a gauge', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const svc = await startService(
+      {
+        name: 'probe-stuck',
+        async start(ctx) {
+          await ctx.consume({
+            stream: 'events',
+            durable: 'probe-stuck',
+            filterSubject: ctx.subjects.event('probe', 'work'),
+            decode: (raw) => ({ ok: true, value: raw }),
+            // A handler that does not finish (a hung provider call).
+            handler: () => held,
+          });
+        },
+      },
+      { config: { ...env.config, nats: { ...(env.config.nats as object), stuck_after: '1s' } }, env: {} },
+    );
+    const nc = await env.nats();
+    const { jetstream } = await import('@nats-io/jetstream');
+    await jetstream(nc).publish(env.subjects.event('probe', 'work'), '{}');
+    const readyz = async () => {
+      const res = await fetch(`${svc.url}/readyz`);
+      return {
+        status: res.status,
+        body: (await res.json()) as { checks: Record<string, boolean>; reasons?: Record<string, string> },
+      };
+    };
+    // The ack floor is JetStream's: this waits for real time to pass on the server (the threshold is 1 s).
+    await eventually(async () => (await readyz()).status === 503, 20_000, 'not ready');
+    const { body } = await readyz();
+    expect(body.checks).toMatchObject({ nats: true, 'consumer:probe-stuck': false });
+    expect(body.reasons?.['consumer:probe-stuck']).toMatch(
+      /oldest unacked message .* pending for \d+ s, more than 1 s/,
+    );
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/tocsin_consumer_stuck\{[^}]*consumer="probe-stuck"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /tocsin_consumer_oldest_pending_age_seconds\{[^}]*consumer="probe-stuck"[^}]*\} [1-9]/,
+    );
+    release();
+    await eventually(
+      async () => (await readyz()).status === 200,
+      20_000,
+      'ready again once the message is acked',
+    );
+    expect((await readyz()).body.checks['consumer:probe-stuck']).toBe(true);
+    await svc.stop();
+  });
+});
+
 describe('process lifecycle', () => {
   it('drains and exits 0 on SIGTERM', async () => {
     const file = join(dir, 'good.yaml');

@@ -1,8 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isUnavailable } from '@tocsin/bus';
 import { type EventEnvelope, registry } from '@tocsin/events';
 import { ConfigError, registerSecret, type ServiceContext, type ServiceDefinition } from '@tocsin/runtime';
-import { ping } from '@tocsin/store';
+import { isDbUnavailable, ping } from '@tocsin/store';
 import { Counter, Histogram } from 'prom-client';
 import { Alerter } from './alerter.ts';
 import { type AlerterConfig, alerterConfig } from './config.ts';
@@ -84,11 +85,16 @@ export function createAlerterService(
       await alerter.init();
       ctx.log.info({ rules: rules.rules.length }, 'rules loaded');
 
-      const batcher = createBatcher<EventEnvelope>(async (events) => {
-        const end = batchSeconds.startTimer();
-        await alerter.processEvents(events);
-        end();
-      }, cfg.consumer.batch);
+      const batcher = createBatcher<EventEnvelope>(
+        async (events) => {
+          const end = batchSeconds.startTimer();
+          await alerter.processEvents(events);
+          end();
+          // An outage fails every item alike; anything else is retried item by item to find the bad one.
+        },
+        cfg.consumer.batch,
+        { isolate: (err) => !isUnavailable(err) && !isDbUnavailable(err) },
+      );
       const loop = await ctx.consume<EventEnvelope>({
         stream: 'events',
         durable: cfg.consumer.durable,

@@ -250,24 +250,38 @@ describe('silence matchers', () => {
 });
 
 describe('batcher', () => {
-  it('cuts what arrived together into one batch and rejects every item of a failed batch', async () => {
+  it('cuts what arrived together into one batch; a failed batch is applied item by item, so only the bad one fails', async () => {
     const seen: number[][] = [];
     const b = createBatcher<number>(async (items) => {
       seen.push(items);
       if (items.includes(13)) throw new Error('boom');
     }, 3);
     const results = await Promise.allSettled([1, 2, 3, 4, 13].map((n) => b.submit(n)));
-    expect(seen).toEqual([
-      [1, 2, 3],
-      [4, 13],
-    ]);
+    expect(seen).toEqual([[1, 2, 3], [4, 13], [4], [13]]);
     expect(results.map((r) => r.status)).toEqual([
       'fulfilled',
       'fulfilled',
       'fulfilled',
-      'rejected',
+      'fulfilled',
       'rejected',
     ]);
+    expect((results[4] as PromiseRejectedResult).reason.message).toBe('boom');
+    await b.idle();
+  });
+
+  it('an outage (isolate says no) fails the whole batch without retrying each item', async () => {
+    const seen: number[][] = [];
+    const b = createBatcher<number>(
+      async (items) => {
+        seen.push(items);
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+      3,
+      { isolate: (err) => (err as { code?: string }).code !== 'ECONNREFUSED' },
+    );
+    const results = await Promise.allSettled([1, 2].map((n) => b.submit(n)));
+    expect(seen).toEqual([[1, 2]]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     await b.idle();
   });
 });

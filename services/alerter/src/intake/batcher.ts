@@ -1,7 +1,9 @@
 /**
  * Gathers messages handled concurrently by the consume loop into batches: each message's handler resolves when
  * the batch that contains it is committed (then the loop acks it), or rejects when that batch failed (then the
- * loop naks it and JetStream redelivers). One batch is processed at a time.
+ * loop naks it and JetStream redelivers). One batch is processed at a time. When a batch fails for a reason that is
+ * not an outage (`isolate`), its items are applied one by one, so one bad message fails (and is eventually
+ * dead-lettered) alone instead of taking its batch with it.
  */
 export interface Batcher<T> {
   submit(item: T): Promise<void>;
@@ -14,7 +16,12 @@ interface Batch<T> {
   done: Promise<void>;
   resolve(): void;
   reject(err: unknown): void;
+  /** After a failed batch was applied item by item: the errors by index. */
+  failed?: Map<number, unknown>;
 }
+
+/** The rejection of a batch that was applied item by item: each item looks up its own outcome. */
+const ISOLATED = Symbol('isolated');
 
 function newBatch<T>(): Batch<T> {
   let resolve!: () => void;
@@ -28,7 +35,11 @@ function newBatch<T>(): Batch<T> {
   return { items: [], done, resolve, reject };
 }
 
-export function createBatcher<T>(process: (items: T[]) => Promise<void>, maxBatch: number): Batcher<T> {
+export function createBatcher<T>(
+  process: (items: T[]) => Promise<void>,
+  maxBatch: number,
+  opts: { isolate?(err: unknown): boolean } = {},
+): Batcher<T> {
   // Items are assigned to batches as they arrive, and every item of a batch shares its promise (one promise per
   // batch, not per message).
   const waiting: Batch<T>[] = [];
@@ -41,7 +52,21 @@ export function createBatcher<T>(process: (items: T[]) => Promise<void>, maxBatc
         await process(batch.items);
         batch.resolve();
       } catch (err) {
-        batch.reject(err);
+        if (batch.items.length < 2 || opts.isolate?.(err) === false) {
+          batch.reject(err);
+          continue;
+        }
+        const failed = new Map<number, unknown>();
+        for (const [i, item] of batch.items.entries()) {
+          try {
+            await process([item]);
+          } catch (e) {
+            failed.set(i, e);
+          }
+        }
+        batch.failed = failed;
+        if (failed.size) batch.reject(ISOLATED);
+        else batch.resolve();
       }
     }
   }
@@ -67,9 +92,13 @@ export function createBatcher<T>(process: (items: T[]) => Promise<void>, maxBatc
         last = newBatch<T>();
         waiting.push(last);
       }
-      last.items.push(item);
+      const batch = last;
+      const index = batch.items.push(item) - 1;
       kick();
-      return last.done;
+      return batch.done.catch((err) => {
+        if (err !== ISOLATED) throw err;
+        if (batch.failed?.has(index)) throw batch.failed.get(index);
+      });
     },
     async idle() {
       while (running || scheduled || waiting.length) await (running ?? new Promise((r) => setImmediate(r)));

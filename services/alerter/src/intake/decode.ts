@@ -4,6 +4,7 @@ import {
   type EventEnvelope,
   type EventRegistry,
   eventEnvelope,
+  mayHaveBadText,
   registry,
 } from '@tocsin/events';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -11,7 +12,7 @@ import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { z } from 'zod';
 
-const text = new TextDecoder();
+const text = new TextDecoder('utf-8', { fatal: true });
 
 interface DateTimeFormat {
   validate(s: string): boolean;
@@ -59,7 +60,10 @@ export function fastEventDecoder(reg: EventRegistry = registry): (raw: Uint8Arra
   return (raw) => {
     let v: EventEnvelope;
     try {
-      v = JSON.parse(text.decode(raw));
+      const json = text.decode(raw);
+      // NUL or a lone surrogate somewhere (the contract's text policy): the full decoder says where.
+      if (mayHaveBadText(json)) return explain(raw);
+      v = JSON.parse(json);
     } catch {
       return explain(raw);
     }
