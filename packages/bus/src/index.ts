@@ -9,7 +9,7 @@ export {
   type MessageContext,
   startConsumeLoop,
 } from './consumer.ts';
-export { decodeEvent, decodeNotification } from './decoders.ts';
+export { decodeEvent, decodeNotification, subjectIssue } from './decoders.ts';
 export { EventValidationError, isPermanent, PermanentError } from './errors.ts';
 export { type Log, silentLog } from './log.ts';
 export {

@@ -16,6 +16,7 @@ import {
   type TimelineItem,
   toAlert,
 } from './history/episodes.ts';
+import type { Received } from './intake/receive.ts';
 import { Decider } from './lifecycle/decide.ts';
 import { applyEffects, insertPending, insertTimeline } from './lifecycle/episodeStore.ts';
 import { evaluateEvent, factKey, RuleIndex } from './lifecycle/evaluate.ts';
@@ -236,16 +237,16 @@ export class Alerter {
     await this.#serial(async () => this.#refresh(this.d.pool, await readMeta(this.d.pool)));
   }
 
-  #evaluate(events: EventEnvelope[], first = true): Instance[] {
+  #evaluate(events: readonly Received[], first = true): Instance[] {
     const out: Instance[] = [];
     const opts = {
       params: this.params,
       subscriptions: this.#subs,
       mayBeActive: (rule: string) => this.cache.hasOpen(rule),
     };
-    for (const e of events) {
-      if (first) this.#observeHeights(e);
-      for (const i of evaluateEvent(this.index, e, opts)) out.push(i);
+    for (const { event, factAt } of events) {
+      if (first) this.#observeHeights(event);
+      for (const i of evaluateEvent(this.index, event, opts, factAt)) out.push(i);
     }
     return out;
   }
@@ -301,8 +302,9 @@ export class Alerter {
   /**
    * The batch stage: applies a batch of events. Most batches change nothing and cost one query; a batch that
    * changes state takes the lock and commits its transitions, their timeline and due notifications together.
+   * Each event comes with the time it counts at (intake/receive.ts).
    */
-  processEvents(events: EventEnvelope[]): Promise<void> {
+  processEvents(events: readonly Received[]): Promise<void> {
     return this.#serial(async () => {
       const now = this.d.clock.now();
       try {

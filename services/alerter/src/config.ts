@@ -58,6 +58,11 @@ export const alerterConfig = z.strictObject({
       max_ack_pending: z.number().int().min(1).default(20_000),
     })
     .prefault({}),
+  /**
+   * An event stamped further than this after it was received is dead-lettered; within it, it counts as observed
+   * when it was received.
+   */
+  max_future_skew: duration.default(30_000).refine((ms) => ms > 0, 'a positive duration (e.g. 30s)'),
   /** How often timers (for, absence, group flushes, repeats, escalation, silence expiry) are evaluated. */
   tick_interval: duration.default(1_000),
   /** A replica that committed a notification but died before publishing it: another publishes it after this. */
