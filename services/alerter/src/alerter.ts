@@ -197,6 +197,17 @@ export class Alerter {
     return run;
   }
 
+  /** Resolves once no operation is queued or running and every committed notification has been published. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const queue = this.#queue;
+      const publishing = this.#publishing;
+      await queue;
+      await publishing;
+      if (queue === this.#queue && publishing === this.#publishing) return;
+    }
+  }
+
   /** Resolves once every notification committed so far has been published (or left to the relay). */
   published(): Promise<void> {
     return this.#publishing;

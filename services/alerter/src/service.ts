@@ -98,6 +98,14 @@ export function createAlerterService(
         await alerter.processEvents(events);
         end();
       }, cfg.consumer.batch);
+      // Stop hooks run in reverse: this one runs after the consumer, the heartbeat subscription and the RPC handlers
+      // have stopped, and before NATS drains and the pool closes. What they handed over (a heartbeat batch queued
+      // behind the last events, a goodbye) is applied and its notifications published first; before, it ran into
+      // the closed pool ("Cannot use a pool after calling end on the pool").
+      ctx.onStop(async () => {
+        await batcher.idle();
+        await alerter.settled();
+      });
       const loop = await ctx.consume<EventEnvelope>({
         stream: 'events',
         durable: cfg.consumer.durable,
