@@ -105,11 +105,14 @@ export class Alerter {
   /** Latest block height seen per chain (heartbeats, scans), for the dead-man push. */
   readonly heights = new Map<string, number>();
   #ticks = 0;
+  /** Since when this replica hears heartbeats: absence is judged only over that time (Decider.absence). */
+  readonly #listeningSince: number;
   lastBatchError: { at: number; error: string } | null = null;
   lastBatchAt: number | null = null;
 
   constructor(private readonly d: AlerterDeps) {
     this.index = new RuleIndex(d.rules.rules);
+    this.#listeningSince = d.clock.now();
   }
 
   now(): number {
@@ -397,7 +400,7 @@ export class Alerter {
       await this.#locked(null, async (c) => {
         const d = new Decider({ now, get: (fp) => this.cache.get(fp), subscriptions: this.#subs });
         d.timers(this.index, this.cache.activeRows());
-        const forget = d.absence(this.index, await readPresence(c), this.params);
+        const forget = d.absence(this.index, await readPresence(c), this.params, this.#listeningSince);
         const plan = d.plan();
         await applyEffects(c, plan.effects, now);
         await forgetPresence(c, forget);
@@ -429,7 +432,7 @@ export class Alerter {
     await this.#refresh(this.d.pool, toMeta(meta!.rows[0]!));
     const d = new Decider({ now, get: (fp) => this.cache.get(fp), subscriptions: this.#subs });
     d.timers(this.index, this.cache.activeRows());
-    const forget = d.absence(this.index, presence!.rows.map(toPresence), this.params);
+    const forget = d.absence(this.index, presence!.rows.map(toPresence), this.params, this.#listeningSince);
     if (d.effects.length || forget.length) return true;
     return due!.rows[0]!.due as boolean;
   }

@@ -1,11 +1,13 @@
 import { Writable } from 'node:stream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { callRpc } from '@tocsin/bus';
-import { cosmosIbc, newId } from '@tocsin/events';
+import { cosmosIbc, type Notification, newId } from '@tocsin/events';
+import { ManualClock } from '@tocsin/runtime';
 import { createPool } from '@tocsin/store';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientStatus } from './fixtures.ts';
-import { startAlerter } from './harness.ts';
+import { startAlerter, T0 } from './harness.ts';
 
 /** Starting and stopping the alerter: what a stop leaves behind, what a restart sees. */
 let env: TestEnv;
@@ -133,5 +135,50 @@ describe('stop', () => {
     const problems = lines.filter((l) => (l.level as number) >= 40).map((l) => `${l.msg}: ${l.err ?? ''}`);
     expect(problems.filter((p) => /pool/i.test(p))).toEqual([]);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('restart', () => {
+  it('an alerter restarted 29 min after a clean stop does not report the services it could not hear', async () => {
+    const clock = new ManualClock(T0);
+    const beat = (nc: NatsConnection, instance: string) =>
+      nc.publish(
+        env.subjects.health('notifier-webhook'),
+        heartbeat('notifier-webhook', instance, clock.now()),
+      );
+    const silent = (ns: Notification[]) =>
+      ns.flatMap((n) =>
+        n.alerts
+          .filter((a) => a.rule_id === 'service-silent' && a.labels.service === 'notifier-webhook')
+          .map((a) => `${n.transition}:${a.labels.instance}`),
+      );
+    const opts = {
+      defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 },
+      consumer: { durable: 'restart' },
+    };
+    const first = await startAlerter(env, opts, { watchServices: true, clock });
+    beat(first.nc, 'pod-w');
+    beat(first.nc, 'pod-gone');
+    await first.syncCore();
+    // The whole stack stops: the alerter first, so the webhook's goodbye reaches nobody.
+    await first.stop();
+    clock.advance(29 * 60_000);
+
+    const h = await startAlerter(env, opts, { watchServices: true, clock });
+    try {
+      await h.advance(1_000);
+      expect(silent(await h.received())).toEqual([]);
+      // The webhook is back (pod-w); pod-gone is not.
+      for (let i = 0; i < 4; i++) {
+        beat(h.nc, 'pod-w');
+        await h.syncCore();
+        await h.advance(30_000);
+      }
+      // 121 s after the restart: pod-gone has been silent for 2 minutes of listening.
+      await h.advance(1_000);
+      expect(silent(await h.received())).toEqual(['firing:pod-gone']);
+    } finally {
+      await h.stop();
+    }
   });
 });
