@@ -3,6 +3,7 @@ import type { DeadLetter } from '@tocsin/bus';
 import { cosmosIbc, type Notification, newId } from '@tocsin/events';
 import { collect, eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alerterConfig } from '../src/config.ts';
 import { clientStatus, publishClient, walletBalance } from './fixtures.ts';
 import { type Harness, startAlerter } from './harness.ts';
 
@@ -187,5 +188,19 @@ describe('subject and envelope', () => {
     expect(dead!.issues).toEqual([
       `(subject): ${env.subjects.event('cosmos-ibc', 'client_status')} does not agree with the envelope's source/type cosmos-ibc.wallet_balance (expected <prefix>.events.cosmos-ibc.wallet_balance)`,
     ]);
+  });
+});
+
+describe('alerter.max_future_skew', () => {
+  it('defaults to 30 s, accepts a duration, refuses zero or less', () => {
+    expect(alerterConfig.parse({}).max_future_skew).toBe(30_000);
+    expect(alerterConfig.parse({ max_future_skew: '2m' }).max_future_skew).toBe(120_000);
+    for (const bad of [0, '0s', -5]) {
+      const r = alerterConfig.safeParse({ max_future_skew: bad });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')).toMatch(
+        /^max_future_skew: /,
+      );
+    }
   });
 });
