@@ -12,6 +12,8 @@ export interface MessageContext {
   streamSeq: number;
   deliveryCount: number;
   msgId: string | undefined;
+  /** When the stream stored the message (ms since the epoch): the same on every delivery and every replica. */
+  storedAt: number;
   /** Extends the ack deadline for long work. */
   working(): void;
 }
@@ -246,6 +248,9 @@ export function startConsumeLoop<T>(opts: ConsumeLoopOptions<T>): ConsumeLoop {
         // Headers are decoded only when a handler asks.
         get msgId() {
           return m.headers?.get('Nats-Msg-Id') || undefined;
+        },
+        get storedAt() {
+          return m.time.getTime();
         },
         working: () => m.working(),
       });

@@ -33,13 +33,30 @@ export function parseJson(raw: Uint8Array): Decoded<unknown> {
   return { ok: true, value };
 }
 
-/** Decoder for the events stream: JSON, then the envelope and (for known types) the data schema. */
+/**
+ * An event is published on `<prefix>.events.<source>.<type>`: a message whose envelope names another source or
+ * type (a subscriber filtering by subject would file it under the wrong one) is refused. Returns the issue, or null.
+ */
+export function subjectIssue(subject: string, e: { source: string; type: string }): string | null {
+  const tokens = subject.split('.');
+  const n = tokens.length;
+  if (n >= 3 && tokens[n - 3] === 'events' && tokens[n - 2] === e.source && tokens[n - 1] === e.type)
+    return null;
+  return `(subject): ${subject} does not agree with the envelope's source/type ${e.source}.${e.type} (expected <prefix>.events.${e.source}.${e.type})`;
+}
+
+/**
+ * Decoder for the events stream: JSON, then the envelope and (for known types) the data schema, then (given the
+ * subject) that the subject agrees with the envelope's source and type.
+ */
 export function decodeEvent(reg: EventRegistry = registry) {
-  return (raw: Uint8Array): Decoded<EventEnvelope> => {
+  return (raw: Uint8Array, subject?: string): Decoded<EventEnvelope> => {
     const json = parseJson(raw);
     if (!json.ok) return json;
     const r = reg.validate(json.value);
-    return r.ok ? { ok: true, value: r.event } : { ok: false, issues: r.issues };
+    if (!r.ok) return { ok: false, issues: r.issues };
+    const issue = subject === undefined ? null : subjectIssue(subject, r.event);
+    return issue ? { ok: false, issues: [issue] } : { ok: true, value: r.event };
   };
 }
 

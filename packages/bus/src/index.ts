@@ -10,7 +10,7 @@ export {
   startConsumeLoop,
 } from './consumer.ts';
 export { type DeadLetter, type DeadLetterCause, deadLetterJson } from './deadLetter.ts';
-export { decodeEvent, decodeNotification } from './decoders.ts';
+export { decodeEvent, decodeNotification, subjectIssue } from './decoders.ts';
 export { EventValidationError, isPermanent, isUnavailable, PermanentError } from './errors.ts';
 export { type Log, silentLog } from './log.ts';
 export {

@@ -19,6 +19,24 @@ export function lockId(service: string): number {
 }
 
 /**
+ * Creates the schema if it is missing. Under a transaction-level advisory lock keyed on the schema's name, taken
+ * before the schema is needed (the connection's search_path does not name it yet): without it, services starting
+ * together on a fresh schema race in CREATE SCHEMA IF NOT EXISTS, and one of them fails with a duplicate key in
+ * pg_namespace.
+ */
+async function ensureSchema(client: pg.Client, schema: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [lockId(`schema:${schema}`)]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
  * Applies pending migrations. Replicas starting together wait on a PostgreSQL advisory lock, so exactly one
  * applies them and the others then find nothing to do.
  */
@@ -30,7 +48,7 @@ export async function migrate(opts: MigrateOptions): Promise<string[]> {
   });
   await client.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await ensureSchema(client, schema);
     await client.query(`SET search_path TO ${schema}, public`);
     const applied = await runner({
       dbClient: client,

@@ -26,6 +26,20 @@ function simpleQuery(sql: string): Buffer {
 interface Connection {
   id: number;
   socket: net.Socket;
+  /** It ran a statement naming an advisory lock function, so it may hold a session-level advisory lock. */
+  advisory: boolean;
+  /** It holds advisory locks: it keeps the backend until it releases them (or disconnects). */
+  locks: boolean;
+}
+
+/** Whether a unit calls an advisory lock function (pg_advisory_lock, pg_try_advisory_lock, …_unlock). */
+function mentionsAdvisory(bytes: Buffer): boolean {
+  return bytes.includes('advisory') || bytes.includes('ADVISORY');
+}
+
+export interface WireMultiplexerOptions {
+  /** A unit the backend could not run (its client is disconnected; the others are served on). Default: stderr. */
+  onError?(err: unknown, connection: number): void;
 }
 
 /**
@@ -33,6 +47,11 @@ interface Connection {
  * a simple Query or an extended-protocol sequence up to Sync, and a connection that is inside a transaction keeps
  * the backend until it ends, so statements and transactions of different connections never interleave.
  * (pglite-socket forwards single messages, which lets another connection's Parse slip between a Parse and its Bind.)
+ *
+ * Every connection shares the backend's one session, so a session-level advisory lock would not exclude anyone
+ * (the session already holds it: three concurrent migrations all "took" node-pg-migrate's lock and raced to create
+ * the same tables). A connection that holds advisory locks therefore keeps the backend, like a transaction, until
+ * it has released them; and nobody else can then be waiting for that lock inside the single backend.
  */
 export class WireMultiplexer {
   readonly #queue: Unit[] = [];
@@ -41,7 +60,16 @@ export class WireMultiplexer {
   #nextId = 1;
   readonly server: net.Server;
 
-  constructor(readonly db: PGlite) {
+  readonly #onError: (err: unknown, connection: number) => void;
+
+  constructor(
+    readonly db: PGlite,
+    opts: WireMultiplexerOptions = {},
+  ) {
+    this.#onError =
+      opts.onError ??
+      ((err, id) =>
+        process.stderr.write(`embedded postgres: connection ${id}: ${(err as Error)?.message ?? err}\n`));
     this.server = net.createServer((socket) => this.#accept(socket));
   }
 
@@ -60,7 +88,7 @@ export class WireMultiplexer {
   }
 
   #accept(socket: net.Socket): void {
-    const conn: Connection = { id: this.#nextId++, socket };
+    const conn: Connection = { id: this.#nextId++, socket, advisory: false, locks: false };
     let buf: Buffer = Buffer.alloc(0);
     let started = false;
     let pending: Buffer[] = [];
@@ -127,15 +155,30 @@ export class WireMultiplexer {
         if (i < 0 || this.#queue.length === 0) return;
         const [u] = this.#queue.splice(i, 1);
         if (!u) return;
-        await this.db.runExclusive(() =>
-          this.db.execProtocolRawStream(new Uint8Array(u.bytes), {
-            onRawData: (data) => {
-              if (u.conn.socket.writable) u.conn.socket.write(Buffer.from(data));
-            },
-          }),
-        );
-        this.#owner = u.open || this.db.isInTransaction() ? u.conn : null;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(new Uint8Array(u.bytes), {
+              onRawData: (data) => {
+                if (u.conn.socket.writable) u.conn.socket.write(Buffer.from(data));
+              },
+            }),
+          );
+        } catch (err) {
+          // Its answer is cut short, so its protocol state is unknown: that client is disconnected (its request
+          // fails, and #dropped rolls back what it left open); the others are served on.
+          this.#onError(err, u.conn.id);
+          u.conn.socket.destroy();
+        }
+        if (mentionsAdvisory(u.bytes)) u.conn.advisory = true;
+        // Between units only (a unit ending in Flush is mid-sequence: its connection keeps the backend anyway).
+        if (u.conn.advisory && !u.open) {
+          u.conn.locks = await this.#holdsAdvisoryLocks(u.conn.locks);
+          if (!u.conn.locks) u.conn.advisory = false;
+        }
+        this.#owner = u.open || u.conn.locks || this.db.isInTransaction() ? u.conn : null;
       }
+    } catch (err) {
+      this.#onError(err, 0);
     } finally {
       this.#running = false;
       if (this.#queue.length && (!this.#owner || this.#queue.some((u) => u.conn === this.#owner)))
@@ -143,13 +186,29 @@ export class WireMultiplexer {
     }
   }
 
+  /** Whether the session holds advisory locks (only the connection that owns the backend can have taken them). */
+  async #holdsAdvisoryLocks(previous: boolean): Promise<boolean> {
+    try {
+      const r = await this.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`,
+      );
+      return (r.rows[0]?.n ?? 0) > 0;
+    } catch {
+      // E.g. inside a transaction that failed: nothing can have changed until it is rolled back.
+      return previous;
+    }
+  }
+
   #dropped(conn: Connection): void {
     for (let i = this.#queue.length - 1; i >= 0; i--)
       if (this.#queue[i]!.conn === conn) this.#queue.splice(i, 1);
     if (this.#owner === conn) {
-      // A client that died mid-transaction must not leave the shared backend inside it: a ROLLBACK goes first,
-      // as an ordinary unit whose answer goes nowhere.
-      this.#queue.unshift({ conn, bytes: simpleQuery('ROLLBACK'), open: false });
+      // A client that died mid-transaction, or holding advisory locks, must not leave the shared backend inside
+      // the one or holding the others: a ROLLBACK and an unlock go first, as ordinary units whose answers go nowhere.
+      this.#queue.unshift(
+        { conn, bytes: simpleQuery('ROLLBACK'), open: false },
+        { conn, bytes: simpleQuery('SELECT pg_advisory_unlock_all()'), open: false },
+      );
       void this.#drain();
     }
   }

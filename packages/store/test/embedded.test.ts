@@ -9,8 +9,10 @@ import {
   type EmbeddedPostgres,
   migrate,
   startEmbeddedPostgres,
+  storeMigrations,
   withTransaction,
 } from '../src/index.ts';
+import { WireMultiplexer } from '../src/wireMultiplexer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tocsin-pglite-'));
@@ -68,4 +70,61 @@ it('rolls back the transaction of a client that disappears inside it', async () 
   const r = await b.query('SELECT count(*)::int AS c FROM widgets WHERE id = $1', [1000]);
   expect(r.rows[0].c).toBe(0);
   await b.end();
+});
+
+it('applies migrations once when several services migrate at the same time (one shared backend)', async () => {
+  // Every client shares PGlite's one session, so a session advisory lock is no lock between them unless the
+  // multiplexer keeps its holder exclusive.
+  const runs = await Promise.allSettled(
+    [1, 2, 3].map(() => migrate({ url: pgl.url, dir: storeMigrations, service: 'store' })),
+  );
+  expect(runs.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+  const applied = runs.map((r) => (r as PromiseFulfilledResult<string[]>).value.length);
+  expect(applied.sort()).toEqual([0, 0, 1]);
+  const pool = createPool({ url: pgl.url, max: 2 });
+  expect((await pool.query('SELECT count(*)::int AS c FROM tocsin_inbox')).rows[0].c).toBe(0);
+  await pool.end();
+});
+
+it('a unit the backend fails to run disconnects its client and the others are served on', async () => {
+  // The backend throwing (rather than answering with an ErrorResponse) is injected: PGlite does so on internal
+  // failures we cannot provoke on purpose. Before, the rejection escaped the multiplexer's loop unhandled.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create();
+  const faulty = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === 'execProtocolRawStream')
+        return (bytes: Uint8Array, o: Parameters<typeof db.execProtocolRawStream>[1]) =>
+          Buffer.from(bytes).includes('boom_marker')
+            ? Promise.reject(new Error('backend failure'))
+            : target.execProtocolRawStream(bytes, o);
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const errors: string[] = [];
+  const mux = new WireMultiplexer(faulty, { onError: (err) => errors.push((err as Error).message) });
+  const port = await mux.listen(0, '127.0.0.1');
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const a = new pg.Client({ connectionString: url });
+  a.on('error', () => undefined);
+  const b = new pg.Client({ connectionString: url });
+  await a.connect();
+  await b.connect();
+  const failed = a.query('SELECT 1 AS boom_marker').then(
+    () => 'answered',
+    (err: Error) => `failed: ${err.message}`,
+  );
+  const served = (async () => {
+    const out: number[] = [];
+    for (const n of [1, 2, 3]) out.push((await b.query('SELECT $1::int AS n', [n])).rows[0].n);
+    return out;
+  })();
+  expect(await failed).toMatch(/^failed: /);
+  expect(await served).toEqual([1, 2, 3]);
+  expect((await b.query('SELECT 42 AS n')).rows[0].n).toBe(42);
+  expect(errors).toEqual(['backend failure']);
+  await b.end();
+  await mux.close();
+  await db.close();
 });

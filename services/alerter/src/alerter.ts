@@ -16,6 +16,7 @@ import {
   type TimelineItem,
   toAlert,
 } from './history/episodes.ts';
+import type { Received } from './intake/receive.ts';
 import { Decider } from './lifecycle/decide.ts';
 import { applyEffects, insertPending, insertTimeline } from './lifecycle/episodeStore.ts';
 import { evaluateEvent, factKey, RuleIndex } from './lifecycle/evaluate.ts';
@@ -104,11 +105,14 @@ export class Alerter {
   /** Latest block height seen per chain (heartbeats, scans), for the dead-man push. */
   readonly heights = new Map<string, number>();
   #ticks = 0;
+  /** Since when this replica hears heartbeats: absence is judged only over that time (Decider.absence). */
+  readonly #listeningSince: number;
   lastBatchError: { at: number; error: string } | null = null;
   lastBatchAt: number | null = null;
 
   constructor(private readonly d: AlerterDeps) {
     this.index = new RuleIndex(d.rules.rules);
+    this.#listeningSince = d.clock.now();
   }
 
   now(): number {
@@ -196,6 +200,17 @@ export class Alerter {
     return run;
   }
 
+  /** Resolves once no operation is queued or running and every committed notification has been published. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const queue = this.#queue;
+      const publishing = this.#publishing;
+      await queue;
+      await publishing;
+      if (queue === this.#queue && publishing === this.#publishing) return;
+    }
+  }
+
   /** Resolves once every notification committed so far has been published (or left to the relay). */
   published(): Promise<void> {
     return this.#publishing;
@@ -236,16 +251,16 @@ export class Alerter {
     await this.#serial(async () => this.#refresh(this.d.pool, await readMeta(this.d.pool)));
   }
 
-  #evaluate(events: EventEnvelope[], first = true): Instance[] {
+  #evaluate(events: readonly Received[], first = true): Instance[] {
     const out: Instance[] = [];
     const opts = {
       params: this.params,
       subscriptions: this.#subs,
       mayBeActive: (rule: string) => this.cache.hasOpen(rule),
     };
-    for (const e of events) {
-      if (first) this.#observeHeights(e);
-      for (const i of evaluateEvent(this.index, e, opts)) out.push(i);
+    for (const { event, factAt } of events) {
+      if (first) this.#observeHeights(event);
+      for (const i of evaluateEvent(this.index, event, opts, factAt)) out.push(i);
     }
     return out;
   }
@@ -301,8 +316,9 @@ export class Alerter {
   /**
    * The batch stage: applies a batch of events. Most batches change nothing and cost one query; a batch that
    * changes state takes the lock and commits its transitions, their timeline and due notifications together.
+   * Each event comes with the time it counts at (intake/receive.ts).
    */
-  processEvents(events: EventEnvelope[]): Promise<void> {
+  processEvents(events: readonly Received[]): Promise<void> {
     return this.#serial(async () => {
       const now = this.d.clock.now();
       try {
@@ -384,7 +400,7 @@ export class Alerter {
       await this.#locked(null, async (c) => {
         const d = new Decider({ now, get: (fp) => this.cache.get(fp), subscriptions: this.#subs });
         d.timers(this.index, this.cache.activeRows());
-        const forget = d.absence(this.index, await readPresence(c), this.params);
+        const forget = d.absence(this.index, await readPresence(c), this.params, this.#listeningSince);
         const plan = d.plan();
         await applyEffects(c, plan.effects, now);
         await forgetPresence(c, forget);
@@ -416,7 +432,7 @@ export class Alerter {
     await this.#refresh(this.d.pool, toMeta(meta!.rows[0]!));
     const d = new Decider({ now, get: (fp) => this.cache.get(fp), subscriptions: this.#subs });
     d.timers(this.index, this.cache.activeRows());
-    const forget = d.absence(this.index, presence!.rows.map(toPresence), this.params);
+    const forget = d.absence(this.index, presence!.rows.map(toPresence), this.params, this.#listeningSince);
     if (d.effects.length || forget.length) return true;
     return due!.rows[0]!.due as boolean;
   }

@@ -58,6 +58,11 @@ export const alerterConfig = z.strictObject({
       max_ack_pending: z.number().int().min(1).default(20_000),
     })
     .prefault({}),
+  /**
+   * An event stamped further than this after it was received is dead-lettered; within it, it counts as observed
+   * when it was received.
+   */
+  max_future_skew: positiveDuration.default(30_000),
   /** How often timers (for, absence, group flushes, repeats, escalation, silence expiry) are evaluated; 0 = only on tick() (tests). */
   tick_interval: intervalOrOff.default(1_000),
   /** A replica that committed a notification but died before publishing it: another publishes it after this. */

@@ -10,6 +10,7 @@ import { type AlerterConfig, alerterConfig } from './config.ts';
 import { registerRoutes } from './history/routes.ts';
 import { createBatcher } from './intake/batcher.ts';
 import { fastEventDecoder } from './intake/decode.ts';
+import { admit, FutureEventError, type Received } from './intake/receive.ts';
 import { serveAlerterRpc } from './rpc/alerterRpc.ts';
 import { loadRules } from './rules/loadRules.ts';
 import { createHeartbeatPush, type Health, type PushTarget } from './selfMonitor/heartbeatPush.ts';
@@ -33,6 +34,14 @@ export interface AlerterServiceOptions {
 }
 
 const dec = new TextDecoder();
+
+/** A heartbeat travels on `<prefix>.health.<service>`: a system heartbeat of that service, or it is refused. */
+function heartbeatSubjectIssue(subject: string, e: EventEnvelope): string | null {
+  const service = subject.slice(subject.lastIndexOf('.') + 1);
+  const data = e.data as { service?: unknown };
+  if (e.source === 'system' && e.type === 'heartbeat' && data.service === service) return null;
+  return `(subject): ${subject} does not agree with a ${e.source}.${e.type} event of service ${String(data.service)}`;
+}
 
 export function createAlerterService(
   opts: AlerterServiceOptions = {},
@@ -85,7 +94,7 @@ export function createAlerterService(
       await alerter.init();
       ctx.log.info({ rules: rules.rules.length }, 'rules loaded');
 
-      const batcher = createBatcher<EventEnvelope>(
+      const batcher = createBatcher<Received>(
         async (events) => {
           const end = batchSeconds.startTimer();
           await alerter.processEvents(events);
@@ -95,12 +104,23 @@ export function createAlerterService(
         cfg.consumer.batch,
         { isolate: (err) => !isUnavailable(err) && !isDbUnavailable(err) },
       );
+      // Stop hooks run in reverse: this one runs after the consumer, the heartbeat subscription and the RPC handlers
+      // have stopped, and before NATS drains and the pool closes. What they handed over (a heartbeat batch queued
+      // behind the last events, a goodbye) is applied and its notifications published first; before, it ran into
+      // the closed pool ("Cannot use a pool after calling end on the pool").
+      ctx.onStop(async () => {
+        await batcher.idle();
+        await alerter.settled();
+      });
       const loop = await ctx.consume<EventEnvelope>({
         stream: 'events',
         durable: cfg.consumer.durable,
         filterSubject: ctx.subjects.events(),
         decode: fastEventDecoder(),
-        handler: (e) => batcher.submit(e),
+        // Received when the stream stored it (deterministic across redeliveries and replicas), or by the alerter's
+        // clock if that is earlier. A future-dated event throws a PermanentError: dead-lettered with the reason.
+        handler: async (e, m) =>
+          batcher.submit(admit(e, Math.min(m.storedAt, ctx.clock.now()), cfg.max_future_skew)),
         batch: cfg.consumer.batch,
         // Flow control is JetStream's (max_ack_pending); the loop's own limit would only add a wait per message.
         concurrency: cfg.consumer.max_ack_pending,
@@ -124,11 +144,24 @@ export function createAlerterService(
             return;
           }
           const r = registry.validate(parsed);
-          if (!r.ok) {
-            ctx.log.debug({ issues: r.issues, subject: msg.subject }, 'invalid heartbeat ignored');
+          const issue = r.ok ? heartbeatSubjectIssue(msg.subject, r.event) : null;
+          if (!r.ok || issue) {
+            ctx.log.debug(
+              { issues: r.ok ? [issue] : r.issues, subject: msg.subject },
+              'invalid heartbeat ignored',
+            );
             return;
           }
-          batcher.submit(r.event).catch((e) => ctx.log.warn({ err: String(e) }, 'heartbeat not applied'));
+          let received: Received;
+          try {
+            received = admit(r.event, ctx.clock.now(), cfg.max_future_skew);
+          } catch (e) {
+            // Heartbeats are not stored, so there is nothing to dead-letter: the reason is logged.
+            if (!(e instanceof FutureEventError)) throw e;
+            ctx.log.warn({ subject: msg.subject, reason: e.message }, 'heartbeat from the future ignored');
+            return;
+          }
+          batcher.submit(received).catch((e) => ctx.log.warn({ err: String(e) }, 'heartbeat not applied'));
         },
       });
       ctx.onStop(() => health.unsubscribe());

@@ -41,7 +41,7 @@ export interface Harness {
 export async function startAlerter(
   env: TestEnv,
   alerter: Record<string, unknown> = {},
-  opts: { clock?: ManualClock; watchServices?: boolean } = {},
+  opts: { clock?: ManualClock; watchServices?: boolean; logDest?: NodeJS.WritableStream } = {},
 ): Promise<Harness> {
   const clock = opts.clock ?? new ManualClock(T0);
   let handle: AlerterHandle | undefined;
@@ -55,6 +55,7 @@ export async function startAlerter(
       argv: [],
       env: { ...env.env, TOCSIN_HTTP_PORT: '0' },
       clock,
+      ...(opts.logDest ? { logDest: opts.logDest } : {}),
       config: {
         ...env.config,
         alerter: {

@@ -1,4 +1,4 @@
-import { type Decoded, decodeEvent } from '@tocsin/bus';
+import { type Decoded, decodeEvent, subjectIssue } from '@tocsin/bus';
 import {
   type EventDefinition,
   type EventEnvelope,
@@ -48,16 +48,19 @@ function memoized(f: DateTimeFormat): {
  * The events decoder of the alerter's hot path. It checks the same contract as @tocsin/bus `decodeEvent` (the
  * JSON Schemas generated from the zod definitions, compiled once by Ajv, which checks without copying), and
  * asks zod only about a message that fails, so a dead letter carries the same `path: reason` lines as everywhere
- * else. Profiling showed zod validation was a fifth of the alerter's CPU time.
+ * else. Profiling showed zod validation was a fifth of the alerter's CPU time. Given the subject, it also checks
+ * that the subject agrees with the envelope's source and type, as `decodeEvent` does.
  */
-export function fastEventDecoder(reg: EventRegistry = registry): (raw: Uint8Array) => Decoded<EventEnvelope> {
+export function fastEventDecoder(
+  reg: EventRegistry = registry,
+): (raw: Uint8Array, subject?: string) => Decoded<EventEnvelope> {
   const ajv = new Ajv2020({ strict: false, useDefaults: true, allErrors: false });
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
   ajv.addFormat('date-time', memoized(fullFormats['date-time'] as DateTimeFormat));
   const envelope = ajv.compile(z.toJSONSchema(eventEnvelope, { io: 'input' }));
   const data = new Map<EventDefinition, ValidateFunction>();
   const explain = decodeEvent(reg);
-  return (raw) => {
+  const valid = (raw: Uint8Array): Decoded<EventEnvelope> => {
     let v: EventEnvelope;
     try {
       const json = text.decode(raw);
@@ -77,5 +80,11 @@ export function fastEventDecoder(reg: EventRegistry = registry): (raw: Uint8Arra
       data.set(def, check);
     }
     return check(v.data) ? { ok: true, value: v } : explain(raw);
+  };
+  return (raw, subject) => {
+    const d = valid(raw);
+    if (!d.ok || subject === undefined) return d;
+    const issue = subjectIssue(subject, d.value);
+    return issue ? { ok: false, issues: [issue] } : d;
   };
 }

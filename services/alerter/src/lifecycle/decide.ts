@@ -427,8 +427,20 @@ export class Decider {
     }
   }
 
-  /** Absence: instances silent for longer than the rule allows. Returns the presence rows to forget. */
-  absence(index: RuleIndex, presence: Presence[], params: Record<string, unknown>): string[] {
+  /**
+   * Absence: instances silent for longer than the rule allows. Returns the presence rows to forget.
+   *
+   * Silence is counted only over the time this replica has been listening (`listeningSince`): heartbeats are not
+   * stored, so what was sent while no alerter ran is lost, and a restart after a stop of the whole stack (whose
+   * goodbyes arrived after the alerter had stopped listening) is not an outage of every service. After a start, a
+   * fingerprint last seen before it is judged `after` from the start.
+   */
+  absence(
+    index: RuleIndex,
+    presence: Presence[],
+    params: Record<string, unknown>,
+    listeningSince = Number.NEGATIVE_INFINITY,
+  ): string[] {
     const now = this.cx.now;
     const forget: string[] = [];
     for (const p of presence) {
@@ -453,7 +465,8 @@ export class Decider {
       }
       // A goodbye: its silence is expected (the goodbye itself resolved a firing alert, as any event does).
       if (p.ended) continue;
-      if (silent >= rule.absence.afterMs && row?.status !== 'firing') {
+      const heardSince = Math.max(p.last_seen, listeningSince);
+      if (now - heardSince >= rule.absence.afterMs && row?.status !== 'firing') {
         const event = p.last_event as EventEnvelope;
         const scope: Scope = {
           event: event as unknown as Record<string, unknown>,
@@ -464,7 +477,7 @@ export class Decider {
         this.open(
           { rule, fingerprint: p.fingerprint, labels: p.labels, scope, owners: [], subscriptionId: null },
           this.base(p.fingerprint, rule, row, p.labels),
-          p.last_seen + rule.absence.afterMs,
+          heardSince + rule.absence.afterMs,
           { value: Math.round(silent / 1000) },
           null,
         );

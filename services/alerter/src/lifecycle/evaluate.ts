@@ -145,11 +145,18 @@ export function factKey(i: Instance): string {
   return `${i.rule.id}:${e.source}.${e.type}:${e.dedup_key}${i.owner ? `:${i.owner}` : ''}`;
 }
 
-/** Applies every matching rule to an event. Pure apart from reading the subscription index. */
-export function evaluateEvent(index: RuleIndex, event: EventEnvelope, opts: EvaluateOptions): Instance[] {
+/**
+ * Applies every matching rule to an event. Pure apart from reading the subscription index. `factAt` is the time
+ * the fact counts at (its observed_at, bounded by when it was received: see intake/receive.ts).
+ */
+export function evaluateEvent(
+  index: RuleIndex,
+  event: EventEnvelope,
+  opts: EvaluateOptions,
+  factAt = Date.parse(event.observed_at),
+): Instance[] {
   const rules = index.candidates(event.source, event.type);
   if (rules.length === 0) return [];
-  const factAt = Date.parse(event.observed_at);
   const base: Scope = {
     event: event as unknown as Record<string, unknown>,
     data: event.data,

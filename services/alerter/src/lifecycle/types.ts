@@ -37,7 +37,7 @@ export interface Instance {
   labels: Record<string, string>;
   scope: Scope;
   event: EventEnvelope;
-  /** observed_at of the event (ms). */
+  /** observed_at of the event (ms), never later than when it was received. */
   factAt: number;
   /** threshold/notice: does the condition hold; absence: false when the event ends the watch (a goodbye). */
   active: boolean;
