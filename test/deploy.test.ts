@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { z } from 'zod';
 import { loadConfig } from '../packages/runtime/src/config.ts';
 import { alerterConfig } from '../services/alerter/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
@@ -152,7 +151,8 @@ describe('docker compose on a fresh machine', () => {
   });
 });
 
-const check = (file: string, section: string, schema: z.ZodType) =>
+type Schema = NonNullable<Parameters<typeof loadConfig>[0]['section']>['schema'];
+const check = <S extends Schema>(file: string, section: string, schema: S) =>
   loadConfig({ file, env: {}, section: { name: section, schema } });
 /** A copy of an example with one commented-out section switched on (the lines from its `# name:` line). */
 const uncommented = (file: string, section: string) => {
