@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -7,6 +6,7 @@ import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildAll, deployService, repoRoot } from '../deploy/build.ts';
+import { cleanEnv, type ServiceProcess, spawnService, startedUrl } from './support/processes.ts';
 
 // The production tree of every service, as deploy/Dockerfile builds it (deploy/build.ts: JavaScript in dist/,
 // `pnpm deploy --prod`), started with the Dockerfile's own CMD. No Docker engine here: the tree runs on this
@@ -98,54 +98,11 @@ function goodConfig(service: string): Record<string, unknown> {
   }
 }
 
-interface Run {
-  output: () => string;
-  exited: Promise<number | null>;
-  kill: (signal: NodeJS.Signals) => void;
-}
-
 /** The Dockerfile's CMD in the tree, with the image's environment (and none of this machine's TOCSIN_*). */
-function start(service: string, config: string): Run {
-  const parentEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(TOCSIN|DATABASE_URL|NATS_URL)/.test(k)),
-  );
-  const child = spawn(cmd[0] === 'node' ? process.execPath : cmd[0], [...cmd.slice(1), '--config', config], {
+function start(service: string, config: string): ServiceProcess {
+  return spawnService(cmd[0] === 'node' ? process.execPath : cmd[0], [...cmd.slice(1), '--config', config], {
     cwd: trees[service],
-    env: { ...parentEnv, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  // 'close', not 'exit': only then has all of the output been read.
-  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
-  return { output: () => out, exited, kill: (s) => child.kill(s) };
-}
-
-/** Resolves with the URL the service logged once started; rejects if it exits first or never starts. */
-function startedUrl(service: string, run: Run): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`${service} did not log "started" within 90 s:\n${run.output().slice(-3000)}`));
-    }, 90_000);
-    const poll = setInterval(() => {
-      const m = /"url":"(http:\/\/[^"]+)".*"msg":"[^"]* started"/.exec(run.output());
-      if (m) {
-        clearTimeout(timer);
-        clearInterval(poll);
-        resolve(m[1]!);
-      }
-    }, 100);
-    void run.exited.then((code) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      reject(new Error(`${service} exited with ${code}:\n${run.output().slice(-3000)}`));
-    });
+    env: { ...cleanEnv(), NODE_ENV: 'production' },
   });
 }
 
