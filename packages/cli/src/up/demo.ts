@@ -32,7 +32,7 @@ export async function startDemo(): Promise<Demo> {
   return {
     config: {
       instance: 'demo',
-      // Its own subjects and streams (TOCSIN-DEMO_*): never the durable consumers of a real deployment on the same NATS.
+      // Its own subjects and streams (TOCSIN_DEMO_*): never the durable consumers of a real deployment on the same NATS.
       subject_prefix: DEMO_SUBJECT_PREFIX,
       cosmos_ibc: { chains },
       alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
