@@ -32,7 +32,20 @@ export function readSecretFile(path: string): string {
       `secret file ${path} is readable by group/others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`,
     );
   }
-  const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    // A compose file secret keeps its owner and mode on the host: a root-owned 0600 file is unreadable here.
+    const uid = process.getuid?.();
+    throw new SecretFileError(
+      code === 'EACCES' && uid !== undefined
+        ? `secret file ${path} cannot be read by this process (uid ${uid}): EACCES; make the file on the host owned by that user and keep mode 600, e.g. sudo chown ${uid} <file> (deploy/setup.sh creates them so)`
+        : `secret file ${path} cannot be read: ${code}`,
+    );
+  }
+  const value = text.replace(/\r?\n$/, '');
   if (!value) throw new SecretFileError(`secret file ${path} is empty`);
   registerSecret(value);
   return value;

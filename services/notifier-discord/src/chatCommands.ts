@@ -47,6 +47,11 @@ export interface ChatDeps {
   /** Text commands need the MessageContent intent. */
   prefixCommands: boolean;
   log: Pick<Logger, 'warn' | 'info'>;
+  /**
+   * Every replica's gateway session gets every message and interaction: true for the one replica that answers
+   * it (the first to claim its id), false for the others. Absent: this process answers everything.
+   */
+  claim?(id: string): Promise<boolean>;
   onAlertButton(
     interaction: ButtonInteraction,
     action: Exclude<ButtonAction, { kind: 'page' }>,
@@ -76,6 +81,7 @@ export function attachChatCommands(deps: ChatDeps): void {
     if (message.author.bot || message.webhookId || !message.content.startsWith(registry.prefix)) return;
     const parsed = registry.parse(message.content);
     if (!parsed) return;
+    if (deps.claim && !(await deps.claim(`message:${message.id}`))) return;
     const caller = callerOf(message.author, roleIdsOf(message.member), deps.adminRoles);
     const reply = await registry.run(parsed, base(caller));
     const line = message.content.trim().slice(registry.prefix.length).trim();
@@ -165,6 +171,7 @@ export function attachChatCommands(deps: ChatDeps): void {
   }
 
   async function onInteraction(i: Interaction): Promise<void> {
+    if (deps.claim && !(await deps.claim(`interaction:${i.id}`))) return;
     if (i.isChatInputCommand()) return onSlash(i);
     if (i.isAutocomplete()) return onAutocomplete(i);
     if (i.isButton()) {

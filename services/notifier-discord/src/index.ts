@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultCommands } from '@tocsin/commands';
 import { notifierService, withBurstDigest } from '@tocsin/notify';
 import type { ServiceContext } from '@tocsin/runtime';
+import { applyOnce } from '@tocsin/store';
 import { type Client, Events } from 'discord.js';
 import { alertButtonHandler } from './alertButtons.ts';
 import { loginBot } from './botClient.ts';
@@ -86,6 +87,8 @@ export const discordNotifier = notifierService({
           adminRoles: cfg.admin_roles,
           prefixCommands: cfg.prefix_commands,
           log: ctx.log,
+          // Replicas share the bot's gateway events: the inbox lets exactly one of them answer each.
+          claim: (id) => applyOnce(ctx.pool, 'notifier-discord.chat', id, async () => undefined),
           onAlertButton: alertButtonHandler({
             store,
             nc: ctx.nc,

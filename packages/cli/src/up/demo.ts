@@ -1,5 +1,8 @@
 import { type CosmosSim, demoScenarioPath, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
 
+/** The demo's subject prefix (a real deployment uses `tocsin` or its own). */
+export const DEMO_SUBJECT_PREFIX = 'tocsin-demo';
+
 export interface Demo {
   config: Record<string, unknown>;
   sims: { name: string; url: string }[];
@@ -29,6 +32,8 @@ export async function startDemo(): Promise<Demo> {
   return {
     config: {
       instance: 'demo',
+      // Its own subjects and streams (TOCSIN_DEMO_*): never the durable consumers of a real deployment on the same NATS.
+      subject_prefix: DEMO_SUBJECT_PREFIX,
       cosmos_ibc: { chains },
       alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
       webhook: { console: true },
