@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { eventually } from '@tocsin/testkit';
 import { afterAll, expect, inject, it } from 'vitest';
-import { counts, type Pipeline, RULE, startPipeline } from './harness/pipeline.ts';
+import { counts, type Pipeline, RULE, settled, startPipeline } from './harness/pipeline.ts';
 import { type NatsCluster, startNatsCluster } from './harness/servers.ts';
 
 // How tocsin runs beyond one machine: a 3-node JetStream cluster, streams with 3 replicas (`nats.replicas: 3`).
@@ -39,11 +39,7 @@ it('3-node cluster, R3 streams, kill -9 of the stream leader mid-stream: 0 lost,
   await cluster.node(leader!).kill9();
   await publishing;
 
-  await eventually(
-    async () => (await counts(pipeline)).deliveries >= CLIENTS && (await pipeline.drained()),
-    180_000,
-    `${CLIENTS} deliveries after the leader was killed`,
-  );
+  await settled(pipeline, CLIENTS, `${CLIENTS} deliveries after the leader was killed`);
   const after = await jsm.streams.info(pipeline.subjects.streams.events);
   expect(after.cluster?.leader).not.toBe(leader);
   expect(await counts(pipeline)).toMatchObject({

@@ -1,6 +1,6 @@
 import { eventually } from '@tocsin/testkit';
 import { afterAll, expect, inject, it } from 'vitest';
-import { counts, type Pipeline, startPipeline } from './harness/pipeline.ts';
+import { counts, type Pipeline, settled, startPipeline } from './harness/pipeline.ts';
 import { type NatsNode, startNatsServer } from './harness/servers.ts';
 
 // kill -9 of nats-server mid-stream, restarted on the same port and store: every fact stored once, every alert
@@ -34,11 +34,7 @@ it('kill -9 of nats-server mid-stream and a restart: 0 lost, 0 duplicate notific
   await nats.start();
   await publishing;
 
-  await eventually(
-    async () => (await counts(pipeline)).deliveries >= CLIENTS && (await pipeline.drained()),
-    180_000,
-    `${CLIENTS} deliveries after the restart`,
-  );
+  await settled(pipeline, CLIENTS, `${CLIENTS} deliveries after the restart`);
   const c = await counts(pipeline);
   expect(c).toMatchObject({
     events: CLIENTS,

@@ -60,13 +60,15 @@ export async function startPipeline(o: {
   webhookTarget?: Record<string, unknown>;
   /** Extra config sections (e.g. discord, slack) for services the test starts itself. */
   extra?: Record<string, unknown>;
+  /** The folder for config and secret files, when the test wrote secrets for `extra` into it. */
+  work?: ReturnType<typeof workDir>;
 }) {
   const id = `${o.name}_${randomBytes(3).toString('hex')}`;
   const prefix = `f_${id}`;
   const schema = `f_${id}`;
   await createSchema(o.databaseUrl, schema);
   const subj = subjects(prefix);
-  const work = workDir(o.name);
+  const work = o.work ?? workDir(o.name);
   const receiver = await startReceiver();
   const config = work.config('tocsin.yaml', {
     ...commonConfig({ natsUrl: o.natsUrl, databaseUrl: o.databaseUrl, prefix, schema, replicas: o.replicas }),
@@ -187,10 +189,14 @@ export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
  * The counts every fault test asserts: each client's facts stored once per round, one firing notification per
  * client (and one resolve per recovered client), each delivered exactly once at the receiver.
  */
-export async function counts(p: Pipeline) {
-  const stored = await p.notificationsStored();
+export async function counts(p: Pipeline, chainId = 'faults-1') {
+  const ofChain = (n: Notification) => n.alerts.some((a) => a.chain_id === chainId);
+  const stored = (await p.notificationsStored()).filter(ofChain);
   const keys = stored.map((n) => n.key);
-  const delivered = p.receiver.ofRule(RULE).map((d) => d.notification.key);
+  const delivered = p.receiver
+    .ofRule(RULE)
+    .filter((d) => ofChain(d.notification))
+    .map((d) => d.notification.key);
   const perKey = new Map<string, number>();
   for (const k of delivered) perKey.set(k, (perKey.get(k) ?? 0) + 1);
   return {
@@ -203,4 +209,40 @@ export async function counts(p: Pipeline) {
     duplicateDeliveries: [...perKey.values()].filter((n) => n > 1).length,
     undelivered: keys.filter((k) => !perKey.has(k)).length,
   };
+}
+
+/**
+ * Waits until at least `deliveries` notifications of the rule were delivered and both consumers are drained; on
+ * timeout, fails with the counts so far and the last warnings and errors each service logged.
+ */
+export async function settled(
+  p: Pipeline,
+  deliveries: number,
+  what: string,
+  timeoutMs = 180_000,
+  chainId = 'faults-1',
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if ((await counts(p, chainId)).deliveries >= deliveries && (await p.drained())) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const c = await counts(p, chainId).catch((err: unknown) => String(err));
+  const logs = p.services
+    .map((s) => {
+      const lines = s
+        .output()
+        .split('\n')
+        .filter((l) => /"level":(40|50|60)/.test(l) || (l.trim() && !l.startsWith('{')));
+      return `--- ${s.name} (exit ${s.child.exitCode ?? s.child.signalCode ?? 'running'}):\n${lines.slice(-15).join('\n')}`;
+    })
+    .join('\n');
+  throw new Error(
+    `timed out waiting for ${what}: counts ${JSON.stringify(c)}${last ? ` (${String(last)})` : ''}\n${logs}`,
+  );
 }
