@@ -63,7 +63,6 @@ it('flapping, slow (5 s), garbage and endless endpoints: alerts exact for the ch
     databaseUrl: inject('databaseUrl'),
     extra: {
       cosmos_ibc: {
-        scan_interval: '5s',
         request_timeout: '10s',
         retries: 1,
         retry_backoff: '200ms',

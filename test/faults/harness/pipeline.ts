@@ -70,13 +70,25 @@ export async function startPipeline(o: {
   const subj = subjects(prefix);
   const work = o.work ?? workDir(o.name);
   const receiver = await startReceiver();
+  const common = commonConfig({
+    natsUrl: o.natsUrl,
+    databaseUrl: o.databaseUrl,
+    prefix,
+    schema,
+    replicas: o.replicas,
+  });
+  const { alerter: alerterExtra, database: databaseExtra, ...sections } = o.extra ?? {};
   const config = work.config('tocsin.yaml', {
-    ...commonConfig({ natsUrl: o.natsUrl, databaseUrl: o.databaseUrl, prefix, schema, replicas: o.replicas }),
-    alerter: alerterSection,
+    ...common,
+    // `database.url_file` in extra replaces the URL.
+    database: databaseExtra
+      ? { ...common.database, url: undefined, ...(databaseExtra as object) }
+      : common.database,
+    alerter: { ...alerterSection, ...(alerterExtra as object | undefined) },
     webhook: {
       targets: [{ name: 'ops', url: receiver.url, timeout: 2000, ...o.webhookTarget }],
     },
-    ...o.extra,
+    ...sections,
   });
   const alerter = spawnService('alerter', config);
   await alerter.started();
