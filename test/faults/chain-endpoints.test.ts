@@ -7,7 +7,7 @@ import { counts, type Pipeline, settled, startPipeline } from './harness/pipelin
 import { type NatsNode, startNatsServer } from './harness/servers.ts';
 import { type ServiceProcess, spawnService } from './harness/services.ts';
 
-// cosmos-ibc as a process against chain endpoints that flap (down 1 s, up 2 s), are slow (5 s per request),
+// cosmos-ibc as a process against chain endpoints that flap (down 1 s in every 3), are slow (5 s per request),
 // answer garbage (protobuf that does not decode, an HTML page), or never finish their body. The healthy, slow and
 // flapping chains' clients are each alerted once and delivered once; the broken ones become endpoint_error
 // events; the ingestor never crashes and keeps scanning.
@@ -64,8 +64,8 @@ it('flapping, slow (5 s), garbage and endless endpoints: alerts exact for the ch
     extra: {
       cosmos_ibc: {
         request_timeout: '10s',
-        retries: 1,
-        retry_backoff: '200ms',
+        retries: 2,
+        retry_backoff: '500ms',
         chains: [
           chain('healthy-1', sim.chainUrl('healthy-1')),
           chain('slow-1', sim.chainUrl('slow-1')),
@@ -79,10 +79,11 @@ it('flapping, slow (5 s), garbage and endless endpoints: alerts exact for the ch
   });
   const pipeline = p;
   const events = collect<EventEnvelope>(pipeline.nc, `${pipeline.prefix}.events.cosmos-ibc.>`);
-  let down = false;
+  // Down one second in every three.
+  let tick = 0;
   flapping = setInterval(() => {
-    down = !down;
-    sim.setFault({ chainId: 'flappy-1' }, down ? { kind: 'down' } : null);
+    tick++;
+    sim.setFault({ chainId: 'flappy-1' }, tick % 3 === 0 ? { kind: 'down' } : null);
   }, 1000);
   ingestor = spawnService('cosmos-ibc', pipeline.config);
   pipeline.services.push(ingestor);

@@ -88,7 +88,7 @@ export function spawnService(
     name,
     child: launch(),
     output: () => out,
-    started(timeoutMs = 60_000) {
+    started(timeoutMs = 120_000) {
       const c = proc.child;
       const from = out.lastIndexOf('\u0000');
       return new Promise((resolve, reject) => {
