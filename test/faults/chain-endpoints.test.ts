@@ -105,7 +105,25 @@ it('flapping, slow (5 s), garbage and endless endpoints: alerts exact for the ch
   });
   // Still scanning after all that: two more completed scans of the healthy chain.
   const scans = of('scan_completed', 'healthy-1').length;
-  await eventually(() => of('scan_completed', 'healthy-1').length >= scans + 2, 60_000, 'two more scans');
+  await eventually(
+    () => of('scan_completed', 'healthy-1').length >= scans + 2,
+    60_000,
+    'two more scans',
+  ).catch((err: Error) => {
+    const byChain = ['healthy-1', 'slow-1', 'flappy-1', ...broken].map(
+      (id) => `${id}: ${of('scan_completed', id).length}`,
+    );
+    const tail = ingestor!
+      .output()
+      .split('\n')
+      .filter((l) => !l.includes('"level":30'))
+      .slice(-8);
+    throw new Error(
+      `${err.message} of healthy-1; scan_completed by chain: ${byChain.join(', ')}; cosmos-ibc ${
+        ingestor!.child.exitCode ?? ingestor!.child.signalCode ?? 'running'
+      }:\n${tail.join('\n')}`,
+    );
+  });
 
   for (const id of ['healthy-1', 'slow-1', 'flappy-1']) {
     expect(await counts(pipeline, id), id).toMatchObject({

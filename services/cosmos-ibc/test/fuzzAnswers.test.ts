@@ -115,7 +115,7 @@ describe('fuzzed chain answers', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, 300_000);
 
   it('any bytes as a protobuf answer of any query: a value or a decode failure', async () => {
     await fc.assert(
@@ -127,7 +127,7 @@ describe('fuzzed chain answers', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, 300_000);
 
   it('any abci_query response fields: a value, the chain rejecting the query, or a decode failure', async () => {
     const field = fc.oneof(
@@ -155,7 +155,7 @@ describe('fuzzed chain answers', () => {
       ),
       { numRuns: RUNS },
     );
-  });
+  }, 300_000);
 
   it('any body instead of a JSON-RPC answer: one classified endpoint failure', async () => {
     // Anything but an answer to the call (which would carry its id).
@@ -176,5 +176,5 @@ describe('fuzzed chain answers', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, 300_000);
 });
