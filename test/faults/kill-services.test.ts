@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@tocsin/events';
 import { type CosmosSim, startCosmosSim } from '@tocsin/sim-cosmos';
 import { collect, eventually } from '@tocsin/testkit';
 import { afterAll, expect, inject, it } from 'vitest';
-import { startChat } from './harness/chat.ts';
+import { SLACK_CHANNEL, startChat } from './harness/chat.ts';
 import { counts, type Pipeline, RULE, settled, startPipeline } from './harness/pipeline.ts';
 import { type NatsNode, startNatsServer } from './harness/servers.ts';
 import { type ServiceProcess, spawnService, workDir } from './harness/services.ts';
@@ -105,7 +105,7 @@ it('kill -9 of each service in turn, mid-stream, and a restart: 0 lost, 0 duplic
   await phase(
     3,
     slack,
-    chatMessages(() => c.slack.messages('C0FAULTS')),
+    chatMessages(() => c.slack.messages(SLACK_CHANNEL)),
   );
   const total = 4 * PER_PHASE;
   const ids = Array.from({ length: total }, (_, i) => `07-tendermint-${i}`);
@@ -113,7 +113,15 @@ it('kill -9 of each service in turn, mid-stream, and a restart: 0 lost, 0 duplic
     () => ids.every((id) => c.discordAbout(id).length >= 1 && c.slackAbout(id).length >= 1),
     180_000,
     'every alert on Discord and Slack',
-  );
+  ).catch((err: Error) => {
+    const missing = (about: (id: string) => unknown[]) => ids.filter((id) => about(id).length === 0);
+    const d = missing((id) => c.discordAbout(id));
+    const s = missing((id) => c.slackAbout(id));
+    throw new Error(
+      `${err.message}: missing on Discord ${d.length} (${d.slice(0, 5)}), on Slack ${s.length} (${s.slice(0, 5)}); ` +
+        `messages: Discord ${c.discord.messages(c.discordChannel).length}, Slack ${c.slack.messages(SLACK_CHANNEL).length}`,
+    );
+  });
   expect(await counts(pipeline)).toMatchObject({
     events: total,
     notifications: total,

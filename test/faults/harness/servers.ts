@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,12 @@ function canConnect(port: number): Promise<boolean> {
     s.once('error', () => done(false));
   });
 }
+
+/** nats-server: $NATS_SERVER, else Debian's /usr/sbin (not on a normal user's PATH), else the PATH. */
+const NATS_SERVER =
+  process.env.NATS_SERVER ??
+  ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ??
+  'nats-server';
 
 /** Resolves once `child` has exited (or at once if it already has). */
 function exitOf(child: ChildProcess): Promise<void> {
@@ -62,7 +68,7 @@ function natsNode(name: string, port: number, storeDir: string, extra: string[])
     },
     async start() {
       const c = spawn(
-        'nats-server',
+        NATS_SERVER,
         ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, '-n', name, ...extra],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
