@@ -26,7 +26,9 @@ function canConnect(port: number): Promise<boolean> {
 /** nats-server: $NATS_SERVER, else Debian's /usr/sbin (not on a normal user's PATH), else the PATH. */
 const NATS_SERVER =
   process.env.NATS_SERVER ??
-  ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ??
+  ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'].find((p) =>
+    existsSync(p),
+  ) ??
   'nats-server';
 
 /** Resolves once `child` has exited (or at once if it already has). */
