@@ -117,9 +117,25 @@ it('kill -9 of each service in turn, mid-stream, and a restart: 0 lost, 0 duplic
     const missing = (about: (id: string) => unknown[]) => ids.filter((id) => about(id).length === 0);
     const d = missing((id) => c.discordAbout(id));
     const s = missing((id) => c.slackAbout(id));
+    // Messages about several clients at once (a digest), and what the platform answered last.
+    const multi = (ms: unknown[]) =>
+      ms.filter((m) => new Set(JSON.stringify(m).match(/07-tendermint-\d+/g) ?? []).size > 1).length;
+    const lastSlack = c.slack.requests({ method: 'chat.postMessage' }).slice(-3);
     throw new Error(
       `${err.message}: missing on Discord ${d.length} (${d.slice(0, 5)}), on Slack ${s.length} (${s.slice(0, 5)}); ` +
-        `messages: Discord ${c.discord.messages(c.discordChannel).length}, Slack ${c.slack.messages(SLACK_CHANNEL).length}`,
+        `messages: Discord ${c.discord.messages(c.discordChannel).length} (${multi(c.discord.messages(c.discordChannel))} about several clients), ` +
+        `Slack ${c.slack.messages(SLACK_CHANNEL).length} (${multi(c.slack.messages(SLACK_CHANNEL))} about several clients); ` +
+        `last Slack posts answered ${lastSlack.map((r) => r.status).join(',')}; notifier-slack ${slack.child.exitCode ?? 'running'}, ` +
+        `notifier-discord ${discord.child.exitCode ?? 'running'}\n${[discord, slack]
+          .map((p) =>
+            p
+              .output()
+              .split('\n')
+              .filter((l) => /"level":(40|50|60)/.test(l))
+              .slice(-5)
+              .join('\n'),
+          )
+          .join('\n')}`,
     );
   });
   expect(await counts(pipeline)).toMatchObject({
