@@ -5,7 +5,6 @@ const shared = {
   pool: 'forks' as const,
   testTimeout: 60_000,
   hookTimeout: 60_000,
-  teardownTimeout: 20_000,
 };
 
 // One run for the whole monorepo, two projects. `unit`: tests talk to a real NATS and a real PostgreSQL; each test
@@ -15,6 +14,7 @@ const shared = {
 // of the receivers' test overlaps the others. `pnpm test` runs both, `pnpm test:faults` the second.
 export default defineConfig({
   test: {
+    teardownTimeout: 20_000,
     reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     projects: [
       {
