@@ -55,7 +55,14 @@ async function outcomeOf(query: string, fn: (api: ChainApi) => Promise<unknown>)
   const endpoints = new ChainEndpoints(
     'fuzz-1',
     [url],
-    { maxConcurrency: 1, batchSize: 1, timeoutMs: 5_000, retries: 0, backoffMs: 0 },
+    {
+      maxConcurrency: 1,
+      batchSize: 1,
+      timeoutMs: 5_000,
+      retries: 0,
+      backoffMs: 0,
+      maxResponseBytes: 8 * 1024 * 1024,
+    },
     (f) => failures.push(f),
   );
   try {
