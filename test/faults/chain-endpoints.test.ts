@@ -56,6 +56,8 @@ it('flapping, slow (5 s), garbage and endless endpoints: alerts exact for the ch
     rpc: [rpc],
     denom: 'stake',
     display_denom: 'STAKE',
+    // Per chain (the section has no scan_interval): the default, 10 minutes, would never rescan in this test.
+    scan_interval: '5s',
   });
   p = await startPipeline({
     name: 'chain_endpoints',

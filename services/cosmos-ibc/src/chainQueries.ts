@@ -139,7 +139,8 @@ export async function clientStatus(api: ChainApi, clientId: string): Promise<str
 }
 
 export async function balance(api: ChainApi, address: string, denom: string): Promise<bigint> {
-  const b = await api.query.bank.balance(address, denom);
+  const { balance: b } = await api.bank.Balance({ address, denom });
+  if (!b) throw new EndpointFailure('decode', `no balance in the answer for ${address} (${denom})`);
   if (!/^\d+$/.test(b.amount))
     throw new EndpointFailure('decode', `balance amount "${b.amount}" is not an integer`);
   return BigInt(b.amount);

@@ -88,6 +88,8 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
   });
 
   const queue: Pending[] = [];
+  /** Events ever queued; `queued - queue.length` have left the queue (acknowledged, refused or dropped). */
+  let queued = 0;
   /** How many events at the head of the queue are being sent (they keep their place until acknowledged). */
   let sending = 0;
   let pumping: Promise<void> | undefined;
@@ -208,6 +210,7 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
   return {
     publish(def, chainId, dedupKey, data) {
       const observed_at = new Date(opts.now());
+      queued++;
       queue.push({
         send: () =>
           opts.publisher.publish(def, { chain_id: chainId, dedup_key: dedupKey, data, observed_at }),
@@ -221,7 +224,10 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
     },
     room: () => until(() => outage !== undefined || closing || queue.length <= PUBLISH_BACKLOG),
     settled: async () => {
-      await until(() => outage !== undefined || closing || queue.length === 0);
+      // The events queued so far, not an empty queue: other chains' scans keep adding theirs. Outside an outage
+      // events leave in order (drops happen only during one), so this many gone means ours are.
+      const mark = queued;
+      await until(() => outage !== undefined || closing || queued - queue.length >= mark);
     },
     get size() {
       return queue.length;

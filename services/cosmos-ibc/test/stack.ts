@@ -86,6 +86,10 @@ export async function startStack(opts: {
   });
   const ingestor = ingestorOf(service.ctx);
   await ingestor.announced;
+  // `announced` means JetStream acknowledged the start's events (endpoint_error of a node that failed its start
+  // probe, service_started); our subscription may not have them yet. The server sent them to it before those
+  // acknowledgements, so a round trip on its connection brings them in: an index taken now is after them.
+  await nc.flush();
   return {
     env,
     nc,

@@ -8,6 +8,7 @@ import {
 } from '@cosmjs/stargate';
 import { Comet38Client, type RpcClient } from '@cosmjs/tendermint-rpc';
 import { redactUrl, redactUrlsIn } from '@tocsin/runtime';
+import { QueryClientImpl as BankQuery } from 'cosmjs-types/cosmos/bank/v1beta1/query';
 import { QueryClientImpl as ClientQuery } from 'cosmjs-types/ibc/core/client/v1/query';
 import { QueryClientImpl as ConnectionQuery } from 'cosmjs-types/ibc/core/connection/v1/query';
 import { BoundedBatchClient } from './boundedBatchClient.ts';
@@ -32,6 +33,8 @@ export interface ChainApi {
   clients: ClientQuery;
   /** The ibc-go connection query service (connection pages of `page_size`; the extension's use the default). */
   connections: ConnectionQuery;
+  /** The bank query service (the extension's `balance` throws a bare assertion on an answer without a balance). */
+  bank: BankQuery;
   endpoint: string;
 }
 
@@ -49,6 +52,7 @@ export function chainApi(rpcClient: RpcClient, endpoint: string): ChainApi {
     query,
     clients: new ClientQuery(rpc),
     connections: new ConnectionQuery(rpc),
+    bank: new BankQuery(rpc),
     endpoint,
   };
 }

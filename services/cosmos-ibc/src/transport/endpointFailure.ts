@@ -44,7 +44,21 @@ export class EndpointSkipped extends Error {
   override readonly name = 'EndpointSkipped';
 }
 
-const ABCI_FAILED = /^Query failed with \((\d+)\): ([\s\S]*)$/;
+/** cosmjs' message for an ABCI code ≠ 0; the code is any safe integer and the log whatever JSON the node sent. */
+const ABCI_FAILED = /^Query failed with \((-?\d+)\): ([\s\S]*)$/;
+const MAX_ABCI_CODE = 0xffff_ffff;
+
+/** The chain's rejection, or a decode failure when the code is no ABCI code (a uint32). */
+function abciFailure(code: number, log: string): QueryRejected | EndpointFailure {
+  if (code < 1 || code > MAX_ABCI_CODE)
+    return new EndpointFailure('decode', `ABCI code ${code} in the answer is not an unsigned 32-bit code`);
+  // A log that was no string (cosmjs passes it through) says nothing: the code alone is the reason.
+  const readable = log !== '' && log !== 'undefined' && log !== 'null' && !log.startsWith('[object ');
+  return new QueryRejected(
+    code,
+    readable ? log.slice(0, 300) : `the chain rejected the query with ABCI code ${code}`,
+  );
+}
 
 /**
  * Sorts whatever a cosmjs call threw into the three outcomes above. Transport errors come typed from our own
@@ -56,7 +70,7 @@ export function classify(err: unknown): EndpointFailure | QueryRejected | Endpoi
     return err;
   const message = err instanceof Error ? err.message : String(err);
   const abci = ABCI_FAILED.exec(message);
-  if (abci) return new QueryRejected(Number(abci[1]), abci[2]!.slice(0, 300));
+  if (abci) return abciFailure(Number(abci[1]), abci[2]!);
   if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError)
     return new EndpointFailure('decode', message.slice(0, 300));
   if (
