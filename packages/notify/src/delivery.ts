@@ -55,13 +55,13 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
     // Claim the row: new, or 'attempting' with an expired lease (the attempt before us died). A row that is
     // sent/failed, or whose lease another attempt holds, returns nothing.
     const claimed = (
-      await pool.query<{ state: string; attempts: number; ref: string | null }>(
+      await pool.query<{ state: string; attempts: number; ref: string | null; created_at: Date }>(
         `INSERT INTO notify_deliveries (notifier, notification_key, channel, state, attempt_id, transition, lease_until)
          VALUES ($1, $2, $3, 'attempting', $4, $5, now() + $6::bigint * interval '1 millisecond')
          ON CONFLICT (notifier, notification_key, channel)
          DO UPDATE SET attempts = notify_deliveries.attempts + 1, updated_at = now(), lease_until = EXCLUDED.lease_until
            WHERE notify_deliveries.state = 'attempting' AND notify_deliveries.lease_until <= now()
-         RETURNING state, attempts, ref`,
+         RETURNING state, attempts, ref, created_at`,
         [provider.name, n.key, channel, attemptId, n.transition, opts.leaseMs ?? 30_000],
       )
     ).rows[0];
@@ -91,6 +91,7 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
       channel,
       attemptId,
       priorRefs: new Map(prior.rows.map((r) => [r.episode_id, r.ref])),
+      firstAttemptAt: row.created_at,
     };
     try {
       let delivered = row.attempts > 1 && provider.reconcile ? await provider.reconcile(ctx) : null;

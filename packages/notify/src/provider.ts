@@ -8,6 +8,11 @@ export interface DeliveryContext {
   attemptId: string;
   /** Provider message refs of the messages that announced these alerts' episodes in this channel. */
   priorRefs: Map<string, string>;
+  /**
+   * When the first attempt of this (notification, channel) began (the delivery log row's creation): nothing it
+   * posted can be older, so reconcile looks only at messages since then (less the clock skew it allows).
+   */
+  firstAttemptAt?: Date;
 }
 
 export interface Delivered {

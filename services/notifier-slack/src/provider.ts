@@ -28,10 +28,13 @@ import {
 /** Message metadata marking what tocsin posted; reconcile finds a post by its attempt id after a crash. */
 export const METADATA_EVENT = 'tocsin_notification';
 
-/** How far reconcile pages through a channel or thread (200 messages a page). */
-const RECONCILE_PAGES = 5;
-/** Clock skew allowed between the alerter (which stamps created_at) and Slack. */
-const SKEW_S = 300;
+/**
+ * How far reconcile pages through a channel or thread (200 messages a page, newest first) within its window, the
+ * messages since the first attempt began: past it, the post is taken as missing and sent again (logged).
+ */
+const RECONCILE_PAGES = 10;
+/** Clock skew allowed between the delivery log's clock (PostgreSQL, which stamps the first attempt) and Slack's. */
+const SKEW_S = 120;
 
 function initialState(n: Notification): MessageState {
   return {
@@ -163,7 +166,6 @@ export function slackProvider(opts: SlackProviderOptions): DigestingProvider {
     }
   }
 
-  /** The ts of a message carrying this attempt id in the channel (or one thread) since the notification was made. */
   /**
    * The message carrying this attempt id in the channel (or one thread) since the notification was made, and
    * whether it was a digest of several notifications.
@@ -189,13 +191,19 @@ export function slackProvider(opts: SlackProviderOptions): DigestingProvider {
       cursor = res.response_metadata?.next_cursor || undefined;
       if (!cursor) return null;
     }
+    log.warn(
+      { channel, thread, pages: RECONCILE_PAGES, oldest },
+      'earlier post not found in the newest messages of the window; sending again (a duplicate is possible)',
+    );
     return null;
   }
 
   /** Looks for the posts of an interrupted delivery; null (with what was found kept for deliver) if any is missing. */
   async function lookUp(ctx: DeliveryContext): Promise<Delivered | null> {
     const steps = planDelivery(ctx.notification, ctx.priorRefs);
-    const oldest = String(Math.floor(Date.parse(ctx.notification.created_at) / 1000) - SKEW_S);
+    // Only messages since the first attempt began can be its posts (the notification may have waited long before).
+    const since = Math.max(Date.parse(ctx.notification.created_at), ctx.firstAttemptAt?.getTime() ?? 0);
+    const oldest = String(Math.floor(since / 1000) - SKEW_S);
     const found = new Map<string, string>();
     const look = async (step: Step | null) => {
       try {

@@ -54,6 +54,23 @@ export async function startChat(work: ReturnType<typeof workDir>) {
         .messages(SLACK_CHANNEL)
         .filter((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`.includes(`${clientId} `));
     },
+    /**
+     * How many messages name each IBC client, in one pass over both channels (calling `discordAbout` per client is
+     * quadratic: polled for hundreds of clients it blocks this process, which also serves the fakes).
+     */
+    perClient() {
+      const count = (texts: string[]) => {
+        const n = new Map<string, number>();
+        for (const t of texts)
+          for (const id of new Set(Array.from(t.matchAll(/(07-tendermint-\d+) /g), (m) => m[1]!)))
+            n.set(id, (n.get(id) ?? 0) + 1);
+        return n;
+      };
+      return {
+        discord: count(discord.messages(discordChannel).map((m) => JSON.stringify(m.embeds))),
+        slack: count(slack.messages(SLACK_CHANNEL).map((m) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`)),
+      };
+    },
     async close() {
       await Promise.all([discord.close(), slack.close()]);
     },
