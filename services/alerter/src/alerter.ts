@@ -35,7 +35,14 @@ import {
   writeStatesAndCommit,
 } from './lifecycle/stateStore.ts';
 import type { Instance, Plan, Presence } from './lifecycle/types.ts';
-import { claimStale, type OutboxRow, outboxRows, pruneOutbox, publishOutbox } from './outbox/outbox.ts';
+import {
+  claimStale,
+  OutboxLeases,
+  type OutboxRow,
+  outboxRows,
+  pruneOutbox,
+  publishOutbox,
+} from './outbox/outbox.ts';
 import type { RuleSet } from './rules/loadRules.ts';
 import { type ActiveSilence, matcherProblems, matchesAll, silencedBy } from './silences/match.ts';
 import {
@@ -107,12 +114,15 @@ export class Alerter {
   #ticks = 0;
   /** Since when this replica hears heartbeats: absence is judged only over that time (Decider.absence). */
   readonly #listeningSince: number;
+  /** The leases of the notifications this replica is publishing (renewed until they are marked). */
+  readonly #leases: OutboxLeases;
   lastBatchError: { at: number; error: string } | null = null;
   lastBatchAt: number | null = null;
 
   constructor(private readonly d: AlerterDeps) {
     this.index = new RuleIndex(d.rules.rules);
     this.#listeningSince = d.clock.now();
+    this.#leases = new OutboxLeases(d.pool, d.config.outbox_lease, d.log);
   }
 
   now(): number {
@@ -190,7 +200,14 @@ export class Alerter {
    * returns, so the stream stores them in that order even while earlier ones await their acknowledgements.
    */
   #publish(rows: OutboxRow[]): Promise<number> {
-    const run = publishOutbox(this.d.pool, this.d.publisher, rows, this.d.log, this.d.onNotification);
+    const run = publishOutbox(
+      this.d.pool,
+      this.d.publisher,
+      rows,
+      this.d.log,
+      this.#leases,
+      this.d.onNotification,
+    );
     const settled = run.then(
       () => undefined,
       (err) =>
@@ -443,7 +460,14 @@ export class Alerter {
     for (;;) {
       const rows = await claimStale(this.d.pool, this.d.config.outbox_lease);
       if (!rows.length) return total;
-      total += await publishOutbox(this.d.pool, this.d.publisher, rows, this.d.log, this.d.onNotification);
+      total += await publishOutbox(
+        this.d.pool,
+        this.d.publisher,
+        rows,
+        this.d.log,
+        this.#leases,
+        this.d.onNotification,
+      );
       if (rows.length < 500) return total;
     }
   }

@@ -100,18 +100,27 @@ it('two replicas, 10,000 events, kill -9 of one mid-stream: every alert transiti
     }
   };
 
-  // Phase 1 (6,000 events): clients 0–599 cross 80 %; 600–999 are fine. Replica A dies mid-stream.
+  // Phase 1 (6,000 events): clients 0–599 cross 80 %; 600–999 are fine. Replica A dies mid-stream, while the first
+  // round (the only one of this phase with transitions) is being applied, so it may die with notifications
+  // committed and not yet marked.
   const crossed = 1_500_000;
   const fine = 100_000;
   const phase1 = scan((c) => (c < 600 ? crossed : fine), 6);
   await eventually(
     async () =>
-      (await jsm.consumers.info(env.subjects.streams.events, 'alerter')).ack_floor.stream_seq >= 1500,
+      (await jsm.consumers.info(env.subjects.streams.events, 'alerter')).ack_floor.stream_seq >= 250,
     30_000,
-    'a quarter of the first phase applied before the kill',
+    'a first batch applied before the kill',
   );
   a.child.kill('SIGKILL');
   expect(await a.exited).toBe(null);
+  // What the killed replica may have published without marking it: the notifications unmarked when it died (B's
+  // in flight at that moment are among them too). Only these may reach core-NATS subscribers twice.
+  const unmarkedAtKill = new Set(
+    (await pool.query('SELECT key FROM alerter_outbox WHERE published_at IS NULL')).rows.map(
+      (r) => r.key as string,
+    ),
+  );
   await phase1;
   await drained();
 
@@ -135,10 +144,14 @@ it('two replicas, 10,000 events, kill -9 of one mid-stream: every alert transiti
   expect(transitions.length).toBe(expected.length);
   expect(transitions.sort()).toEqual(expected.sort());
   // Core-NATS subscribers saw the same notifications; the only extra copies are the ones the killed replica had
-  // published but not yet marked (at most one batch), which the relay re-sent and the stream stored once.
+  // published but not yet marked, which the relay re-sent (once) and the stream stored once. A notification of a
+  // live replica is never re-sent, however slow the machine: it renews its lease while it publishes.
   const liveKeys = live.items.map((n) => n.key);
   expect(new Set(liveKeys)).toEqual(new Set(keys));
-  expect(liveKeys.length - keys.length).toBeLessThanOrEqual(250);
+  const copies = new Map<string, number>();
+  for (const k of liveKeys) copies.set(k, (copies.get(k) ?? 0) + 1);
+  const resent = [...copies].filter(([, n]) => n > 1);
+  expect(resent.filter(([key, n]) => n > 2 || !unmarkedAtKill.has(key))).toEqual([]);
   live.stop();
   await pool.end();
   for (const p of [b, a2]) p.child.kill('SIGTERM');

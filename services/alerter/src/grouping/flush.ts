@@ -238,7 +238,8 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
      queued AS (
        INSERT INTO alerter_outbox (key, payload, lease_until)
        SELECT x.elem->>'key', x.elem->'payload',
-         now() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
+         -- From the commit, not from when the transaction began (it may have waited long for the lock).
+         clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
        FROM jsonb_array_elements(${lit(out)}::jsonb) WITH ORDINALITY AS x(elem, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING

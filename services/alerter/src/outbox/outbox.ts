@@ -4,8 +4,10 @@ import type { Pool } from '@tocsin/store';
 
 /**
  * The notification log. A notification is committed here with the transitions that caused it, then published
- * with its key as Nats-Msg-Id. The replica that committed it holds a lease while it publishes; if it dies, any
- * replica publishes it once the lease is over, and JetStream drops the copy if the first publish had landed.
+ * with its key as Nats-Msg-Id. The replica that committed it holds a lease while it publishes, and renews it until
+ * the notification is marked (OutboxLeases); if it dies, any replica publishes it once the lease is over, and
+ * JetStream drops the copy if the first publish had landed. A live replica's notifications are never re-taken, however
+ * long a batch takes to publish under load.
  */
 export interface OutboxRow {
   seq: number;
@@ -28,18 +30,91 @@ export interface PublishLog {
   warn(obj: object, msg?: string): void;
 }
 
+/** The lease, in SQL: from the statement's own clock (`now()` is when the transaction began, which may be long ago). */
+const LEASE_END = `clock_timestamp() + ($1::bigint * interval '1 millisecond')`;
+
 /**
- * Publishes and marks what went out. The publishes are pipelined on one connection, so the stream stores them in
- * order; one that fails stays in the outbox for the relay.
+ * The leases of the notifications this replica is publishing. While any is held, they are all renewed (one statement)
+ * every third of the lease, so another replica's relay, or this one's, never takes a notification that is still on
+ * its way; once this replica dies, the renewals stop and the lease runs out.
+ */
+export class OutboxLeases {
+  readonly #held = new Map<number, number>();
+  #timer: NodeJS.Timeout | null = null;
+  #renewing = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly leaseMs: number,
+    private readonly log: PublishLog,
+  ) {}
+
+  hold(seqs: readonly number[]): void {
+    for (const s of seqs) this.#held.set(s, (this.#held.get(s) ?? 0) + 1);
+    if (this.#timer || !this.#held.size) return;
+    this.#timer = setInterval(() => void this.#renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
+    this.#timer.unref();
+  }
+
+  release(seqs: readonly number[]): void {
+    for (const s of seqs) {
+      const n = (this.#held.get(s) ?? 0) - 1;
+      if (n > 0) this.#held.set(s, n);
+      else this.#held.delete(s);
+    }
+    if (this.#held.size || !this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#renewing || !this.#held.size) return;
+    this.#renewing = true;
+    try {
+      await this.pool.query(
+        `UPDATE alerter_outbox SET lease_until = ${LEASE_END} WHERE seq = ANY($2) AND published_at IS NULL`,
+        [this.leaseMs, [...this.#held.keys()]],
+      );
+    } catch (err) {
+      this.log.warn(
+        { err: String(err) },
+        'could not renew the lease of notifications being published; they may be re-sent (deduplicated)',
+      );
+    } finally {
+      this.#renewing = false;
+    }
+  }
+}
+
+/**
+ * Publishes and marks what went out, holding the rows' leases until then. The publishes are pipelined on one
+ * connection, so the stream stores them in order; one that fails stays in the outbox for the relay.
  */
 export async function publishOutbox(
   pool: Pool,
   publisher: Publisher,
   rows: OutboxRow[],
   log: PublishLog,
+  leases: OutboxLeases,
   onPublished?: (n: Notification) => void,
 ): Promise<number> {
   if (!rows.length) return 0;
+  const seqs = rows.map((r) => r.seq);
+  leases.hold(seqs);
+  try {
+    return await publishAndMark(pool, publisher, rows, log, onPublished);
+  } finally {
+    leases.release(seqs);
+  }
+}
+
+async function publishAndMark(
+  pool: Pool,
+  publisher: Publisher,
+  rows: OutboxRow[],
+  log: PublishLog,
+  onPublished?: (n: Notification) => void,
+): Promise<number> {
   const results = await Promise.allSettled(rows.map((row) => publisher.publishNotification(row.payload)));
   const done: number[] = [];
   results.forEach((r, i) => {
@@ -68,9 +143,9 @@ export async function publishOutbox(
 /** Claims notifications whose publisher's lease ran out (it died, or NATS was down). */
 export async function claimStale(pool: Pool, leaseMs: number, limit = 500): Promise<OutboxRow[]> {
   const r = await pool.query(
-    `UPDATE alerter_outbox SET lease_until = now() + ($1::bigint * interval '1 millisecond')
+    `UPDATE alerter_outbox SET lease_until = ${LEASE_END}
      WHERE seq IN (
-       SELECT seq FROM alerter_outbox WHERE published_at IS NULL AND lease_until < now()
+       SELECT seq FROM alerter_outbox WHERE published_at IS NULL AND lease_until < clock_timestamp()
        ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
      RETURNING seq, key, payload`,
     [leaseMs, limit],
