@@ -155,14 +155,24 @@ export async function startPipeline(o: {
       const m = await jsm();
       const total = (await m.streams.info(subj.streams.alerts)).state.messages;
       const name = `count_${randomBytes(3).toString('hex')}`;
-      await m.consumers.add(subj.streams.alerts, {
-        name,
-        ack_policy: AckPolicy.None,
-        deliver_policy: DeliverPolicy.All,
-        // One replica in memory: it can be placed while a node of a cluster is down.
-        num_replicas: 1,
-        mem_storage: true,
-      });
+      // Right after a cluster node is killed, the JetStream API may time out while the cluster elects new leaders
+      // for its assets: the request is asked again (a bounded number of times), the same consumer name each time.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await m.consumers.add(subj.streams.alerts, {
+            name,
+            ack_policy: AckPolicy.None,
+            deliver_policy: DeliverPolicy.All,
+            // One replica in memory: it can be placed while a node of a cluster is down.
+            num_replicas: 1,
+            mem_storage: true,
+          });
+          break;
+        } catch (err) {
+          if (attempt >= 6 || !/timeout/i.test(String(err))) throw err;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
       const out: Notification[] = [];
       if (total > 0) {
         const iter = await (await jetstream(nc).consumers.get(subj.streams.alerts, name)).consume();
