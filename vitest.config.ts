@@ -21,6 +21,8 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
+          // Projects with different maxWorkers run as separate groups: the unit suite first, then the fault suite.
+          sequence: { groupOrder: 0 },
           include: [
             'packages/*/test/**/*.test.ts',
             'services/*/test/**/*.test.ts',
@@ -38,6 +40,7 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 120_000,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
