@@ -42,15 +42,6 @@ it('3-node cluster, R3 streams, kill -9 of the stream leader mid-stream: 0 lost,
   await settled(pipeline, CLIENTS, `${CLIENTS} deliveries after the leader was killed`);
   const after = await jsm.streams.info(pipeline.subjects.streams.events);
   expect(after.cluster?.leader).not.toBe(leader);
-  expect(await counts(pipeline)).toMatchObject({
-    events: CLIENTS,
-    notifications: CLIENTS,
-    duplicateNotifications: 0,
-    firing: CLIENTS,
-    deliveries: CLIENTS,
-    duplicateDeliveries: 0,
-    undelivered: 0,
-  });
   for (const s of pipeline.services) expect(s.child.exitCode).toBe(null);
   // The killed node comes back and catches up; the cluster is whole again.
   await cluster.node(leader!).start();
@@ -62,4 +53,16 @@ it('3-node cluster, R3 streams, kill -9 of the stream leader mid-stream: 0 lost,
     60_000,
     'the restarted node is a current replica again',
   );
+  // Counted once the cluster is whole: the count reads the alerts stream through a consumer of its own, which a
+  // cluster that is still re-placing assets after the kill may not create in time (an API timeout, not a loss:
+  // every delivery was already settled above).
+  expect(await counts(pipeline)).toMatchObject({
+    events: CLIENTS,
+    notifications: CLIENTS,
+    duplicateNotifications: 0,
+    firing: CLIENTS,
+    deliveries: CLIENTS,
+    duplicateDeliveries: 0,
+    undelivered: 0,
+  });
 });
