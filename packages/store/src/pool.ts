@@ -29,6 +29,10 @@ export function createPool(opts: StoreOptions): pg.Pool {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one that is checked out (pg-pool listens only while a client is idle): an 'error' event with no listener
+  // is thrown. The loss still surfaces where it matters: the client's next query fails, and a client that is no
+  // longer queryable is dropped by the pool when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
@@ -38,16 +42,19 @@ export type PoolClient = pg.PoolClient;
 /** Runs fn in a transaction; rolls back on throw. */
 export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
+  let failed: Error | undefined;
   try {
     await c.query('BEGIN');
     const out = await fn(c);
     await c.query('COMMIT');
     return out;
   } catch (err) {
+    failed = err as Error;
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    c.release();
+    // A client whose transaction failed may have lost its connection: the pool discards it rather than reuse it.
+    c.release(failed);
   }
 }
 

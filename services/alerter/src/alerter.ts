@@ -164,6 +164,7 @@ export class Alerter {
   ): Promise<T> {
     let version = 0;
     const c = await this.d.pool.connect();
+    let failed: Error | undefined;
     let out: Awaited<ReturnType<typeof fn>>;
     try {
       const meta = await beginLocked(c, bump);
@@ -178,10 +179,12 @@ export class Alerter {
       );
       if (out.flush) out = { ...out, outbox: outboxRows(written, out.flush.list) };
     } catch (err) {
+      failed = err as Error;
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      c.release();
+      // After a failure the connection may be gone: the pool discards the client rather than reuse it.
+      c.release(failed);
     }
     this.cache.commit(out.plan?.rows.values() ?? [], version);
     // The subscriptions were read before this transaction changed them.
