@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 const shared = {
-  globalSetup: ['packages/testkit/src/global-setup.ts'],
+  globalSetup: ['tools/testkit/src/global-setup.ts'],
   pool: 'forks' as const,
   testTimeout: 60_000,
   hookTimeout: 60_000,
@@ -15,7 +15,7 @@ const shared = {
 export default defineConfig({
   test: {
     teardownTimeout: 20_000,
-    reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
+    reporters: ['default', './tools/testkit/src/summary-reporter.ts'],
     projects: [
       {
         test: {
@@ -25,6 +25,7 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: [
             'packages/*/test/**/*.test.ts',
+            'tools/*/test/**/*.test.ts',
             'services/*/test/**/*.test.ts',
             'examples/*/test/**/*.test.ts',
             'test/**/*.test.ts',

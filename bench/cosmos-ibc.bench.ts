@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startService } from '@tocsin/runtime';
-// The bench package does not depend on the simulator or the service; reach them by path. Only types come from the
-// simulator: its code runs in its own process, not in the one whose memory is measured.
-import type { ChainInfo, EndpointStats } from '../packages/sim-cosmos/src/index.ts';
 import { cosmosIbcService, ingestorOf } from '../services/cosmos-ibc/src/index.ts';
 import { monitoredClients, observeClient } from '../services/cosmos-ibc/src/scan/clientReader.ts';
 import { ChainEndpoints } from '../services/cosmos-ibc/src/transport/chainEndpoints.ts';
+// The bench package does not depend on the simulator or the service; reach them by path. Only types come from the
+// simulator: its code runs in its own process, not in the one whose memory is measured.
+import type { ChainInfo, EndpointStats } from '../tools/sim-cosmos/src/index.ts';
 import { benchEnv } from './src/env.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 
@@ -30,7 +30,7 @@ const PAGE_SIZE = 100;
  * with one JSON line each.
  */
 const SIM_CHILD = `
-import { benchScenarioPath, loadScenario, startCosmosSim } from './packages/sim-cosmos/src/index.ts';
+import { benchScenarioPath, loadScenario, startCosmosSim } from './tools/sim-cosmos/src/index.ts';
 import { createInterface } from 'node:readline';
 const scenario = await loadScenario(benchScenarioPath);
 const sim = await startCosmosSim({ scenario });

@@ -5,10 +5,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher } from '@tocsin/bus';
 import { cosmosIbc, type Notification, newId, subjects } from '@tocsin/events';
 import { type RunningService, startService } from '@tocsin/runtime';
-// The bench package depends on neither the fake, the services nor discord.js; reach them by path.
-import { type FakeDiscord, startFakeDiscord } from '../packages/chat-fakes/src/index.ts';
 import { createAlerterService } from '../services/alerter/src/index.ts';
 import { discordNotifier, loginBot, renderCard } from '../services/notifier-discord/src/index.ts';
+// The bench package depends on neither the fake, the services nor discord.js; reach them by path.
+import { type FakeDiscord, startFakeDiscord } from '../tools/chat-fakes/src/index.ts';
 import { benchEnv, natsUrl } from './src/env.ts';
 import { type Benchmark, percentile } from './src/report.ts';
 import { clientStatusData, ibcNotification, inParallel } from './src/workload.ts';

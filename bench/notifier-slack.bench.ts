@@ -5,9 +5,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher } from '@tocsin/bus';
 import type { Notification } from '@tocsin/events';
 import { createLogger, startService } from '@tocsin/runtime';
-// The bench package depends on neither the fake nor the service; reach them by path.
-import { startFakeSlack } from '../packages/chat-fakes/src/index.ts';
 import { renderNotification, slackClient, slackNotifier } from '../services/notifier-slack/src/index.ts';
+// The bench package depends on neither the fake nor the service; reach them by path.
+import { startFakeSlack } from '../tools/chat-fakes/src/index.ts';
 import { benchEnv, natsUrl } from './src/env.ts';
 import type { Benchmark } from './src/report.ts';
 import { ibcNotification, inParallel } from './src/workload.ts';

@@ -43,9 +43,9 @@ function readJson(file: string): PackageJson {
   return JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
 }
 
-/** Workspace packages with TypeScript sources: every folder under packages/ and services/ with a src/. */
+/** Workspace packages with TypeScript sources: every folder under packages/, tools/ and services/ with a src/. */
 export function workspacePackages(root = repoRoot): string[] {
-  return ['packages', 'services'].flatMap((group) =>
+  return ['packages', 'tools', 'services'].flatMap((group) =>
     readdirSync(join(root, group))
       .map((name) => join(root, group, name))
       .filter((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))),

@@ -201,7 +201,7 @@ describe('deploy/demo-chat.example.yaml (the demo in a real chat)', () => {
     for (const c of chains) expect(c.rpc).toEqual([`http://127.0.0.1:26657/${c.chain_id}`]);
     // The chains `tocsin sim cosmos` serves by default (the demo scenario), every one of them.
     const scenario = parse(
-      readFileSync(join(root, 'packages', 'sim-cosmos', 'scenarios', 'demo.yaml'), 'utf8'),
+      readFileSync(join(root, 'tools', 'sim-cosmos', 'scenarios', 'demo.yaml'), 'utf8'),
     ) as {
       chains: { chain_id: string }[];
     };
