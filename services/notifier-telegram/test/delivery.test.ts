@@ -53,7 +53,7 @@ describe('alerts to Telegram', () => {
       'https://www.mintscan.io/cosmos/address/cosmos1abc',
       `https://grafana.example.org/d/tocsin?var-episode=${episode}`,
     ]);
-    expect(original!.reply_markup?.inline_keyboard[0]!.map((b) => [b.text, b.callback_data])).toEqual([
+    expect(original!.reply_markup?.inline_keyboard[0]?.map((b) => [b.text, b.callback_data])).toEqual([
       ['✋ Acknowledge', `ack:${episode}`],
       ['🔕 Silence 1 h', `s1:${episode}`],
       ['🔕 Silence 24 h', `s24:${episode}`],
@@ -130,7 +130,7 @@ describe('alerts to Telegram', () => {
     const edited = h.fake.botMessages(CHATS.ops).find((m) => m.message_id === inTopic!.message_id)!;
     expect(edited.text).toContain('✋ Acknowledged by telegram:1002');
     // Acknowledge no longer offered; silences still are.
-    expect(edited.reply_markup?.inline_keyboard[0]!.map((b) => b.callback_data)).toEqual([
+    expect(edited.reply_markup?.inline_keyboard[0]?.map((b) => b.callback_data)).toEqual([
       `s1:${episode}`,
       `s24:${episode}`,
     ]);
