@@ -76,8 +76,9 @@ export function mentionLinks(ids: number[]): string {
 
 /** An owner shown as text, never a mention (`telegram:1` → the name we know for it, or the owner). */
 export function ownerText(owner: string, names: Record<string, string> = {}): string {
-  const name = names[owner];
-  return name ? `${esc(clip(name, 64))} (${esc(owner)})` : esc(owner);
+  // Own keys only: an owner string like `__proto__` must not find Object.prototype.
+  const name = Object.hasOwn(names, owner) ? names[owner] : undefined;
+  return typeof name === 'string' && name ? `${esc(clip(name, 64))} (${esc(owner)})` : esc(owner);
 }
 
 const safeUrl = (u: string) => /^https?:\/\/[^\s"<>]+$/.test(u);
