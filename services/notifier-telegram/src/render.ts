@@ -25,9 +25,14 @@ export function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
-/** Inline code: `x` → <code>x</code> on escaped text (command replies use backticks as the other chats do). */
+/**
+ * The light Markdown command replies use in every chat, on escaped text: `x` → <code>x</code>, **x** → <b>x</b>.
+ */
 export function codeSpans(escaped: string): string {
-  return escaped.replace(/`([^`\n]{1,200})`/g, '<code>$1</code>');
+  // Never nested: a code span holds no tag (Telegram allows no entity inside code).
+  return escaped
+    .replace(/\*\*([^*`\n<>]{1,200})\*\*/g, '<b>$1</b>')
+    .replace(/`([^`\n<>]{1,200})`/g, '<code>$1</code>');
 }
 
 /** What an alert message shows: the notification that announced it with its alerts' latest states. */
@@ -105,13 +110,14 @@ function links(a: Alert, opts: RenderOptions): string[] {
   return out;
 }
 
-function icon(a: Alert): string {
-  return a.state === 'resolved' ? '✅' : (SEVERITY_ICON[a.severity] ?? '•');
+function icon(a: Alert, notice = false): string {
+  return a.state === 'resolved' && !notice ? '✅' : (SEVERITY_ICON[a.severity] ?? '•');
 }
 
 /** One alert in full: summary, chain, severity, labels, value, description, links, id. */
 function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[] {
-  const lines = [`${icon(a)} <b>${esc(clip(a.summary, 300))}</b>`];
+  const notice = state.notification.transition === 'notice';
+  const lines = [`${icon(a, notice)} <b>${esc(clip(a.summary, 300))}</b>`];
   const facts = [a.chain_id === '-' ? null : `chain <code>${esc(clip(a.chain_id, 64))}</code>`, a.severity];
   lines.push(facts.filter(Boolean).join(' · '));
   const labels = Object.entries(a.labels).filter(([k]) => !IMPLICIT.has(k));
@@ -120,7 +126,9 @@ function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[
   if (a.value !== null) lines.push(`value: <code>${a.value}</code>`);
   if (a.description) lines.push(`<i>${esc(clip(a.description, 800))}</i>`);
   const started = Date.parse(a.started_at);
-  if (a.state === 'resolved' && a.resolved_at) {
+  if (notice) {
+    lines.push(esc(a.started_at));
+  } else if (a.state === 'resolved' && a.resolved_at) {
     const took = Date.parse(a.resolved_at) - started;
     lines.push(`resolved ${esc(a.resolved_at)}${took > 0 ? ` after ${formatDuration(took)}` : ''}`);
   } else {
@@ -167,7 +175,8 @@ function currentAlerts(state: MessageState): Alert[] {
 export function renderMessage(state: MessageState, opts: RenderOptions): string {
   const n = state.notification;
   const alerts = currentAlerts(state);
-  const allResolved = alerts.every((a) => a.state === 'resolved');
+  // A notice is news, not a problem: it is never shown as resolved.
+  const allResolved = n.transition !== 'notice' && alerts.every((a) => a.state === 'resolved');
   const shown: Notification = allResolved ? { ...n, transition: 'resolved' } : n;
   const head = state.digest
     ? [`📋 <b>${state.digest} updates</b> · ${alerts.length} alerts`]

@@ -29,15 +29,23 @@ describe('telegram config', () => {
     expect(issues({ token_file: '/t' })).toEqual([]);
     expect(issues({})).toEqual(['token_file: Invalid input: expected string, received undefined']);
     expect(issues({ token_file: '/t', tokne: 'x' })).toEqual([': Unrecognized key: "tokne"']);
-    expect(issues({ token_file: '/t', chats: [{ chat_id: 0 }] })[0]).toMatch(/^chats\.0\.chat_id: a Telegram chat id/);
-    expect(issues({ token_file: '/t', chats: [{ chat_id: -1, channel: 'x' }] })[0]).toMatch(/Unrecognized key: "channel"/);
-    expect(issues({ token_file: '/t', chats: [{ chat_id: -1, severity: 'loud' }] })[0]).toMatch(/^chats\.0\.severity/);
+    expect(issues({ token_file: '/t', chats: [{ chat_id: 0 }] })[0]).toMatch(
+      /^chats\.0\.chat_id: a Telegram chat id/,
+    );
+    expect(issues({ token_file: '/t', chats: [{ chat_id: -1, channel: 'x' }] })[0]).toMatch(
+      /Unrecognized key: "channel"/,
+    );
+    expect(issues({ token_file: '/t', chats: [{ chat_id: -1, severity: 'loud' }] })[0]).toMatch(
+      /^chats\.0\.severity/,
+    );
     expect(issues({ token_file: '/t', api_root: 'https://api.telegram.org/' })[0]).toMatch(/no trailing/);
     expect(issues({ token_file: '/t', mode: 'webhook' })).toEqual([
       'webhook: required with mode: webhook ({ url, secret_token_file })',
     ]);
     expect(issues({ token_file: '/t', mentions: ['@alice'] })[0]).toMatch(/^mentions\.0/);
-    expect(telegramConfig.parse({ token_file: '/t', rate: { group: { burst: 2, per: '6s' } } })).toMatchObject({
+    expect(
+      telegramConfig.parse({ token_file: '/t', rate: { group: { burst: 2, per: '6s' } } }),
+    ).toMatchObject({
       api_root: 'https://api.telegram.org',
       mode: 'polling',
       rate: { private: { burst: 1, per: 1000 }, group: { burst: 2, per: 6000 } },
@@ -54,7 +62,10 @@ describe('telegram config', () => {
       ],
     });
     const routes = routesOf(cfg);
-    expect(routeChannels(routes, firing({ severity: 'critical' }, { severity: 'critical' }))).toEqual(['-100/7', '42']);
+    expect(routeChannels(routes, firing({ severity: 'critical' }, { severity: 'critical' }))).toEqual([
+      '-100/7',
+      '42',
+    ]);
     expect(routeChannels(routes, firing({}, { chain_id: 'osmosis-1' }))).toEqual(['-200']);
     expect(routeChannels(routes, firing())).toEqual(['42']);
   });

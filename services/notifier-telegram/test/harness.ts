@@ -87,12 +87,12 @@ export async function startHarness(
   name: string,
   options: TelegramNotifierOptions = {},
   section: Record<string, unknown> = {},
-  reuse: { env?: TestEnv; fake?: FakeTelegram } = {},
+  reuse: { env?: TestEnv; fake?: FakeTelegram; clock?: ManualClock } = {},
 ): Promise<Harness> {
   const env = reuse.env ?? (await testEnv(name));
   const fake = reuse.fake ?? (await fakeTelegram());
   const files = secretFiles();
-  const clock = new ManualClock(Date.now());
+  const clock = reuse.clock ?? new ManualClock(Date.now());
   const logs: string[] = [];
   const logDest = new Writable({
     write(chunk, _enc, done) {
