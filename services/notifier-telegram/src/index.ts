@@ -31,6 +31,7 @@ const migrations = {
 };
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+const DIGEST_MAX = 15;
 
 export interface TelegramNotifierOptions {
   /** The commands offered; default every domain's commands plus help (`defaultCommands('/')`). */
@@ -56,11 +57,17 @@ export function telegramBot(token: string, cfg: TelegramConfig): Bot {
 
 /** Private chats take ~1 message/s, groups ~20/min: one burst gate for each kind of chat. */
 function paced(provider: ReturnType<typeof telegramProvider>, cfg: TelegramConfig): Provider {
+  // At most DIGEST_MAX notifications a digest, so that one message lists every alert within 4,096 characters.
   const privateChats = withBurstDigest(provider, {
     burst: cfg.rate.private.burst,
     perMs: cfg.rate.private.per,
+    maxDigest: DIGEST_MAX,
   });
-  const groups = withBurstDigest(provider, { burst: cfg.rate.group.burst, perMs: cfg.rate.group.per });
+  const groups = withBurstDigest(provider, {
+    burst: cfg.rate.group.burst,
+    perMs: cfg.rate.group.per,
+    maxDigest: DIGEST_MAX,
+  });
   return {
     ...groups,
     deliver: (ctx) => (parseChannel(ctx.channel).chatId > 0 ? privateChats : groups).deliver(ctx),

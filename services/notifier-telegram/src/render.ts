@@ -142,6 +142,12 @@ function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[
   return lines;
 }
 
+function compactLine(a: Alert, state: MessageState): string {
+  const chain = a.chain_id === '-' ? '' : ` · ${esc(clip(a.chain_id, 40))}`;
+  const acked = a.acknowledged ? ` · ✋ ${ownerText(a.acknowledged.by, state.ackedBy)}` : '';
+  return `${icon(a)} ${esc(clip(a.summary, 150))}${chain} · <code>${esc(a.episode_id)}</code>${acked}`;
+}
+
 function header(n: Notification, count: number): string {
   const head = n.transition === 'resolved' ? '✅' : (SEVERITY_ICON[n.severity] ?? '•');
   const many = count > 1 ? ` · ${count} alerts` : '';
@@ -181,11 +187,11 @@ export function renderMessage(state: MessageState, opts: RenderOptions): string 
   const head = state.digest
     ? [`📋 <b>${state.digest} updates</b> · ${alerts.length} alerts`]
     : [header(shown, alerts.length)];
-  const blocks = alerts.length === 1 || state.digest ? alerts.map((a) => alertBlock(a, opts, state)) : [];
-  if (!blocks.length) {
-    for (const a of alerts)
-      blocks.push([`${icon(a)} ${esc(clip(a.summary, 200))} · <code>${esc(a.episode_id)}</code>`]);
-  }
+  // One alert in full; a group or a digest one line per alert, so that a whole digest fits in one message.
+  const blocks =
+    alerts.length === 1 && !state.digest
+      ? [alertBlock(alerts[0]!, opts, state)]
+      : alerts.map((a) => [compactLine(a, state)]);
   const tail: string[] = [];
   if (state.silenced) {
     tail.push(
