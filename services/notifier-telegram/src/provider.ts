@@ -132,24 +132,34 @@ export function telegramProvider(opts: TelegramProviderOptions): DigestingProvid
     return true;
   }
 
-  /** Sends once per (attempt, step): the id is recorded as soon as Telegram returns it. */
+  /**
+   * Sends once per (attempt, step): the id is recorded as soon as Telegram returns it (with the message's state,
+   * in the same statement, for a new alert message).
+   */
   async function once(
     ctx: DeliveryContext,
     step: string,
     sent: Map<string, number>,
     fn: () => Promise<number>,
+    state?: MessageState,
   ) {
     const already = sent.get(step);
     if (already !== undefined) return already;
     const id = await fn();
-    await store.recordSent(ctx.attemptId, step, parseChannel(ctx.channel).chatId, id);
+    await store.recordSent(ctx.attemptId, step, parseChannel(ctx.channel).chatId, id, state);
     sent.set(step, id);
     return id;
   }
 
+  /**
+   * What earlier attempts of a delivery sent, read by reconcile. A first attempt (no reconcile: the delivery log
+   * calls it for every later one) has sent nothing, so it need not ask.
+   */
+  const earlier = new WeakMap<DeliveryContext, Map<string, number>>();
+
   async function deliverSteps(ctx: DeliveryContext): Promise<Delivered> {
     const { chatId } = parseChannel(ctx.channel);
-    const sent = await store.sentSteps(ctx.attemptId);
+    const sent = earlier.get(ctx) ?? new Map<string, number>();
     const digest = sent.get('digest');
     if (digest !== undefined) return { ref: String(digest) };
     let first: number | null = null;
@@ -157,10 +167,16 @@ export function telegramProvider(opts: TelegramProviderOptions): DigestingProvid
       const n: Notification = { ...ctx.notification, alerts: step.alerts };
       if (step.kind === 'post') {
         const state: MessageState = { notification: n };
-        const id = await once(ctx, 'post', sent, () =>
-          send(ctx.channel, renderMessage(state, render), { state }),
+        const recorded = sent.get('post');
+        const id = await once(
+          ctx,
+          'post',
+          sent,
+          () => send(ctx.channel, renderMessage(state, render), { state }),
+          state,
         );
-        await store.save(chatId, id, state);
+        // Sent by an earlier attempt that may have died before storing the state (idempotent).
+        if (recorded !== undefined) await store.save(chatId, id, state);
         first ??= id;
         continue;
       }
@@ -198,6 +214,7 @@ export function telegramProvider(opts: TelegramProviderOptions): DigestingProvid
     /** After a crash: everything recorded → done (nothing is sent); otherwise deliver sends what is missing. */
     async reconcile(ctx) {
       const sent = await store.sentSteps(ctx.attemptId);
+      earlier.set(ctx, sent);
       const digest = sent.get('digest');
       if (digest !== undefined) return { ref: String(digest) };
       const steps = planDelivery(ctx.notification, ctx.priorRefs);

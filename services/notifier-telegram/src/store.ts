@@ -47,12 +47,26 @@ export function telegramStore(pool: Pool) {
         return next;
       });
     },
-    /** Records a sent message of a delivery at once (before anything else happens). */
-    async recordSent(attemptId: string, step: string, chatId: number, messageId: number): Promise<void> {
+    /**
+     * Records a sent message of a delivery at once (before anything else happens), and the state of a new alert
+     * message with it (one statement: one round trip).
+     */
+    async recordSent(
+      attemptId: string,
+      step: string,
+      chatId: number,
+      messageId: number,
+      state?: MessageState,
+    ): Promise<void> {
       await pool.query(
-        `INSERT INTO telegram_sent (attempt_id, step, chat_id, message_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (attempt_id, step) DO NOTHING`,
-        [attemptId, step, chatId, messageId],
+        `WITH sent AS (
+           INSERT INTO telegram_sent (attempt_id, step, chat_id, message_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (attempt_id, step) DO NOTHING
+         )
+         INSERT INTO telegram_messages (chat_id, message_id, state)
+         SELECT $3, $4, $5::jsonb WHERE $5::jsonb IS NOT NULL
+         ON CONFLICT (chat_id, message_id) DO NOTHING`,
+        [attemptId, step, chatId, messageId, state ? JSON.stringify(state) : null],
       );
     },
     async sentSteps(attemptId: string): Promise<Map<string, number>> {

@@ -101,9 +101,30 @@ it('killed (-9) after Telegram answered with the message id but before the ack: 
     30_000,
     'the message id to be recorded',
   );
+  // The notifier's statement marking the row sent is waiting for the test's lock (this proves where it stopped).
+  const me = (await lock.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const blockedByMe = async () =>
+    (
+      await pool.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [me],
+      )
+    ).rows;
+  await eventually(
+    async () => (await blockedByMe()).length === 1,
+    30_000,
+    'the notifier to wait to mark the row sent',
+  );
   const exited = new Promise((r) => first.once('exit', r));
   first.kill('SIGKILL');
   await exited;
+  // PostgreSQL would still run the dead process's queued statement once the lock is free (it does not check a
+  // waiting client): end its session too, as the crash would have had the statement never sent.
+  await pool.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+    [me],
+  );
+  await eventually(async () => (await blockedByMe()).length === 0, 30_000, 'the dead session to end');
   await lock.query('ROLLBACK');
   lock.release();
   const messages = fake.botMessages(CHATS.ops);
