@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPool, migrate, storeMigrations, withTransaction } from '@tocsin/store';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPool, migrate, storeMigrations, withTransaction } from '@tocsin/store';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/embedded/embeddedPostgres.ts';
 import { WireMultiplexer } from '../src/embedded/wireMultiplexer.ts';
 
