@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { type Caller, checkWalletAddress, parseMatcher } from '../src/index.ts';
+import {
+  ADMIN,
+  ALICE,
+  BOB,
+  base,
+  OSMO_WALLET,
+  registry,
+  rpc,
+  run,
+  state,
+  useDomainRpc,
+  WALLET,
+} from './domainsHarness.ts';
+import { AT, sampleAlert } from './domainsRpc.ts';
+
+useDomainRpc('commands-alerts');
+
+describe('$alerts and $ack', () => {
+  it('lists firing alerts with their ids', async () => {
+    state.alerts.push(
+      sampleAlert({
+        episode_id: '01JD4Y7ZKQ3M8V2N5P6R7S8T9W',
+        severity: 'critical',
+        summary: 'client expires in 3h',
+        acknowledged: { by: 'discord:200', at: AT },
+      }),
+    );
+    const r = await run('$alerts');
+    expect(r.text).toBe('2 firing alerts (1 critical). Acknowledge with `$ack <id>`.');
+    expect(r.fields![1]).toEqual({
+      name: '🔴 client expires in 3h',
+      value:
+        'cosmoshub-4 · critical · since 2026-11-21 12:00 UTC · id `01JD4Y7ZKQ3M8V2N5P6R7S8T9W` · acked by `discord:200`',
+    });
+    await run('$alerts resolved');
+    await run('$alerts osmosis-1');
+    expect(rpc.bodies('alerter.alerts').slice(1)).toEqual([
+      { state: 'resolved', limit: 200 },
+      { state: 'firing', chain_id: 'osmosis-1', limit: 200 },
+    ]);
+  });
+
+  it('acknowledges by id or fingerprint as the caller', async () => {
+    const r = await run('$ack 01jd4y7zkq3m8v2n5p6r7s8t9v relayer restarted');
+    expect(r.title).toBe('Acknowledged');
+    expect(rpc.bodies('alerter.ack')).toEqual([
+      {
+        by: 'discord:100',
+        is_admin: false,
+        episode_id: '01JD4Y7ZKQ3M8V2N5P6R7S8T9V',
+        note: 'relayer restarted',
+      },
+    ]);
+    state.alerts[0]!.acknowledged = null;
+    await run('$ack fp-1');
+    expect(rpc.bodies('alerter.ack')[1]).toMatchObject({ fingerprint: 'fp-1' });
+  });
+
+  it('names an unknown alert and shows the usage without an id', async () => {
+    expect((await run('$ack 01JD4Y7ZKQ3M8V2N5P6R7S8T00')).text).toContain('No open alert has the id');
+    expect((await run('$ack')).text).toContain('Usage: `$ack <id> [note]`');
+  });
+});
+
+describe('$silence, $silences, $unsilence', () => {
+  it('silences matchers for a duration given first or last', async () => {
+    const r = await run('$silence 2h chain_id=cosmoshub-4 severity=~warn.*');
+    expect(r.title).toBe('Silenced');
+    expect(r.text).toBe(
+      '🔕 Alerts matching `chain_id=cosmoshub-4 severity=~warn.*` are silenced until 2026-11-21 14:00 UTC.',
+    );
+    await run('$silence client_id!="07-tendermint-0" 1d');
+    expect(rpc.bodies('alerter.silence')).toEqual([
+      {
+        by: 'discord:100',
+        is_admin: false,
+        matchers: [
+          { name: 'chain_id', op: '=', value: 'cosmoshub-4' },
+          { name: 'severity', op: '=~', value: 'warn.*' },
+        ],
+        duration_s: 7200,
+        reason: 'from discord by alice',
+      },
+      {
+        by: 'discord:100',
+        is_admin: false,
+        matchers: [{ name: 'client_id', op: '!=', value: '07-tendermint-0' }],
+        duration_s: 86_400,
+        reason: 'from discord by alice',
+      },
+    ]);
+  });
+
+  it('explains what is wrong with bad silences', async () => {
+    const cases: [string, string][] = [
+      ['$silence 2h', 'Missing `matchers`'],
+      ['$silence chain_id=x', 'Missing `matchers`'],
+      ['$silence chain_id=x severity=warning', 'Missing the duration.'],
+      ['$silence 2h 3h chain_id=x', 'Give one duration, not several.'],
+      ['$silence soon chain_id=x', '`soon` is neither a duration'],
+      ['$silence 2h chain-id=x', '`chain-id=x` is not a matcher'],
+      ['$silence 2h severity=~(warn', '`severity=~(warn`: bad regular expression'],
+      ['$silence 400d chain_id=x', 'at most 366 days'],
+      ['$silence 1h forbidden_label=x', 'The alerter refused it: matchers.0.name: not allowed.'],
+    ];
+    for (const [line, problem] of cases) {
+      const r = await run(line);
+      expect(r.kind, line).toBe('usage');
+      expect(r.text, line).toContain(problem);
+      expect(r.text, line).toContain('Usage: `$silence <duration> <matchers>`');
+    }
+    expect(rpc.bodies('alerter.silence')).toHaveLength(1);
+  });
+
+  it('lists silences and ends one (its author or an admin only)', async () => {
+    await run('$silence 2h chain_id=cosmoshub-4');
+    const id = state.silences[0]!.id;
+    expect((await run('$silences')).fields![0]).toEqual({
+      name: 'chain_id=cosmoshub-4',
+      value: `until 2026-11-21 14:00 UTC · by \`discord:100\` · id \`${id}\``,
+    });
+    expect((await run(`$unsilence ${id}`, BOB)).title).toBe('Not yours');
+    expect((await run(`$unsilence ${id}`)).title).toBe('Silence ended');
+    expect((await run(`$unsilence ${id}`)).title).toBe('No such silence');
+    expect((await run('$silences')).text).toBe('No active silences.');
+  });
+});
+
+describe('$help', () => {
+  it('lists every domain command and explains one', async () => {
+    const all = await run('$help');
+    expect(all.fields!.map((f) => f.name.split(' ')[0])).toEqual([
+      '$ack',
+      '$alerts',
+      '$data',
+      '$deregister',
+      '$help',
+      '$recheck',
+      '$register',
+      '$silence',
+      '$silences',
+      '$unsilence',
+      '$wallets',
+    ]);
+    const one = await run('$help register');
+    expect(one.text).toContain('Usage: `$register <wallet> <chain_id> <threshold>`');
+    expect(one.text).toContain('display units');
+    expect((await run('$help nope')).title).toBe('Unknown command');
+  });
+});
+
+describe('autocomplete', () => {
+  const complete = (name: string, arg: string, partial: string, caller: Caller = ALICE) =>
+    registry.get(name)!.complete!(base(caller), arg, partial);
+
+  it('offers chain ids, statuses, wallets and alert ids', async () => {
+    expect(await complete('register', 'chain_id', 'osmosis')).toEqual([
+      { name: 'osmosis-1 (Osmosis)', value: 'osmosis-1' },
+    ]);
+    expect(await complete('data', 'status', 'ex')).toEqual([{ name: 'expired', value: 'expired' }]);
+    expect((await complete('wallets', 'chain_id', '')).map((c) => c.value)).toEqual([
+      'mine',
+      'cosmoshub-4',
+      'osmosis-1',
+    ]);
+    expect(await complete('ack', 'id', '01JD')).toEqual([
+      { name: `${state.alerts[0]!.summary} (cosmoshub-4)`, value: state.alerts[0]!.episode_id },
+    ]);
+    expect((await complete('help', 'command', 'der')).map((c) => c.value)).toEqual(['deregister']);
+  });
+
+  it('offers only the caller’s own wallets to deregister (all of them to an admin)', async () => {
+    await run(`$register ${WALLET} cosmoshub-4 2`, ALICE);
+    await run(`$register ${OSMO_WALLET} osmosis-1 2`, BOB);
+    expect(await complete('deregister', 'wallet', '')).toEqual([
+      { name: `${WALLET} (cosmoshub-4)`, value: WALLET },
+    ]);
+    expect((await complete('deregister', 'wallet', '', ADMIN)).map((c) => c.value)).toEqual([
+      WALLET,
+      OSMO_WALLET,
+    ]);
+  });
+});
+
+describe('parsing helpers', () => {
+  it('checks bech32 addresses and matchers', () => {
+    expect(checkWalletAddress(WALLET.toUpperCase())).toMatchObject({
+      ok: true,
+      address: WALLET,
+      prefix: 'cosmos',
+    });
+    expect(checkWalletAddress('Cosmos1abc')).toMatchObject({ ok: false });
+    expect(parseMatcher('severity=~warn.*')).toEqual({
+      ok: true,
+      matcher: { name: 'severity', op: '=~', value: 'warn.*' },
+    });
+    expect(parseMatcher('x')).toMatchObject({ ok: false });
+  });
+});
