@@ -1,15 +1,12 @@
+import type { Notification } from '@tocsin/events';
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType } from 'discord.js';
-import type { Card } from './card.ts';
 import { encodeButton } from './customIds.ts';
 
-/** Acknowledge and Silence buttons for the open alerts of a card (none on notices, retractions, resolved cards). */
-export function buttonsFor(card: Card): APIActionRowComponent<APIButtonComponent>[] {
-  const alerts = card.notifications.flatMap((n) => n.alerts);
+/** Acknowledge and Silence buttons for a card's open alerts (none on notices, retractions, resolved cards). */
+export function buttonsFor(notifications: Notification[]): APIActionRowComponent<APIButtonComponent>[] {
+  const alerts = notifications.flatMap((n) => n.alerts);
   const open = alerts.filter((a) => a.state !== 'resolved');
-  if (
-    !open.length ||
-    card.notifications.every((n) => n.transition === 'notice' || n.transition === 'retracted')
-  ) {
+  if (!open.length || notifications.every((n) => n.transition === 'notice' || n.transition === 'retracted')) {
     return [];
   }
   const episode = alerts.length === 1 ? alerts[0]!.episode_id : '*';

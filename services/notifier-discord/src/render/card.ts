@@ -263,7 +263,7 @@ export function renderCard(card: Card, opts: RenderOptions): MessageBody[] {
       ? { users: [], roles: [] }
       : mergeMentions(card.notifications.map((n) => mentionsFor(n, opts.mentions)));
   const chunks = mentionChunks(mentions);
-  const components = opts.buttons && !opts.compact ? buttonsFor(card) : [];
+  const components = opts.buttons && !opts.compact ? buttonsFor(card.notifications) : [];
   const bodies: MessageBody[] = parts.map((embeds, i) => ({
     ...(chunks[i] ? { content: chunks[i] } : {}),
     embeds,
@@ -282,7 +282,7 @@ export function renderCardEdit(
   opts: RenderOptions,
 ): Pick<MessageBody, 'embeds' | 'components'>[] {
   const { header, fields } = headerOf(neutraliseAll(card), opts);
-  const components = opts.buttons ? buttonsFor(card) : [];
+  const components = opts.buttons ? buttonsFor(card.notifications) : [];
   return packEmbeds(header, fields).map((embeds, i) => ({
     embeds,
     ...(opts.buttons && i === 0 ? { components } : {}),
