@@ -1,11 +1,11 @@
 import type { ibcClientSummary, walletSummary } from '@tocsin/events';
 import type { z } from 'zod';
-import { type Command, usageReply } from '../registry.ts';
-import { completeChain, knownChains, unknownChainReply } from './chains.ts';
+import { type Command, type CommandContext, type CommandReply, usageReply } from '../registry.ts';
 import { choices, formatAmount, formatSeconds, formatTime, pagedReply } from './listing.ts';
 import { call, failureReply, isRpcError } from './rpcCall.ts';
-import { deregisterCommand, registerCommand } from './walletSubscriptions.ts';
+import { walletSubscriptionCommands } from './walletSubscriptions.ts';
 
+type Base = Omit<CommandContext, 'args'>;
 type Client = z.infer<typeof ibcClientSummary>;
 type Wallet = z.infer<typeof walletSummary>;
 
@@ -13,6 +13,37 @@ const CLIENT_STATUSES = ['active', 'expired', 'frozen', 'unknown', 'unsupported'
 /** The original bot's warning point: 80% of the trusting period. */
 const EXPIRING_RATIO = 0.8;
 const PER_PAGE = 10;
+
+async function knownChains(ctx: Base) {
+  return (await call(ctx, 'cosmos-ibc', 'chains', {})).chains;
+}
+
+/** "Unknown chain": the reply lists the chains tocsin watches, as the issue asks. */
+async function unknownChainReply(ctx: Base, chainId: string): Promise<CommandReply> {
+  let list: string;
+  try {
+    const chains = await knownChains(ctx);
+    list = chains.length
+      ? chains.map((c) => `\`${c.chain_id}\` (${c.name})`).join(', ')
+      : 'none yet (no chain is configured)';
+  } catch (err) {
+    return failureReply('cosmos-ibc', err);
+  }
+  return {
+    title: 'Unknown chain',
+    text: `tocsin does not watch \`${chainId}\`. Known chains: ${list}.`,
+    kind: 'usage',
+    ephemeral: true,
+  };
+}
+
+async function completeChain(ctx: Base, partial: string) {
+  const chains = await knownChains(ctx);
+  return choices(
+    chains.map((c) => ({ name: `${c.chain_id} (${c.name})`, value: c.chain_id })),
+    partial,
+  );
+}
 
 function clientIcon(c: Client): string {
   const status = c.status.toLowerCase();
@@ -230,5 +261,10 @@ export const recheckCommand: Command = {
 
 /** The cosmos-ibc domain: `$data`, `$wallets`, `$register`, `$deregister`, `$recheck`. */
 export function ibcCommands(): Command[] {
-  return [dataCommand, walletsCommand, registerCommand, deregisterCommand, recheckCommand];
+  return [
+    dataCommand,
+    walletsCommand,
+    ...walletSubscriptionCommands({ knownChains, completeChain, unknownChainReply }),
+    recheckCommand,
+  ];
 }

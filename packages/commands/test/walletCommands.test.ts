@@ -1,87 +1,8 @@
-import { subjects as subjectsFor } from '@tocsin/events';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  ADMIN,
-  ALICE,
-  BOB,
-  client,
-  env,
-  nc,
-  OSMO_WALLET,
-  registry,
-  rpc,
-  run,
-  state,
-  useDomainRpc,
-  WALLET,
-} from './domainsHarness.ts';
+import { ADMIN, ALICE, BOB, OSMO_WALLET, rpc, run, state, useDomainRpc, WALLET } from './domainsHarness.ts';
 import { AT } from './domainsRpc.ts';
 
-useDomainRpc('commands-ibc');
-
-describe('$data', () => {
-  it('lists clients with status and time to expiry, in pages', async () => {
-    state.clients = Array.from({ length: 23 }, (_, i) => client(i));
-    state.clients[0] = client(0, { remaining_s: 10_361, elapsed_ratio: 41_439 / 51_800 });
-    state.clients[1] = client(1, { status: 'Expired', remaining_s: -3600, elapsed_ratio: 1.07 });
-    const r = await run('$data');
-    expect(r.pages).toHaveLength(3);
-    expect(r.pages![0]!.title).toBe('IBC clients (page 1/3)');
-    expect(r.pages![2]!.fields).toHaveLength(3);
-    expect(r.text).toContain('23 clients on 1 chain · 0 past 80% · 1 expired');
-    expect(r.fields![0]).toEqual({
-      name: '🟢 cosmoshub-4 · 07-tendermint-0 → osmosis-1',
-      value: 'Active · **2h 52m left** · 80% of 14h 23m · updated 2026-11-21 12:00 UTC',
-    });
-    expect(r.fields![1]!.value).toBe(
-      'Expired · expired 1h ago · 107% of 14h 23m · updated 2026-11-21 12:00 UTC',
-    );
-    expect(r.fields![1]!.name.startsWith('🔴')).toBe(true);
-  });
-
-  it('filters by chain and by status (a status may come first)', async () => {
-    state.clients = [client(0), client(1, { chain_id: 'osmosis-1', status: 'Expired' })];
-    await run('$data osmosis-1');
-    await run('$data expired');
-    await run('$data cosmoshub-4 active');
-    expect(rpc.bodies('cosmos-ibc.clients')).toEqual([
-      { chain_id: 'osmosis-1' },
-      { status: 'expired' },
-      { chain_id: 'cosmoshub-4', status: 'active' },
-    ]);
-  });
-
-  it('answers an unknown chain with the list of known chains', async () => {
-    const r = await run('$data juno-1');
-    expect(r.kind).toBe('usage');
-    expect(r.text).toBe(
-      'tocsin does not watch `juno-1`. Known chains: `cosmoshub-4` (Cosmos Hub), `osmosis-1` (Osmosis).',
-    );
-  });
-
-  it('answers a bad status and too many arguments with the usage', async () => {
-    const bad = await run('$data cosmoshub-4 sleepy');
-    expect(bad.kind).toBe('usage');
-    expect(bad.text).toContain('`status` must be one of active, expired, frozen, unknown, unsupported');
-    expect(bad.text).toContain('Usage: `$data [chain_id] [status]`');
-    const extra = await run('$data a b c');
-    expect(extra.text).toContain('Too many arguments');
-  });
-
-  it('says so when no scan has finished yet', async () => {
-    state.scannedAt = null;
-    expect((await run('$data')).text).toBe('No scan has finished yet; try again in a few minutes.');
-  });
-
-  it('says the ingestor is not answering instead of failing', async () => {
-    const nowhere = { nc, subjects: subjectsFor(`${env.prefix}_none`), caller: ALICE };
-    const r = await registry.run(registry.parse('$data')!, nowhere);
-    expect(r).toMatchObject({
-      kind: 'error',
-      text: expect.stringContaining('cosmos-ibc ingestor is not answering'),
-    });
-  });
-});
+useDomainRpc('commands-wallets');
 
 describe('$wallets', () => {
   beforeEach(() => {
