@@ -8,7 +8,7 @@ import type { Notification } from '@tocsin/events';
 import { type RunningService, startService } from '@tocsin/runtime';
 import { collect, eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.ts';
+import { type Stack, startStack } from '../../services/cosmos-ibc/test/stack.ts';
 
 /**
  * An RPC URL with a user, a password and an API key, read from an rpc_file, on an endpoint that keeps failing:
