@@ -15,7 +15,7 @@ import {
   type Harness,
   pinged,
   startHarness,
-} from '../services/notifier-telegram/test/harness.ts';
+} from '../../services/notifier-telegram/test/harness.ts';
 
 /**
  * The whole stack on one ManualClock, with Telegram at the end: CometBFT simulator → cosmos-ibc → alerter (shipped
