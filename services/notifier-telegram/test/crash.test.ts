@@ -161,3 +161,33 @@ it('killed (-9) after Telegram answered with the message id but before the ack: 
   second.kill('SIGTERM');
   await new Promise((r) => second.once('exit', r));
 });
+
+it('the window that remains (README): killed after Telegram created the message but before its answer arrived → sent again, never lost', async () => {
+  fake.failNext({ method: 'sendMessage', chatId: CHATS.ops }, { hang: true });
+  const first = await startNotifier();
+  const nc = await env.nats();
+  const publisher = createPublisher({ nc, subjects: env.subjects, instance: 'test' });
+  const n = firing();
+  const episode = n.alerts[0]!.episode_id;
+  await publisher.publishNotification(n);
+  await eventually(
+    () => fake.botMessages(CHATS.ops).some((m) => m.text.includes(episode)),
+    30_000,
+    'the message',
+  );
+  const exited = new Promise((r) => first.once('exit', r));
+  first.kill('SIGKILL');
+  await exited;
+  expect((await delivery(n.key))?.state).toBe('attempting');
+
+  const second = await startNotifier();
+  await eventually(
+    async () => (await delivery(n.key))?.state === 'sent',
+    30_000,
+    'the redelivered alert to settle',
+  );
+  // No id was recorded, so nothing told the restarted notifier it had been sent: at least once, not exactly once.
+  expect(fake.botMessages(CHATS.ops).filter((m) => m.text.includes(episode))).toHaveLength(2);
+  second.kill('SIGTERM');
+  await new Promise((r) => second.once('exit', r));
+});
