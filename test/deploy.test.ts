@@ -215,6 +215,7 @@ describe('deploy/demo-chat.example.yaml (the demo in a real chat)', () => {
     expect(chains.map((c) => c.chain_id)).toEqual(scenario.chains.map((c) => c.chain_id));
     expect(check(file, 'discord', discordConfig).section.webhook_url_file).toBeTruthy();
     expect(check(uncommented(file, 'slack'), 'slack', slackConfig).section.token_file).toBeTruthy();
+    expect(check(uncommented(file, 'telegram'), 'telegram', telegramConfig).section.chats).toHaveLength(1);
     expect(check(file, 'webhook', webhookConfig).section.console).toBe(true);
   });
 });
