@@ -167,6 +167,8 @@ describe('alerts to Telegram', () => {
     );
     const afterLimit = h.fake.requests({ method: 'sendMessage', chatId: CHATS.ops }).slice(-2);
     expect(afterLimit.map((r) => r.status)).toEqual([429, 200]);
+    // Telegram's retry_after (1 s) was waited out before trying again (a lower bound: load only adds to it).
+    expect(afterLimit[1]!.at - afterLimit[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(
       h.fake.botMessages(CHATS.ops).filter((m) => m.text.includes(a.alerts[0]!.episode_id)),
     ).toHaveLength(1);
