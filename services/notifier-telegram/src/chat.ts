@@ -27,25 +27,39 @@ export function botCommands(registry: CommandRegistry, log?: Pick<Logger, 'warn'
 }
 
 /** A command reply in HTML: everything from users and chains escaped, `code` spans kept, no mention at all. */
-export function renderCommandReply(reply: CommandReply): string {
-  const page = reply.pages?.[0] ? { ...reply.pages[0], title: reply.pages[0].title ?? reply.title } : reply;
+export function renderCommandReply(reply: CommandReply, page = 0): string {
+  const pages = reply.pages?.length ? reply.pages : null;
+  const at = pages ? Math.max(0, Math.min(page, pages.length - 1)) : 0;
+  const shown = pages ? { ...pages[at]!, title: pages[at]!.title ?? reply.title } : reply;
   const lines: string[] = [];
-  if (page.title) lines.push(`<b>${codeSpans(esc(clip(page.title, 200)))}</b>`);
-  if (page.text) lines.push(codeSpans(esc(clip(page.text, 2500))));
+  if (shown.title) lines.push(`<b>${codeSpans(esc(clip(shown.title, 200)))}</b>`);
+  if (shown.text) lines.push(codeSpans(esc(clip(shown.text, 2500))));
   let used = lines.join('\n').length;
-  let shown = 0;
-  const fields = page.fields ?? [];
+  let count = 0;
+  const fields = shown.fields ?? [];
   for (const f of fields) {
     const line = `\n<b>${codeSpans(esc(clip(f.name, 200)))}</b>\n${codeSpans(esc(clip(f.value, 600)))}`;
     if (used + line.length > 3800) break;
     lines.push(line);
     used += line.length;
-    shown++;
+    count++;
   }
-  if (shown < fields.length) lines.push(`\n… and ${fields.length - shown} more`);
-  if (reply.pages && reply.pages.length > 1) lines.push(`\n<i>page 1 of ${reply.pages.length}</i>`);
+  if (count < fields.length) lines.push(`\n… and ${fields.length - count} more`);
+  if (pages && pages.length > 1) lines.push(`\n<i>page ${at + 1} of ${pages.length}</i>`);
   return lines.join('\n') || 'Done.';
 }
+
+/** ◀ ▶ under a paged reply; a press re-runs the command it answers (the message it replies to) for that page. */
+export function pageKeyboard(reply: CommandReply, page: number) {
+  const total = reply.pages?.length ?? 0;
+  if (total <= 1) return undefined;
+  const row: { text: string; callback_data: string }[] = [];
+  if (page > 0) row.push({ text: '◀', callback_data: `pg:${page - 1}` });
+  if (page < total - 1) row.push({ text: '▶', callback_data: `pg:${page + 1}` });
+  return { inline_keyboard: [row] };
+}
+
+const COMMAND_LINE = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)/;
 
 /**
  * Matchers that silence exactly what a message shows: the labels all its alerts share (for one alert, all of its
@@ -121,44 +135,76 @@ export function attachChat(opts: ChatOptions): void {
       displayName: [from.first_name, from.last_name].filter(Boolean).join(' ') || String(from.id),
     };
   };
-  const reply = (ctx: Context, html: string) =>
-    ctx.reply(html, {
-      parse_mode: 'HTML',
-      link_preview_options: { is_disabled: true },
-      reply_parameters: { message_id: ctx.msg!.message_id, allow_sending_without_reply: true },
-      ...(ctx.msg?.is_topic_message && ctx.msg.message_thread_id !== undefined
-        ? { message_thread_id: ctx.msg.message_thread_id }
-        : {}),
-    });
 
-  bot.on('message:text', async (ctx) => {
-    const text = ctx.msg.text;
-    const m = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)/.exec(text);
-    if (!m || !ctx.from || ctx.from.is_bot) return;
+  /** The command in a message's text (`/cmd args`, `/cmd@thisbot args`), or null (not one, or another bot's). */
+  const commandLine = (text: string): string | null => {
+    const m = COMMAND_LINE.exec(text);
+    if (!m) return null;
     // `/cmd@otherbot` is for another bot in the group.
-    if (m[2] && m[2].toLowerCase() !== (bot.botInfo.username ?? '').toLowerCase()) return;
-    if (!(await opts.claim(ctx.update.update_id))) return;
-    const line = `/${m[1]}${text.slice(m[0].length)}`;
+    if (m[2] && m[2].toLowerCase() !== (bot.botInfo.username ?? '').toLowerCase()) return null;
+    return `/${m[1]}${text.slice(m[0].length)}`;
+  };
+
+  async function run(ctx: Context, line: string): Promise<CommandReply | null> {
     const parsed = registry.parse(line);
-    if (!parsed) return;
+    if (!parsed) return null;
     const caller = await callerOf(ctx);
-    let answer: CommandReply;
     if (parsed.ok && parsed.command.name === 'silence' && !caller.isAdmin) {
-      answer = {
+      return {
         title: 'Not allowed',
         text: 'Only the chat’s admins (or users listed in telegram.admins) may silence alerts.',
         kind: 'error',
       };
-    } else {
-      answer = await registry.run(parsed, { nc: opts.nc, subjects: opts.subjects, caller });
     }
-    await reply(ctx, renderCommandReply(answer));
+    return registry.run(parsed, { nc: opts.nc, subjects: opts.subjects, caller });
+  }
+
+  bot.on('message:text', async (ctx) => {
+    const line = commandLine(ctx.msg.text);
+    if (!line || !ctx.from || ctx.from.is_bot) return;
+    if (!(await opts.claim(ctx.update.update_id))) return;
+    const answer = await run(ctx, line);
+    if (!answer) return;
+    const markup = pageKeyboard(answer, 0);
+    await ctx.reply(renderCommandReply(answer), {
+      parse_mode: 'HTML',
+      link_preview_options: { is_disabled: true },
+      reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true },
+      ...(ctx.msg.is_topic_message && ctx.msg.message_thread_id !== undefined
+        ? { message_thread_id: ctx.msg.message_thread_id }
+        : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+    });
   });
 
   bot.on('callback_query:data', async (ctx) => {
     if (!(await opts.claim(ctx.update.update_id))) return;
-    const action = decodeCallback(ctx.callbackQuery.data);
     const message = ctx.callbackQuery.message;
+    const page = /^pg:(\d{1,3})$/.exec(ctx.callbackQuery.data);
+    if (page && message) {
+      // A page of a listing: the command is the message the listing answers.
+      const origin = message.reply_to_message?.text;
+      const line = origin ? commandLine(origin) : null;
+      const answer = line ? await run(ctx, line) : null;
+      if (!answer) {
+        await ctx.answerCallbackQuery({ text: 'Run the command again for a fresh listing.' });
+        return;
+      }
+      const n = Number(page[1]);
+      const markup = pageKeyboard(answer, n);
+      await ctx.api
+        .editMessageText(message.chat.id, message.message_id, renderCommandReply(answer, n), {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(markup ? { reply_markup: markup } : {}),
+        })
+        .catch((err: unknown) => {
+          if (!/message is not modified/.test(String(err))) throw err;
+        });
+      await ctx.answerCallbackQuery();
+      return;
+    }
+    const action = decodeCallback(ctx.callbackQuery.data);
     if (!action || !message) {
       await ctx.answerCallbackQuery({ text: 'This button is no longer valid.' });
       return;

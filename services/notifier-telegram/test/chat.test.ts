@@ -22,11 +22,26 @@ const extra: Command = {
   run: async () => ({ title: 'Consumers', text: 'none', kind: 'ok' }),
 };
 
+/** A listing of three pages, each naming its page. */
+const paged: Command = {
+  name: 'listing',
+  summary: 'A listing in pages',
+  args: [],
+  run: async () => ({
+    title: 'Listing',
+    pages: [1, 2, 3].map((p) => ({
+      text: `entries of page ${p} @alice_ops`,
+      fields: [{ name: `p${p}`, value: 'v' }],
+    })),
+    kind: 'ok',
+  }),
+};
+
 beforeAll(async () => {
   h = await startHarness('telegram-chat', {
     commands: () => {
       const r = defaultCommands('/');
-      return r.register(extra);
+      return r.register(extra, paged);
     },
   });
   // A stand-in alerter on the real bus that records what it is asked (the real one lives in services/alerter).
@@ -83,7 +98,7 @@ describe('commands', () => {
       .list()
       .map((c) => c.name);
     for (const name of [...expected, 'consumers']) expect(names).toContain(name);
-    expect(names).toHaveLength(expected.length + 1);
+    expect(names).toHaveLength(expected.length + 2);
     for (const want of [
       'data',
       'wallets',
@@ -121,6 +136,24 @@ describe('commands', () => {
     const unknown = await say(BOB, '/nosuch @alice_ops');
     expect(unknown.text).toContain('There is no /nosuch');
     expect(pinged(unknown)).toEqual([]);
+  });
+
+  it('a paged listing shows page 1 with ▶; pressing it edits the reply to the next page (re-running the command)', async () => {
+    const r = await say(BOB, '/listing');
+    expect(r.text).toContain('entries of page 1');
+    expect(r.text).toContain('page 1 of 3');
+    expect(pinged(r)).toEqual([]);
+    expect(r.reply_markup?.inline_keyboard[0]?.map((b) => b.callback_data)).toEqual(['pg:1']);
+    const next = h.fake.pressButton({
+      chatId: CHATS.ops,
+      messageId: r.message_id,
+      from: CAROL,
+      data: 'pg:1',
+    });
+    await next.answered;
+    const page2 = h.fake.botMessages(CHATS.ops).find((m) => m.message_id === r.message_id)!;
+    expect(page2.text).toContain('entries of page 2');
+    expect(page2.reply_markup?.inline_keyboard[0]?.map((b) => b.callback_data)).toEqual(['pg:0', 'pg:2']);
   });
 
   it('only chat admins (or configured users) may silence', async () => {
