@@ -75,6 +75,19 @@ describe('alerts to Telegram', () => {
     expect(repeat!.text).toMatch(/^🟠 STILL FIRING/);
     expect(pinged(repeat!)).toContain('id:1002');
 
+    await h.publisher.publishNotification(later(n, 'escalated', { escalated: true }));
+    const escalated = await eventually(
+      () =>
+        h.fake
+          .botMessages(CHATS.ops)
+          .find(
+            (m) => m.reply_to_message?.message_id === original!.message_id && m.text.includes('ESCALATED'),
+          ),
+      20_000,
+      'the escalation reply',
+    );
+    expect(pinged(escalated!).sort()).toEqual([`id:${ONCALL}`, 'id:1002'].sort());
+
     const resolvedAt = new Date().toISOString();
     await h.publisher.publishNotification(
       later(n, 'resolved', { state: 'resolved', resolved_at: resolvedAt }),
@@ -82,7 +95,7 @@ describe('alerts to Telegram', () => {
     await eventually(
       () =>
         h.fake.botMessages(CHATS.ops).filter((m) => m.reply_to_message?.message_id === original!.message_id)
-          .length === 2,
+          .length === 3,
       20_000,
       'the resolve reply',
     );
@@ -94,7 +107,7 @@ describe('alerts to Telegram', () => {
     expect(pinged(edited)).toEqual([]);
     const reply = h.fake
       .botMessages(CHATS.ops)
-      .filter((m) => m.reply_to_message?.message_id === original!.message_id)[1]!;
+      .filter((m) => m.reply_to_message?.message_id === original!.message_id)[2]!;
     expect(reply.text).toMatch(/^✅ RESOLVED/);
     expect(pinged(reply)).toEqual([]);
   });
