@@ -68,6 +68,10 @@ class Receiver {
 
   async start(): Promise<string> {
     const port = await freePort();
+    // Idle connections stay open longer than either client keeps them (Go's and undici's pools), so no sender
+    // reuses a connection the receiver has just closed (an EOF, then a retry).
+    this.#server.keepAliveTimeout = 120_000;
+    this.#server.headersTimeout = 121_000;
     await new Promise<void>((r) => this.#server.listen(port, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${port}/`;
     return this.url;
