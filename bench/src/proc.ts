@@ -71,12 +71,21 @@ function localPorts(pid: number): Set<number> {
 export class PgBackendCpu {
   readonly #start = new Map<number, number>();
   readonly #last = new Map<number, number>();
+  #sampling: Promise<void> | null = null;
   constructor(
     private readonly admin: pg.Client,
     private readonly pids: () => number[],
   ) {}
 
-  async sample(): Promise<void> {
+  /** One sample at a time (they share the admin connection). */
+  sample(): Promise<void> {
+    this.#sampling ??= this.#sample().finally(() => {
+      this.#sampling = null;
+    });
+    return this.#sampling;
+  }
+
+  async #sample(): Promise<void> {
     const ports = new Set<number>();
     for (const pid of this.pids()) for (const p of localPorts(pid)) ports.add(p);
     if (ports.size) {
