@@ -1,6 +1,5 @@
 export { type AwaitStateOptions, awaitState, realWaitClock, type WaitClock } from './awaitState.ts';
 export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
-export { consoleProvider } from './console.ts';
 export {
   attemptIdFor,
   type DeliverOptions,
@@ -21,4 +20,3 @@ export {
   notifyMigrations,
 } from './service.ts';
 export { alertLine, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
-export { signWebhook, type WebhookTarget, webhookProvider } from './webhook.ts';

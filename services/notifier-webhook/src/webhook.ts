@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Notification } from '@tocsin/events';
+import { DeliveryError, type Provider } from '@tocsin/notify';
 import { Agent, request } from 'undici';
-import { DeliveryError, type Provider } from './provider.ts';
 
 export interface WebhookTarget {
   name: string;
