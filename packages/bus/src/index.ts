@@ -31,6 +31,7 @@ export {
   type PublishResult,
 } from './publisher.ts';
 export { callRpc, RpcError, type RpcReply, type ServeRpcOptions, serveRpc } from './rpc.ts';
+export { StreamPublishError, StreamPublisher } from './streamPublish.ts';
 export {
   AckFloorAge,
   type ConsumerHealth,
