@@ -1,0 +1,103 @@
+import type { EventEnvelope } from '@tocsin/events';
+import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { type IcsSim, loadScenario, type ScenarioInput, startIcsSim } from '@tocsin/sim-ics';
+import { collect, eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { type IcsCcvConfig, icsCcvService, trackerOf } from '../src/index.ts';
+import type { Tracker } from '../src/tracker.ts';
+
+export const T0 = Date.parse('2026-12-01T00:00:00Z');
+
+export interface Stack {
+  env: TestEnv;
+  clock: ManualClock;
+  sim: IcsSim;
+  services: RunningService<IcsCcvConfig>[];
+  trackers: Tracker[];
+  events: EventEnvelope[];
+  /** ics-ccv events (optionally of some types), in arrival order. */
+  ics(...types: string[]): EventEnvelope[];
+  /** Moves the clock, lets the sim emit what is due, waits until every tracker handled `txTotal` Tx, then syncs. */
+  step(toS: number, txTotal: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The simulator and `instances` ics-ccv services on one ManualClock and one bus, every event collected. */
+export async function startStack(opts: {
+  name: string;
+  scenario: string | ScenarioInput;
+  section?: Record<string, unknown>;
+  instances?: number;
+  env?: TestEnv;
+}): Promise<Stack> {
+  const env = opts.env ?? (await testEnv(opts.name));
+  const clock = new ManualClock(T0);
+  const scenario = typeof opts.scenario === 'string' ? await loadScenario(opts.scenario) : opts.scenario;
+  const sim = await startIcsSim({ scenario, clock: () => clock.now(), tickIntervalMs: 0 });
+  const nc = await env.nats();
+  const collector = collect<EventEnvelope>(nc, `${env.prefix}.events.>`);
+  await nc.flush();
+  const services: RunningService<IcsCcvConfig>[] = [];
+  for (let i = 0; i < (opts.instances ?? 1); i++) {
+    services.push(
+      await startService(icsCcvService, {
+        env: { ...env.env, TOCSIN_INSTANCE: `ics-${i}` },
+        clock,
+        config: {
+          ...env.config,
+          // Each instance its own schema would need its own env; sharing one database is the usual deployment.
+          ics_ccv: {
+            rpc: sim.rpcUrl,
+            provider_chain_id: sim.chainId,
+            reconnect_backoff: '20ms',
+            reconnect_backoff_max: '200ms',
+            ...opts.section,
+          },
+        },
+      }),
+    );
+  }
+  const trackers = services.map((s) => trackerOf(s.ctx).tracker);
+  for (const s of services) await trackerOf(s.ctx).subscription?.connected;
+  await eventually(
+    () => sim.subscriberCount() === 2 * services.length || !(opts.section?.auto_start ?? true),
+    15_000,
+    'websocket subscriptions',
+  );
+  await eventually(
+    () => trackers.every((t) => t.syncs > 0 || t.unavailable || !(opts.section?.auto_start ?? true)),
+    15_000,
+    'first sync',
+  );
+  const ics = (...types: string[]) =>
+    collector.items.filter((e) => e.source === 'ics-ccv' && (!types.length || types.includes(e.type)));
+  return {
+    env,
+    clock,
+    sim,
+    services,
+    trackers,
+    events: collector.items,
+    ics,
+    async step(toS, txTotal) {
+      clock.set(T0 + toS * 1000);
+      sim.tick();
+      await eventually(() => trackers.every((t) => t.txHandled >= txTotal), 15_000, `${txTotal} Tx handled`);
+      for (const t of trackers) await t.sync('poll');
+      await nc.flush();
+    },
+    async stop() {
+      collector.stop();
+      for (const s of services) await s.stop();
+      await sim.close();
+      if (!opts.env) await env.cleanup();
+    },
+  };
+}
+
+/** A compact line per event, for sequence assertions. */
+export function line(e: EventEnvelope): string {
+  const d = e.data as Record<string, unknown>;
+  const who = d.provider_validator_address ? ` ${String(d.provider_validator_address).slice(-6)}` : '';
+  const phase = e.type === 'consumer_phase_changed' ? ` ${d.from}→${d.to}` : '';
+  return `${e.type} ${d.consumer_id}${phase}${who}`;
+}
