@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { EventEnvelope } from '@tocsin/events';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { type IcsSim, loadScenario, type ScenarioInput, startIcsSim } from '@tocsin/sim-ics';
@@ -14,6 +15,8 @@ export interface Stack {
   services: RunningService<IcsCcvConfig>[];
   trackers: Tracker[];
   events: EventEnvelope[];
+  /** Log records of every instance at level info (only with captureLogs). */
+  logs: Record<string, unknown>[];
   /** ics-ccv events (optionally of some types), in arrival order. */
   ics(...types: string[]): EventEnvelope[];
   /** Moves the clock, lets the sim emit what is due, waits until every tracker handled `txTotal` Tx, then syncs. */
@@ -28,7 +31,15 @@ export async function startStack(opts: {
   section?: Record<string, unknown>;
   instances?: number;
   env?: TestEnv;
+  captureLogs?: boolean;
 }): Promise<Stack> {
+  const logs: Record<string, unknown>[] = [];
+  const logDest = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) logs.push(JSON.parse(l));
+      done();
+    },
+  });
   const env = opts.env ?? (await testEnv(opts.name));
   const clock = new ManualClock(T0);
   const scenario = typeof opts.scenario === 'string' ? await loadScenario(opts.scenario) : opts.scenario;
@@ -40,10 +51,16 @@ export async function startStack(opts: {
   for (let i = 0; i < (opts.instances ?? 1); i++) {
     services.push(
       await startService(icsCcvService, {
-        env: { ...env.env, TOCSIN_INSTANCE: `ics-${i}` },
+        env: {
+          ...env.env,
+          TOCSIN_INSTANCE: `ics-${i}`,
+          ...(opts.captureLogs ? { TOCSIN_LOG_LEVEL: 'info' } : {}),
+        },
         clock,
+        ...(opts.captureLogs ? { logDest } : {}),
         config: {
           ...env.config,
+          ...(opts.captureLogs ? { log: { level: 'info' } } : {}),
           // Each instance its own schema would need its own env; sharing one database is the usual deployment.
           ics_ccv: {
             rpc: sim.rpcUrl,
@@ -77,6 +94,7 @@ export async function startStack(opts: {
     services,
     trackers,
     events: collector.items,
+    logs,
     ics,
     async step(toS, txTotal) {
       clock.set(T0 + toS * 1000);

@@ -6,6 +6,7 @@ import {
   type Clock,
   type Endpoint,
   EndpointCounters,
+  type EndpointStats,
   effectiveFault,
   type Fault,
   newBlockEvent,
@@ -53,6 +54,8 @@ export interface IcsSim {
   setFault(fault: Fault | null): void;
   dropWebSockets(): number;
   subscriberCount(): number;
+  /** Requests served so far, by method and ABCI path (sim-cosmos' endpoint counters). */
+  stats(): EndpointStats;
   /** Catches up with the clock: due timeline steps and BeginBlocks (launches, failed launches, deletions). */
   tick(): void;
   close(): Promise<void>;
@@ -207,6 +210,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     setFault,
     dropWebSockets: () => dropSockets(),
     subscriberCount: () => hub.count(chainId),
+    stats: () => endpoint.counters.snapshot(),
     tick,
     close: async () => {
       if (interval) clearInterval(interval);
