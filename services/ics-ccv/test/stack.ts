@@ -28,7 +28,8 @@ export interface Stack {
 export async function startStack(opts: {
   name: string;
   scenario: string | ScenarioInput;
-  section?: Record<string, unknown>;
+  /** ics_ccv settings (a function of the simulator, e.g. to name one of its validators as ours). */
+  section?: Record<string, unknown> | ((sim: IcsSim) => Record<string, unknown>);
   instances?: number;
   env?: TestEnv;
   captureLogs?: boolean;
@@ -44,6 +45,7 @@ export async function startStack(opts: {
   const clock = new ManualClock(T0);
   const scenario = typeof opts.scenario === 'string' ? await loadScenario(opts.scenario) : opts.scenario;
   const sim = await startIcsSim({ scenario, clock: () => clock.now(), tickIntervalMs: 0 });
+  const section = typeof opts.section === 'function' ? opts.section(sim) : (opts.section ?? {});
   const nc = await env.nats();
   const collector = collect<EventEnvelope>(nc, `${env.prefix}.events.>`);
   await nc.flush();
@@ -67,7 +69,7 @@ export async function startStack(opts: {
             provider_chain_id: sim.chainId,
             reconnect_backoff: '20ms',
             reconnect_backoff_max: '200ms',
-            ...opts.section,
+            ...section,
           },
         },
       }),
@@ -76,12 +78,12 @@ export async function startStack(opts: {
   const trackers = services.map((s) => trackerOf(s.ctx).tracker);
   for (const s of services) await trackerOf(s.ctx).subscription?.connected;
   await eventually(
-    () => sim.subscriberCount() === 2 * services.length || !(opts.section?.auto_start ?? true),
+    () => sim.subscriberCount() === 2 * services.length || !(section.auto_start ?? true),
     15_000,
     'websocket subscriptions',
   );
   await eventually(
-    () => trackers.every((t) => t.syncs > 0 || t.unavailable || !(opts.section?.auto_start ?? true)),
+    () => trackers.every((t) => t.syncs > 0 || t.unavailable || !(section.auto_start ?? true)),
     15_000,
     'first sync',
   );
