@@ -51,6 +51,8 @@ export interface IcsSim {
   validator(moniker: string): SimValidator;
   /** Applies one timeline action now (tests drive the provider with it). */
   apply(action: TimelineAction | Record<string, unknown>): void;
+  /** Sends a Tx with these ABCI events as they are (malformed or unknown ones too) to the websocket subscribers. */
+  emitTx(events: AbciEvent[]): number;
   setFault(fault: Fault | null): void;
   dropWebSockets(): number;
   subscriberCount(): number;
@@ -207,6 +209,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
       tick();
       apply(actionSchema.parse(a), clock());
     },
+    emitTx: (events) => tx(events, clock()),
     setFault,
     dropWebSockets: () => dropSockets(),
     subscriberCount: () => hub.count(chainId),
