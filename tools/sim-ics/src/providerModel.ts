@@ -37,6 +37,10 @@ export interface SimConsumer {
   keys: Map<string, string>;
   initialValSet: { pubKey: Uint8Array; power: bigint }[];
   stoppedAtMs: number | null;
+  /** When it launched: its own chain (served at /<chain_id>) produces blocks from then on. */
+  launchedAtMs: number | null;
+  /** Its chain stopped producing blocks at this time (timeline `halt_consumer`). */
+  haltedAtMs: number | null;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
@@ -100,7 +104,7 @@ export class ProviderModel {
     consumer.phase = c.phase;
     for (const m of c.opted_in) consumer.optedIn.push(this.validator(m).consAddress);
     for (const [m, key] of Object.entries(c.keys)) consumer.keys.set(this.validator(m).consAddress, key);
-    if (c.phase === 'LAUNCHED' || c.phase === 'STOPPED') this.launch(consumer);
+    if (c.phase === 'LAUNCHED' || c.phase === 'STOPPED') this.launch(consumer, nowMs);
     if (c.phase === 'STOPPED') consumer.stoppedAtMs = nowMs;
     return consumer;
   }
@@ -125,6 +129,8 @@ export class ProviderModel {
       keys: new Map(),
       initialValSet: [],
       stoppedAtMs: null,
+      launchedAtMs: null,
+      haltedAtMs: null,
     };
     this.consumers.set(consumer.consumerId, consumer);
     return consumer;
@@ -261,7 +267,7 @@ export class ProviderModel {
           c.spawnTimeMs = null;
           continue;
         }
-        this.launch(c);
+        this.launch(c, blockTimeMs);
         events.push({
           type: 'consumer_client_created',
           attributes: {
@@ -287,8 +293,9 @@ export class ProviderModel {
     return events;
   }
 
-  private launch(c: SimConsumer): void {
+  private launch(c: SimConsumer, atMs: number): void {
     c.phase = 'LAUNCHED';
+    c.launchedAtMs = atMs;
     c.clientId = `07-tendermint-${this.nextClient++}`;
     const byCons = new Map([...this.validators.values()].map((v) => [v.consAddress, v]));
     c.initialValSet = c.optedIn.flatMap((addr) => {

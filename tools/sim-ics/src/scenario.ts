@@ -62,6 +62,7 @@ const action = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('set_tokens'), validator: moniker, tokens: z.string().regex(/^\d+$/) }),
   z.strictObject({ action: z.literal('set_fault'), fault: fault.nullable() }),
   z.strictObject({ action: z.literal('drop_websockets') }),
+  z.strictObject({ action: z.literal('halt_consumer'), consumer_id: id }),
 ]);
 
 export const scenarioSchema = z.strictObject({
@@ -74,6 +75,14 @@ export const scenarioSchema = z.strictObject({
     .min(0)
     .default(120)
     .describe('STOPPED → DELETED this long after MsgRemoveConsumer'),
+  ccv_channel_delay_s: z
+    .number()
+    .min(0)
+    .nullable()
+    .default(30)
+    .describe(
+      "a launched consumer's CCV channel (port consumer) is OPEN this long after launch; null: never",
+    ),
   validators: z
     .array(
       z.strictObject({

@@ -21,7 +21,8 @@ import {
   systemClock,
   txEvent,
 } from '@tocsin/sim-cosmos';
-import { runAbciQuery } from './abciRoutes.ts';
+import { type AbciResult, runAbciQuery } from './abciRoutes.ts';
+import { consumerAbciQuery, consumerBlockSource, servedConsumer } from './consumerChains.ts';
 import { ProviderModel, type SimValidator } from './providerModel.ts';
 import {
   parseScenario,
@@ -46,6 +47,8 @@ export interface IcsSim {
   chainId: string;
   /** `http://host:port/<chain_id>`: the CometBFT RPC URL (cosmjs appends /websocket for ws). */
   rpcUrl: string;
+  /** The RPC URL of a consumer's own chain (answers once it launched): status, blocks, its CCV channel. */
+  consumerRpcUrl(consumerChainId: string): string;
   startMs: number;
   model: ProviderModel;
   validator(moniker: string): SimValidator;
@@ -107,6 +110,9 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
         return setFault(a.fault ? { kind: a.fault.kind, latencyMs: a.fault.latency_ms } : null);
       case 'drop_websockets':
         return dropSockets();
+      case 'halt_consumer':
+        model.consumer(a.consumer_id).haltedAtMs = atMs;
+        return;
     }
   };
   const setFault = (f: Fault | null) => {
@@ -143,30 +149,54 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     fault: {},
     counters: new EndpointCounters(chainId, 0, () => rpcUrl),
   };
+  const consumerEndpoints = new Map<string, Endpoint>();
+  const consumerEndpoint = (id: string): Endpoint | undefined => {
+    if (!servedConsumer(model, id)) return undefined;
+    const e = consumerEndpoints.get(id) ?? {
+      chainId: id,
+      index: 0,
+      fault: {},
+      counters: new EndpointCounters(id, 0, () => `${server.url}/${encodeURIComponent(id)}`),
+    };
+    consumerEndpoints.set(id, e);
+    return e;
+  };
   const backend: SimBackend = {
-    endpoint: (id, index) => (id === chainId && index === 0 ? endpoint : undefined),
-    faultOf: () => effectiveFault(fault, {}),
+    endpoint: (id, index) => (index !== 0 ? undefined : id === chainId ? endpoint : consumerEndpoint(id)),
+    faultOf: (e) => (e.chainId === chainId ? effectiveFault(fault, {}) : effectiveFault({}, e.fault)),
     sync: tick,
-    call: (_e, req) => call(req),
+    call: (e, req) => {
+      if (e.chainId === chainId) return call(req, chain, (path, data) => runAbciQuery(model, path, data));
+      const c = servedConsumer(model, e.chainId);
+      if (!c) return rpcError(req.id, -32603, 'Internal error', `${e.chainId} is not running`);
+      return call(req, consumerBlockSource(c, blockMs), (path) => consumerAbciQuery(model, c, path, clock()));
+    },
     hub,
     describe: () => ({ simulator: 'tocsin sim-ics', chains: { [chainId]: { url: rpcUrl } } }),
   };
-  const call = (req: RpcRequest): RpcResponse => {
+  const call = (
+    req: RpcRequest,
+    source: BlockSource,
+    abci: (path: string, data: Uint8Array) => AbciResult,
+  ): RpcResponse => {
     const now = clock();
-    const latest = chain.heightAt(now);
+    const latest = source.heightAt(now);
     try {
       switch (req.method) {
         case 'status':
-          return rpcResult(req.id, statusJson(chain, now));
+          return rpcResult(req.id, statusJson(source, now));
         case 'health':
           return rpcResult(req.id, {});
         case 'block':
-          return rpcResult(req.id, { block_id: blockIdJson(chain, latest), block: blockJson(chain, latest) });
+          return rpcResult(req.id, {
+            block_id: blockIdJson(source, latest),
+            block: blockJson(source, latest),
+          });
         case 'abci_query': {
           const p = (req.params ?? {}) as Record<string, unknown>;
           const path = String(p.path ?? '');
           const data = Buffer.from(String(p.data ?? ''), 'hex');
-          const r = runAbciQuery(model, path, data);
+          const r = abci(path, data);
           return rpcResult(req.id, {
             response: {
               code: r.code,
@@ -202,6 +232,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     url: server.url,
     chainId,
     rpcUrl,
+    consumerRpcUrl: (id) => `${server.url}/${encodeURIComponent(id)}`,
     startMs,
     model,
     validator: (m) => model.validator(m),

@@ -1,4 +1,9 @@
-import { createProtobufRpcClient, QueryClient, setupStakingExtension } from '@cosmjs/stargate';
+import {
+  createProtobufRpcClient,
+  QueryClient,
+  setupIbcExtension,
+  setupStakingExtension,
+} from '@cosmjs/stargate';
 import { Comet38Client, connectComet, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import { ConsumerPhase, ProviderQueryClient } from '@tocsin/ics-proto';
 import { ManualClock } from '@tocsin/sim-cosmos';
@@ -110,6 +115,34 @@ describe('sim-ics with the real cosmjs clients', () => {
     expect(seen[3]?.attributes.consumer_spawn_time).toBe('2026-12-01 00:01:20 +0000 UTC');
     expect(seen[5]?.attributes.provider_validator_address).toBe(sim.validator('alice').consAddress);
     expect(seen[4]?.attributes.action).toBe('/interchain_security.ccv.provider.v1.MsgOptIn');
+    comet.disconnect();
+  });
+
+  it('serves a launched consumer chain: blocks until halted, the CCV channel after ccv_channel_delay_s', async () => {
+    const clock = new ManualClock(T0);
+    sim = await startIcsSim({
+      scenario: {
+        block_time_s: 5,
+        ccv_channel_delay_s: 60,
+        validators: [{ moniker: 'alice', tokens: '1' }],
+        consumers: [{ chain_id: 'consumer-1', phase: 'LAUNCHED', opted_in: ['alice'] }],
+        timeline: [{ at_s: 100, actions: [{ action: 'halt_consumer', consumer_id: 0 }] }],
+      },
+      clock: clock.now,
+      tickIntervalMs: 0,
+    });
+    const comet = await connectComet(sim.consumerRpcUrl('consumer-1'));
+    const q = QueryClient.withExtensions(comet, setupIbcExtension);
+    const height = async () => (await comet.status()).syncInfo.latestBlockHeight;
+    expect(await height()).toBe(1);
+    expect((await q.ibc.channel.allChannels()).channels).toEqual([]);
+    clock.set(T0 + 60_000);
+    expect(await height()).toBe(13);
+    expect(
+      (await q.ibc.channel.allChannels()).channels.map((c) => [c.portId, c.counterparty?.portId, c.state]),
+    ).toEqual([['consumer', 'provider', 3]]);
+    clock.set(T0 + 300_000);
+    expect(await height()).toBe(21); // halted at t = 100 s
     comet.disconnect();
   });
 
