@@ -36,6 +36,8 @@ describe('default ics-ccv rules', () => {
       'ics-would-opt-in',
       'ics-consumer-removed',
       'ics-provider-unavailable',
+      'ics-consumer-stalled',
+      'ics-ccv-channel-missing',
     ]);
     expect(params.ics_opt_in_warning_within).toBe(86_400);
     expect(params.ics_opt_in_critical_within).toBe(3_600);

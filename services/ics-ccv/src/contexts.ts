@@ -7,6 +7,8 @@ export interface Announced {
   initialSetChecked?: boolean;
   wouldOptIn?: string;
   optInSubmitted?: string;
+  /** The consumer's own chain: stalled:channel open:channel missing:reachable, as last published. */
+  health?: string;
 }
 
 /** A consumer as tocsin knows it: the provider's state at the last sync. */

@@ -3,6 +3,7 @@ import { system } from '@tocsin/events';
 import { redactUrl, type ServiceContext, type ServiceDefinition } from '@tocsin/runtime';
 import { serveConsumersRpc } from './chatRpc.ts';
 import { type IcsCcvConfig, icsCcvConfig } from './config.ts';
+import { ConsumerHealth } from './consumerHealth.ts';
 import { createOptInAction } from './optIn.ts';
 import { pollDelay, schedulePolls } from './pollSchedule.ts';
 import { ProviderReader } from './providerReader.ts';
@@ -69,6 +70,8 @@ export const icsCcvService: ServiceDefinition<typeof icsCcvConfig> = {
     };
     const reader = lazyReader(cfg.rpc);
     ctx.onStop(() => reader.close());
+    const health = cfg.consumers.length ? new ConsumerHealth(cfg, publish) : undefined;
+    ctx.onStop(() => health?.close());
     const tracker = new Tracker({
       reader,
       pool: ctx.pool,
@@ -79,6 +82,7 @@ export const icsCcvService: ServiceDefinition<typeof icsCcvConfig> = {
       clock: ctx.clock,
       cfg,
       optIn: await createOptInAction(cfg, publish, ctx.log),
+      health,
     });
     await tracker.load();
     const handle: { tracker: Tracker; subscription?: ProviderSubscription } = { tracker };

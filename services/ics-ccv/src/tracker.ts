@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { type EventDefinition, icsCcv } from '@tocsin/events';
+import { icsCcv } from '@tocsin/events';
 import type { Clock, Logger } from '@tocsin/runtime';
 import type { Pool } from '@tocsin/store';
 import type { z } from 'zod';
 import type { IcsCcvConfig } from './config.ts';
+import type { ConsumerHealth } from './consumerHealth.ts';
 import { type ConsumerContext, loadContexts, saveContexts } from './contexts.ts';
-import { type Duty, dutiesOf } from './duties.ts';
 import type { OptInAction } from './optIn.ts';
 import {
   type BondedValidator,
@@ -13,31 +12,18 @@ import {
   type ProviderSnapshot,
   ProviderUnavailableError,
 } from './providerReader.ts';
+
+export type { Publish, Reader } from './types.ts';
+
 import { selectValidators } from './selection.ts';
+import { selectionAndDuties } from './selectionEvents.ts';
 import { consumerKeyOf, parseGoTime, type TxFact, txFacts } from './txFacts.ts';
+import type { Hint, Publish, Reader } from './types.ts';
 import type { TxNotice } from './websocket.ts';
 
 const E = icsCcv;
 const KNOWN_PHASES = new Set(['REGISTERED', 'INITIALIZED', 'LAUNCHED', 'STOPPED', 'DELETED']);
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
-
-export type Publish = <S extends z.ZodType>(
-  def: EventDefinition<S>,
-  dedupKey: string,
-  data: z.input<S>,
-) => Promise<void>;
-
-/** What Tx events said about a consumer since the last sync: its phase changes are then "detected by event". */
-interface Hint {
-  height: number;
-  kinds: Set<string>;
-  attributes: Record<string, Record<string, string>>;
-}
-
-export interface Reader {
-  snapshot(): Promise<ProviderSnapshot>;
-  initialValSet(consumerId: string): Promise<string[]>;
-}
 
 const iso = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
@@ -74,6 +60,7 @@ export class Tracker {
       clock: Clock;
       cfg: IcsCcvConfig;
       optIn?: OptInAction;
+      health?: ConsumerHealth;
     },
   ) {}
 
@@ -230,6 +217,8 @@ export class Tracker {
         hints.get(s.consumerId),
         bootstrap,
       );
+    if (this.d.health)
+      for (const c of this.contexts.values()) await this.d.health.check(c, this.d.clock.now());
     await saveContexts(this.d.pool, this.d.providerChainId, this.contexts.values(), this.d.clock.now());
     this.synced = true;
     this.syncs++;
@@ -343,7 +332,7 @@ export class Tracker {
       keys: { ...s.keys },
     });
     if (s.spawnTimeMs !== null || s.phase !== 'LAUNCHED') c.spawnTimeMs = s.spawnTimeMs;
-    await this.selectionAndDuties(c, s, selected, totalTokens, launchedNow);
+    await selectionAndDuties({ ...this.d, bonded: this.bonded }, c, s, selected, totalTokens, launchedNow);
   }
 
   /** Opt-ins, opt-outs and key assignments the Tx events did not report (missed while disconnected). */
@@ -372,88 +361,6 @@ export class Tracker {
     for (const [v, key] of Object.entries(s.keys))
       if (c.keys[v] !== key)
         await this.keyAssigned({ ...base, provider_validator_address: v, ours: v === ourCons }, key, c);
-  }
-
-  private async selectionAndDuties(
-    c: ConsumerContext,
-    s: ConsumerSnapshot,
-    selected: BondedValidator[],
-    totalTokens: bigint,
-    launchedNow: boolean,
-  ) {
-    if (s.phase !== 'REGISTERED' && s.phase !== 'INITIALIZED' && !launchedNow) return;
-    const our = this.d.cfg.our_validator ?? null;
-    const ours = our ? this.bonded.find((v) => v.operatorAddress === our) : undefined;
-    const oursSelected = our ? selected.some((v) => v.operatorAddress === our) : null;
-    const oursOptedIn = our ? (ours ? s.optedIn.includes(ours.consAddress) : false) : null;
-    const data = {
-      consumer_id: s.consumerId,
-      consumer_chain_id: s.chainId,
-      phase: s.phase,
-      spawn_time: iso(s.spawnTimeMs),
-      threshold: this.d.cfg.selection_threshold,
-      total_tokens: totalTokens.toString(),
-      selected: selected.map((v) => ({
-        operator_address: v.operatorAddress,
-        tokens: v.tokens.toString(),
-        opted_in: s.optedIn.includes(v.consAddress),
-      })),
-      our_validator: our,
-      ours_selected: oursSelected,
-      ours_opted_in: oursOptedIn,
-    };
-    const sig = createHash('sha256')
-      .update(JSON.stringify({ ...data, spawn_time: null, phase: null }))
-      .digest('hex')
-      .slice(0, 16);
-    if (c.announced.selection !== sig) {
-      await this.d.publish(E.validatorSelection, `${s.consumerId}:selection:${s.phase}:${sig}`, data);
-      c.announced.selection = sig;
-    }
-    if (!our) return;
-    const duties: Duty[] = dutiesOf({
-      c,
-      s,
-      ours,
-      oursSelected: !!oursSelected,
-      oursOptedIn: !!oursOptedIn,
-      nowMs: this.d.clock.now(),
-    });
-    if (launchedNow && ours && (oursOptedIn || oursSelected) && !c.announced.initialSetChecked) {
-      c.announced.initialSetChecked = true;
-      const ourKey = s.keys[ours.consAddress] ?? ours.consensusKey;
-      try {
-        const set = await this.d.reader.initialValSet(s.consumerId);
-        if (!set.includes(ourKey))
-          duties.push({
-            duty: 'not_in_initial_set',
-            key: `${s.consumerId}:duty:not_in_initial_set`,
-            timeLeftS: null,
-          });
-      } catch (err) {
-        this.d.log.warn(
-          { consumer_id: s.consumerId, err: String(err) },
-          'consumer genesis unreadable; initial set not checked',
-        );
-      }
-    }
-    for (const d of duties)
-      await this.d.publish(E.validatorDuty, d.key, {
-        consumer_id: s.consumerId,
-        consumer_chain_id: s.chainId,
-        duty: d.duty,
-        validator: our,
-        phase: s.phase,
-        spawn_time: iso(s.spawnTimeMs),
-        time_left_s: d.timeLeftS,
-      });
-    if (duties.some((d) => d.duty === 'opt_in') && this.d.optIn && s.spawnTimeMs !== null)
-      await this.d.optIn.consider({
-        consumerId: s.consumerId,
-        chainId: s.chainId,
-        spawnIso: iso(s.spawnTimeMs)!,
-        context: c,
-      });
   }
 
   private async providerUnavailable(reason: string): Promise<void> {

@@ -328,6 +328,41 @@ export const providerUnavailable = defineEvent({
   },
 });
 
+export const consumerHealth = defineEvent({
+  source: ICS_CCV,
+  type: 'consumer_health',
+  version: 1,
+  description:
+    "A launched consumer's own chain, read over its configured RPC: block production and the CCV channel. Published when its state (stalled, channel open or missing, reachable) changes.",
+  data: z.object({
+    ...consumer,
+    endpoint: z.string().describe('the consumer RPC URL, credentials masked'),
+    height: z.number().int().nullable(),
+    latest_block_time: iso.nullable(),
+    block_age_s: z.number().nullable().describe('observation time minus the latest block time'),
+    stalled: z.boolean().describe('no new block for longer than ics_ccv.stall_after'),
+    ccv_channel_open: z.boolean().describe('a channel on port consumer (counterparty port provider) is OPEN'),
+    ccv_channel_missing: z
+      .boolean()
+      .describe('launched longer ago than ics_ccv.ccv_channel_within and still no open CCV channel'),
+    launched_for_s: z.number().nullable().describe('since the spawn time; null when unknown'),
+    error: z.string().nullable().describe('why the consumer RPC could not be read; null when it could'),
+  }),
+  example: {
+    consumer_id: '0',
+    consumer_chain_id: 'consumer-1',
+    endpoint: 'https://rpc.consumer.example.org',
+    height: 1520,
+    latest_block_time: '2026-12-04T01:00:00Z',
+    block_age_s: 420,
+    stalled: true,
+    ccv_channel_open: true,
+    ccv_channel_missing: false,
+    launched_for_s: 3600,
+    error: null,
+  },
+});
+
 export const icsCcvEvents = [
   consumerCreated,
   consumerUpdated,
@@ -342,6 +377,7 @@ export const icsCcvEvents = [
   validatorDuty,
   wouldOptIn,
   providerUnavailable,
+  consumerHealth,
 ];
 
 /** dedup_keys: the provider state a fact belongs to, identical on every instance. */
