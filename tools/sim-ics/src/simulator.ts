@@ -40,6 +40,11 @@ export interface IcsSimOptions {
   clock?: Clock;
   /** Real ms between catch-ups with the clock (timeline steps, blocks). Default 1000; 0 = only on requests/tick(). */
   tickIntervalMs?: number;
+  /**
+   * Time zero (scenario times, the consumers present at start) is the first request rather than the start: a
+   * demo whose watcher starts later still sees the whole timeline.
+   */
+  startOnFirstRequest?: boolean;
 }
 
 export interface IcsSim {
@@ -72,7 +77,8 @@ const MAX_BLOCKS_PER_TICK = 10;
 export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
   const scenario = parseScenario(options.scenario);
   const clock = options.clock ?? systemClock;
-  const startMs = clock();
+  let startMs = clock();
+  let started = !options.startOnFirstRequest;
   const blockMs = scenario.block_time_s * 1000;
   const chainId = scenario.chain_id;
   const chain: BlockSource = {
@@ -81,7 +87,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     blockTimeMsAt: (h: number) => startMs + (h - scenario.start_height) * blockMs,
   };
   const model = new ProviderModel(scenario);
-  for (const c of scenario.consumers) model.seed(c, startMs);
+  if (started) for (const c of scenario.consumers) model.seed(c, startMs);
   const hub = new SubscriptionHub();
   let fault: Fault = {};
   let dropSockets = () => 0;
@@ -123,7 +129,16 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
 
   let nextStep = 0;
   let lastBlock = chain.heightAt(startMs);
+  /** startOnFirstRequest: time zero is the first request; the consumers at start appear then. */
+  const begin = () => {
+    if (started) return;
+    started = true;
+    startMs = clock();
+    lastBlock = chain.heightAt(startMs);
+    for (const c of scenario.consumers) model.seed(c, startMs);
+  };
   const tick = () => {
+    if (!started) return;
     const now = clock();
     const target = chain.heightAt(now);
     const announceFrom = Math.max(lastBlock + 1, target - MAX_BLOCKS_PER_TICK + 1);
@@ -164,7 +179,10 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
   const backend: SimBackend = {
     endpoint: (id, index) => (index !== 0 ? undefined : id === chainId ? endpoint : consumerEndpoint(id)),
     faultOf: (e) => (e.chainId === chainId ? effectiveFault(fault, {}) : effectiveFault({}, e.fault)),
-    sync: tick,
+    sync: () => {
+      begin();
+      tick();
+    },
     call: (e, req) => {
       if (e.chainId === chainId) return call(req, chain, (path, data) => runAbciQuery(model, path, data));
       const c = servedConsumer(model, e.chainId);
@@ -233,7 +251,9 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     chainId,
     rpcUrl,
     consumerRpcUrl: (id) => `${server.url}/${encodeURIComponent(id)}`,
-    startMs,
+    get startMs() {
+      return startMs;
+    },
     model,
     validator: (m) => model.validator(m),
     apply: (a) => {

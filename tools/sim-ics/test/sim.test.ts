@@ -146,6 +146,22 @@ describe('sim-ics with the real cosmjs clients', () => {
     comet.disconnect();
   });
 
+  it('startOnFirstRequest: time zero is the first request', async () => {
+    const clock = new ManualClock(T0);
+    sim = await startIcsSim({
+      scenario: { validators: [], consumers: [{ chain_id: 'c', phase: 'INITIALIZED', spawn_in_s: 40 }] },
+      clock: clock.now,
+      tickIntervalMs: 0,
+      startOnFirstRequest: true,
+    });
+    clock.set(T0 + 100_000);
+    const { provider, comet } = await clients(sim);
+    const c = await provider.consumerChain('0');
+    expect(Number(c.initParams?.spawnTime?.seconds) * 1000).toBe(T0 + 140_000);
+    expect(sim.startMs).toBe(T0 + 100_000);
+    comet.disconnect();
+  });
+
   it('a chain without x/provider answers code 6 "unknown query path"', async () => {
     sim = await startIcsSim({ scenario: await loadScenario(noProviderScenarioPath), tickIntervalMs: 0 });
     const { provider, comet } = await clients(sim);

@@ -19,7 +19,12 @@ export async function startDemo(): Promise<Demo> {
   const cosmos: CosmosSim = await startCosmosSim({ scenario });
   // An ICS provider where our validator (bob) is selected for a consumer spawning in 40 s and has not opted in,
   // and another consumer's launch fails: ics-ccv alerts (opt-in due, would_opt_in, launch failed) within a minute.
-  const ics = await simIcs.startIcsSim({ scenario: await simIcs.loadScenario(simIcs.demoScenarioPath) });
+  // Its time zero is ics-ccv's first request (the stack takes a while to start), so the spawn times fall while
+  // ics-ccv is watching, however slow the start.
+  const ics = await simIcs.startIcsSim({
+    scenario: await simIcs.loadScenario(simIcs.demoScenarioPath),
+    startOnFirstRequest: true,
+  });
   const chains = cosmos.chains.map((c) => ({
     chain_id: c.chainId,
     name: c.chainId,
