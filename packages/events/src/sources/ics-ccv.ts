@@ -379,16 +379,3 @@ export const icsCcvEvents = [
   providerUnavailable,
   consumerHealth,
 ];
-
-/** dedup_keys: the provider state a fact belongs to, identical on every instance. */
-export const icsDedupKey = {
-  /** A Tx fact: consumer id, event, phase, tx height (and validator for validator facts). */
-  tx: (consumerId: string, event: string, phase: string, txHeight: number, validator = '') =>
-    [consumerId, event, phase, txHeight, validator].filter((p) => p !== '').join(':'),
-  /**
-   * A phase change: consumer id, the new phase and the spawn time it belongs to. A BeginBlock launch or failed
-   * launch happens at the first block after the spawn time, the same height on every node, so the spawn time
-   * stands in for the height no event reports.
-   */
-  phase: (consumerId: string, to: string, anchor: string) => `${consumerId}:${to}:${anchor}`,
-};
