@@ -4,7 +4,7 @@ import type { Notification } from '@tocsin/events';
 import { type RunningService, startService } from '@tocsin/runtime';
 import { collect, eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../services/ics-ccv/test/stack.ts';
+import { type Stack, startStack } from '../../services/ics-ccv/test/stack.ts';
 
 /**
  * Two ics-ccv instances (one monitor per validator, say) watch the same provider and publish to one bus; the
