@@ -65,7 +65,9 @@ export const icsCcvService: ServiceDefinition<typeof icsCcvConfig> = {
           observed_at: new Date(ctx.clock.now()),
         });
       } catch (err) {
-        ctx.log.error({ type: def.type, err: String(err) }, 'event not published');
+        ctx.log.debug({ type: def.type, err: String(err) }, 'event not published');
+        // The tracker rolls back to its saved contexts and derives the event again at the next sync.
+        throw err;
       }
     };
     const reader = lazyReader(cfg.rpc);

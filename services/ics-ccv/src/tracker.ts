@@ -1,7 +1,6 @@
 import { icsCcv } from '@tocsin/events';
 import type { Clock, Logger } from '@tocsin/runtime';
 import type { Pool } from '@tocsin/store';
-import type { z } from 'zod';
 import type { IcsCcvConfig } from './config.ts';
 import type { ConsumerHealth } from './consumerHealth.ts';
 import { type ConsumerContext, loadContexts, saveContexts } from './contexts.ts';
@@ -19,6 +18,7 @@ import { selectValidators } from './selection.ts';
 import { selectionAndDuties } from './selectionEvents.ts';
 import { consumerKeyOf, parseGoTime, type TxFact, txFacts } from './txFacts.ts';
 import type { Hint, Publish, Reader } from './types.ts';
+import { keyAssigned, validatorDiff } from './validatorFacts.ts';
 import type { TxNotice } from './websocket.ts';
 
 const E = icsCcv;
@@ -40,6 +40,7 @@ export class Tracker {
   lastHeight: number | null = null;
   private synced = false;
   private failing = false;
+  private publishFailing = false;
   private hints = new Map<string, Hint>();
   /** Opt-ins and keys Tx events reported for consumers not known yet: the sync that learns them must not repeat them. */
   private early = new Map<string, { optedIn: string[]; keys: Record<string, string> }>();
@@ -85,9 +86,26 @@ export class Tracker {
       this.txHandled++;
       const facts = txFacts(tx, this.d.log, this.seenUnknown);
       if (!facts.length) return;
-      for (const f of facts) await this.txFact(f);
+      try {
+        for (const f of facts) await this.txFact(f);
+      } catch (err) {
+        // Not published (NATS down): the next sync finds the change again from the provider's state.
+        await this.rollback(err);
+      }
       await this.syncNow('event');
     });
+  }
+
+  /**
+   * A publish failed mid-way: go back to the contexts as last saved, so the next sync diffs against them and
+   * publishes again what was not acknowledged (same dedup_keys: what did get through is not stored twice).
+   */
+  private async rollback(err: unknown): Promise<void> {
+    if (!this.publishFailing)
+      this.d.log.warn({ err: String(err) }, 'events not published; they are derived again at the next sync');
+    this.publishFailing = true;
+    this.contexts = await loadContexts(this.d.pool, this.d.providerChainId);
+    this.synced = this.contexts.size > 0 || this.synced;
   }
 
   private ourConsAddress(): string | undefined {
@@ -150,7 +168,7 @@ export class Tracker {
           });
           c.optedIn.push(validator);
         }
-        if (key) await this.keyAssigned(fact, key, c);
+        if (key) await keyAssigned(this.d.publish, fact, key, c);
         return;
       }
       case 'opt_out':
@@ -161,31 +179,13 @@ export class Tracker {
         return;
       case 'assign_consumer_key': {
         const key = consumerKeyOf(a.consumer_consensus_pub_key);
-        if (key) await this.keyAssigned(fact, key, c);
+        if (key) await keyAssigned(this.d.publish, fact, key, c);
         return;
       }
       default:
         // create_consumer and remove_consumer are reported by the sync they trigger (with this hint).
         return;
     }
-  }
-
-  /** key_assigned is keyed by its content: the same validator assigning the same key twice is one fact. */
-  private async keyAssigned(
-    fact: Omit<z.input<typeof E.keyAssigned.data>, 'consumer_key'>,
-    key: string,
-    c: Pick<ConsumerContext, 'keys'>,
-  ) {
-    if (c.keys[fact.provider_validator_address] === key) return;
-    await this.d.publish(
-      E.keyAssigned,
-      `${fact.consumer_id}:key_assigned:${fact.provider_validator_address}:${key}`,
-      {
-        ...fact,
-        consumer_key: key,
-      },
-    );
-    c.keys[fact.provider_validator_address] = key;
   }
 
   private async syncNow(reason: string): Promise<void> {
@@ -208,17 +208,25 @@ export class Tracker {
     this.hints = new Map();
     const bootstrap = !this.synced;
     const selection = selectValidators(snap.bonded, this.d.cfg.selection_threshold);
-    for (const s of snap.consumers)
-      await this.consumer(
-        s,
-        snap,
-        selection.selected,
-        selection.totalTokens,
-        hints.get(s.consumerId),
-        bootstrap,
-      );
-    if (this.d.health)
-      for (const c of this.contexts.values()) await this.d.health.check(c, this.d.clock.now());
+    try {
+      for (const s of snap.consumers)
+        await this.consumer(
+          s,
+          snap,
+          selection.selected,
+          selection.totalTokens,
+          hints.get(s.consumerId),
+          bootstrap,
+        );
+      if (this.d.health)
+        for (const c of this.contexts.values()) await this.d.health.check(c, this.d.clock.now());
+    } catch (err) {
+      // Hints go back too, so a change a Tx announced is still "detected by event" next time.
+      for (const [id, h] of hints) if (!this.hints.has(id)) this.hints.set(id, h);
+      return this.rollback(err);
+    }
+    if (this.publishFailing) this.d.log.info('events are published again');
+    this.publishFailing = false;
     await saveContexts(this.d.pool, this.d.providerChainId, this.contexts.values(), this.d.clock.now());
     this.synced = true;
     this.syncs++;
@@ -320,7 +328,7 @@ export class Tracker {
       c.announced.spawn = spawnIso;
     }
     // A deleted consumer's details are gone (the reader skips them): no opt-outs from that.
-    if (s.phase !== 'DELETED') await this.validatorDiff(c, s, snap);
+    if (s.phase !== 'DELETED') await validatorDiff(this.d.publish, this.ourConsAddress(), c, s, snap);
     Object.assign(c, {
       chainId: s.chainId,
       name: s.name,
@@ -335,34 +343,7 @@ export class Tracker {
     await selectionAndDuties({ ...this.d, bonded: this.bonded }, c, s, selected, totalTokens, launchedNow);
   }
 
-  /** Opt-ins, opt-outs and key assignments the Tx events did not report (missed while disconnected). */
-  private async validatorDiff(c: ConsumerContext, s: ConsumerSnapshot, snap: ProviderSnapshot) {
-    const ourCons = this.ourConsAddress();
-    const base = {
-      consumer_id: s.consumerId,
-      consumer_chain_id: s.chainId,
-      height: null,
-      detected_by: 'poll' as const,
-      attributes: {},
-    };
-    for (const v of s.optedIn.filter((v) => !c.optedIn.includes(v)))
-      await this.d.publish(E.optIn, `${s.consumerId}:opt_in:${v}:seen-at:${snap.height}`, {
-        ...base,
-        provider_validator_address: v,
-        ours: v === ourCons,
-        consumer_key: s.keys[v] ?? null,
-      });
-    for (const v of c.optedIn.filter((v) => !s.optedIn.includes(v)))
-      await this.d.publish(E.optOut, `${s.consumerId}:opt_out:${v}:seen-at:${snap.height}`, {
-        ...base,
-        provider_validator_address: v,
-        ours: v === ourCons,
-      });
-    for (const [v, key] of Object.entries(s.keys))
-      if (c.keys[v] !== key)
-        await this.keyAssigned({ ...base, provider_validator_address: v, ours: v === ourCons }, key, c);
-  }
-
+  /** Said once: a warning line and one provider_unavailable; nothing is polled afterwards. */
   private async providerUnavailable(reason: string): Promise<void> {
     this.unavailable = true;
     this.d.log.warn(
