@@ -48,11 +48,11 @@ const optIn = z
       .default('0.005uatom'),
   })
   .superRefine((o, ctx) => {
-    if (!o.dry_run)
+    if (o.enabled && !o.dry_run && !o.key_file)
       ctx.addIssue({
         code: 'custom',
-        path: ['dry_run'],
-        message: 'submitting MsgOptIn is not available yet; only dry_run: true (would_opt_in events)',
+        path: ['key_file'],
+        message: 'submitting MsgOptIn (dry_run: false) needs key_file',
       });
   });
 

@@ -52,12 +52,12 @@ describe('ics_ccv config', () => {
     has(/ics_ccv\.opt_in\.sign: unknown key/);
   });
 
-  it('wants the provider chain id with the rpc, and refuses real submission (dry run only for now)', () => {
+  it('wants the provider chain id with the rpc, and a key file to submit MsgOptIn', () => {
     expect(issues({ rpc: 'http://x:1' }).join('\n')).toMatch(
       /ics_ccv\.provider_chain_id: give the provider chain id/,
     );
     expect(issues({ opt_in: { enabled: true, dry_run: false } }).join('\n')).toMatch(
-      /ics_ccv\.opt_in\.dry_run: submitting MsgOptIn is not available yet/,
+      /ics_ccv\.opt_in\.key_file: submitting MsgOptIn \(dry_run: false\) needs key_file/,
     );
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectSecp256k1HdWallet } from '@cosmjs/proto-signing';
 import { startService } from '@tocsin/runtime';
-import { testEnv } from '@tocsin/testkit';
+import { eventually, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { icsCcvService } from '../src/index.ts';
 import { type Stack, startStack } from './stack.ts';
@@ -116,6 +116,46 @@ describe('dry-run opt-in automation (our validator: carol, not selected)', () =>
       .find((e) => (e.data as { consumer_id: string }).consumer_id === '0')!.data;
     expect(sel).toMatchObject({ ours_selected: false, ours_opted_in: false });
   });
+});
+
+describe('opt-in automation submitting MsgOptIn (dry_run: false)', () => {
+  let stack: Stack;
+  let signer: string;
+  beforeAll(async () => {
+    const wallet = await DirectSecp256k1HdWallet.generate(12);
+    signer = (await wallet.getAccounts())[0]!.address;
+    const key_file = keyFile(wallet.mnemonic, 0o600);
+    stack = await startStack({
+      name: 'ics-optin-submit',
+      scenario,
+      section: (sim) => ({
+        poll_interval: '24h',
+        our_validator: sim.validator('bob').operatorAddress,
+        opt_in: { enabled: true, dry_run: false, key_file },
+      }),
+    });
+  }, 60_000);
+  afterAll(async () => stack?.stop());
+
+  it('signs and broadcasts it with @cosmjs/stargate; the provider then reports bob opted in', async () => {
+    await eventually(() => stack.ics('opt_in').length === 1, 30_000, 'the opt_in of our submission');
+    expect(stack.ics('opt_in')[0]!.data).toMatchObject({
+      consumer_id: '0',
+      provider_validator_address: stack.sim.validator('bob').consAddress,
+      ours: true,
+      detected_by: 'event',
+      attributes: { submitter_address: signer },
+    });
+    expect(stack.sim.model.consumer('0').optedIn).toContain(stack.sim.validator('bob').consAddress);
+    expect(stack.ics('would_opt_in')).toEqual([]);
+    // Once: later syncs see bob opted in and submit nothing more.
+    await stack.trackers[0]!.sync('poll');
+    await stack.trackers[0]!.sync('poll');
+    expect(
+      stack.sim.model.consumer('0').optedIn.filter((v) => v === stack.sim.validator('bob').consAddress),
+    ).toHaveLength(1);
+    expect(stack.ics('opt_in')).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('the opt-in key file', () => {

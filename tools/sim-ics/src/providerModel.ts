@@ -202,12 +202,13 @@ export class ProviderModel {
     });
   }
 
-  optIn(consumerId: string, moniker: string, consumerKey?: string) {
+  optIn(consumerId: string, moniker: string, consumerKey?: string, submitter?: string) {
     const c = this.consumer(consumerId);
     const v = this.validator(moniker);
+    const sender = submitter ?? v.accountAddress;
     if (!c.optedIn.includes(v.consAddress)) c.optedIn.push(v.consAddress);
     if (consumerKey) c.keys.set(v.consAddress, consumerKey);
-    return this.txEvents('MsgOptIn', v.accountAddress, {
+    return this.txEvents('MsgOptIn', sender, {
       type: 'opt_in',
       attributes: {
         module: 'provider',
@@ -215,7 +216,7 @@ export class ProviderModel {
         consumer_chain_id: c.chainId,
         provider_validator_address: v.consAddress,
         consumer_consensus_pub_key: consumerKey ? anyKeyJson(consumerKey) : '',
-        submitter_address: v.accountAddress,
+        submitter_address: sender,
       },
     });
   }

@@ -31,6 +31,7 @@ import {
   scenarioSchema,
   type TimelineAction,
 } from './scenario.ts';
+import { TxLedger } from './txs.ts';
 
 export interface IcsSimOptions {
   scenario: Scenario | ScenarioInput;
@@ -184,13 +185,32 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
       tick();
     },
     call: (e, req) => {
-      if (e.chainId === chainId) return call(req, chain, (path, data) => runAbciQuery(model, path, data));
+      if (e.chainId === chainId) return providerCall(req);
       const c = servedConsumer(model, e.chainId);
       if (!c) return rpcError(req.id, -32603, 'Internal error', `${e.chainId} is not running`);
       return call(req, consumerBlockSource(c, blockMs), (path) => consumerAbciQuery(model, c, path, clock()));
     },
     hub,
     describe: () => ({ simulator: 'tocsin sim-ics', chains: { [chainId]: { url: rpcUrl } } }),
+  };
+  const ledger = new TxLedger(model);
+  const providerCall = (req: RpcRequest): RpcResponse => {
+    const p = (req.params ?? {}) as Record<string, unknown>;
+    if (req.method === 'broadcast_tx_sync') {
+      const t = ledger.broadcast(String(p.tx ?? ''), chain.heightAt(clock()) + 1);
+      if (!t.code) hub.publish(chainId, txEvent(chain, t.height, { events: t.events, tx: t.tx }));
+      return rpcResult(req.id, {
+        code: t.code,
+        data: '',
+        log: t.log,
+        codespace: t.code ? 'sdk' : '',
+        hash: t.hash,
+      });
+    }
+    if (req.method === 'tx_search') return rpcResult(req.id, ledger.search(String(p.query ?? '')));
+    return call(req, chain, (path, data) =>
+      path === '/cosmos.auth.v1beta1.Query/Account' ? ledger.account(data) : runAbciQuery(model, path, data),
+    );
   };
   const call = (
     req: RpcRequest,
