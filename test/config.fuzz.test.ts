@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { alerterConfig } from '../services/alerter/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
+import { icsCcvConfig } from '../services/ics-ccv/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
 import { telegramConfig } from '../services/notifier-telegram/src/config.ts';
@@ -21,6 +22,7 @@ const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   alerter: alerterConfig,
   cosmos_ibc: cosmosIbcConfig,
   discord: discordConfig,
+  ics_ccv: icsCcvConfig,
   slack: slackConfig,
   telegram: telegramConfig,
   webhook: webhookConfig,

@@ -32,6 +32,9 @@ it('tocsin up (demo, embedded PostgreSQL) shows alerts on the console and stops 
     /is frozen/,
     /expires in/,
     /through its trusting period/,
+    // ics-ccv against the ICS provider simulator: our validator (bob) has not opted in, a launch fails.
+    /has not opted in/,
+    /failed to launch/,
   ];
   try {
     await new Promise<void>((resolve, reject) => {

@@ -32,6 +32,7 @@ export const SERVICES: ServiceEntry[] = (
       port: 9464,
       section: 'webhook',
     },
+    { name: 'ics-ccv', main: 'services/ics-ccv/src/main.ts', port: 9467, section: 'ics_ccv' },
     {
       name: 'notifier-telegram',
       main: 'services/notifier-telegram/src/main.ts',

@@ -28,5 +28,17 @@ sim
     const { runCosmosSim } = await import('@tocsin/sim-cosmos');
     await runCosmosSim({ scenario: o.scenario, port: Number(o.port), host: o.host });
   });
+sim
+  .command('ics')
+  .description(
+    'an Interchain Security provider (x/provider queries, create/update/opt-in Tx events) from a scenario',
+  )
+  .option('-s, --scenario <file>', 'scenario file (default: the demo scenario)')
+  .option('-p, --port <port>', 'port', '26667')
+  .option('--host <host>', 'host', '127.0.0.1')
+  .action(async (o) => {
+    const { runIcsSim } = await import('@tocsin/sim-ics');
+    await runIcsSim({ scenario: o.scenario, port: Number(o.port), host: o.host });
+  });
 
 await program.parseAsync(process.argv);

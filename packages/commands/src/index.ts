@@ -5,6 +5,7 @@ export {
   formatMatchers,
   helpCommand,
   ibcCommands,
+  icsCommands,
   ownerText,
   parseMatcher,
 } from './domains/index.ts';

@@ -203,6 +203,7 @@ describe('$help', () => {
     expect(all.fields!.map((f) => f.name.split(' ')[0])).toEqual([
       '$ack',
       '$alerts',
+      '$consumers',
       '$data',
       '$deregister',
       '$help',

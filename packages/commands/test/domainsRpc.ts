@@ -6,6 +6,8 @@ import {
   type chainSummary,
   cosmosIbcRpc,
   type ibcClientSummary,
+  icsCcvRpc,
+  type icsConsumerSummary,
   type Subjects,
   type silence,
   type subscription,
@@ -31,6 +33,7 @@ export interface DomainState {
   alerts: Alert[];
   silences: Silence[];
   rechecked: number;
+  consumers: z.infer<typeof icsConsumerSummary>[];
 }
 
 export const AT = '2026-11-21T12:00:00.000Z';
@@ -73,6 +76,19 @@ export function defaultState(): DomainState {
     alerts: [sampleAlert()],
     silences: [],
     rechecked: 0,
+    consumers: [
+      {
+        consumer_id: '0',
+        chain_id: 'consumer-1',
+        name: 'Consumer One',
+        phase: 'INITIALIZED',
+        spawn_time: AT,
+        spawn_in_s: 3_600,
+        opted_in: 1,
+        ours_opted_in: false,
+        ours_key_assigned: null,
+      },
+    ],
   };
 }
 
@@ -109,6 +125,13 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
   };
 
   serve('cosmos-ibc', 'chains', cosmosIbcRpc.chains.request, async () => ({ chains: state.chains }));
+  serve('ics-ccv', 'consumers', icsCcvRpc.consumers.request, async (r) => ({
+    provider_chain_id: 'provider-1',
+    available: true,
+    height: 100,
+    our_validator: 'cosmosvaloper1ours',
+    consumers: state.consumers.filter((c) => !r.phase || c.phase === r.phase.toUpperCase()),
+  }));
   serve('cosmos-ibc', 'clients', cosmosIbcRpc.clients.request, async (r) => {
     knownChain(r.chain_id);
     return {

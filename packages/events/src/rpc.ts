@@ -164,3 +164,32 @@ export const cosmosIbcRpc = {
     result: z.object({ rechecked: z.number().int() }),
   },
 } as const;
+
+export const icsConsumerSummary = z.object({
+  consumer_id: z.string(),
+  chain_id: z.string(),
+  name: z.string(),
+  phase: z.string(),
+  spawn_time: z.string().nullable(),
+  spawn_in_s: z.number().nullable().describe('seconds until spawn (negative once passed)'),
+  opted_in: z.number().int().describe('how many validators opted in'),
+  ours_opted_in: z
+    .boolean()
+    .nullable()
+    .describe('null when no our_validator is configured (or it is not bonded)'),
+  ours_key_assigned: z.boolean().nullable(),
+});
+
+/** `<prefix>.rpc.ics-ccv.<method>`. */
+export const icsCcvRpc = {
+  consumers: {
+    request: z.object({ phase: z.string().optional() }),
+    result: z.object({
+      provider_chain_id: z.string(),
+      available: z.boolean().describe('false: the chain has no ICS provider module'),
+      height: z.number().int().nullable(),
+      our_validator: z.string().nullable(),
+      consumers: z.array(icsConsumerSummary),
+    }),
+  },
+} as const;

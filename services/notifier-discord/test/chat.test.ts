@@ -109,6 +109,11 @@ const CASES: {
     ],
   },
   {
+    name: 'consumers',
+    good: ['$consumers', {}, 'ours not opted in'],
+    bad: ['$consumers flying', '`phase` must be one of', { phase: 'flying' }, '`phase` must be one of'],
+  },
+  {
     name: 'wallets',
     good: ['$wallets', {}, WALLET],
     bad: [

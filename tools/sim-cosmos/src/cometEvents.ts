@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ChainModel } from './chainModel.ts';
-import { blockIdJson, blockJson } from './cometJson.ts';
+import { type BlockSource, blockIdJson, blockJson } from './cometJson.ts';
 import type { EventMap } from './eventQuery.ts';
 
 export type AbciAttributes = Record<string, string> | { key: string; value: string }[];
@@ -48,7 +47,7 @@ export interface TxEventInput {
 
 let txCounter = 0;
 
-export function txEvent(chain: ChainModel, height: number, input: TxEventInput): CometEvent {
+export function txEvent(chain: BlockSource, height: number, input: TxEventInput): CometEvent {
   const tx = input.tx ?? new TextEncoder().encode(`tocsin-sim-tx:${chain.chainId}:${height}:${++txCounter}`);
   const hash = createHash('sha256').update(tx).digest('hex').toUpperCase();
   const result: Record<string, unknown> = {
@@ -76,7 +75,7 @@ export function txEvent(chain: ChainModel, height: number, input: TxEventInput):
   };
 }
 
-export function newBlockEvent(chain: ChainModel, height: number, events: AbciEvent[] = []): CometEvent {
+export function newBlockEvent(chain: BlockSource, height: number, events: AbciEvent[] = []): CometEvent {
   return {
     data: {
       type: 'tendermint/event/NewBlock',

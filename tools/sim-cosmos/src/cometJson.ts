@@ -1,4 +1,8 @@
 import type { ChainModel } from './chainModel.ts';
+
+/** What the CometBFT JSON needs of a chain: its id and its block clock (ChainModel, or another simulator's chain). */
+export type BlockSource = Pick<ChainModel, 'chainId' | 'heightAt' | 'blockTimeMsAt'>;
+
 import { fakeHash } from './lightClientStates.ts';
 
 /** CometBFT JSON shapes (snake_case, numbers as strings, hashes as uppercase hex) built from the model. */
@@ -10,24 +14,25 @@ export function rfc3339Nanos(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 }
 
-function validator(chain: ChainModel) {
+function validator(chain: BlockSource) {
   return {
     address: hex(fakeHash('validator', chain.chainId).subarray(0, 20)),
     pubKeyB64: Buffer.from(fakeHash('validator-key', chain.chainId)).toString('base64'),
   };
 }
 
-export const blockHash = (chain: ChainModel, height: number) => hex(fakeHash('block', chain.chainId, height));
-const appHash = (chain: ChainModel, height: number) => hex(fakeHash('app', chain.chainId, height));
+export const blockHash = (chain: BlockSource, height: number) =>
+  hex(fakeHash('block', chain.chainId, height));
+const appHash = (chain: BlockSource, height: number) => hex(fakeHash('app', chain.chainId, height));
 
-export function blockIdJson(chain: ChainModel, height: number) {
+export function blockIdJson(chain: BlockSource, height: number) {
   return {
     hash: blockHash(chain, height),
     parts: { total: 1, hash: hex(fakeHash('parts', chain.chainId, height)) },
   };
 }
 
-export function blockJson(chain: ChainModel, height: number) {
+export function blockJson(chain: BlockSource, height: number) {
   const v = validator(chain);
   const timeMs = chain.blockTimeMsAt(height);
   const previous = height > 1 ? blockIdJson(chain, height - 1) : { hash: '', parts: { total: 0, hash: '' } };
@@ -70,7 +75,7 @@ export function blockJson(chain: ChainModel, height: number) {
   };
 }
 
-export function statusJson(chain: ChainModel, nowMs: number) {
+export function statusJson(chain: BlockSource, nowMs: number) {
   const height = chain.heightAt(nowMs);
   const v = validator(chain);
   return {

@@ -36,6 +36,8 @@ export interface SimBackend {
 export interface SimServer {
   /** `http://host:port` without a trailing slash. */
   url: string;
+  /** Closes the open WebSocket connections (of one chain, or all), as a node restart or a proxy would. */
+  dropWebSockets(chainId?: string): number;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startSimServer(backend: SimBackend, host: string, port: nu
   server.keepAliveTimeout = 30_000;
 
   const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Map<WebSocket, Endpoint>();
   server.on('upgrade', (req, socket: Socket, head) => {
     const r = route(backend, req.url);
     if (r?.rest !== 'websocket') {
@@ -96,7 +99,11 @@ export async function startSimServer(backend: SimBackend, host: string, port: nu
       socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(backend, r.endpoint, ws, wait));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.set(ws, r.endpoint);
+      ws.once('close', () => sockets.delete(ws));
+      serveWebSocket(backend, r.endpoint, ws, wait);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -108,6 +115,15 @@ export async function startSimServer(backend: SimBackend, host: string, port: nu
 
   return {
     url: `http://${urlHost}:${address.port}`,
+    dropWebSockets: (chainId) => {
+      let n = 0;
+      for (const [ws, endpoint] of sockets) {
+        if (chainId !== undefined && endpoint.chainId !== chainId) continue;
+        ws.terminate();
+        n++;
+      }
+      return n;
+    },
     close: async () => {
       for (const t of timers) clearTimeout(t);
       for (const ws of wss.clients) ws.terminate();

@@ -1,4 +1,5 @@
 import { type CosmosSim, demoScenarioPath, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
+import * as simIcs from '@tocsin/sim-ics';
 
 /** The demo's subject prefix (a real deployment uses `tocsin` or its own). */
 export const DEMO_SUBJECT_PREFIX = 'tocsin-demo';
@@ -16,6 +17,14 @@ export interface Demo {
 export async function startDemo(): Promise<Demo> {
   const scenario = await loadScenario(demoScenarioPath);
   const cosmos: CosmosSim = await startCosmosSim({ scenario });
+  // An ICS provider where our validator (bob) is selected for a consumer spawning in 40 s and has not opted in,
+  // and another consumer's launch fails: ics-ccv alerts (opt-in due, would_opt_in, launch failed) within a minute.
+  // Its time zero is ics-ccv's first request (the stack takes a while to start), so the spawn times fall while
+  // ics-ccv is watching, however slow the start.
+  const ics = await simIcs.startIcsSim({
+    scenario: await simIcs.loadScenario(simIcs.demoScenarioPath),
+    startOnFirstRequest: true,
+  });
   const chains = cosmos.chains.map((c) => ({
     chain_id: c.chainId,
     name: c.chainId,
@@ -35,10 +44,22 @@ export async function startDemo(): Promise<Demo> {
       // Its own subjects and streams (TOCSIN_DEMO_*): never the durable consumers of a real deployment on the same NATS.
       subject_prefix: DEMO_SUBJECT_PREFIX,
       cosmos_ibc: { chains },
+      ics_ccv: {
+        rpc: ics.rpcUrl,
+        provider_chain_id: ics.chainId,
+        our_validator: ics.validator('bob').operatorAddress,
+        opt_in: { enabled: true, dry_run: true },
+      },
       alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
       webhook: { console: true },
     },
-    sims: [{ name: 'cosmos (CometBFT)', url: cosmos.url }],
-    close: () => cosmos.close(),
+    sims: [
+      { name: 'cosmos (CometBFT)', url: cosmos.url },
+      { name: 'ics provider (CometBFT)', url: ics.rpcUrl },
+    ],
+    close: async () => {
+      await cosmos.close();
+      await ics.close();
+    },
   };
 }

@@ -1,10 +1,12 @@
 import { type Command, CommandRegistry } from '../registry.ts';
 import { alertCommands } from './alerts.ts';
 import { ibcCommands } from './ibc.ts';
+import { icsCommands } from './ics.ts';
 import { choices } from './listing.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
 export { ibcCommands } from './ibc.ts';
+export { icsCommands } from './ics.ts';
 export { checkWalletAddress } from './walletAddress.ts';
 
 /** `$help` and `$help <command>`, answered from the registry it is registered in. */
@@ -30,6 +32,10 @@ export function helpCommand(registry: CommandRegistry): Command {
  * `$consumers`, `$harmony`) and one line here; the chat notifiers need no change.
  */
 export function defaultCommands(prefix = '$'): CommandRegistry {
-  const registry = new CommandRegistry(prefix).register(...ibcCommands(), ...alertCommands());
+  const registry = new CommandRegistry(prefix).register(
+    ...ibcCommands(),
+    ...icsCommands(),
+    ...alertCommands(),
+  );
   return registry.register(helpCommand(registry));
 }

@@ -1,0 +1,2 @@
+export { type Codec, type Field, message } from './codec.ts';
+export * from './provider.ts';
