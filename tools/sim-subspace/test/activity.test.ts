@@ -27,8 +27,8 @@ describe('scenario timeline on the injected clock', () => {
     clock.advance(200_000);
     sim.tick();
     const client = await api();
-    const times = [];
-    const slots = [];
+    const times: number[] = [];
+    const slots: bigint[] = [];
     for (let n = 1; n <= sim.node().best.number; n++) {
       const b = sim.block(n);
       times.push((b.timestampMs - sim.startMs) / 1000);
