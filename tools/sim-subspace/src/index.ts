@@ -1,4 +1,5 @@
 export { type AccountState, BlockTree, type SimAccount, type SimBlock, ZERO_HASH } from './chain.ts';
+export { type SubspaceSimProcess, startSubspaceSimProcess } from './childProcess.ts';
 export { benchScenarioPath, demoScenarioPath, type RunSubspaceSimOptions, runSubspaceSim } from './cli.ts';
 export {
   AI3,
@@ -15,7 +16,12 @@ export {
 export { type BlockActivity, type TransferActivity, TX_FEE, type TxSpec } from './extrinsics.ts';
 export { KEPT_PALLETS, runtimeVersion, SYNTHETIC_PALLETS, subspaceMetadataHex } from './metadata.ts';
 export { type HeadKind, SimNode } from './node.ts';
-export { type RawFetchResult, rawFetchLoop } from './rawFetchLoop.ts';
+export {
+  plainRpcFetchLoop,
+  type RawFetchOptions,
+  type RawFetchResult,
+  rawFetchLoop,
+} from './rawFetchLoop.ts';
 export {
   loadScenario,
   parseAmount,

@@ -77,7 +77,23 @@ export class SimNode {
 
   /** The block at a height on this node's best chain. */
   atHeight(n: number): SimBlock | undefined {
-    return n > this.best.number ? undefined : this.tree.ancestorAt(this.best, n);
+    if (n < 0 || n > this.best.number) return undefined;
+    this.indexBestChain();
+    const hash = this.canonical[n];
+    return hash === undefined ? undefined : this.tree.get(hash);
+  }
+
+  /** Hashes of the best chain by height, brought up to date from the best block down to the common ancestor. */
+  private readonly canonical: Hex[] = [];
+  private indexedBest: Hex | undefined;
+  private indexBestChain(): void {
+    if (this.indexedBest === this.best.hash) return;
+    this.canonical.length = this.best.number + 1;
+    for (let b: SimBlock | undefined = this.best; b && this.canonical[b.number] !== b.hash; ) {
+      this.canonical[b.number] = b.hash;
+      b = this.tree.get(b.parentHash);
+    }
+    this.indexedBest = this.best.hash;
   }
 
   /** Called for every new block of the tree. */
