@@ -36,7 +36,6 @@ export class Producer {
     readonly nodes: SimNode[],
     scenario: Scenario,
     startMs: number,
-    private readonly onBlock: (b: SimBlock) => void,
   ) {
     this.blockTimeMs = scenario.chain.block_time_s * 1000;
     this.slotsPerBlock = scenario.chain.slots_per_block ?? (this.blockTimeMs || DEFAULT_BLOCK_MS) / 1000;
@@ -91,7 +90,10 @@ export class Producer {
     const parent = this.tree.tip(branch);
     const producing = branch === this.branch;
     if (producing) {
-      for (const actions of this.heightSteps.get(parent.number + 1) ?? []) {
+      // Once per height: a reorg back below it does not run the step again.
+      const steps = this.heightSteps.get(parent.number + 1) ?? [];
+      this.heightSteps.delete(parent.number + 1);
+      for (const actions of steps) {
         for (const a of actions) this.apply(a, timestampMs);
       }
     }
@@ -111,7 +113,6 @@ export class Producer {
     });
     if (producing) this.sets.clear();
     for (const n of this.nodes) n.onBlock(block);
-    this.onBlock(block);
     return block;
   }
 

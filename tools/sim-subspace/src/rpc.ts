@@ -1,6 +1,5 @@
-import { rpc as staticRpc } from '@polkadot/types-support/metadata/static-substrate';
 import type { SimBlock } from './chain.ts';
-import { type Hex, SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL } from './codec.ts';
+import { SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL } from './codec.ts';
 import { runtimeVersion, subspaceMetadataHex } from './metadata.ts';
 import type { Connection, HeadKind, SimNode } from './node.ts';
 import { keysPaged, storageValue } from './storage.ts';
@@ -184,8 +183,3 @@ export function callMethod(
       throw new RpcError(-32601, `Method not found: ${method}`);
   }
 }
-
-/** The methods @polkadot/types-support lists for a full Substrate node (for reference in docs and tests). */
-export const SUBSTRATE_METHODS: readonly string[] = staticRpc.methods as string[];
-
-export type { Hex };

@@ -106,7 +106,7 @@ export async function startSubspaceSim(options: SubspaceSimOptions): Promise<Sub
         finalityDepth: chain.finality_depth,
       }),
   );
-  const producer = new Producer(tree, nodes, scenario, startMs, () => {});
+  const producer = new Producer(tree, nodes, scenario, startMs);
   buildHistory(producer, tree, scenario, historyBlockMs);
 
   const timeSteps = scenario.timeline
