@@ -102,12 +102,12 @@ export function blockBody(
     const i = extrinsics.length;
     extrinsics.push(hex);
     const phase = { applyExtrinsic: i };
-    events.push({ section: 'Balances', method: 'Withdraw', args: [signer.address, TX_FEE], phase });
+    events.push({ section: 'Balances', method: 'Withdraw', args: [signer.id, TX_FEE], phase });
     for (const e of specific) events.push({ ...e, phase });
     events.push({
       section: 'TransactionPayment',
       method: 'TransactionFeePaid',
-      args: [signer.address, TX_FEE, 0],
+      args: [signer.id, TX_FEE, 0],
       phase,
     });
     events.push(success(i));
@@ -128,7 +128,7 @@ export function blockBody(
         const hex = sign(call, from);
         move(from, to, amount);
         const i = push(hex, from, [
-          { section: 'Balances', method: 'Transfer', args: [from.address, to.address, amount] },
+          { section: 'Balances', method: 'Transfer', args: [from.id, to.id, amount] },
         ]);
         activity.transfers.push({
           kind: 'transfer',
@@ -148,7 +148,7 @@ export function blockBody(
         const hex = sign(viaSudo ? codec.call('sudo', 'sudo', inner) : inner, signer);
         move(source, dest, tx.amount);
         const specific: Array<Omit<EventInput, 'phase'>> = [
-          { section: 'Balances', method: 'Transfer', args: [source.address, dest.address, tx.amount] },
+          { section: 'Balances', method: 'Transfer', args: [source.id, dest.id, tx.amount] },
         ];
         if (viaSudo) specific.push({ section: 'Sudo', method: 'Sudid', args: [{ Ok: null }] });
         const i = push(hex, signer, specific);
@@ -171,7 +171,7 @@ export function blockBody(
         move(from, undefined, tx.amount);
         const nonce = BigInt(input.number) * 100n + BigInt(extrinsics.length);
         const i = push(hex, from, [
-          { section: 'Balances', method: 'Burned', args: [from.address, tx.amount] },
+          { section: 'Balances', method: 'Burned', args: [from.id, tx.amount] },
           {
             section: 'Transporter',
             method: 'OutgoingTransferInitiated',
@@ -192,8 +192,8 @@ export function blockBody(
         const hex = sign(codec.call('domains', 'nominate_operator', tx.operatorId, tx.amount), from);
         move(from, undefined, tx.amount);
         const i = push(hex, from, [
-          { section: 'Balances', method: 'Reserved', args: [from.address, tx.amount] },
-          { section: 'Domains', method: 'OperatorNominated', args: [tx.operatorId, from.address, tx.amount] },
+          { section: 'Balances', method: 'Reserved', args: [from.id, tx.amount] },
+          { section: 'Domains', method: 'OperatorNominated', args: [tx.operatorId, from.id, tx.amount] },
         ]);
         activity.transfers.push({
           kind: 'domains',
