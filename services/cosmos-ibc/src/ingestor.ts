@@ -1,6 +1,5 @@
 import { cosmosIbc, system } from '@tocsin/events';
-import { displayOf, redactUrl, type ServiceContext } from '@tocsin/runtime';
-import { burnRate } from './burnRate.ts';
+import { burnRate, displayOf, redactUrl, type ServiceContext } from '@tocsin/runtime';
 import { latestBlockHeight, QUERY } from './chainQueries.ts';
 import {
   type ClientObservation,

@@ -1,0 +1,205 @@
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import type { Header as PjsHeader } from '@polkadot/types/interfaces';
+import { type Clock, type Logger, redactUrl } from '@tocsin/runtime';
+import type { Header } from './fork/forkMonitor.ts';
+
+export type HeadKind = 'best' | 'all' | 'finalized';
+
+export interface NodeHandlers {
+  onHead(node: NodeConnection, head: Header, kind: HeadKind): void;
+  /** Connected, disconnected, or failed: node_status. */
+  onStatus(node: NodeConnection): void;
+}
+
+export interface NodeOptions {
+  url: string;
+  primary: boolean;
+  clock: Clock;
+  log: Logger;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  requestTimeoutMs: number;
+  watchdogMs: number;
+}
+
+export interface RawBlock {
+  header: Record<string, unknown>;
+  extrinsics: string[];
+}
+
+export function toHeader(h: PjsHeader): Header {
+  return { hash: h.hash.toHex(), parent: h.parentHash.toHex(), height: h.number.toNumber() };
+}
+
+/**
+ * One node: a WsProvider that reconnects with backoff (doubling up to reconnectMax), an ApiPromise on it, and the
+ * three head subscriptions (best heads on the primary only). The WsProvider resubscribes after a reconnect; the
+ * watchdog resubscribes when no head has come for `watchdogMs` (a subscription the node silently dropped).
+ * Nothing here throws at the caller: a node that cannot be reached is a status, reported through onStatus.
+ */
+export class NodeConnection {
+  readonly url: string;
+  readonly shown: string;
+  readonly primary: boolean;
+  api: ApiPromise | null = null;
+  connected = false;
+  ready = false;
+  best: Header | null = null;
+  finalized: Header | null = null;
+  peers: number | null = null;
+  syncing: boolean | null = null;
+  error: string | null = null;
+  lastHeadAtMs: number;
+  specVersion: number | null = null;
+  readonly #opts: NodeOptions;
+  readonly #handlers: NodeHandlers;
+  #provider: WsProvider | null = null;
+  #unsubs: (() => void)[] = [];
+  #attempt = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(opts: NodeOptions, handlers: NodeHandlers) {
+    this.#opts = opts;
+    this.#handlers = handlers;
+    this.url = opts.url;
+    this.shown = redactUrl(opts.url);
+    this.primary = opts.primary;
+    this.lastHeadAtMs = opts.clock.now();
+  }
+
+  start(): void {
+    const provider = new WsProvider(this.url, false, {}, this.#opts.requestTimeoutMs);
+    this.#provider = provider;
+    provider.on('connected', () => {
+      this.#attempt = 0;
+      this.connected = true;
+      this.error = null;
+      this.#handlers.onStatus(this);
+    });
+    provider.on('disconnected', () => {
+      const was = this.connected;
+      this.connected = false;
+      this.error ??= 'disconnected';
+      if (was || this.#attempt === 0) this.#handlers.onStatus(this);
+      this.#scheduleReconnect();
+    });
+    provider.on('error', (err: unknown) => {
+      const msg = err instanceof Error ? err.message : (err as { message?: string })?.message;
+      this.error = `connection error${msg ? `: ${msg}` : ''}`;
+    });
+    const api = new ApiPromise({ provider, noInitWarn: true, throwOnConnect: false });
+    this.api = api;
+    api.on('error', (err: unknown) => {
+      this.error = err instanceof Error ? err.message : String(err);
+    });
+    api.on('ready', () => {
+      this.ready = true;
+      this.specVersion = api.runtimeVersion.specVersion.toNumber();
+      this.#subscribe().catch((err) => this.#fail(err));
+    });
+    this.#connect();
+  }
+
+  #connect(): void {
+    if (this.#closed || !this.#provider) return;
+    this.#provider.connect().catch((err) => {
+      this.error = `connect: ${(err as Error).message}`;
+      this.#handlers.onStatus(this);
+      this.#scheduleReconnect();
+    });
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#timer) return;
+    const delay = Math.min(this.#opts.reconnectMinMs * 2 ** this.#attempt, this.#opts.reconnectMaxMs);
+    this.#attempt++;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (!this.connected) this.#connect();
+    }, delay);
+    this.#timer.unref?.();
+  }
+
+  #fail(err: unknown): void {
+    this.error = (err as Error)?.message ?? String(err);
+    this.#opts.log.warn({ node: this.shown, err: this.error }, 'subscription failed');
+    this.#handlers.onStatus(this);
+  }
+
+  async #subscribe(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    this.#unsubscribe();
+    this.lastHeadAtMs = this.#opts.clock.now();
+    const on = (kind: HeadKind) => (h: PjsHeader) => {
+      const head = toHeader(h);
+      this.lastHeadAtMs = this.#opts.clock.now();
+      if (kind === 'best') this.best = head;
+      if (kind === 'finalized') this.finalized = head;
+      if (kind === 'all' && !this.primary && (!this.best || head.height >= this.best.height)) this.best = head;
+      this.#handlers.onHead(this, head, kind);
+    };
+    if (this.primary) this.#unsubs.push(await api.rpc.chain.subscribeNewHeads(on('best')));
+    this.#unsubs.push(await api.rpc.chain.subscribeAllHeads(on('all')));
+    this.#unsubs.push(await api.rpc.chain.subscribeFinalizedHeads(on('finalized')));
+  }
+
+  #unsubscribe(): void {
+    for (const u of this.#unsubs.splice(0)) {
+      try {
+        u();
+      } catch {
+        // the connection is gone already
+      }
+    }
+  }
+
+  /** Watchdog: resubscribes when no head arrived for watchdogMs. Returns true when it did. */
+  watchdog(): boolean {
+    if (!this.ready || !this.connected) return false;
+    if (this.#opts.clock.now() - this.lastHeadAtMs < this.#opts.watchdogMs) return false;
+    this.#opts.log.warn({ node: this.shown }, 'no block for the watchdog interval; resubscribing');
+    this.#subscribe().catch((err) => this.#fail(err));
+    return true;
+  }
+
+  /** A raw JSON-RPC call on this node (the answer undecoded, so one bad extrinsic cannot spoil the block). */
+  async send<T>(method: string, params: unknown[]): Promise<T> {
+    if (!this.#provider || !this.connected) throw new Error(`node ${this.shown} is not connected`);
+    return (await this.#provider.send(method, params)) as T;
+  }
+
+  async block(hash: string): Promise<RawBlock> {
+    const r = await this.send<{ block: RawBlock } | null>('chain_getBlock', [hash]);
+    if (!r?.block) throw new Error(`node ${this.shown} does not know block ${hash}`);
+    return r.block;
+  }
+
+  async header(hash: string): Promise<Header> {
+    const raw = await this.send<{ parentHash: string; number: string } | null>('chain_getHeader', [hash]);
+    if (!raw) throw new Error(`node ${this.shown} does not know block ${hash}`);
+    return { hash, parent: raw.parentHash, height: Number.parseInt(raw.number, 16) };
+  }
+
+  async refreshHealth(): Promise<void> {
+    try {
+      const h = await this.send<{ peers: number; isSyncing: boolean }>('system_health', []);
+      this.peers = h.peers;
+      this.syncing = h.isSyncing;
+    } catch {
+      // reported through connected/error
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#unsubscribe();
+    try {
+      await this.api?.disconnect();
+    } catch {
+      // closing anyway
+    }
+  }
+}
