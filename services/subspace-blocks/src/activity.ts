@@ -1,5 +1,5 @@
-import { decodeAddress } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
 import type { DecodedBlock, DecodedCall, DecodedEvent } from './decode.ts';
 
 /** Facts read from one block's extrinsics and events (before they become events on the bus). */
@@ -85,12 +85,18 @@ export function accountKey(address: string): string | null {
   }
 }
 
-function transferOfCall(c: DecodedCall, signer: string | null): Omit<TransferFact, 'via' | 'inSudo' | 'ref'> | null {
+function transferOfCall(
+  c: DecodedCall,
+  signer: string | null,
+): Omit<TransferFact, 'via' | 'inSudo' | 'ref'> | null {
   const a = c.args;
   if (c.section === 'balances') {
     const force = c.method.startsWith('force');
     const amount = amountOf(a);
-    if (!force && !['transfer', 'transferAllowDeath', 'transferKeepAlive', 'transferAll', 'burn'].includes(c.method))
+    if (
+      !force &&
+      !['transfer', 'transferAllowDeath', 'transferKeepAlive', 'transferAll', 'burn'].includes(c.method)
+    )
       return null;
     return {
       kind: force ? 'force' : 'transfer',
@@ -147,7 +153,12 @@ export function blockFacts(block: DecodedBlock, important: Set<string>): BlockFa
     };
     walk(ex.call, false);
     if (ex.signer && isImportant(ex.signer))
-      facts.activity.push({ address: ex.signer, call: `${ex.call.section}.${ex.call.method}`, via: 'extrinsic', ref });
+      facts.activity.push({
+        address: ex.signer,
+        call: `${ex.call.section}.${ex.call.method}`,
+        via: 'extrinsic',
+        ref,
+      });
   }
 
   for (const ev of block.events ?? []) eventFacts(ev, facts, isImportant);

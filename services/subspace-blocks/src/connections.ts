@@ -137,7 +137,8 @@ export class NodeConnection {
       this.lastHeadAtMs = this.#opts.clock.now();
       if (kind === 'best') this.best = head;
       if (kind === 'finalized') this.finalized = head;
-      if (kind === 'all' && !this.primary && (!this.best || head.height >= this.best.height)) this.best = head;
+      if (kind === 'all' && !this.primary && (!this.best || head.height >= this.best.height))
+        this.best = head;
       this.#handlers.onHead(this, head, kind);
     };
     if (this.primary) this.#unsubs.push(await api.rpc.chain.subscribeNewHeads(on('best')));

@@ -71,12 +71,16 @@ function camel(s: string): string {
 function callOf(call: any): DecodedCall {
   const args: Record<string, unknown> = {};
   const inner: DecodedCall[] = [];
-  const names: string[] = call.meta.args.map((a: { name: { toString(): string } }) => camel(a.name.toString()));
+  const names: string[] = call.meta.args.map((a: { name: { toString(): string } }) =>
+    camel(a.name.toString()),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: dynamic codec
   call.args.forEach((a: any, i: number) => {
     const name = names[i] ?? String(i);
     const type = a.toRawType?.() ?? '';
     if (type === 'Call' || a.section !== undefined) inner.push(callOf(a));
-    else if (Array.isArray(a) && a.length && a[0]?.section !== undefined) for (const c of a) inner.push(callOf(c));
+    else if (Array.isArray(a) && a.length && a[0]?.section !== undefined)
+      for (const c of a) inner.push(callOf(c));
     else args[name] = a.toJSON();
   });
   return { section: call.section, method: call.method, args, inner };

@@ -32,7 +32,10 @@ export class Windows {
   #lastVoted = new Map<string, number>();
   #active: number[] = [];
 
-  constructor(opts: { slotWindow: number; inactiveBlocks: number; historyBlocks: number }, state?: WindowState) {
+  constructor(
+    opts: { slotWindow: number; inactiveBlocks: number; historyBlocks: number },
+    state?: WindowState,
+  ) {
     this.#slotWindow = opts.slotWindow;
     this.#inactive = opts.inactiveBlocks;
     this.#history = opts.historyBlocks;
