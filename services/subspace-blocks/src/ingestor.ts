@@ -7,6 +7,7 @@ import { type CheckDeps, checkBlock, type Fetched, fetchBlock } from './blockChe
 import type { SubspaceBlocksConfig } from './config.ts';
 import { type HeadKind, NodeConnection, type RawBlock } from './connections.ts';
 import { type ForkAction, ForkMonitor, type ForkOutput, type Header } from './fork/forkMonitor.ts';
+import { reorgEvents, sideForkEvent } from './forkEvents.ts';
 import { blockRef, eventsOut as E, type Outgoing, publishAll } from './publish.ts';
 import { type IngestorState, loadState, type Reported, saveState } from './store/state.ts';
 import { Windows } from './windows.ts';
@@ -268,43 +269,9 @@ export class SubspaceIngestor {
         lastTip = { header: a.block, node: f.node };
       } else if (a.kind === 'reorg') {
         this.stats.reorgs++;
-        events.push(
-          E.make(E.reorg, `${a.oldTip.hash}>${a.newTip.hash}`, {
-            old_tip: blockRef(a.oldTip),
-            new_tip: blockRef(a.newTip),
-            common_ancestor: blockRef(a.ancestor),
-            depth: a.depth,
-            new_depth: a.newDepth,
-            backwards: a.backwards,
-            retracted: a.retracted.map((x) => x.hash),
-          }),
-        );
-        for (const gone of a.retracted) {
-          for (const rep of this.#reported.get(gone.hash) ?? [])
-            events.push(
-              E.make(E.retracted, rep.key, {
-                original_type: rep.type,
-                original_dedup_key: rep.key,
-                ref: {
-                  block: blockRef(gone),
-                  extrinsic_index: rep.extrinsic,
-                  event_index: rep.event,
-                  id: rep.id,
-                },
-                new_tip: blockRef(a.newTip),
-              }),
-            );
-          this.#reported.delete(gone.hash);
-        }
+        events.push(...reorgEvents(a, this.#reported));
       } else if (a.kind === 'side_fork') {
-        events.push(
-          E.make(E.sideFork, `${a.forkPoint.hash}:${a.tip.hash}`, {
-            tip: blockRef(a.tip),
-            fork_point: blockRef(a.forkPoint),
-            length: a.length,
-            best_tip: blockRef(this.#fork.bestTip ?? a.tip),
-          }),
-        );
+        events.push(sideForkEvent(a, this.#fork.bestTip ?? a.tip));
       } else {
         this.#ctx.log.warn(
           { from: a.from, to: a.to },
