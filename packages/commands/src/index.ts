@@ -7,6 +7,8 @@ export {
   ibcCommands,
   ownerText,
   parseMatcher,
+  subspaceCommands,
+  subspaceStatusReply,
 } from './domains/index.ts';
 export {
   type ArgType,

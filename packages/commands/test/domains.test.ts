@@ -390,6 +390,7 @@ describe('$help', () => {
       '$register',
       '$silence',
       '$silences',
+      '$subspace',
       '$unsilence',
       '$wallets',
     ]);

@@ -2,9 +2,11 @@ import { type Command, CommandRegistry } from '../registry.ts';
 import { alertCommands } from './alerts.ts';
 import { ibcCommands } from './ibc.ts';
 import { choices } from './listing.ts';
+import { subspaceCommands } from './subspace.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
 export { ibcCommands } from './ibc.ts';
+export { subspaceCommands, subspaceStatusReply } from './subspace.ts';
 export { checkWalletAddress } from './walletAddress.ts';
 
 /** `$help` and `$help <command>`, answered from the registry it is registered in. */
@@ -30,6 +32,10 @@ export function helpCommand(registry: CommandRegistry): Command {
  * `$consumers`, `$harmony`) and one line here; the chat notifiers need no change.
  */
 export function defaultCommands(prefix = '$'): CommandRegistry {
-  const registry = new CommandRegistry(prefix).register(...ibcCommands(), ...alertCommands());
+  const registry = new CommandRegistry(prefix).register(
+    ...ibcCommands(),
+    ...subspaceCommands(),
+    ...alertCommands(),
+  );
   return registry.register(helpCommand(registry));
 }
