@@ -11,6 +11,7 @@ import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
 import { webhookConfig } from '../services/notifier-webhook/src/index.ts';
+import { subspaceBlocksConfig } from '../services/subspace-blocks/src/config.ts';
 
 // Property tests of the configuration as every service reads it: whatever the file or the environment holds (valid
 // settings, typos, wrong types, broken YAML), loading either succeeds or throws a ConfigError whose every line
@@ -21,6 +22,7 @@ const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   cosmos_ibc: cosmosIbcConfig,
   discord: discordConfig,
   slack: slackConfig,
+  subspace_blocks: subspaceBlocksConfig,
   webhook: webhookConfig,
 };
 

@@ -1,18 +1,29 @@
 import { duration, positiveDuration, redactUrl, registerSecret } from '@tocsin/runtime';
 import { z } from 'zod';
+import { accountKey } from './activity.ts';
 
 const WS_URL = /^wss?:\/\/\S+$/;
 
 /** A node URL as configured; credentials in it are registered as secrets and masked wherever it is shown. */
-function nodeUrl(u: string): string {
-  const url = new URL(u);
+function nodeUrl(u: string, ctx: z.RefinementCtx<string>): string {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not a valid URL' });
+    return z.NEVER;
+  }
   for (const v of [url.password, ...url.searchParams.values()]) if (v.length >= 8) registerSecret(v);
   if (redactUrl(u) !== u) registerSecret(u);
   return u;
 }
 
 const address = z.strictObject({
-  address: z.string().min(1).describe('SS58 address (any prefix)'),
+  address: z
+    .string()
+    .min(1)
+    .refine((a) => accountKey(a) !== null, 'not an SS58 address')
+    .describe('SS58 address (any prefix)'),
   label: z.string().min(1).max(120),
   /** A balance below this many AI3 is alerted (rule subspace-balance-low); null = no threshold. */
   threshold: z.number().nonnegative().nullable().default(null),
