@@ -28,5 +28,15 @@ sim
     const { runCosmosSim } = await import('@tocsin/sim-cosmos');
     await runCosmosSim({ scenario: o.scenario, port: Number(o.port), host: o.host });
   });
+sim
+  .command('subspace')
+  .description('Substrate JSON-RPC websocket node(s) of a scripted Subspace/Autonomys chain (@polkadot/api)')
+  .option('-s, --scenario <file>', 'scenario file (default: the demo scenario)')
+  .option('-p, --port <port>', 'port', '9944')
+  .option('--host <host>', 'host', '127.0.0.1')
+  .action(async (o) => {
+    const { runSubspaceSim } = await import('@tocsin/sim-subspace');
+    await runSubspaceSim({ scenario: o.scenario, port: Number(o.port), host: o.host });
+  });
 
 await program.parseAsync(process.argv);
