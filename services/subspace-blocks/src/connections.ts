@@ -58,6 +58,7 @@ export class NodeConnection {
   #attempt = 0;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  #generation = 0;
 
   constructor(opts: NodeOptions, handlers: NodeHandlers) {
     this.#opts = opts;
@@ -141,12 +142,26 @@ export class NodeConnection {
         this.best = head;
       this.#handlers.onHead(this, head, kind);
     };
-    if (this.primary) this.#unsubs.push(await api.rpc.chain.subscribeNewHeads(on('best')));
-    this.#unsubs.push(await api.rpc.chain.subscribeAllHeads(on('all')));
-    this.#unsubs.push(await api.rpc.chain.subscribeFinalizedHeads(on('finalized')));
+    // Not awaited one after the other: a subscription's promise may only resolve with its first notification
+    // (all heads does, on a node that imports nothing for a while).
+    const subs = [
+      api.rpc.chain.subscribeAllHeads(on('all')),
+      api.rpc.chain.subscribeFinalizedHeads(on('finalized')),
+    ];
+    if (this.primary) subs.unshift(api.rpc.chain.subscribeNewHeads(on('best')));
+    const generation = ++this.#generation;
+    for (const p of subs)
+      p.then(
+        (u) => {
+          if (generation === this.#generation && !this.#closed) this.#unsubs.push(u);
+          else u();
+        },
+        (err) => this.#fail(err),
+      );
   }
 
   #unsubscribe(): void {
+    this.#generation++;
     for (const u of this.#unsubs.splice(0)) {
       try {
         u();
