@@ -76,6 +76,17 @@ const str = (v: unknown): string | null => {
   return String(v);
 };
 
+/** The first account-looking string inside a location (e.g. Transporter's `{chainId, accountId: {accountId32}}`). */
+function accountIn(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object')
+    for (const x of Object.values(v)) {
+      const found = accountIn(x);
+      if (found && /^(0x[0-9a-f]{64}|[1-9A-HJ-NP-Za-km-z]{40,})$/.test(found)) return found;
+    }
+  return null;
+}
+
 /** Accounts as public-key hex, so addresses match whatever SS58 prefix they were written with. */
 export function accountKey(address: string): string | null {
   try {
@@ -111,7 +122,10 @@ function transferOfCall(
       kind: c.section,
       call: `${c.section}.${c.method}`,
       from: signer,
-      to: str(a.dstLocation) ?? str(a.dest) ?? null,
+      to:
+        c.section === 'domains' && a.operatorId !== undefined
+          ? `operator:${a.operatorId}`
+          : accountIn(a.dstLocation ?? a.dest),
       amount: amountOf({ amount: a.amount }),
     };
   return null;
