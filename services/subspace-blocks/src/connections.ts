@@ -77,6 +77,8 @@ export class NodeConnection {
       this.connected = true;
       this.error = null;
       this.#handlers.onStatus(this);
+      // rpc-core ends its subscriptions when the socket closes: after a reconnect they are made anew.
+      if (this.ready) this.#subscribe().catch((err) => this.#fail(err));
     });
     provider.on('disconnected', () => {
       const was = this.connected;
@@ -123,6 +125,7 @@ export class NodeConnection {
   }
 
   #fail(err: unknown): void {
+    if (!this.connected) return; // the disconnect is the news; the subscriptions are made again on reconnect
     this.error = (err as Error)?.message ?? String(err);
     this.#opts.log.warn({ node: this.shown, err: this.error }, 'subscription failed');
     this.#handlers.onStatus(this);

@@ -90,7 +90,24 @@ function callOf(call: any): DecodedCall {
  * Decodes a block with the registry in use. Each extrinsic is decoded on its own and the events separately: what
  * does not decode (metadata mismatch) is a failure with its index, and the rest of the block still counts.
  */
+// biome-ignore lint/suspicious/noExplicitAny: codec classes built from the metadata
+type CodecClass = new (registry: Registry, value: unknown) => any;
+/** The classes per registry, built once: `createType` with a type name resolves it again on every call. */
+const classes = new WeakMap<Registry, { extrinsic: CodecClass; events: CodecClass }>();
+function classesOf(registry: Registry) {
+  let c = classes.get(registry);
+  if (!c) {
+    c = {
+      extrinsic: registry.createClass('Extrinsic') as unknown as CodecClass,
+      events: registry.createClass('Vec<EventRecord>') as unknown as CodecClass,
+    };
+    classes.set(registry, c);
+  }
+  return c;
+}
+
 export function decodeBlock(registry: Registry, raw: RawBlock, eventsHex: string | null): DecodedBlock {
+  const cls = classesOf(registry);
   const failures: DecodeFailure[] = [];
   const logs = ((raw.header.digest as { logs?: string[] } | undefined)?.logs ?? []) as string[];
   let slot: number | null = null;
@@ -103,8 +120,7 @@ export function decodeBlock(registry: Registry, raw: RawBlock, eventsHex: string
   let timestampMs: number | null = null;
   raw.extrinsics.forEach((hex, index) => {
     try {
-      // biome-ignore lint/suspicious/noExplicitAny: dynamic codec
-      const ex: any = registry.createType('Extrinsic', hex);
+      const ex = new cls.extrinsic(registry, hex);
       const call = callOf(ex.method);
       if (call.section === 'timestamp' && call.method === 'set') timestampMs = Number(call.args.now);
       extrinsics.push({ index, signer: ex.isSigned ? ex.signer.toString() : null, call });
@@ -115,9 +131,9 @@ export function decodeBlock(registry: Registry, raw: RawBlock, eventsHex: string
   let events: DecodedEvent[] | null = null;
   if (eventsHex) {
     try {
+      const records: unknown[] = new cls.events(registry, eventsHex);
       // biome-ignore lint/suspicious/noExplicitAny: dynamic codec
-      const records: any[] = registry.createType('Vec<EventRecord>', eventsHex) as any;
-      events = records.map((r, index) => {
+      events = records.map((r: any, index) => {
         const names: string[] = (r.event.data.names ?? []).map((n: string) => camel(n));
         const data: Record<string, unknown> = {};
         // biome-ignore lint/suspicious/noExplicitAny: dynamic codec
