@@ -29,7 +29,7 @@ const address = z.strictObject({
   threshold: z.number().nonnegative().nullable().default(null),
 });
 
-/** The `subspace_blocks` config section. Durations accept "10m", "24h" or milliseconds. */
+/** The `subspace_blocks` config section. Durations accept "10m", "24h", "500ms" or seconds. */
 export const subspaceBlocksConfig = z
   .strictObject({
     /** The chain these nodes serve, as events name it (envelope chain_id). */

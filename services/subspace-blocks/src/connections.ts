@@ -27,6 +27,13 @@ export interface RawBlock {
   extrinsics: string[];
 }
 
+/** The message of an Error, or of a WebSocket ErrorEvent (`{message}` or `{error: Error}`). */
+function errorText(err: unknown): string {
+  const e = err as { message?: unknown; error?: { message?: unknown } } | null;
+  const m = e?.message ?? e?.error?.message;
+  return typeof m === 'string' && m ? m : 'unknown error';
+}
+
 export function toHeader(h: PjsHeader): Header {
   return { hash: h.hash.toHex(), parent: h.parentHash.toHex(), height: h.number.toNumber() };
 }
@@ -51,6 +58,8 @@ export class NodeConnection {
   error: string | null = null;
   lastHeadAtMs: number;
   specVersion: number | null = null;
+  /** Times the watchdog resubscribed. */
+  watchdogResubscribes = 0;
   readonly #opts: NodeOptions;
   readonly #handlers: NodeHandlers;
   #provider: WsProvider | null = null;
@@ -73,6 +82,11 @@ export class NodeConnection {
     const provider = new WsProvider(this.url, false, {}, this.#opts.requestTimeoutMs);
     this.#provider = provider;
     provider.on('connected', () => {
+      if (this.#closed) {
+        // A connection attempt that was under way when we closed: finish it now.
+        this.api?.disconnect().catch(() => undefined);
+        return;
+      }
       this.#attempt = 0;
       this.connected = true;
       this.error = null;
@@ -88,13 +102,15 @@ export class NodeConnection {
       this.#scheduleReconnect();
     });
     provider.on('error', (err: unknown) => {
-      const msg = err instanceof Error ? err.message : (err as { message?: string })?.message;
-      this.error = `connection error${msg ? `: ${msg}` : ''}`;
+      this.error = `connection error: ${errorText(err)}`;
+      this.#opts.log.debug({ node: this.shown, err: this.error }, 'connection error');
     });
     const api = new ApiPromise({ provider, noInitWarn: true, throwOnConnect: false });
     this.api = api;
+    // Rejected on the first connection error (an ErrorEvent): the state is reported through onStatus instead.
+    api.isReadyOrError.catch(() => undefined);
     api.on('error', (err: unknown) => {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorText(err);
     });
     api.on('ready', () => {
       this.ready = true;
@@ -106,6 +122,7 @@ export class NodeConnection {
 
   #connect(): void {
     if (this.#closed || !this.#provider) return;
+    this.#opts.log.debug({ node: this.shown, attempt: this.#attempt }, 'connecting');
     this.#provider.connect().catch((err) => {
       this.error = `connect: ${(err as Error).message}`;
       this.#handlers.onStatus(this);
@@ -179,6 +196,7 @@ export class NodeConnection {
     if (!this.ready || !this.connected) return false;
     if (this.#opts.clock.now() - this.lastHeadAtMs < this.#opts.watchdogMs) return false;
     this.#opts.log.warn({ node: this.shown }, 'no block for the watchdog interval; resubscribing');
+    this.watchdogResubscribes++;
     this.#subscribe().catch((err) => this.#fail(err));
     return true;
   }
@@ -215,6 +233,9 @@ export class NodeConnection {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#unsubscribe();
+    // Closing a socket that is still connecting makes ws emit 'error' after polkadot-js has dropped its listeners
+    // (an uncaught exception): such an attempt is left to fail, or is closed once it connects.
+    if (!this.connected) return;
     try {
       await this.api?.disconnect();
     } catch {
