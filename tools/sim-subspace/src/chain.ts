@@ -96,14 +96,14 @@ export class BlockTree {
       author: new Uint8Array(32),
     });
     this.genesis = {
-      hash: header.hash.toHex(),
+      hash: header.hash,
       number: 0,
       parentHash: ZERO_HASH,
       branch: 'main',
       slot: 0n,
       timestampMs: opts.genesisMs,
       specVersion: opts.specVersion,
-      header: codec.wireHeader(header),
+      header: header.wire,
       extrinsics: [],
       eventsHex: codec.events([]),
       accounts: balances,
@@ -223,14 +223,14 @@ export class BlockTree {
       author,
     });
     const block: SimBlock = {
-      hash: header.hash.toHex(),
+      hash: header.hash,
       number: parent.number + 1,
       parentHash: parent.hash,
       branch: input.branch,
       slot: input.slot,
       timestampMs: input.timestampMs,
       specVersion,
-      header: this.codec.wireHeader(header),
+      header: header.wire,
       extrinsics: body.extrinsics,
       eventsHex: body.eventsHex,
       accounts,

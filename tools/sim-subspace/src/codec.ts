@@ -1,11 +1,13 @@
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { expandMetadata, Metadata, TypeRegistry } from '@polkadot/types';
-import type { Call, ChainProperties, Extrinsic, Header } from '@polkadot/types/interfaces';
-import type { SignatureOptions } from '@polkadot/types/types';
+import { Metadata, TypeRegistry } from '@polkadot/types';
+import type { ChainProperties } from '@polkadot/types/interfaces';
 import { compactToU8a, hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, blake2AsU8a, cryptoWaitReady, decodeAddress, xxhashAsU8a } from '@polkadot/util-crypto';
-import { runtimeVersion, subspaceMetadataHex } from './metadata.ts';
+import { subspaceMetadataHex } from './metadata.ts';
+import { Encoded, LookupEncoder } from './scale.ts';
+
+export { Encoded };
 
 /** Autonomys constants (PROTOCOLS.md §4.1). */
 export const SS58_PREFIX = 6094;
@@ -36,19 +38,36 @@ export interface EventInput {
   phase: Phase;
 }
 
+/** Who signs: a dev key (real sr25519 signature) or an address only (a fake signature of the right shape). */
+export interface Signer {
+  id: Hex;
+  pair?: KeyringPair;
+}
+
+interface VariantIndex {
+  pallet: number;
+  variant: number;
+  fieldTypes: number[];
+}
+
 const twox128 = (s: string) => xxhashAsU8a(s, 128);
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const FAKE_SIGNATURE = new Uint8Array(64).fill(1);
 
 /**
- * SCALE encoding against the simulated runtime's metadata: calls and extrinsics through the decorated metadata
- * (as a wallet builds them), events field by field from the metadata's type lookup, headers with their hash
- * computed the Substrate way (blake2-256 of the SCALE header).
+ * SCALE encoding against the simulated runtime's metadata: calls, extrinsics (v4, immortal, signed
+ * extensions from the metadata) and events field by field from the metadata's type lookup; headers with their
+ * hash computed the Substrate way (blake2-256 of the SCALE header). polkadot-js decodes all of it (tests).
  */
 export class SubspaceCodec {
   readonly registry = new TypeRegistry();
   readonly metadata: Metadata;
-  readonly tx: ReturnType<typeof expandMetadata>['tx'];
   readonly keyring = new Keyring({ type: 'sr25519', ss58Format: SS58_PREFIX });
-  private readonly eventIndex = new Map<string, { pallet: number; variant: number; fieldTypes: string[] }>();
+  private readonly enc: LookupEncoder;
+  private readonly eventIndex = new Map<string, VariantIndex>();
+  private readonly callIndex = new Map<string, VariantIndex & { names: string[] }>();
+  private readonly accountInfoType: number;
+  private readonly extensions: Array<{ id: string; type: number; additional: number }>;
 
   private constructor() {
     this.metadata = new Metadata(this.registry, subspaceMetadataHex());
@@ -60,18 +79,42 @@ export class SubspaceCodec {
         tokenSymbol: [TOKEN_SYMBOL],
       }) as ChainProperties,
     );
-    this.tx = expandMetadata(this.registry, this.metadata).tx;
+    this.enc = new LookupEncoder(this.registry);
+    const lookup = this.registry.lookup;
     for (const p of this.metadata.asLatest.pallets) {
-      if (p.events.isNone) continue;
-      const def = this.registry.lookup.getSiType(p.events.unwrap().type).def;
-      for (const v of def.asVariant.variants) {
-        this.eventIndex.set(`${p.name.toString().toLowerCase()}.${v.name.toString().toLowerCase()}`, {
-          pallet: p.index.toNumber(),
-          variant: v.index.toNumber(),
-          fieldTypes: v.fields.map((f) => this.registry.createLookupType(f.type)),
-        });
+      const pallet = p.index.toNumber();
+      const section = p.name.toString().toLowerCase();
+      if (p.events.isSome) {
+        for (const v of lookup.getSiType(p.events.unwrap().type).def.asVariant.variants) {
+          this.eventIndex.set(`${section}.${v.name.toString().toLowerCase()}`, {
+            pallet,
+            variant: v.index.toNumber(),
+            fieldTypes: v.fields.map((f) => f.type.toNumber()),
+          });
+        }
+      }
+      if (p.calls.isSome) {
+        for (const v of lookup.getSiType(p.calls.unwrap().type).def.asVariant.variants) {
+          this.callIndex.set(`${section}.${v.name.toString()}`, {
+            pallet,
+            variant: v.index.toNumber(),
+            fieldTypes: v.fields.map((f) => f.type.toNumber()),
+            names: v.fields.map((f) => f.name.unwrapOr('').toString()),
+          });
+        }
       }
     }
+    const account = this.metadata.asLatest.pallets
+      .find((p) => p.name.toString() === 'System')
+      ?.storage.unwrap()
+      .items.find((i) => i.name.toString() === 'Account');
+    if (!account) throw new Error('the metadata has no System.Account');
+    this.accountInfoType = account.type.asMap.value.toNumber();
+    this.extensions = this.metadata.asV14.extrinsic.signedExtensions.map((e) => ({
+      id: e.identifier.toString(),
+      type: e.type.toNumber(),
+      additional: e.additionalSigned.toNumber(),
+    }));
   }
 
   /** Waits for the sr25519 WASM crypto, then builds the codec. */
@@ -92,38 +135,65 @@ export class SubspaceCodec {
     );
   }
 
-  call(section: string, method: string, ...args: unknown[]): Call {
-    const pallet = this.tx[section];
-    const fn = pallet?.[method];
-    if (!fn) throw new Error(`no call ${section}.${method} in the simulated runtime`);
-    return fn(...args) as Call;
+  /** A call: `section` as in polkadot-js (`balances`), `method` snake_case or camelCase, args in field order. */
+  call(section: string, method: string, ...args: unknown[]): Encoded {
+    const c = this.callIndex.get(`${section.toLowerCase()}.${snake(method)}`);
+    if (!c) throw new Error(`no call ${section}.${method} in the simulated runtime`);
+    if (c.fieldTypes.length !== args.length) {
+      throw new Error(`${section}.${method} takes ${c.names.join(', ')}; got ${args.length} values`);
+    }
+    return new Encoded(
+      u8aConcat(
+        Uint8Array.of(c.pallet, c.variant),
+        ...c.fieldTypes.map((t, i) => this.enc.encode(t, args[i])),
+      ),
+    );
   }
 
-  /** An unsigned extrinsic (inherent), e.g. `timestamp.set`. */
-  unsigned(call: Call): Hex {
-    return this.registry.createType('Extrinsic', call).toHex();
+  /** A bare (unsigned, v4) extrinsic, e.g. the `timestamp.set` inherent. */
+  unsigned(call: Encoded): Hex {
+    const body = u8aConcat(Uint8Array.of(0x04), call.bytes);
+    return u8aToHex(u8aConcat(compactToU8a(body.length), body)) as Hex;
   }
 
-  /**
-   * A signed extrinsic (immortal era): signed for real with a pair's sr25519 key, or with a fake signature of
-   * the right shape for an address-only account (the client does not verify signatures).
-   */
+  /** A signed v4 extrinsic, immortal, no tip, metadata hash check disabled. */
   signed(
-    call: Call,
-    signer: KeyringPair | string,
+    call: Encoded,
+    signer: Signer,
     opts: { nonce: number; genesisHash: Hex; specVersion: number; transactionVersion: number },
   ): Hex {
-    const ext: Extrinsic = this.registry.createType('Extrinsic', call);
-    const options = {
-      blockHash: opts.genesisHash,
-      genesisHash: opts.genesisHash,
-      nonce: opts.nonce,
-      runtimeVersion: runtimeVersion(opts.specVersion, opts.transactionVersion),
-      signedExtensions: this.registry.signedExtensions,
-    } as unknown as SignatureOptions;
-    if (typeof signer === 'string') ext.signFake(signer, options);
-    else ext.sign(signer, options);
-    return ext.toHex();
+    const extraValues: Record<string, unknown> = {
+      CheckMortality: 'Immortal',
+      CheckNonce: opts.nonce,
+      ChargeAssetTxPayment: { tip: 0, asset_id: 'None' },
+      ChargeTransactionPayment: 0,
+      CheckMetadataHash: { mode: 'Disabled' },
+    };
+    const additionalValues: Record<string, unknown> = {
+      CheckSpecVersion: opts.specVersion,
+      CheckTxVersion: opts.transactionVersion,
+      CheckGenesis: opts.genesisHash,
+      CheckMortality: opts.genesisHash,
+      CheckMetadataHash: 'None',
+    };
+    const extra = u8aConcat(...this.extensions.map((e) => this.enc.encode(e.type, extraValues[e.id] ?? {})));
+    let signature: Uint8Array = FAKE_SIGNATURE;
+    if (signer.pair) {
+      const additional = u8aConcat(
+        ...this.extensions.map((e) => this.enc.encode(e.additional, additionalValues[e.id] ?? {})),
+      );
+      const payload = u8aConcat(call.bytes, extra, additional);
+      signature = signer.pair.sign(payload.length > 256 ? blake2AsU8a(payload, 256) : payload);
+    }
+    const body = u8aConcat(
+      Uint8Array.of(0x84, 0x00), // v4 signed; MultiAddress::Id
+      hexToU8a(signer.id),
+      Uint8Array.of(0x01), // MultiSignature::Sr25519
+      signature,
+      extra,
+      call.bytes,
+    );
+    return u8aToHex(u8aConcat(compactToU8a(body.length), body)) as Hex;
   }
 
   /** `Vec<EventRecord>` SCALE, as `System.Events` stores it. */
@@ -137,13 +207,18 @@ export class SubspaceCodec {
       }
       parts.push(phaseU8a(r.phase), Uint8Array.of(e.pallet, e.variant));
       e.fieldTypes.forEach((t, i) => {
-        parts.push(this.registry.createType(t, r.args[i]).toU8a());
+        parts.push(this.enc.encode(t, r.args[i]));
       });
       parts.push(compactToU8a(0)); // topics
     }
-    return u8aToHex(u8aConcat(...parts));
+    return u8aToHex(u8aConcat(...parts)) as Hex;
   }
 
+  /**
+   * A header with a Subspace pre-runtime digest (`SUB_`: PreDigest V0 = 0x00 ‖ slot u64 LE ‖ a stand-in for the
+   * solution) and a seal. Returns the wire JSON (number hex, logs as SCALE) and the hash: blake2-256 of the
+   * SCALE header, seal included, as Substrate computes a block hash.
+   */
   header(input: {
     parentHash: Hex;
     number: number;
@@ -151,48 +226,40 @@ export class SubspaceCodec {
     extrinsicsRoot: Hex;
     slot: bigint;
     author: Uint8Array;
-  }): Header {
+  }): { hash: Hex; wire: WireHeader } {
     const slot = new Uint8Array(8);
     new DataView(slot.buffer).setBigUint64(0, input.slot, true);
-    // PreDigest V0: version byte 0, slot (u64 LE), then (a stand-in for) the solution: public key + reward address.
     const preDigest = u8aConcat(Uint8Array.of(0), slot, input.author, input.author);
-    const seal = blake2AsU8a(u8aConcat(input.parentHash, slot), 512);
-    return this.registry.createType('Header', {
-      parentHash: input.parentHash,
-      number: input.number,
-      stateRoot: input.stateRoot,
-      extrinsicsRoot: input.extrinsicsRoot,
-      digest: {
-        logs: [
-          { PreRuntime: [SUBSPACE_ENGINE, u8aToHex(preDigest)] },
-          { Seal: [SUBSPACE_ENGINE, u8aToHex(seal)] },
-        ],
-      },
-    });
-  }
-
-  /** A header as a node sends it: number as hex, digest logs as SCALE hex. */
-  wireHeader(h: Header): WireHeader {
+    const seal = blake2AsU8a(u8aConcat(hexToU8a(input.parentHash), slot), 512);
+    const engine = hexToU8a(SUBSPACE_ENGINE);
+    const item = (kind: number, data: Uint8Array) =>
+      u8aConcat(Uint8Array.of(kind), engine, compactToU8a(data.length), data);
+    const logs = [item(6, preDigest), item(5, seal)];
+    const encoded = u8aConcat(
+      hexToU8a(input.parentHash),
+      compactToU8a(input.number),
+      hexToU8a(input.stateRoot),
+      hexToU8a(input.extrinsicsRoot),
+      compactToU8a(logs.length),
+      ...logs,
+    );
     return {
-      parentHash: h.parentHash.toHex(),
-      number: `0x${h.number.toBn().toString(16)}`,
-      stateRoot: h.stateRoot.toHex(),
-      extrinsicsRoot: h.extrinsicsRoot.toHex(),
-      digest: { logs: h.digest.logs.map((l) => l.toHex()) },
+      hash: blake2AsHex(encoded, 256) as Hex,
+      wire: {
+        parentHash: input.parentHash,
+        number: `0x${input.number.toString(16)}`,
+        stateRoot: input.stateRoot,
+        extrinsicsRoot: input.extrinsicsRoot,
+        digest: { logs: logs.map((l) => u8aToHex(l) as Hex) },
+      },
     };
   }
 
   /** `frame_system::AccountInfo` SCALE for `System.Account`. */
   accountInfo(free: bigint, nonce: number): Hex {
-    return this.registry
-      .createType('FrameSystemAccountInfo', {
-        nonce,
-        consumers: 0,
-        providers: 1,
-        sufficients: 0,
-        data: { free, reserved: 0, frozen: 0, flags: 0x80000000000000000000000000000000n },
-      })
-      .toHex();
+    const data = { free, reserved: 0, frozen: 0, flags: 1n << 127n };
+    const info = { nonce, consumers: 0, providers: 1, sufficients: 0, data };
+    return u8aToHex(this.enc.encode(this.accountInfoType, info)) as Hex;
   }
 }
 
@@ -215,7 +282,9 @@ export const STORAGE = {
 
 /** `System.Account` key of an account: prefix ‖ blake2_128(id) ‖ id. */
 export function accountKey(accountId: Uint8Array): Hex {
-  return u8aToHex(u8aConcat(hexToU8a(STORAGE.systemAccountPrefix), blake2AsU8a(accountId, 128), accountId));
+  return u8aToHex(
+    u8aConcat(hexToU8a(STORAGE.systemAccountPrefix), blake2AsU8a(accountId, 128), accountId),
+  ) as Hex;
 }
 
 /** The account id in a `System.Account` key, or undefined for another key. */
@@ -232,5 +301,5 @@ export function accountOfKey(key: string): Hex | undefined {
 
 /** A stand-in root (blake2-256 of the concatenated parts); a real node computes a trie root. */
 export function pseudoRoot(...parts: Array<string | Uint8Array>): Hex {
-  return blake2AsHex(u8aConcat(...parts.map((p) => (typeof p === 'string' ? hexToU8a(p) : p))), 256);
+  return blake2AsHex(u8aConcat(...parts.map((p) => (typeof p === 'string' ? hexToU8a(p) : p))), 256) as Hex;
 }

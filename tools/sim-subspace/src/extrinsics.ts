@@ -1,7 +1,6 @@
-import type { Call } from '@polkadot/types/interfaces';
 import { compactToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import type { AccountState, BlockTree, SimAccount } from './chain.ts';
-import type { EventInput, Hex } from './codec.ts';
+import type { Encoded, EventInput, Hex } from './codec.ts';
 
 /** A fee every signed extrinsic pays: 0.001 AI3. */
 export const TX_FEE = 10n ** 15n;
@@ -88,7 +87,7 @@ export function blockBody(
       input.accounts.set(to.id, { ...t, free: t.free + amount });
     }
   };
-  const sign = (call: Call, signer: SimAccount): Hex => {
+  const sign = (call: Encoded, signer: SimAccount): Hex => {
     const s = state(signer);
     input.accounts.set(signer.id, { free: s.free > TX_FEE ? s.free - TX_FEE : 0n, nonce: s.nonce + 1 });
     const opts = {
@@ -97,7 +96,7 @@ export function blockBody(
       specVersion: input.specVersion,
       transactionVersion: tree.transactionVersion,
     };
-    return codec.signed(call, (input.fakeSignatures ? undefined : signer.pair) ?? signer.address, opts);
+    return codec.signed(call, { id: signer.id, pair: input.fakeSignatures ? undefined : signer.pair }, opts);
   };
   const push = (hex: Hex, signer: SimAccount, specific: Array<Omit<EventInput, 'phase'>>) => {
     const i = extrinsics.length;
@@ -124,13 +123,8 @@ export function blockBody(
         const amount = method === 'transfer_all' ? state(from).free - TX_FEE : tx.amount;
         const call =
           method === 'transfer_all'
-            ? codec.call('balances', 'transferAll', to.address, true)
-            : codec.call(
-                'balances',
-                method === 'transfer_allow_death' ? 'transferAllowDeath' : 'transferKeepAlive',
-                to.address,
-                amount,
-              );
+            ? codec.call('balances', 'transfer_all', { Id: to.id }, true)
+            : codec.call('balances', method, { Id: to.id }, amount);
         const hex = sign(call, from);
         move(from, to, amount);
         const i = push(hex, from, [
@@ -148,7 +142,7 @@ export function blockBody(
       case 'force_transfer': {
         const source = tree.account(tx.source);
         const dest = tree.account(tx.dest);
-        const inner = codec.call('balances', 'forceTransfer', source.address, dest.address, tx.amount);
+        const inner = codec.call('balances', 'force_transfer', { Id: source.id }, { Id: dest.id }, tx.amount);
         const viaSudo = tx.sudo !== false;
         const signer = viaSudo ? tree.sudoAccount() : source;
         const hex = sign(viaSudo ? codec.call('sudo', 'sudo', inner) : inner, signer);
@@ -195,7 +189,7 @@ export function blockBody(
       }
       case 'domains': {
         const from = tree.account(tx.from);
-        const hex = sign(codec.call('domains', 'nominateOperator', tx.operatorId, tx.amount), from);
+        const hex = sign(codec.call('domains', 'nominate_operator', tx.operatorId, tx.amount), from);
         move(from, undefined, tx.amount);
         const i = push(hex, from, [
           { section: 'Balances', method: 'Reserved', args: [from.address, tx.amount] },
@@ -228,7 +222,7 @@ export function blockBody(
       case 'set_code': {
         const signer = tree.sudoAccount();
         const code = u8aToHex(new TextEncoder().encode(`subspace-runtime-${tx.specVersion}`));
-        push(sign(codec.call('sudo', 'sudo', codec.call('system', 'setCode', code)), signer), signer, [
+        push(sign(codec.call('sudo', 'sudo', codec.call('system', 'set_code', code)), signer), signer, [
           { section: 'System', method: 'CodeUpdated', args: [] },
           { section: 'Sudo', method: 'Sudid', args: [{ Ok: null }] },
         ]);

@@ -140,6 +140,15 @@ export class SimNode {
     }
   }
 
+  /** Open subscriptions on this node (of one head kind, or all kinds): lets a test wait until a client listens. */
+  subscriptionCount(head?: HeadKind): number {
+    let n = 0;
+    for (const c of this.connections) {
+      for (const s of c.subs.values()) if (!head || (s.kind === 'head' && s.head === head)) n++;
+    }
+    return n;
+  }
+
   subscribe(conn: Connection, sub: Subscription): string {
     const id = `${this.opts.name}-${++this.nextSub}`;
     conn.subs.set(id, sub);

@@ -15,11 +15,9 @@ export interface RawFetchResult {
  * (events decoded) — with no fork tracking. A service's catch-up is reported as a ratio to this.
  */
 export async function rawFetchLoop(url: string, from: number, to: number): Promise<RawFetchResult> {
-  const api = await ApiPromise.create({
-    provider: new WsProvider(url, false),
-    noInitWarn: true,
-    throwOnConnect: true,
-  });
+  const provider = new WsProvider(url, false);
+  await provider.connect();
+  const api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
   try {
     let extrinsics = 0;
     let events = 0;

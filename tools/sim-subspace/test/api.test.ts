@@ -1,7 +1,7 @@
 import type { EventRecord, SignedBlock } from '@polkadot/types/interfaces';
 import { describe, expect, it } from 'vitest';
 import { AI3 } from '../src/codec.ts';
-import { eventually, Heads, slotOf, startTestSim } from './fixtures.ts';
+import { eventually, Heads, slotOf, startTestSim, subscribeAllHeads } from './fixtures.ts';
 
 /** The fields of `frame_system::AccountInfo` read here (the api is not augmented for a custom runtime). */
 interface FrameSystemAccountInfo {
@@ -42,14 +42,14 @@ describe('sim-subspace with the real @polkadot/api', () => {
   });
 
   it('delivers new, all and finalized heads as blocks are produced on the clock', async () => {
-    const { sim, clock, api } = await startTestSim(scenario);
-    const client = await api();
+    const t = await startTestSim(scenario);
+    const { sim, clock } = t;
+    const client = await t.api();
     const best = new Heads();
-    const all = new Heads();
     const finalized = new Heads();
     await client.rpc.chain.subscribeNewHeads(best.push);
     await client.rpc.chain.subscribeFinalizedHeads(finalized.push);
-    void client.rpc.chain.subscribeAllHeads(all.push); // resolves on the first import only, as on a node
+    const all = await subscribeAllHeads(t, client);
     await eventually(() => best.seen.length > 0 && finalized.seen.length > 0, 20_000, 'the current heads');
     expect(best.numbers()).toEqual([3]);
     expect(finalized.numbers()).toEqual([1]);

@@ -43,6 +43,23 @@ export async function startTestSim(scenario: Scenario | ScenarioInput): Promise<
   };
 }
 
+/** Subscribes to all heads (which, as on a node, only answer on the next import) and waits until the sim has it. */
+export async function subscribeAllHeads(
+  t: TestSim,
+  client: ApiPromise,
+  node: string | number = 0,
+): Promise<Heads> {
+  const heads = new Heads();
+  const before = t.sim.node(node).subscriptionCount('all');
+  void client.rpc.chain.subscribeAllHeads(heads.push);
+  await eventually(
+    () => t.sim.node(node).subscriptionCount('all') > before,
+    20_000,
+    'the all-heads subscription',
+  );
+  return heads;
+}
+
 /** Collects the block numbers (and hashes) a head subscription delivers. */
 export class Heads {
   readonly seen: Array<{ number: number; hash: string }> = [];
