@@ -46,6 +46,8 @@ export const subspaceBlocksConfig = z
     explorer_url: z.url().nullable().default('https://autonomys.subscan.io'),
     /** Parents fetched at most below an announced block; beyond it the block starts a disconnected fork. */
     max_gap: z.number().int().min(1).max(100_000).default(1000),
+    /** At the very first start (no saved state): blocks below the current best block to check as well. */
+    backfill_blocks: z.number().int().min(0).max(100_000).default(0),
     /** Blocks of fork state kept (the lowest pruned, below finalized first). */
     max_blocks: z.number().int().min(10).max(100_000).default(1000),
     /** Important-address balances are read every this many checked blocks. */

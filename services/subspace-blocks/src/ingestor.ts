@@ -48,7 +48,7 @@ export class SubspaceIngestor {
     this.#ctx = ctx;
     this.#cfg = ctx.section;
     const c = this.#cfg;
-    this.#fork = new ForkMonitor({ maxGap: c.max_gap, maxBlocks: c.max_blocks });
+    this.#fork = new ForkMonitor({ maxGap: c.max_gap, maxBlocks: c.max_blocks, backfill: c.backfill_blocks });
     this.#windows = this.#newWindows();
     for (const a of c.important_addresses) {
       const k = accountKey(a.address);

@@ -90,6 +90,20 @@ describe('fork monitor', () => {
     expect(reorgs(log)).toHaveLength(0);
   });
 
+  it('backfill: at the first start, blocks below the first best block are fetched and checked too', () => {
+    const chain = Array.from({ length: 20 }, (_, i) => h(`b${i}`, i ? `b${i - 1}` : 'g', i));
+    const store = new Map(chain.map((b) => [b.hash, b]));
+    const m = new ForkMonitor({ backfill: 5 });
+    const log: ForkAction[] = [];
+    feed(m, store, m.add(chain[19]!, { best: true }), log);
+    expect(checked(log)).toEqual(['b14', 'b15', 'b16', 'b17', 'b18', 'b19']);
+    // Near genesis the backfill stops at block 0.
+    const m2 = new ForkMonitor({ backfill: 50 });
+    const log2: ForkAction[] = [];
+    feed(m2, store, m2.add(chain[3]!, { best: true }), log2);
+    expect(checked(log2)).toEqual(['b0', 'b1', 'b2', 'b3']);
+  });
+
   it('a backwards reorg to a lower fork is reported as backwards', () => {
     const main = Array.from({ length: 8 }, (_, i) => h(`m${i}`, i ? `m${i - 1}` : 'g', i));
     const side = [h('s3', 'm2', 3), h('s4', 's3', 4)];

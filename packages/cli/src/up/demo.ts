@@ -1,4 +1,9 @@
 import { type CosmosSim, demoScenarioPath, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
+import {
+  loadScenario as loadSubspaceScenario,
+  startSubspaceSim,
+  demoScenarioPath as subspaceDemoPath,
+} from '@tocsin/sim-subspace';
 
 /** The demo's subject prefix (a real deployment uses `tocsin` or its own). */
 export const DEMO_SUBJECT_PREFIX = 'tocsin-demo';
@@ -29,16 +34,35 @@ export async function startDemo(): Promise<Demo> {
       labels: { role: 'relayer' },
     })),
   }));
+  // Subspace: two simulated nodes (the first primary); the scenario's treasury is an important address whose
+  // balance drains below its threshold, and a large transfer, a sudo force transfer, a reorg and a side fork come
+  // within the first minute.
+  const subspace = await startSubspaceSim({ scenario: await loadSubspaceScenario(subspaceDemoPath) });
+  const treasury = subspace.accounts.treasury?.address;
   return {
     config: {
       instance: 'demo',
       // Its own subjects and streams (TOCSIN_DEMO_*): never the durable consumers of a real deployment on the same NATS.
       subject_prefix: DEMO_SUBJECT_PREFIX,
       cosmos_ibc: { chains },
+      subspace_blocks: {
+        chain_id: 'autonomys-demo',
+        nodes: subspace.nodes.map((n) => n.url),
+        important_addresses: treasury ? [{ address: treasury, label: 'Treasury', threshold: 11_900 }] : [],
+        balance_every_blocks: 1,
+        // The simulator has been producing since it started: check what it built before the ingestor connected.
+        backfill_blocks: 40,
+      },
       alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
       webhook: { console: true },
     },
-    sims: [{ name: 'cosmos (CometBFT)', url: cosmos.url }],
-    close: () => cosmos.close(),
+    sims: [
+      { name: 'cosmos (CometBFT)', url: cosmos.url },
+      { name: 'subspace (Substrate)', url: subspace.url },
+    ],
+    close: async () => {
+      await cosmos.close();
+      await subspace.close();
+    },
   };
 }

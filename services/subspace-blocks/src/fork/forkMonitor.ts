@@ -47,6 +47,8 @@ export interface ForkOptions {
   maxGap: number;
   /** Blocks kept at most (the lowest go first, below finalized when possible). */
   maxBlocks: number;
+  /** At the very first start (nothing tracked): parents fetched below the first best block, checked too. */
+  backfill: number;
 }
 
 export interface ForkState {
@@ -57,7 +59,7 @@ export interface ForkState {
   finalized: number;
 }
 
-export const DEFAULT_FORK_OPTIONS: ForkOptions = { maxGap: 1000, maxBlocks: 1000 };
+export const DEFAULT_FORK_OPTIONS: ForkOptions = { maxGap: 1000, maxBlocks: 1000, backfill: 0 };
 
 export class ForkMonitor {
   readonly #opts: ForkOptions;
@@ -133,9 +135,15 @@ export class ForkMonitor {
   retry(): ForkOutput {
     const out: ForkOutput = { actions: [], requests: [] };
     this.#requested.clear();
-    if (!this.#anyAttached) return out;
-    for (const b of this.#blocks.values())
-      if (!b.attached && !this.#blocks.has(b.parent)) this.#requestParent(b, out);
+    if (!this.#anyAttached) {
+      // Backfilling below the first best block: only its chain.
+      let base = this.#candidate ? this.#blocks.get(this.#candidate) : undefined;
+      for (let p = base && this.#blocks.get(base.parent); p; p = this.#blocks.get(p.parent)) base = p;
+      if (base) this.#requestParent(base, out);
+    } else {
+      for (const b of this.#blocks.values())
+        if (!b.attached && !this.#blocks.has(b.parent)) this.#requestParent(b, out);
+    }
     this.#advance(out);
     return out;
   }
@@ -229,17 +237,19 @@ export class ForkMonitor {
   #connect(b: Tracked, out: ForkOutput): void {
     const parent = this.#blocks.get(b.parent);
     const first = !this.#anyAttached;
-    if (parent?.attached || (first && b.hash === this.#candidate)) {
+    if (parent?.attached || (first && b.hash === this.#candidate && this.#opts.backfill === 0)) {
       this.#attach(b, out);
       return;
     }
-    if (parent || first) return; // waits for its parent to attach, or for the first best block
+    if (parent) return; // waits for its parent to attach
+    // Before anything is tracked, only the first best block's chain is backfilled (fetched blocks have depth > 0).
+    if (first && ((b.hash !== this.#candidate && b.depth === 0) || this.#opts.backfill === 0)) return;
     this.#requestParent(b, out);
   }
 
   #requestParent(b: Tracked, out: ForkOutput): void {
     const floor = this.#floor();
-    if (b.height - 1 < floor || b.depth + 1 > this.#opts.maxGap) return;
+    if (b.height - 1 < floor || b.depth + 1 > this.#gapLimit()) return;
     if (this.#requested.has(b.parent)) return;
     this.#requested.add(b.parent);
     out.requests.push({ hash: b.parent, height: b.height - 1 });
@@ -354,7 +364,12 @@ export class ForkMonitor {
     let base = cand;
     for (let p = this.#blocks.get(base.parent); p && !p.attached; p = this.#blocks.get(p.parent)) base = p;
     if (this.#requested.has(base.parent)) return false;
-    return base.depth + 1 > this.#opts.maxGap || base.height - 1 < this.#floor();
+    return base.depth + 1 > this.#gapLimit() || base.height - 1 < this.#floor();
+  }
+
+  /** Parents fetched at most below an announced block: maxGap, or the backfill before anything is tracked. */
+  #gapLimit(): number {
+    return this.#anyAttached ? this.#opts.maxGap : Math.min(this.#opts.backfill, this.#opts.maxGap);
   }
 
   /** Over maxBlocks: drops the lowest blocks (dead forks below finalized first), down to 95 % to prune in batches. */
