@@ -95,7 +95,10 @@ describe('fork monitor', () => {
     const store = new Map(chain.map((b) => [b.hash, b]));
     const m = new ForkMonitor({ backfill: 5 });
     const log: ForkAction[] = [];
-    feed(m, store, m.add(chain[19]!, { best: true }), log);
+    // The finalized head (below the backfill) comes while the parents are being fetched.
+    const out = m.add(chain[19]!, { best: true });
+    m.finalize(16);
+    feed(m, store, out, log);
     expect(checked(log)).toEqual(['b14', 'b15', 'b16', 'b17', 'b18', 'b19']);
     // Near genesis the backfill stops at block 0.
     const m2 = new ForkMonitor({ backfill: 50 });

@@ -112,7 +112,7 @@ export class ForkMonitor {
     this.#requested.delete(h.hash);
     let b = this.#blocks.get(h.hash);
     if (!b) {
-      if (h.height <= this.#finalized && !how.best && !this.#blocks.has(h.parent)) return out;
+      if (h.height <= this.#finalized && !how.best && !how.fetched && !this.#blocks.has(h.parent)) return out;
       const child = how.fetched ? this.#lowestChildDepth(h.hash) : undefined;
       b = { ...this.#header(h), attached: false, checked: false, depth: child === undefined ? 0 : child + 1 };
       this.#blocks.set(b.hash, b);
@@ -151,6 +151,7 @@ export class ForkMonitor {
   /** The finalized height moved: forks below it are dead and may be pruned. */
   finalize(height: number): ForkOutput {
     if (height > this.#finalized) this.#finalized = height;
+    if (!this.#anyAttached) return { actions: [], requests: [] }; // backfilling: nothing to prune yet
     const tip = this.#bestTip ? this.#blocks.get(this.#bestTip)!.height : Number.POSITIVE_INFINITY;
     for (const b of [...this.#blocks.values()])
       if (b.height <= this.#finalized && this.#best.get(b.height) !== b.hash && b.height < tip) this.#drop(b);
