@@ -16,6 +16,8 @@ export type StatusResult = z.infer<typeof subspaceBlocksRpc.status.result>;
 
 /** Blocks fetched at once ahead of the check that needs them. */
 const PREFETCH = 16;
+/** Events held at most during a long batch before they are published. */
+const PUBLISH_EVERY = 1_024;
 /** Chain times kept for chain_time_gap (recent blocks only). */
 const TIMES_KEPT = 2_000;
 
@@ -267,6 +269,9 @@ export class SubspaceIngestor {
         this.#checkedBlocks++;
         if (this.#checkedBlocks % this.#cfg.balance_every_blocks === 0) balanceDue = true;
         lastTip = { header: a.block, node: f.node };
+        // A long catch-up publishes as it goes (the state is saved at the end: a crash re-checks the batch, and
+        // the same dedup keys are stored once within the duplicate window).
+        if (events.length >= PUBLISH_EVERY) await this.#publish(events.splice(0));
       } else if (a.kind === 'reorg') {
         this.stats.reorgs++;
         events.push(...reorgEvents(a, this.#reported));
