@@ -113,7 +113,8 @@ export function checkBlock(deps: CheckDeps, b: Header, tip: boolean, f: Fetched)
         block: blockRef(b),
         spec_name: api.runtimeVersion.specName.toString(),
         spec_version: spec,
-        previous_spec_version: previous,
+        // During a backfill the api already runs the newer runtime: an unknown previous version is null, not equal.
+        previous_spec_version: previous === spec ? null : previous,
       }),
     );
   }
