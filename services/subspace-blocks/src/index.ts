@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { ServiceContext, ServiceDefinition } from '@tocsin/runtime';
+import { system } from '@tocsin/events';
+import { displayOf, redactUrl, type ServiceContext, type ServiceDefinition } from '@tocsin/runtime';
 import { serveStatusRpc } from './chatRpc.ts';
 import { type SubspaceBlocksConfig, subspaceBlocksConfig } from './config.ts';
 import { SubspaceIngestor } from './ingestor.ts';
@@ -36,5 +37,27 @@ export const subspaceBlocksService: ServiceDefinition<typeof subspaceBlocksConfi
     await ingestor.start();
     ctx.onStop(() => ingestor.close());
     serveStatusRpc(ctx as ServiceContext, ingestor);
+    const c = ctx.section;
+    const startedMs = ctx.clock.now();
+    // Announced without waiting: NATS or the nodes being slow never holds up the start.
+    ctx.publisher
+      .publish(system.serviceStarted, {
+        chain_id: '-',
+        dedup_key: `subspace-blocks:${ctx.instance}:${startedMs}`,
+        data: {
+          service: 'subspace-blocks',
+          version: VERSION,
+          watches: [
+            {
+              chain_id: c.chain_id,
+              endpoints: c.nodes.map(redactUrl),
+              height: ingestor.fork.bestTip?.height ?? null,
+              detail: `${c.nodes.length} nodes (the first primary), ${c.important_addresses.length} important addresses`,
+            },
+          ],
+          ...displayOf(ctx.config),
+        },
+      })
+      .catch((err) => ctx.log.warn({ err: (err as Error).message }, 'service_started not published'));
   },
 };

@@ -25,6 +25,12 @@ describe('subspace-blocks nodes (real @polkadot/api against the simulator)', () 
       s.ofType('node_status').some((e) => (e.data as { node: string }).node.includes(':9/')),
     );
     const down = s.ofType('node_status').find((e) => (e.data as { node: string }).node.includes(':9/'))!;
+    const started = s.events.find((e) => e.source === 'system' && e.type === 'service_started')!;
+    expect(started.data).toMatchObject({
+      service: 'subspace-blocks',
+      watches: [{ chain_id: 'autonomys-sim' }],
+    });
+    expect((started.data as { watches: { endpoints: string[] }[] }).watches[0]!.endpoints).toHaveLength(2);
     expect(down.data).toMatchObject({ connected: false, primary: false });
     expect((down.data as { error: string | null }).error).toEqual(expect.any(String));
   });
