@@ -13,6 +13,7 @@ import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
 import { telegramConfig } from '../services/notifier-telegram/src/config.ts';
 import { webhookConfig } from '../services/notifier-webhook/src/index.ts';
+import { subspaceBlocksConfig } from '../services/subspace-blocks/src/config.ts';
 
 // Property tests of the configuration as every service reads it: whatever the file or the environment holds (valid
 // settings, typos, wrong types, broken YAML), loading either succeeds or throws a ConfigError whose every line
@@ -25,6 +26,7 @@ const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   ics_ccv: icsCcvConfig,
   slack: slackConfig,
   telegram: telegramConfig,
+  subspace_blocks: subspaceBlocksConfig,
   webhook: webhookConfig,
 };
 

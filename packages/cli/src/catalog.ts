@@ -27,6 +27,12 @@ export const SERVICES: ServiceEntry[] = (
     { name: 'notifier-slack', main: 'services/notifier-slack/src/main.ts', port: 9462, section: 'slack' },
     { name: 'cosmos-ibc', main: 'services/cosmos-ibc/src/main.ts', port: 9463, section: 'cosmos_ibc' },
     {
+      name: 'subspace-blocks',
+      main: 'services/subspace-blocks/src/main.ts',
+      port: 9465,
+      section: 'subspace_blocks',
+    },
+    {
       name: 'notifier-webhook',
       main: 'services/notifier-webhook/src/main.ts',
       port: 9464,

@@ -8,6 +8,8 @@ export {
   icsCommands,
   ownerText,
   parseMatcher,
+  subspaceCommands,
+  subspaceStatusReply,
 } from './domains/index.ts';
 export {
   type ArgType,

@@ -211,6 +211,7 @@ describe('$help', () => {
       '$register',
       '$silence',
       '$silences',
+      '$subspace',
       '$unsilence',
       '$wallets',
     ]);

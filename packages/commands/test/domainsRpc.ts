@@ -11,6 +11,7 @@ import {
   type Subjects,
   type silence,
   type subscription,
+  subspaceBlocksRpc,
   type walletSummary,
 } from '@tocsin/events';
 import type { z } from 'zod';
@@ -157,6 +158,30 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
     knownChain(r.chain_id);
     return { rechecked: state.rechecked };
   });
+
+  serve('subspace-blocks', 'status', subspaceBlocksRpc.status.request, async () => ({
+    chain_id: 'autonomys-mainnet',
+    nodes: [
+      {
+        node: 'ws://127.0.0.1:9944',
+        primary: true,
+        connected: true,
+        best: { height: 120, hash: `0x${'a'.repeat(64)}` },
+        finalized: { height: 100, hash: `0x${'b'.repeat(64)}` },
+        peers: 8,
+        off_best_chain: 0,
+        error: null,
+      },
+    ],
+    best_tip: { height: 120, hash: `0x${'a'.repeat(64)}` },
+    finalized: { height: 100, hash: `0x${'b'.repeat(64)}` },
+    checked: { height: 120, hash: `0x${'a'.repeat(64)}` },
+    forks: [],
+    tracked_blocks: 21,
+    seconds_per_slot: 1,
+    active_farmers: 20,
+    farmers_window_average: 20,
+  }));
 
   serve('alerter', 'subscribe', alerterRpc.subscribe.request, async (r) => {
     const existing = state.subscriptions.find(

@@ -20,6 +20,7 @@ export {
 } from './registry.ts';
 export * as cosmosIbc from './sources/cosmos-ibc.ts';
 export * as icsCcv from './sources/ics-ccv.ts';
+export * as subspaceBlocks from './sources/subspace-blocks.ts';
 export * as system from './sources/system.ts';
 export {
   DEFAULT_PREFIX,
@@ -34,9 +35,10 @@ export { mayHaveBadText, textIssues } from './text.ts';
 import { EventRegistry } from './registry.ts';
 import { cosmosIbcEvents } from './sources/cosmos-ibc.ts';
 import { icsCcvEvents } from './sources/ics-ccv.ts';
+import { subspaceBlocksEvents } from './sources/subspace-blocks.ts';
 import { systemEvents } from './sources/system.ts';
 
 /** Every event type tocsin publishes. Later ingestors add their definitions here. */
-export const allEvents = [...systemEvents, ...cosmosIbcEvents, ...icsCcvEvents];
+export const allEvents = [...systemEvents, ...cosmosIbcEvents, ...icsCcvEvents, ...subspaceBlocksEvents];
 export const registry = new EventRegistry(allEvents);
 export * from './rpc.ts';

@@ -193,3 +193,36 @@ export const icsCcvRpc = {
     }),
   },
 } as const;
+
+const subspaceBlockRef = z.object({ height: z.number().int().nonnegative(), hash: z.string() });
+
+export const subspaceNodeSummary = z.object({
+  node: z.string().describe('URL with credentials masked'),
+  primary: z.boolean(),
+  connected: z.boolean(),
+  best: subspaceBlockRef.nullable(),
+  finalized: subspaceBlockRef.nullable(),
+  peers: z.number().int().nullable(),
+  off_best_chain: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+
+export const subspaceBlocksRpc = {
+  status: {
+    request: z.object({}),
+    result: z.object({
+      chain_id: z.string(),
+      nodes: z.array(subspaceNodeSummary),
+      best_tip: subspaceBlockRef.nullable(),
+      finalized: subspaceBlockRef.nullable(),
+      checked: subspaceBlockRef.nullable().describe('the last best-fork block checked'),
+      forks: z.array(
+        z.object({ tip: subspaceBlockRef, fork_point: subspaceBlockRef, length: z.number().int() }),
+      ),
+      tracked_blocks: z.number().int(),
+      seconds_per_slot: z.number().nullable(),
+      active_farmers: z.number().int().nullable(),
+      farmers_window_average: z.number().nullable(),
+    }),
+  },
+} as const;

@@ -19,6 +19,7 @@ export const CONFIG_SECTIONS = [
   'discord',
   'ics_ccv',
   'slack',
+  'subspace_blocks',
   'telegram',
   'webhook',
 ] as const;

@@ -1,3 +1,4 @@
+export { type BalanceSample, type BurnRate, burnRate } from './burnRate.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export {
   CONFIG_SECTIONS,
@@ -13,6 +14,7 @@ export {
 } from './config.ts';
 export { readConfigFile } from './configFile.ts';
 export { didYouMean, parseConfigValue } from './configIssues.ts';
+export { toDisplay } from './displayAmount.ts';
 export {
   duration,
   formatDuration,

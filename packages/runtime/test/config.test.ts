@@ -40,6 +40,7 @@ describe('strict configuration', () => {
       'discord',
       'ics_ccv',
       'slack',
+      'subspace_blocks',
       'telegram',
       'webhook',
     ]);

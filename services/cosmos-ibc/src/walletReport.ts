@@ -1,7 +1,6 @@
 import type { cosmosIbc, EventData } from '@tocsin/events';
-import type { BurnRate } from './burnRate.ts';
+import { type BurnRate, toDisplay } from '@tocsin/runtime';
 import type { ChainConfig } from './config.ts';
-import { toDisplay } from './displayAmount.ts';
 import type { WalletSubscription } from './store/subscriptionCache.ts';
 
 /** A wallet to read on a chain: from the config, from chat subscriptions, or both. */

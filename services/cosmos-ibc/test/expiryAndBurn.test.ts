@@ -1,5 +1,5 @@
+import { burnRate, toDisplay } from '@tocsin/runtime';
 import { describe, expect, it } from 'vitest';
-import { burnRate } from '../src/burnRate.ts';
 import { clientExpiry } from '../src/clientExpiry.ts';
 import {
   clientStatusData,
@@ -7,7 +7,6 @@ import {
   clientUpdate,
   normaliseStatus,
 } from '../src/clientObservation.ts';
-import { toDisplay } from '../src/displayAmount.ts';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const HOUR = 3_600_000;

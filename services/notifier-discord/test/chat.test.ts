@@ -182,6 +182,11 @@ const CASES: {
     bad: ['$recheck a b c', 'Too many arguments', { chain_id: 'juno-1' }, 'Known chains'],
   },
   {
+    name: 'subspace',
+    good: ['$subspace', {}, 'Subspace autonomys-mainnet'],
+    bad: ['$subspace now', 'Too many arguments', null, ''],
+  },
+  {
     name: 'help',
     good: ['$help register', { command: 'register' }, 'Usage: `$register <wallet> <chain_id> <threshold>`'],
     bad: [

@@ -1,5 +1,10 @@
 import { type CosmosSim, demoScenarioPath, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
 import * as simIcs from '@tocsin/sim-ics';
+import {
+  loadScenario as loadSubspaceScenario,
+  startSubspaceSim,
+  demoScenarioPath as subspaceDemoPath,
+} from '@tocsin/sim-subspace';
 
 /** The demo's subject prefix (a real deployment uses `tocsin` or its own). */
 export const DEMO_SUBJECT_PREFIX = 'tocsin-demo';
@@ -38,6 +43,11 @@ export async function startDemo(): Promise<Demo> {
       labels: { role: 'relayer' },
     })),
   }));
+  // Subspace: two simulated nodes (the first primary); the scenario's treasury is an important address whose
+  // balance drains below its threshold, and a large transfer, a sudo force transfer, a reorg and a side fork come
+  // within the first minute.
+  const subspace = await startSubspaceSim({ scenario: await loadSubspaceScenario(subspaceDemoPath) });
+  const treasury = subspace.accounts.treasury?.address;
   return {
     config: {
       instance: 'demo',
@@ -50,16 +60,26 @@ export async function startDemo(): Promise<Demo> {
         our_validator: ics.validator('bob').operatorAddress,
         opt_in: { enabled: true, dry_run: true },
       },
+      subspace_blocks: {
+        chain_id: 'autonomys-demo',
+        nodes: subspace.nodes.map((n) => n.url),
+        important_addresses: treasury ? [{ address: treasury, label: 'Treasury', threshold: 11_900 }] : [],
+        balance_every_blocks: 1,
+        // The simulator has been producing since it started: check what it built before the ingestor connected.
+        backfill_blocks: 40,
+      },
       alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
       webhook: { console: true },
     },
     sims: [
       { name: 'cosmos (CometBFT)', url: cosmos.url },
       { name: 'ics provider (CometBFT)', url: ics.rpcUrl },
+      { name: 'subspace (Substrate)', url: subspace.url },
     ],
     close: async () => {
       await cosmos.close();
       await ics.close();
+      await subspace.close();
     },
   };
 }

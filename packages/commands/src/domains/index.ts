@@ -3,10 +3,12 @@ import { alertCommands } from './alerts.ts';
 import { ibcCommands } from './ibc.ts';
 import { icsCommands } from './ics.ts';
 import { choices } from './listing.ts';
+import { subspaceCommands } from './subspace.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
 export { ibcCommands } from './ibc.ts';
 export { icsCommands } from './ics.ts';
+export { subspaceCommands, subspaceStatusReply } from './subspace.ts';
 export { checkWalletAddress } from './walletAddress.ts';
 
 /** `$help` and `$help <command>`, answered from the registry it is registered in. */
@@ -35,6 +37,7 @@ export function defaultCommands(prefix = '$'): CommandRegistry {
   const registry = new CommandRegistry(prefix).register(
     ...ibcCommands(),
     ...icsCommands(),
+    ...subspaceCommands(),
     ...alertCommands(),
   );
   return registry.register(helpCommand(registry));

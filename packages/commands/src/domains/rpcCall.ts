@@ -1,18 +1,24 @@
 import { callRpc, RpcError } from '@tocsin/bus';
-import { alerterRpc, cosmosIbcRpc, icsCcvRpc } from '@tocsin/events';
+import { alerterRpc, cosmosIbcRpc, icsCcvRpc, subspaceBlocksRpc } from '@tocsin/events';
 import type { z } from 'zod';
 import type { CommandContext, CommandReply } from '../registry.ts';
 
 type Contract = { request: z.ZodType; result: z.ZodType };
 type Base = Pick<CommandContext, 'nc' | 'subjects'>;
 
-const SERVICES = { alerter: alerterRpc, 'cosmos-ibc': cosmosIbcRpc, 'ics-ccv': icsCcvRpc } as const;
+const SERVICES = {
+  alerter: alerterRpc,
+  'cosmos-ibc': cosmosIbcRpc,
+  'ics-ccv': icsCcvRpc,
+  'subspace-blocks': subspaceBlocksRpc,
+} as const;
 type Services = typeof SERVICES;
 
 const LABEL: Record<keyof Services, string> = {
   alerter: 'The alerter',
   'cosmos-ibc': 'The cosmos-ibc ingestor',
   'ics-ccv': 'The ics-ccv ingestor',
+  'subspace-blocks': 'The subspace-blocks ingestor',
 };
 
 /**

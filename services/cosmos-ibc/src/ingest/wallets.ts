@@ -1,5 +1,5 @@
 import { cosmosIbc } from '@tocsin/events';
-import { burnRate } from '../burnRate.ts';
+import { burnRate } from '@tocsin/runtime';
 import type { WalletSubscription } from '../store/subscriptionCache.ts';
 import { recordBalance } from '../store/walletHistory.ts';
 import { walletSubscriptions } from '../subscriptionSource.ts';

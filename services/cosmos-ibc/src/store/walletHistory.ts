@@ -1,5 +1,5 @@
+import type { BalanceSample } from '@tocsin/runtime';
 import type { Pool } from '@tocsin/store';
-import type { BalanceSample } from '../burnRate.ts';
 
 export interface WalletKey {
   chainId: string;
