@@ -306,6 +306,8 @@ export async function startService<S extends z.ZodType>(
           log,
           onCheck: (h) => metrics.consumerHealth(spec.durable, h),
         });
+        // The series exist from the start (not stuck), not only after the first check.
+        metrics.consumerHealth(spec.durable, watch.health);
         checks[`consumer:${spec.durable}`] = () => {
           const h = watch.health;
           return { ready: !h.stuck, reason: h.reason };
