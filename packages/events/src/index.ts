@@ -19,6 +19,7 @@ export {
   type ValidationResult,
 } from './registry.ts';
 export * as cosmosIbc from './sources/cosmos-ibc.ts';
+export * as harmonySigners from './sources/harmony-signers.ts';
 export * as system from './sources/system.ts';
 export {
   DEFAULT_PREFIX,
@@ -32,9 +33,10 @@ export { mayHaveBadText, textIssues } from './text.ts';
 
 import { EventRegistry } from './registry.ts';
 import { cosmosIbcEvents } from './sources/cosmos-ibc.ts';
+import { harmonySignersEvents } from './sources/harmony-signers.ts';
 import { systemEvents } from './sources/system.ts';
 
 /** Every event type tocsin publishes. Later ingestors add their definitions here. */
-export const allEvents = [...systemEvents, ...cosmosIbcEvents];
+export const allEvents = [...systemEvents, ...cosmosIbcEvents, ...harmonySignersEvents];
 export const registry = new EventRegistry(allEvents);
 export * from './rpc.ts';
