@@ -29,4 +29,17 @@ sim
     await runCosmosSim({ scenario: o.scenario, port: Number(o.port), host: o.host });
   });
 
+sim
+  .command('harmony')
+  .description(
+    'Harmony node JSON-RPC (hmyv2_getNodeMetadata, hmy_ alias) for several nodes with scripted keys and modes',
+  )
+  .option('-s, --scenario <file>', 'scenario file (default: the demo scenario)')
+  .option('-p, --port <port>', 'port', '9500')
+  .option('--host <host>', 'host', '127.0.0.1')
+  .action(async (o) => {
+    const { runHarmonySim } = await import('@tocsin/sim-harmony');
+    await runHarmonySim({ scenario: o.scenario, port: Number(o.port), host: o.host });
+  });
+
 await program.parseAsync(process.argv);
