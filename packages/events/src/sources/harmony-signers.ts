@@ -269,3 +269,30 @@ export const harmonySignersEvents = [
   keyNotSigning,
   nodeUnreachable,
 ];
+
+/**
+ * The body of `POST /v1/harmony/reports` (agent → harmony-signers, bearer token). Not an event: the service checks
+ * it, records it and publishes it as `signer_report`. `nonce` is unique per report of a token (a replay is refused).
+ */
+export const reportRequest = z.strictObject({
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, '16 to 128 characters: letters, digits, "_" and "-"'),
+  hostname: z.string().min(1).max(253),
+  validator_address: z.string().min(1).max(128).nullable().default(null),
+  reported_at: time,
+  interval_s: z.number().positive().max(86_400).default(15),
+  buffered: z.boolean().default(false),
+  agent_version: z.string().max(64).optional(),
+  node: z.discriminatedUnion('reachable', [
+    z.strictObject({
+      reachable: z.literal(true),
+      shard_id: z.number().int().nonnegative(),
+      blskeys: z.array(blsKey).max(256),
+      mode: consensusMode,
+      is_backup: z.boolean(),
+      peerid: z.string().max(128).nullable().default(null),
+      block_number: z.number().int().nonnegative().nullable().default(null),
+    }),
+    z.strictObject({ reachable: z.literal(false), error: z.string().min(1).max(1_000) }),
+  ]),
+});
+export type ReportRequest = z.input<typeof reportRequest>;
