@@ -42,4 +42,17 @@ sim
     await runHarmonySim({ scenario: o.scenario, port: Number(o.port), host: o.host });
   });
 
+program
+  .command('agent')
+  .description('run an agent on this server')
+  .command('harmony')
+  .description("report the local Harmony node's BLS keys and consensus mode to harmony-signers every 15 s")
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    const { runAgentCli } = await import('@tocsin/harmony-agent');
+    process.exitCode = await runAgentCli(args);
+  });
+
 await program.parseAsync(process.argv);

@@ -13,7 +13,14 @@ export { ConfigError };
  * the others' sections and refuses any other key; a new service adds its section here (the CLI's catalog is typed
  * from this list).
  */
-export const CONFIG_SECTIONS = ['alerter', 'cosmos_ibc', 'discord', 'harmony_signers', 'slack', 'webhook'] as const;
+export const CONFIG_SECTIONS = [
+  'alerter',
+  'cosmos_ibc',
+  'discord',
+  'harmony_signers',
+  'slack',
+  'webhook',
+] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
 /** Settings every service shares. Service-specific settings live in their own top-level section. */
