@@ -193,7 +193,7 @@ describe('harmony-signers end to end', () => {
       'the double-sign risk notification',
     );
     const [n] = doubleSign(s);
-    const receivedAt = Date.parse((arrival.data as { received_at: string }).received_at);
+    const receivedAt = Date.parse((arrival!.data as { received_at: string }).received_at);
     expect(Date.parse(n!.created_at) - receivedAt).toBeLessThanOrEqual(5_000);
     expect(n).toMatchObject({ severity: 'critical', source: 'harmony-signers', transition: 'firing' });
     expect(n!.alerts[0]!.labels).toMatchObject({ bls_key: KEY, subscriber: ALICE });
