@@ -385,11 +385,13 @@ describe('$help', () => {
       '$alerts',
       '$data',
       '$deregister',
+      '$harmony',
       '$help',
       '$recheck',
       '$register',
       '$silence',
       '$silences',
+      '$token',
       '$unsilence',
       '$wallets',
     ]);

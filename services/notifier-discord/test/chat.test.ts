@@ -140,6 +140,16 @@ const CASES: {
     bad: ['$deregister', 'Missing `wallet`', { wallet: 'cosmos1nothere' }, 'There is no registration of'],
   },
   {
+    name: 'harmony',
+    good: ['$harmony', {}, 'No agent has reported with one of your tokens yet'],
+    bad: ['$harmony now', 'Too many arguments', null, ''],
+  },
+  {
+    name: 'token',
+    good: ['$token list', { action: 'list' }, 'You have no tokens'],
+    bad: ['$token', 'Missing `action`', { action: 'bogus' }, '`action` must be one of new, list, revoke'],
+  },
+  {
     name: 'alerts',
     good: ['$alerts', {}, '1 firing alerts'],
     bad: ['$alerts a b', 'Too many arguments', null, ''],

@@ -1,9 +1,11 @@
 import { type Command, CommandRegistry } from '../registry.ts';
 import { alertCommands } from './alerts.ts';
+import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
 import { choices } from './listing.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
+export { harmonyCommand, harmonyCommands, tokenCommand } from './harmony.ts';
 export { ibcCommands } from './ibc.ts';
 export { checkWalletAddress } from './walletAddress.ts';
 
@@ -30,6 +32,10 @@ export function helpCommand(registry: CommandRegistry): Command {
  * `$consumers`, `$harmony`) and one line here; the chat notifiers need no change.
  */
 export function defaultCommands(prefix = '$'): CommandRegistry {
-  const registry = new CommandRegistry(prefix).register(...ibcCommands(), ...alertCommands());
+  const registry = new CommandRegistry(prefix).register(
+    ...ibcCommands(),
+    ...alertCommands(),
+    ...harmonyCommands(),
+  );
   return registry.register(helpCommand(registry));
 }

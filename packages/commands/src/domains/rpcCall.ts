@@ -1,17 +1,22 @@
 import { callRpc, RpcError } from '@tocsin/bus';
-import { alerterRpc, cosmosIbcRpc } from '@tocsin/events';
+import { alerterRpc, cosmosIbcRpc, harmonySignersRpc } from '@tocsin/events';
 import type { z } from 'zod';
 import type { CommandContext, CommandReply } from '../registry.ts';
 
 type Contract = { request: z.ZodType; result: z.ZodType };
 type Base = Pick<CommandContext, 'nc' | 'subjects'>;
 
-const SERVICES = { alerter: alerterRpc, 'cosmos-ibc': cosmosIbcRpc } as const;
+const SERVICES = {
+  alerter: alerterRpc,
+  'cosmos-ibc': cosmosIbcRpc,
+  'harmony-signers': harmonySignersRpc,
+} as const;
 type Services = typeof SERVICES;
 
 const LABEL: Record<keyof Services, string> = {
   alerter: 'The alerter',
   'cosmos-ibc': 'The cosmos-ibc ingestor',
+  'harmony-signers': 'The harmony-signers service',
 };
 
 /**
