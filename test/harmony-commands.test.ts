@@ -76,3 +76,22 @@ describe('$token and $harmony', () => {
     expect((await say('$token list', ALICE)).fields![0]!.name).toContain('⛔');
   });
 });
+
+describe('tocsin harmony token', () => {
+  it('new prints the token once, list shows it, revoke refuses it', async () => {
+    const { harmonyToken } = await import('@tocsin/cli/harmony-token');
+    const lines: string[] = [];
+    const opts = { env: { ...env.env, TOCSIN_CONFIG: '' }, print: (l: string) => lines.push(l) };
+    expect(await harmonyToken('new', { owner: 'discord:444444444444444444', label: 'cli' }, opts)).toBe(0);
+    const token = lines[0]!;
+    expect(token).toMatch(/^tocsin_hmy_/);
+    const id = /# id (tok_[a-z0-9]+)/.exec(lines[1]!)![1]!;
+    expect(await post(token, 'cli-host', 'Normal')).toBe(202);
+    lines.length = 0;
+    expect(await harmonyToken('list', { owner: 'discord:444444444444444444' }, opts)).toBe(0);
+    expect(lines).toEqual([`${id}\tdiscord:444444444444444444\tactive\tcli`]);
+    expect(await harmonyToken('revoke', { id }, opts)).toBe(0);
+    clock.advance(1_000);
+    expect(await post(token, 'cli-host', 'Normal')).toBe(401);
+  });
+});
