@@ -27,6 +27,12 @@ export const SERVICES: ServiceEntry[] = (
     { name: 'notifier-slack', main: 'services/notifier-slack/src/main.ts', port: 9462, section: 'slack' },
     { name: 'cosmos-ibc', main: 'services/cosmos-ibc/src/main.ts', port: 9463, section: 'cosmos_ibc' },
     {
+      name: 'harmony-signers',
+      main: 'services/harmony-signers/src/main.ts',
+      port: 9466,
+      section: 'harmony_signers',
+    },
+    {
       name: 'notifier-webhook',
       main: 'services/notifier-webhook/src/main.ts',
       port: 9464,

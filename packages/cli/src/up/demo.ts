@@ -1,4 +1,15 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HarmonyAgent } from '@tocsin/harmony-agent';
 import { type CosmosSim, demoScenarioPath, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
+import {
+  type HarmonySim,
+  demoScenarioPath as harmonyDemoScenarioPath,
+  loadScenario as loadHarmonyScenario,
+  startHarmonySim,
+} from '@tocsin/sim-harmony';
 
 /** The demo's subject prefix (a real deployment uses `tocsin` or its own). */
 export const DEMO_SUBJECT_PREFIX = 'tocsin-demo';
@@ -6,8 +17,15 @@ export const DEMO_SUBJECT_PREFIX = 'tocsin-demo';
 export interface Demo {
   config: Record<string, unknown>;
   sims: { name: string; url: string }[];
+  /** The Harmony nodes (tests switch a node's mode instead of waiting for the scenario). */
+  harmony: HarmonySim;
+  /** Once the services' ports are known: starts what talks to them (the Harmony agents). */
+  servicesAt(ports: Record<string, number>): void;
   close(): Promise<void>;
 }
+
+/** The demo's agents report every 5 s (15 s in production) so the scenario's double-sign risk shows quickly. */
+const DEMO_AGENT_INTERVAL_MS = 5_000;
 
 /**
  * The stack with no config file: chain simulators in this process, every ingestor pointed at them, the alerter
@@ -29,6 +47,13 @@ export async function startDemo(): Promise<Demo> {
       labels: { role: 'relayer' },
     })),
   }));
+  // Harmony: a main node and a backup with one key; the backup starts signing 30 s in (the scenario's timeline).
+  const harmony = await startHarmonySim({ scenario: await loadHarmonyScenario(harmonyDemoScenarioPath) });
+  const agentDir = mkdtempSync(join(tmpdir(), 'tocsin-demo-agents-'));
+  const token = `tocsin_hmy_${randomBytes(32).toString('base64url')}`;
+  const tokenFile = join(agentDir, 'token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  const agents: HarmonyAgent[] = [];
   return {
     config: {
       instance: 'demo',
@@ -37,8 +62,51 @@ export async function startDemo(): Promise<Demo> {
       cosmos_ibc: { chains },
       alerter: { defaults: { group_wait: '5s', group_interval: '1m' } },
       webhook: { console: true },
+      // The agents' token is given by its hash only, as tokens are stored.
+      harmony_signers: {
+        tokens: [
+          {
+            id: 'demo',
+            owner: 'user:demo-operator',
+            label: 'demo agents',
+            sha256: createHash('sha256').update(token).digest('hex'),
+          },
+        ],
+      },
     },
-    sims: [{ name: 'cosmos (CometBFT)', url: cosmos.url }],
-    close: () => cosmos.close(),
+    sims: [
+      { name: 'cosmos (CometBFT)', url: cosmos.url },
+      ...harmony.nodes.map((n) => ({ name: `harmony node ${n.name}`, url: n.url })),
+    ],
+    harmony,
+    servicesAt(ports) {
+      const port = ports['harmony-signers'];
+      if (port === undefined) return;
+      for (const node of harmony.nodes) {
+        const agent = new HarmonyAgent(
+          {
+            node_url: node.url,
+            service_url: `http://127.0.0.1:${port}`,
+            token_file: tokenFile,
+            hostname: node.name,
+            validator_address: 'one1demovalidator0000000000000000000000000',
+            interval: DEMO_AGENT_INTERVAL_MS,
+            buffer_dir: join(agentDir, `buffer-${node.name}`),
+            buffer_max: 1000,
+            request_timeout: 5_000,
+            max_backoff: 5_000,
+          },
+          { log: { info() {}, warn() {}, error() {} } },
+        );
+        agents.push(agent);
+        void agent.run();
+      }
+    },
+    async close() {
+      for (const a of agents) a.stop();
+      await harmony.close();
+      await cosmos.close();
+      rmSync(agentDir, { recursive: true, force: true });
+    },
   };
 }
