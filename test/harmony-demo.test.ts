@@ -46,6 +46,6 @@ it('the demo agents report both nodes; the backup signing too is a double-sign r
     60_000,
     'the demo double-sign risk',
   );
-  expect(risk.data).toMatchObject({ normal_hosts: 2, sides: [{ owner: 'user:demo-operator' }] });
+  expect(risk!.data).toMatchObject({ normal_hosts: 2, sides: [{ owner: 'user:demo-operator' }] });
   events.stop();
 });
