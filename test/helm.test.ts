@@ -179,7 +179,12 @@ describe('deploy/helm/tocsin', () => {
 
   it('renders only the enabled services by default (the chat notifiers need their tokens first)', () => {
     const names = byKind(render([]), 'Deployment').map((d) => d.metadata.name);
-    expect(names.sort()).toEqual(['prod-alerter', 'prod-cosmos-ibc', 'prod-notifier-webhook']);
+    expect(names.sort()).toEqual([
+      'prod-alerter',
+      'prod-cosmos-ibc',
+      'prod-harmony-signers',
+      'prod-notifier-webhook',
+    ]);
   });
 
   it('uses externalNats.url without the bundled NATS, and refuses to render without either', () => {

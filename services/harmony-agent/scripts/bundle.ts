@@ -11,7 +11,7 @@ export const defaultBundlePath = resolve(import.meta.dirname, '..', 'dist', 'toc
 
 export async function bundleAgent(out = defaultBundlePath): Promise<string> {
   await build({
-    entryPoints: [join(import.meta.dirname, '..', 'src', 'main.ts')],
+    entryPoints: [join(import.meta.dirname, '..', 'src', 'bin.ts')],
     outfile: out,
     bundle: true,
     platform: 'node',
@@ -19,7 +19,7 @@ export async function bundleAgent(out = defaultBundlePath): Promise<string> {
     target: 'node20',
     minify: true,
     legalComments: 'linked',
-    // The shebang of src/main.ts is kept; CommonJS dependencies bundled into ESM need require().
+    // The shebang of src/bin.ts is kept; CommonJS dependencies bundled into ESM need require().
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
