@@ -65,8 +65,8 @@ export function sidesOf(hosts: HostRow[]): Side[] {
 
 /**
  * What one accepted report implies, decided inside its transaction. Per BLS key (in sorted order, so two reports
- * never wait on each other in a cycle) a transaction-scoped advisory lock makes the reports that touch a key take
- * turns across replicas: the second of two reports always reads the first one's committed host row, so the
+ * never wait on each other in a cycle) the key's row in harmony_keys is locked until commit (an upsert), which
+ * makes the reports that touch a key take turns across replicas: the second of two reports always reads the first one's committed host row, so the
  * double-sign risk is seen by exactly the request that brings it, and the risk's end is published once. Dedup
  * keys are functions of the facts (key, hosts, the report's nonce), so a replica or a redelivery that publishes
  * the same fact again is dropped by JetStream.
@@ -88,15 +88,16 @@ export async function detect(
   const keys = [...new Set([...host.blskeys, ...opts.previousKeys])].sort();
   const signingAnywhere = new Set<string>();
   for (const key of keys) {
-    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`harmony-key:${key}`]);
-    await c.query('INSERT INTO harmony_keys (bls_key) VALUES ($1) ON CONFLICT DO NOTHING', [key]);
+    // The key's row, locked until commit: reports touching this key take turns, on every replica.
     const state = (
       await c.query<{
         risk_hosts: string[] | null;
         last_signer: string | null;
         last_signer_owner: string | null;
       }>(
-        'SELECT risk_hosts, last_signer, last_signer_owner FROM harmony_keys WHERE bls_key = $1 FOR UPDATE',
+        `INSERT INTO harmony_keys (bls_key) VALUES ($1)
+         ON CONFLICT (bls_key) DO UPDATE SET bls_key = EXCLUDED.bls_key
+         RETURNING risk_hosts, last_signer, last_signer_owner`,
         [key],
       )
     ).rows[0]!;

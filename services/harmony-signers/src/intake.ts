@@ -27,7 +27,7 @@ const MAX_FUTURE_MS = 60_000;
 
 /**
  * Records a report (history and the host's latest state) and publishes it with what it implies, in one
- * transaction: the events are published before the commit, so a report is either recorded and published or
+ * transaction: the events are published (and acknowledged by JetStream) before the commit, so a report is either recorded and published or
  * neither (the agent retries it with the same nonce; a republished event has the same dedup key).
  */
 export async function acceptReport(
@@ -142,35 +142,12 @@ export async function acceptReport(
     const owners = [{ owner: token.owner }];
     const published: string[] = [];
     const hostKey = `${token.id}/${body.hostname}`;
-    await ctx.publisher.publish(harmonySigners.signerReport, {
-      chain_id: CHAIN_ID,
-      dedup_key: `${token.id}:${body.nonce}`,
-      observed_at: observed,
-      data: {
-        token_id: token.id,
-        owner: token.owner,
-        owners,
-        hostname: body.hostname,
-        validator_address: body.validator_address,
-        node_reachable: node.reachable,
-        node_error: node.reachable ? null : node.error,
-        shard_id: up?.shard_id ?? null,
-        blskeys: up?.blskeys ?? [],
-        mode: up?.mode ?? null,
-        is_backup: up?.is_backup ?? null,
-        peerid: up?.peerid ?? null,
-        block_number: up?.block_number ?? null,
-        reported_at: observed.toISOString(),
-        received_at: new Date(now).toISOString(),
-        interval_s: body.interval_s,
-        buffered: body.buffered,
-      },
-    });
-    published.push('signer_report');
-    if (!node.reachable && latest) {
-      await ctx.publisher.publish(harmonySigners.nodeUnreachable, {
+    // Published together (each with its own dedup id); the commit waits for every acknowledgement.
+    const sends: Promise<unknown>[] = [];
+    sends.push(
+      ctx.publisher.publish(harmonySigners.signerReport, {
         chain_id: CHAIN_ID,
-        dedup_key: `${hostKey}:${body.nonce}`,
+        dedup_key: `${token.id}:${body.nonce}`,
         observed_at: observed,
         data: {
           token_id: token.id,
@@ -178,21 +155,53 @@ export async function acceptReport(
           owners,
           hostname: body.hostname,
           validator_address: body.validator_address,
-          reason: node.error,
+          node_reachable: node.reachable,
+          node_error: node.reachable ? null : node.error,
+          shard_id: up?.shard_id ?? null,
+          blskeys: up?.blskeys ?? [],
+          mode: up?.mode ?? null,
+          is_backup: up?.is_backup ?? null,
+          peerid: up?.peerid ?? null,
+          block_number: up?.block_number ?? null,
           reported_at: observed.toISOString(),
+          received_at: new Date(now).toISOString(),
+          interval_s: body.interval_s,
+          buffered: body.buffered,
         },
-      });
+      }),
+    );
+    published.push('signer_report');
+    if (!node.reachable && latest) {
+      sends.push(
+        ctx.publisher.publish(harmonySigners.nodeUnreachable, {
+          chain_id: CHAIN_ID,
+          dedup_key: `${hostKey}:${body.nonce}`,
+          observed_at: observed,
+          data: {
+            token_id: token.id,
+            owner: token.owner,
+            owners,
+            hostname: body.hostname,
+            validator_address: body.validator_address,
+            reason: node.error,
+            reported_at: observed.toISOString(),
+          },
+        }),
+      );
       published.push('node_unreachable');
     }
     for (const d of derived) {
-      await ctx.publisher.publish(DEFS[d.type] as typeof harmonySigners.doubleSignRisk, {
-        chain_id: CHAIN_ID,
-        dedup_key: d.dedupKey,
-        observed_at: new Date(now),
-        data: d.data as z.input<typeof harmonySigners.doubleSignRisk.data>,
-      });
+      sends.push(
+        ctx.publisher.publish(DEFS[d.type] as typeof harmonySigners.doubleSignRisk, {
+          chain_id: CHAIN_ID,
+          dedup_key: d.dedupKey,
+          observed_at: new Date(now),
+          data: d.data as z.input<typeof harmonySigners.doubleSignRisk.data>,
+        }),
+      );
       published.push(d.type);
     }
+    await Promise.all(sends);
     return { status: 'accepted' as const, published };
   });
 }
