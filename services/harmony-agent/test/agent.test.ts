@@ -19,6 +19,7 @@ const quiet: AgentLog = { info() {}, warn() {}, error() {} };
 
 /** A receiver that answers with the statuses a test sets, and keeps what it accepted. */
 async function receiver() {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read nested JSON bodies
   const got: { auth: string | undefined; body: Record<string, any> }[] = [];
   let status = 202;
   const server: Server = createServer((req, res) => {

@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@tocsin/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALICE, BOB, KEY_A, KEY_B, report, type SignersStack, startSigners } from './support.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read nested JSON bodies
 type Data = Record<string, any>;
 const dataOf = (events: EventEnvelope[]) => events.map((e) => e.data as Data);
 

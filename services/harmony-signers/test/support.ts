@@ -58,6 +58,7 @@ export interface SignersStack {
   published: EventEnvelope[];
   /** The events the stream stored (each fact once). */
   stored(type?: string): Promise<EventEnvelope[]>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read nested JSON bodies
   post(body: unknown, token: string | null, replica?: number): Promise<{ status: number; json: any }>;
   stop(): Promise<void>;
 }
