@@ -55,7 +55,11 @@ export class ScenarioError extends Error {
   }
 }
 
+/** Marks a parsed scenario: parsing again would read its durations (ms) as seconds. */
+const PARSED = Symbol('sim-harmony parsed scenario');
+
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  if (input && typeof input === 'object' && PARSED in input) return input as Scenario;
   const r = scenarioSchema.safeParse(input);
   if (!r.success)
     throw new ScenarioError(
@@ -72,6 +76,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     if (!names.has(t.node)) issues.push(`timeline.${i}.node: no node named "${t.node}"`);
   });
   if (issues.length) throw new ScenarioError(source, issues);
+  Object.defineProperty(r.data, PARSED, { value: true });
   return r.data;
 }
 

@@ -104,6 +104,19 @@ describe('sim-harmony', () => {
     expect(sim.requests.get('n1')).toBe(2);
   });
 
+  it('takes a scenario already parsed (loadScenario) without reading its durations again', async () => {
+    let now = 0;
+    const scenario = parseScenario({
+      nodes: [{ name: 'b', mode: 'Syncing' }],
+      timeline: [{ at: '30s', node: 'b', set: { mode: 'Normal' } }],
+    });
+    sim = await startHarmonySim({ scenario, clock: () => now });
+    now = 29_000;
+    expect(sim.state('b').mode).toBe('Syncing');
+    now = 30_000;
+    expect(sim.state('b').mode).toBe('Normal');
+  });
+
   it('refuses a bad scenario naming each field', () => {
     const bad = () =>
       parseScenario({
