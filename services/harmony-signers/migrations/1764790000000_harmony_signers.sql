@@ -54,11 +54,12 @@ CREATE TABLE harmony_hosts (
 );
 CREATE INDEX harmony_hosts_keys ON harmony_hosts USING gin (blskeys);
 
--- Per BLS key: whether a double-sign risk is open (so exactly one replica publishes its end), and the last host
--- that signed with it (key_moved).
+-- Per BLS key: whether a double-sign risk is open and whether it signs nowhere (so exactly one replica publishes
+-- each end), and the last host that signed with it (key_moved).
 CREATE TABLE harmony_keys (
   bls_key text PRIMARY KEY,
   risk_hosts text[],
+  not_signing boolean NOT NULL DEFAULT false,
   last_signer text,
   last_signer_owner text
 );

@@ -92,12 +92,13 @@ export async function detect(
     const state = (
       await c.query<{
         risk_hosts: string[] | null;
+        not_signing: boolean;
         last_signer: string | null;
         last_signer_owner: string | null;
       }>(
         `INSERT INTO harmony_keys (bls_key) VALUES ($1)
          ON CONFLICT (bls_key) DO UPDATE SET bls_key = EXCLUDED.bls_key
-         RETURNING risk_hosts, last_signer, last_signer_owner`,
+         RETURNING risk_hosts, not_signing, last_signer, last_signer_owner`,
         [key],
       )
     ).rows[0]!;
@@ -172,23 +173,28 @@ export async function detect(
         ]);
     }
 
-    // Loaded on reachable hosts, signing on none of them: the validator's key is not signing anywhere.
+    // Loaded on reachable hosts, signing on none of them: the validator's key is not signing anywhere (and, once
+    // one host signs with it again, that it is over: so a rule can wait before it alerts).
     const reachable = fresh.filter((h) => h.node_reachable);
-    if (host.blskeys.includes(key) && reachable.length && !signing.length) {
-      for (const side of sidesOf(reachable)) {
+    const notSigning = host.blskeys.includes(key) && reachable.length > 0 && !signing.length;
+    if (notSigning || (state.not_signing && signing.length)) {
+      for (const side of sidesOf(notSigning ? reachable : fresh)) {
         out.push({
           type: 'key_not_signing',
-          dedupKey: `${key}:${side.owner}:${me}:${nonce}`,
+          dedupKey: `${key}:${side.owner}:${notSigning}:${me}:${nonce}`,
           data: {
             owner: side.owner,
             owners: [{ owner: side.owner }],
             bls_key: key,
+            active: notSigning,
             validator_address: side.hosts.find((h) => h.validator_address)?.validator_address ?? null,
             hosts: side.hosts,
             hosts_text: side.hosts_text,
           },
         });
       }
+      if (notSigning !== state.not_signing)
+        await c.query('UPDATE harmony_keys SET not_signing = $2 WHERE bls_key = $1', [key, notSigning]);
     }
   }
 

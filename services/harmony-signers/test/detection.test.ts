@@ -95,6 +95,7 @@ describe('harmony-signers detection', () => {
     expect(res.json.published).toEqual(['signer_report', 'key_not_signing', 'backup_mismatch']);
     expect(dataOf(await s.stored('key_not_signing'))[0]).toMatchObject({
       owner: ALICE,
+      active: true,
       hosts_text: 'val-main (Syncing)',
     });
     expect(dataOf(await s.stored('backup_mismatch'))[0]).toMatchObject({ kind: 'primary_not_signing' });
@@ -106,6 +107,14 @@ describe('harmony-signers detection', () => {
     expect(dataOf(await s.stored('node_unreachable'))[0]).toMatchObject({
       reason: 'connect ECONNREFUSED 127.0.0.1:9500',
     });
+    // Signing again: the end is published once (so a rule's `for` can cancel a pending alert).
+    const back = await s.post(report(s.clock, 'val-main', { mode: 'Normal' }), alice);
+    expect(back.json.published).toEqual(['signer_report', 'key_not_signing']);
+    s.clock.advance(15_000);
+    expect((await s.post(report(s.clock, 'val-main', { mode: 'Normal' }), alice)).json.published).toEqual([
+      'signer_report',
+    ]);
+    expect(dataOf(await s.stored('key_not_signing')).map((d) => d.active)).toEqual([true, false]);
   });
 
   it('agent_silent after 3 intervals, once per interval count however many sweeps and replicas', async () => {

@@ -211,11 +211,12 @@ export const keyNotSigning = defineEvent({
   type: 'key_not_signing',
   version: 1,
   description:
-    "A BLS key of a validator address is loaded on the owner's reporting hosts but in Normal mode on none of them (the key signs nowhere). Re-published with each report while it lasts.",
+    "A BLS key of a validator address is loaded on the owner's reporting hosts but in Normal mode on none of them (the key signs nowhere). Re-published with each report while it lasts; with active false once a host signs with it again.",
   data: z.object({
     owner,
     owners,
     bls_key: blsKey,
+    active: z.boolean().describe('true: signing nowhere now; false: a host signs with it again'),
     validator_address: z.string().nullable(),
     hosts: z.array(hostView).describe("the owner's hosts that hold the key, none in Normal mode"),
     hosts_text: z.string(),
@@ -224,6 +225,7 @@ export const keyNotSigning = defineEvent({
     owner: 'discord:123456789012345678',
     owners: [{ owner: 'discord:123456789012345678' }],
     bls_key: EXAMPLE_KEY,
+    active: true,
     validator_address: 'one1validator...',
     hosts: [
       {
