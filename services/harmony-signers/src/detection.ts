@@ -31,12 +31,16 @@ export interface HostRow {
 export const hostId = (h: { token_id: string; hostname: string }) => `${h.token_id}/${h.hostname}`;
 const isSigning = (h: HostRow) => h.node_reachable && h.mode === 'Normal';
 
-/** An event to publish: its definition's type, dedup key and data. */
-export type Derived =
-  | { type: 'double_sign_risk'; dedupKey: string; data: z.input<typeof harmonySigners.doubleSignRisk.data> }
-  | { type: 'key_moved'; dedupKey: string; data: z.input<typeof harmonySigners.keyMoved.data> }
-  | { type: 'key_not_signing'; dedupKey: string; data: z.input<typeof harmonySigners.keyNotSigning.data> }
-  | { type: 'backup_mismatch'; dedupKey: string; data: z.input<typeof harmonySigners.backupMismatch.data> };
+/**
+ * An event to publish: its definition's type, dedup key, data and when it was decided (after the key's lock, so
+ * of two reports about one key the later decision is also the later fact).
+ */
+export type Derived = { at: number; dedupKey: string } & (
+  | { type: 'double_sign_risk'; data: z.input<typeof harmonySigners.doubleSignRisk.data> }
+  | { type: 'key_moved'; data: z.input<typeof harmonySigners.keyMoved.data> }
+  | { type: 'key_not_signing'; data: z.input<typeof harmonySigners.keyNotSigning.data> }
+  | { type: 'backup_mismatch'; data: z.input<typeof harmonySigners.backupMismatch.data> }
+);
 
 const view = (h: HostRow): HostView => ({
   hostname: h.hostname,
@@ -77,14 +81,13 @@ export async function detect(
     host: HostRow;
     previousKeys: string[];
     nonce: string;
-    nowMs: number;
+    now: () => number;
     freshnessMs: number;
   },
 ): Promise<Derived[]> {
   const { host, nonce } = opts;
   const me = hostId(host);
   const out: Derived[] = [];
-  const freshSince = new Date(opts.nowMs - opts.freshnessMs);
   const keys = [...new Set([...host.blskeys, ...opts.previousKeys])].sort();
   const signingAnywhere = new Set<string>();
   for (const key of keys) {
@@ -102,6 +105,8 @@ export async function detect(
         [key],
       )
     ).rows[0]!;
+    const at = opts.now();
+    const freshSince = new Date(at - opts.freshnessMs);
     const holders = (
       await c.query<HostRow>(
         `SELECT * FROM harmony_hosts WHERE $1 = ANY(blskeys) AND reported_at >= $2
@@ -113,12 +118,13 @@ export async function detect(
     const signing = fresh.filter(isSigning).sort((a, b) => hostId(a).localeCompare(hostId(b)));
     if (signing.length) signingAnywhere.add(key);
     const shard = fresh.find((h) => h.shard_id !== null)?.shard_id ?? null;
-    const detectedAt = new Date(opts.nowMs).toISOString();
+    const detectedAt = new Date(at).toISOString();
 
     if (signing.length >= 2) {
       const ids = signing.map(hostId);
       out.push({
         type: 'double_sign_risk',
+        at,
         dedupKey: `${key}:${ids.join(',')}:active`,
         data: {
           bls_key: key,
@@ -134,6 +140,7 @@ export async function detect(
     } else if (state.risk_hosts) {
       out.push({
         type: 'double_sign_risk',
+        at,
         dedupKey: `${key}:${state.risk_hosts.join(',')}:ended:${me}:${nonce}`,
         data: {
           bls_key: key,
@@ -153,6 +160,7 @@ export async function detect(
         const from = state.last_signer.slice(state.last_signer.indexOf('/') + 1);
         out.push({
           type: 'key_moved',
+          at,
           dedupKey: `${key}:${state.last_signer}>${me}:${nonce}`,
           data: {
             owner: host.owner,
@@ -181,6 +189,7 @@ export async function detect(
       for (const side of sidesOf(notSigning ? reachable : fresh)) {
         out.push({
           type: 'key_not_signing',
+          at,
           dedupKey: `${key}:${side.owner}:${notSigning}:${me}:${nonce}`,
           data: {
             owner: side.owner,
@@ -211,6 +220,7 @@ export async function detect(
     if (kind)
       out.push({
         type: 'backup_mismatch',
+        at: opts.now(),
         dedupKey: `${me}:${nonce}`,
         data: {
           token_id: host.token_id,

@@ -126,7 +126,7 @@ export async function acceptReport(
         host,
         previousKeys: prev?.blskeys ?? [],
         nonce: body.nonce,
-        nowMs: now,
+        now: () => ctx.clock.now(),
         freshnessMs: ctx.section.freshness_window,
       });
     } else if (prev) {
@@ -195,7 +195,7 @@ export async function acceptReport(
         ctx.publisher.publish(DEFS[d.type] as typeof harmonySigners.doubleSignRisk, {
           chain_id: CHAIN_ID,
           dedup_key: d.dedupKey,
-          observed_at: new Date(now),
+          observed_at: new Date(d.at),
           data: d.data as z.input<typeof harmonySigners.doubleSignRisk.data>,
         }),
       );
