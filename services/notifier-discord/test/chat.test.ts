@@ -255,6 +255,18 @@ describe('commands, as text and as slash commands', () => {
     });
   }
 
+  it('$token new answers only privately: the slash command (ephemeral), never a message in the channel', async () => {
+    const before = state.harmonyTokens.length;
+    const text = await say('$token new servers');
+    expect(textOf(text.embeds)).toContain('Use `/token`');
+    expect(textOf(text.embeds)).not.toContain('tocsin_hmy_');
+    expect(state.harmonyTokens).toHaveLength(before);
+    const slashed = await slash('token', { action: 'new', arg: 'servers' });
+    expect(slashed.data?.flags).toBe(64);
+    expect(textOf(slashed.data?.embeds)).toContain('tocsin_hmy_secret');
+    expect(state.harmonyTokens).toHaveLength(before + 1);
+  });
+
   it('refuses $deregister of a wallet someone else registered; an admin role may', async () => {
     await say(`$register ${WALLET} cosmoshub-4 2`, ALICE);
     const refused = await say(`$deregister ${WALLET}`, BOB);

@@ -98,6 +98,7 @@ export const tokenCommand: Command = {
     },
   ],
   examples: ['token new "validator servers"', 'token list', 'token revoke tok_01jd5zq4x8n9s2m3k4p5r6t7v8'],
+  secretWhen: (args) => String(args.action).toLowerCase() === 'new',
   async run(ctx): Promise<CommandReply> {
     const action = String(ctx.args.action).toLowerCase();
     const arg = ctx.args.arg === undefined ? undefined : String(ctx.args.arg);
