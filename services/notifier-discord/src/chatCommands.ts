@@ -102,6 +102,8 @@ export function attachChatCommands(deps: ChatDeps): void {
     running: Promise<CommandReply>,
     render: (r: CommandReply) => ReplyBody,
     how: 'reply' | 'update',
+    /** The reply will carry a secret: a deferred answer is private too. */
+    secret = false,
   ): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
@@ -120,7 +122,7 @@ export function attachChatCommands(deps: ChatDeps): void {
       return;
     }
     if (how === 'update' && i.isButton()) await i.deferUpdate();
-    else await i.deferReply();
+    else await i.deferReply(secret ? { flags: MessageFlags.Ephemeral } : {});
     await i.editReply(messageOptions(render(await running)));
   }
 
@@ -143,6 +145,7 @@ export function attachChatCommands(deps: ChatDeps): void {
       registry.run(parsed, base(caller)),
       (r) => renderCommandReply(r, { page: 0, line }),
       'reply',
+      parsed.ok && Boolean(cmd.secretWhen?.(parsed.args)),
     );
   }
 
