@@ -32,6 +32,8 @@ it('tocsin up (demo, embedded PostgreSQL) shows alerts on the console and stops 
     /is frozen/,
     /expires in/,
     /through its trusting period/,
+    // The Harmony part: the demo's backup node starts signing with the main node's key 30 s in.
+    /FIRING critical · harmony-signers[\s\S]*Double-sign risk: BLS key/,
   ];
   try {
     await new Promise<void>((resolve, reject) => {
