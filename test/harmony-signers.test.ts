@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
  */
 const KEY = 'd4'.repeat(48);
 const ALICE = 'discord:222222222222222222';
+const BOB = 'slack:U0BOBE2E';
 const quiet = { info() {}, warn() {}, error() {} };
 
 interface Stack {
@@ -30,7 +31,7 @@ interface Stack {
   handle: AlerterHandle;
   notifications: ReturnType<typeof collect<Notification>>;
   reports: ReturnType<typeof collect<EventEnvelope>>;
-  agent(host: string, replica?: number): Promise<HarmonyAgent>;
+  agent(host: string, replica?: number, owner?: string): Promise<HarmonyAgent>;
   startReplica(i: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -45,6 +46,8 @@ async function startStack(name: string, replicaCount = 1): Promise<Stack> {
       nodes: [
         { name: 'val-main', blskeys: [KEY], mode: 'Normal', is_backup: false },
         { name: 'val-backup', blskeys: [KEY], mode: 'Syncing', is_backup: true },
+        // Another operator's node, claiming the same key (a copied key, or a mistyped one).
+        { name: 'bob-node', blskeys: [KEY], mode: 'Syncing', is_backup: false },
       ],
     },
   });
@@ -78,10 +81,14 @@ async function startStack(name: string, replicaCount = 1): Promise<Stack> {
       alerter: { tick_interval: 0, rules: [{ id: 'service-silent', enabled: false }] },
     },
   });
-  const created = await signersOf(replicas[0]!.ctx).tokens.create(ALICE, 'e2e');
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, created.token);
-  chmodSync(tokenFile, 0o600);
+  const tokenFiles = new Map<string, string>();
+  for (const owner of [ALICE, BOB]) {
+    const created = await signersOf(replicas[0]!.ctx).tokens.create(owner, 'e2e');
+    const file = join(dir, `token-${tokenFiles.size}`);
+    writeFileSync(file, created.token);
+    chmodSync(file, 0o600);
+    tokenFiles.set(owner, file);
+  }
   const agents: HarmonyAgent[] = [];
   return {
     env,
@@ -94,12 +101,12 @@ async function startStack(name: string, replicaCount = 1): Promise<Stack> {
     notifications,
     reports,
     startReplica,
-    async agent(host, replica = 0) {
+    async agent(host, replica = 0, owner = ALICE) {
       const a = new HarmonyAgent(
         {
           node_url: sim.nodeUrl(host),
           service_url: `http://127.0.0.1:${ports[replica]}`,
-          token_file: tokenFile,
+          token_file: tokenFiles.get(owner)!,
           hostname: host,
           validator_address: 'one1e2evalidator',
           interval: 15_000,
@@ -202,6 +209,37 @@ describe('harmony-signers end to end', () => {
     console.info(
       `double-sign alert ${Date.now() - wallStart} ms (wall clock, loaded machine) after the report was sent`,
     );
+  });
+
+  it("two owners' agents claim one key: each owner is alerted, each with their own side only", async () => {
+    s = await startStack('hmy_owners');
+    const main = await s.agent('val-main');
+    const bob = await s.agent('bob-node', 0, BOB);
+    s.sim.set('bob-node', { mode: 'Normal' });
+    for (const a of [main, bob]) {
+      await a.collect();
+      expect(await a.deliver()).toBe('delivered');
+    }
+    await eventually(
+      async () => {
+        await settle(s!);
+        return doubleSign(s!).length >= 2;
+      },
+      30_000,
+      'a double-sign notification per owner',
+    );
+    const byOwner = new Map(doubleSign(s).map((n) => [n.alerts[0]!.labels.subscriber, n]));
+    expect([...byOwner.keys()].sort()).toEqual([ALICE, BOB].sort());
+    const alice = byOwner.get(ALICE)!;
+    const bobs = byOwner.get(BOB)!;
+    expect(alice.mentions).toEqual([ALICE]);
+    expect(bobs.mentions).toEqual([BOB]);
+    expect(alice.alerts).toHaveLength(1);
+    expect(alice.alerts[0]!.description).toContain('val-main (Normal)');
+    expect(alice.alerts[0]!.description).toContain('1 other operator(s) also report this key');
+    expect(JSON.stringify(alice)).not.toContain('bob-node');
+    expect(bobs.alerts[0]!.description).toContain('bob-node (Normal)');
+    expect(JSON.stringify(bobs)).not.toContain('val-main');
   });
 
   it('service down for 2 minutes: the buffered reports arrive afterwards, in order, nothing lost', async () => {
