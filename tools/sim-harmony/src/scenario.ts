@@ -59,7 +59,7 @@ export class ScenarioError extends Error {
 const PARSED = Symbol('sim-harmony parsed scenario');
 
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {
-  if (input && typeof input === 'object' && PARSED in input) return input as Scenario;
+  if (input && typeof input === 'object' && PARSED in input) return input as unknown as Scenario;
   const r = scenarioSchema.safeParse(input);
   if (!r.success)
     throw new ScenarioError(
