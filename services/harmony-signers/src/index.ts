@@ -3,7 +3,7 @@ import type { ServiceContext, ServiceDefinition } from '@tocsin/runtime';
 import { serveChatRpc } from './chatRpc.ts';
 import { type HarmonySignersConfig, harmonySignersConfig } from './config.ts';
 import { registerReportRoutes } from './routes.ts';
-import { sweepSilentAgents } from './silence.ts';
+import { pruneHistory, sweepSilentAgents } from './silence.ts';
 import { TokenStore } from './tokens.ts';
 
 export { type HarmonySignersConfig, harmonySignersConfig } from './config.ts';
@@ -16,6 +16,8 @@ export interface HarmonySigners {
   tokens: TokenStore;
   /** Looks for silent agents now (the timer does it every sweep_interval). */
   sweep(): Promise<number>;
+  /** Deletes reports past history_retention now (the timer does it with each sweep). */
+  prune(): Promise<number>;
 }
 const running = new WeakMap<ServiceContext, HarmonySigners>();
 
@@ -43,13 +45,15 @@ export const harmonySignersService: ServiceDefinition<typeof harmonySignersConfi
     await registerReportRoutes(ctx, tokens);
     serveChatRpc(ctx, tokens);
     const sweep = () => sweepSilentAgents(ctx);
-    running.set(ctx as ServiceContext, { tokens, sweep });
+    const prune = () => pruneHistory(ctx);
+    running.set(ctx as ServiceContext, { tokens, sweep, prune });
     if (ctx.section.sweep_interval > 0) {
       let busy = false;
       const timer = setInterval(() => {
         if (busy) return;
         busy = true;
         sweep()
+          .then(prune)
           .catch((err: unknown) => ctx.log.warn({ err: String(err) }, 'silent-agent sweep failed; retrying'))
           .finally(() => {
             busy = false;

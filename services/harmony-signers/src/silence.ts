@@ -41,3 +41,17 @@ export async function sweepSilentAgents(ctx: ServiceContext<HarmonySignersConfig
   }
   return rows.length;
 }
+
+/**
+ * Deletes reports older than `history_retention` (reports that old are refused, so their nonces need not be kept).
+ * Any replica may run it; deletes are idempotent. In chunks, so one sweep never holds a long transaction.
+ */
+export async function pruneHistory(ctx: ServiceContext<HarmonySignersConfig>): Promise<number> {
+  const before = new Date(ctx.clock.now() - ctx.section.history_retention);
+  const { rowCount } = await ctx.pool.query(
+    `DELETE FROM harmony_reports WHERE id IN (
+       SELECT id FROM harmony_reports WHERE reported_at < $1 ORDER BY id LIMIT 10000)`,
+    [before],
+  );
+  return rowCount ?? 0;
+}

@@ -136,6 +136,21 @@ describe('harmony-signers detection', () => {
     expect(await s.signers.sweep()).toBe(0);
   });
 
+  it('history older than history_retention is deleted; a report that old is refused (its nonce need not be kept)', async () => {
+    s = await startSigners('hs_prune', { history_retention: '1h' });
+    const alice = (await s.signers.tokens.create(ALICE, '')).token;
+    const old = report(s.clock, 'val-main', {});
+    expect((await s.post(old, alice)).status).toBe(202);
+    s.clock.advance(30 * 60_000);
+    expect((await s.post(report(s.clock, 'val-main', {}), alice)).status).toBe(202);
+    s.clock.advance(31 * 60_000);
+    expect(await s.signers.prune()).toBe(1);
+    expect(await s.signers.prune()).toBe(0);
+    const replay = await s.post(old, alice);
+    expect(replay.status).toBe(422);
+    expect(replay.json.message).toMatch(/history_retention/);
+  });
+
   it('two replicas, the two reports at different replicas at once: the risk is published and stored once', async () => {
     s = await startSigners('hs_replicas', {}, 2);
     const alice = (await s.signers.tokens.create(ALICE, '')).token;
