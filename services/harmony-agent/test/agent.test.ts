@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@tocsin/runtime';
 import { type HarmonySim, startHarmonySim } from '@tocsin/sim-harmony';
-import { freePort } from '@tocsin/testkit';
+import { eventually, freePort } from '@tocsin/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AgentConfigInput,
@@ -179,5 +179,42 @@ describe('harmony agent', () => {
     expect(() => parseAgentConfig({ service_url: 'nope', interval: 'soon', extra: 1 })).toThrow(
       /service_url: [\s\S]*token_file: [\s\S]*interval: [\s\S]*extra/,
     );
+  });
+});
+
+describe('harmony agent run loop', () => {
+  it('collects and delivers on its own until stopped, and never throws', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hmy-agent-run-'));
+    writeFileSync(join(dir, 'token'), 'tocsin_hmy_secret', { mode: 0o600 });
+    const sim = await startHarmonySim({ scenario: { nodes: [{ name: 'n', blskeys: [KEY] }] } });
+    const rx = await receiver();
+    const agent = new HarmonyAgent(
+      parseAgentConfig({
+        node_url: sim.nodeUrl('n'),
+        service_url: rx.url,
+        token_file: join(dir, 'token'),
+        hostname: 'n',
+        interval: '1s',
+        buffer_dir: join(dir, 'buffer'),
+      }),
+      { log: quiet },
+    );
+    const running = agent.run();
+    try {
+      await eventually(() => rx.got.length >= 2, 30_000, 'two reports delivered by the loop');
+      sim.set('n', { answer: 'down' });
+      await eventually(
+        () => rx.got.some((g) => g.body.node.reachable === false),
+        30_000,
+        'a node_unreachable report',
+      );
+    } finally {
+      agent.stop();
+      await running;
+      await sim.close();
+      await rx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(rx.got[0]!.body.node).toMatchObject({ reachable: true, blskeys: [KEY] });
   });
 });
