@@ -11,6 +11,7 @@ import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
 import { harmonySignersConfig } from '../services/harmony-signers/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
+import { telegramConfig } from '../services/notifier-telegram/src/config.ts';
 import { webhookConfig } from '../services/notifier-webhook/src/index.ts';
 
 // Property tests of the configuration as every service reads it: whatever the file or the environment holds (valid
@@ -23,6 +24,7 @@ const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   discord: discordConfig,
   harmony_signers: harmonySignersConfig,
   slack: slackConfig,
+  telegram: telegramConfig,
   webhook: webhookConfig,
 };
 

@@ -19,6 +19,7 @@ export const CONFIG_SECTIONS = [
   'discord',
   'harmony_signers',
   'slack',
+  'telegram',
   'webhook',
 ] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
@@ -96,7 +97,7 @@ function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void
 /** A variable's value as YAML (numbers and booleans keep their type); as the plain string when it is not YAML. */
 function envValue(v: string): unknown {
   try {
-    return parseYaml(v);
+    return parseYaml(v, { logLevel: 'error' });
   } catch {
     return v;
   }

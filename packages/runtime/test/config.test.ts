@@ -34,7 +34,7 @@ describe('strict configuration', () => {
   it("accepts every service's section at the top level (the file is shared), whichever service reads it", () => {
     const all = Object.fromEntries(CONFIG_SECTIONS.map((s) => [s, {}]));
     expect(() => loadConfig({ env: {}, defaults: all })).not.toThrow();
-    expect(CONFIG_SECTIONS).toEqual(['alerter', 'cosmos_ibc', 'discord', 'slack', 'webhook']);
+    expect(CONFIG_SECTIONS).toEqual(['alerter', 'cosmos_ibc', 'discord', 'slack', 'telegram', 'webhook']);
   });
 
   it('refuses unknown keys in every common section, one line per key', () => {
@@ -125,6 +125,11 @@ describe('strict configuration', () => {
     const dup = file('dup.yaml', 'instance: a\ninstance: b\n');
     expect(() => loadConfig({ env: {}, file: dup })).toThrow(
       `${dup}:2:1: not valid YAML: Map keys must be unique`,
+    );
+    // An unknown tag is refused (yaml would only warn on stderr and keep the bare string).
+    const tagged = file('tagged.yaml', 'nats:\n  url: !foo nats://x:4222\n');
+    expect(() => loadConfig({ env: {}, file: tagged })).toThrow(
+      `${tagged}:2:8: not valid YAML: Unresolved tag: !foo`,
     );
     const list = file('list.yaml', '- a\n');
     expect(() => loadConfig({ env: {}, file: list })).toThrow(
