@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { alerterConfig } from '../services/alerter/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
+import { harmonySignersConfig } from '../services/harmony-signers/src/config.ts';
 import { icsCcvConfig } from '../services/ics-ccv/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
@@ -23,6 +24,7 @@ const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   alerter: alerterConfig,
   cosmos_ibc: cosmosIbcConfig,
   discord: discordConfig,
+  harmony_signers: harmonySignersConfig,
   ics_ccv: icsCcvConfig,
   slack: slackConfig,
   telegram: telegramConfig,

@@ -183,6 +183,7 @@ describe('deploy/helm/tocsin', () => {
     expect(names.sort()).toEqual([
       'prod-alerter',
       'prod-cosmos-ibc',
+      'prod-harmony-signers',
       'prod-notifier-webhook',
       'prod-subspace-blocks',
     ]);

@@ -33,6 +33,12 @@ export const SERVICES: ServiceEntry[] = (
       section: 'subspace_blocks',
     },
     {
+      name: 'harmony-signers',
+      main: 'services/harmony-signers/src/main.ts',
+      port: 9466,
+      section: 'harmony_signers',
+    },
+    {
       name: 'notifier-webhook',
       main: 'services/notifier-webhook/src/main.ts',
       port: 9464,

@@ -52,4 +52,60 @@ sim
     await runSubspaceSim({ scenario: o.scenario, port: Number(o.port), host: o.host });
   });
 
+sim
+  .command('harmony')
+  .description(
+    'Harmony node JSON-RPC (hmyv2_getNodeMetadata, hmy_ alias) for several nodes with scripted keys and modes',
+  )
+  .option('-s, --scenario <file>', 'scenario file (default: the demo scenario)')
+  .option('-p, --port <port>', 'port', '9500')
+  .option('--host <host>', 'host', '127.0.0.1')
+  .action(async (o) => {
+    const { runHarmonySim } = await import('@tocsin/sim-harmony');
+    await runHarmonySim({ scenario: o.scenario, port: Number(o.port), host: o.host });
+  });
+
+const harmony = program.command('harmony').description('harmony-signers administration');
+const token = harmony.command('token').description('agent tokens (harmony-signers must be running)');
+token
+  .command('new')
+  .description('create a token for an operator; printed once, only its hash is kept')
+  .requiredOption('--owner <owner>', 'who is alerted about hosts reporting with it, e.g. discord:<user id>')
+  .option('--label <label>', 'a name for it')
+  .option('-c, --config <file>', 'config file (for NATS)')
+  .action(async (o) => {
+    const { harmonyToken } = await import('./harmonyToken.ts');
+    process.exitCode = await harmonyToken('new', o, { config: o.config });
+  });
+token
+  .command('list')
+  .description("tokens (all, or one owner's)")
+  .option('--owner <owner>')
+  .option('-c, --config <file>', 'config file (for NATS)')
+  .action(async (o) => {
+    const { harmonyToken } = await import('./harmonyToken.ts');
+    process.exitCode = await harmonyToken('list', o, { config: o.config });
+  });
+token
+  .command('revoke <id>')
+  .description('refuse a token from now on')
+  .option('-c, --config <file>', 'config file (for NATS)')
+  .action(async (id: string, o) => {
+    const { harmonyToken } = await import('./harmonyToken.ts');
+    process.exitCode = await harmonyToken('revoke', { id }, { config: o.config });
+  });
+
+program
+  .command('agent')
+  .description('run an agent on this server')
+  .command('harmony')
+  .description("report the local Harmony node's BLS keys and consensus mode to harmony-signers every 15 s")
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    const { runAgentCli } = await import('@tocsin/harmony-agent');
+    process.exitCode = await runAgentCli(args);
+  });
+
 await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ export {
   checkWalletAddress,
   defaultCommands,
   formatMatchers,
+  harmonyCommands,
   helpCommand,
   ibcCommands,
   icsCommands,

@@ -51,6 +51,11 @@ export interface Command {
   args: CommandArg[];
   /** Examples shown with the usage. */
   examples?: string[];
+  /**
+   * True when the reply to these arguments carries a secret (`$token new`): a chat runs it only where the reply is
+   * private to the caller (a slash command's ephemeral reply), never as a message in a channel.
+   */
+  secretWhen?(args: Record<string, string | number | undefined>): boolean;
   run(ctx: CommandContext): Promise<CommandReply>;
   complete?(
     ctx: Omit<CommandContext, 'args'>,

@@ -5,6 +5,9 @@ import {
   alerterRpc,
   type chainSummary,
   cosmosIbcRpc,
+  type harmonyHostSummary,
+  harmonySignersRpc,
+  type harmonyTokenSummary,
   type ibcClientSummary,
   icsCcvRpc,
   type icsConsumerSummary,
@@ -21,6 +24,8 @@ type Client = z.infer<typeof ibcClientSummary>;
 type Wallet = z.infer<typeof walletSummary>;
 type Subscription_ = z.infer<typeof subscription>;
 type Silence = z.infer<typeof silence>;
+type HarmonyHost = z.infer<typeof harmonyHostSummary>;
+type HarmonyToken = z.infer<typeof harmonyTokenSummary>;
 
 /** Every request a fake server received, by `<service>.<method>`. */
 export type Calls = { method: string; body: Record<string, unknown> }[];
@@ -35,6 +40,8 @@ export interface DomainState {
   silences: Silence[];
   rechecked: number;
   consumers: z.infer<typeof icsConsumerSummary>[];
+  harmonyHosts: (HarmonyHost & { owner: string })[];
+  harmonyTokens: HarmonyToken[];
 }
 
 export const AT = '2026-11-21T12:00:00.000Z';
@@ -90,6 +97,8 @@ export function defaultState(): DomainState {
         ours_key_assigned: null,
       },
     ],
+    harmonyHosts: [],
+    harmonyTokens: [],
   };
 }
 
@@ -182,6 +191,32 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
     active_farmers: 20,
     farmers_window_average: 20,
   }));
+  serve('harmony-signers', 'signers', harmonySignersRpc.signers.request, async (r) => ({
+    hosts: state.harmonyHosts.filter((h) => h.owner === r.owner).map(({ owner: _o, ...h }) => h),
+  }));
+  serve('harmony-signers', 'token_new', harmonySignersRpc.token_new.request, async (r) => {
+    const summary = {
+      id: `tok_${nextId++}`,
+      owner: r.owner,
+      label: r.label,
+      created_at: AT,
+      revoked_at: null,
+      last_used_at: null,
+    };
+    state.harmonyTokens.push(summary);
+    return { token: `tocsin_hmy_secret${summary.id}`, summary };
+  });
+  serve('harmony-signers', 'token_list', harmonySignersRpc.token_list.request, async (r) => ({
+    tokens: state.harmonyTokens.filter((t) => !r.owner || t.owner === r.owner),
+  }));
+  serve('harmony-signers', 'token_revoke', harmonySignersRpc.token_revoke.request, async (r) => {
+    const t = state.harmonyTokens.find((x) => x.id === r.id);
+    if (!t) throw new RpcError('not_found', `no token ${r.id}`);
+    if (t.owner !== r.by && !r.is_admin)
+      throw new RpcError('forbidden', `token ${r.id} belongs to someone else`);
+    t.revoked_at = AT;
+    return { summary: t };
+  });
 
   serve('alerter', 'subscribe', alerterRpc.subscribe.request, async (r) => {
     const existing = state.subscriptions.find(

@@ -19,6 +19,7 @@ export {
   type ValidationResult,
 } from './registry.ts';
 export * as cosmosIbc from './sources/cosmos-ibc.ts';
+export * as harmonySigners from './sources/harmony-signers.ts';
 export * as icsCcv from './sources/ics-ccv.ts';
 export * as subspaceBlocks from './sources/subspace-blocks.ts';
 export * as system from './sources/system.ts';
@@ -34,11 +35,18 @@ export { mayHaveBadText, textIssues } from './text.ts';
 
 import { EventRegistry } from './registry.ts';
 import { cosmosIbcEvents } from './sources/cosmos-ibc.ts';
+import { harmonySignersEvents } from './sources/harmony-signers.ts';
 import { icsCcvEvents } from './sources/ics-ccv.ts';
 import { subspaceBlocksEvents } from './sources/subspace-blocks.ts';
 import { systemEvents } from './sources/system.ts';
 
 /** Every event type tocsin publishes. Later ingestors add their definitions here. */
-export const allEvents = [...systemEvents, ...cosmosIbcEvents, ...icsCcvEvents, ...subspaceBlocksEvents];
+export const allEvents = [
+  ...systemEvents,
+  ...cosmosIbcEvents,
+  ...icsCcvEvents,
+  ...subspaceBlocksEvents,
+  ...harmonySignersEvents,
+];
 export const registry = new EventRegistry(allEvents);
 export * from './rpc.ts';

@@ -226,3 +226,49 @@ export const subspaceBlocksRpc = {
     }),
   },
 } as const;
+
+/** One host of the caller, as `$harmony` shows it: the keys it holds and its mode at its last report. */
+export const harmonyHostSummary = z.object({
+  hostname: z.string(),
+  validator_address: z.string().nullable(),
+  token_id: z.string(),
+  mode: z.string().nullable(),
+  is_backup: z.boolean().nullable(),
+  shard_id: z.number().int().nullable(),
+  blskeys: z.array(z.string()),
+  node_reachable: z.boolean(),
+  last_report_at: z.string(),
+  silent: z.boolean().describe('no report for the silence threshold (3 intervals)'),
+});
+
+export const harmonyTokenSummary = z.object({
+  id: z.string(),
+  owner,
+  label: z.string(),
+  created_at: z.string(),
+  revoked_at: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+});
+
+/** `<prefix>.rpc.harmony-signers.<method>`: `$harmony` and `$token` in chat, `tocsin harmony token` on the CLI. */
+export const harmonySignersRpc = {
+  signers: {
+    request: z.object({ owner }),
+    result: z.object({ hosts: z.array(harmonyHostSummary) }),
+  },
+  token_new: {
+    request: z.object({ owner, label: z.string().max(100).default('') }),
+    result: z.object({
+      token: z.string().describe('the bearer token, shown once: only its hash is stored'),
+      summary: harmonyTokenSummary,
+    }),
+  },
+  token_list: {
+    request: z.object({ owner: owner.optional() }),
+    result: z.object({ tokens: z.array(harmonyTokenSummary) }),
+  },
+  token_revoke: {
+    request: z.object({ id: z.string().min(1), by: owner, is_admin: z.boolean().default(false) }),
+    result: z.object({ summary: harmonyTokenSummary }),
+  },
+} as const;

@@ -17,6 +17,7 @@ export const CONFIG_SECTIONS = [
   'alerter',
   'cosmos_ibc',
   'discord',
+  'harmony_signers',
   'ics_ccv',
   'slack',
   'subspace_blocks',

@@ -38,6 +38,7 @@ describe('strict configuration', () => {
       'alerter',
       'cosmos_ibc',
       'discord',
+      'harmony_signers',
       'ics_ccv',
       'slack',
       'subspace_blocks',

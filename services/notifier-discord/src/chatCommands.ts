@@ -83,7 +83,15 @@ export function attachChatCommands(deps: ChatDeps): void {
     if (!parsed) return;
     if (deps.claim && !(await deps.claim(`message:${message.id}`))) return;
     const caller = callerOf(message.author, roleIdsOf(message.member), deps.adminRoles);
-    const reply = await registry.run(parsed, base(caller));
+    // A reply with a secret (a new agent token) is never posted in a channel: only the slash command's private reply.
+    const reply =
+      parsed.ok && parsed.command.secretWhen?.(parsed.args)
+        ? {
+            title: 'Use the slash command',
+            text: `This reply would contain a secret, and a message reply is public here. Use \`/${parsed.command.name}\` (only you see its answer).`,
+            kind: 'usage' as const,
+          }
+        : await registry.run(parsed, base(caller));
     const line = message.content.trim().slice(registry.prefix.length).trim();
     await message.reply(messageOptions(renderCommandReply(reply, { page: 0, line })));
   }
@@ -94,6 +102,8 @@ export function attachChatCommands(deps: ChatDeps): void {
     running: Promise<CommandReply>,
     render: (r: CommandReply) => ReplyBody,
     how: 'reply' | 'update',
+    /** The reply will carry a secret: a deferred answer is private too. */
+    secret = false,
   ): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
@@ -112,7 +122,7 @@ export function attachChatCommands(deps: ChatDeps): void {
       return;
     }
     if (how === 'update' && i.isButton()) await i.deferUpdate();
-    else await i.deferReply();
+    else await i.deferReply(secret ? { flags: MessageFlags.Ephemeral } : {});
     await i.editReply(messageOptions(render(await running)));
   }
 
@@ -135,6 +145,7 @@ export function attachChatCommands(deps: ChatDeps): void {
       registry.run(parsed, base(caller)),
       (r) => renderCommandReply(r, { page: 0, line }),
       'reply',
+      parsed.ok && Boolean(cmd.secretWhen?.(parsed.args)),
     );
   }
 

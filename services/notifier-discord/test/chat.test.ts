@@ -143,6 +143,16 @@ const CASES: {
     bad: ['$deregister', 'Missing `wallet`', { wallet: 'cosmos1nothere' }, 'There is no registration of'],
   },
   {
+    name: 'harmony',
+    good: ['$harmony', {}, 'No agent has reported with one of your tokens yet'],
+    bad: ['$harmony now', 'Too many arguments', null, ''],
+  },
+  {
+    name: 'token',
+    good: ['$token list', { action: 'list' }, 'You have no tokens'],
+    bad: ['$token', 'Missing `action`', { action: 'bogus' }, '`action` must be one of new, list, revoke'],
+  },
+  {
     name: 'alerts',
     good: ['$alerts', {}, '1 firing alerts'],
     bad: ['$alerts a b', 'Too many arguments', null, ''],
@@ -252,6 +262,18 @@ describe('commands, as text and as slash commands', () => {
       }
     });
   }
+
+  it('$token new answers only privately: the slash command (ephemeral), never a message in the channel', async () => {
+    const before = state.harmonyTokens.length;
+    const text = await say('$token new servers');
+    expect(textOf(text.embeds)).toContain('Use `/token`');
+    expect(textOf(text.embeds)).not.toContain('tocsin_hmy_');
+    expect(state.harmonyTokens).toHaveLength(before);
+    const slashed = await slash('token', { action: 'new', arg: 'servers' });
+    expect(slashed.data?.flags).toBe(64);
+    expect(textOf(slashed.data?.embeds)).toContain('tocsin_hmy_secret');
+    expect(state.harmonyTokens).toHaveLength(before + 1);
+  });
 
   it('refuses $deregister of a wallet someone else registered; an admin role may', async () => {
     await say(`$register ${WALLET} cosmoshub-4 2`, ALICE);

@@ -149,6 +149,14 @@ export function attachChat(opts: ChatOptions): void {
     const parsed = registry.parse(line);
     if (!parsed) return null;
     const caller = await callerOf(ctx);
+    // A reply with a secret (a new agent token) only in a private chat with the bot, never in a group.
+    if (parsed.ok && parsed.command.secretWhen?.(parsed.args) && ctx.chat?.type !== 'private') {
+      return {
+        title: 'Only in a private chat',
+        text: `This reply would contain a secret. Send /${parsed.command.name} to the bot in a private chat.`,
+        kind: 'usage',
+      };
+    }
     if (parsed.ok && parsed.command.name === 'silence' && !caller.isAdmin) {
       return {
         title: 'Not allowed',

@@ -1,7 +1,7 @@
 import { RpcError, serveRpc } from '@tocsin/bus';
 import type { TgMessage, TgUser } from '@tocsin/chat-fakes';
 import { type Command, defaultCommands } from '@tocsin/commands';
-import { type Alert, alerterRpc } from '@tocsin/events';
+import { type Alert, alerterRpc, harmonySignersRpc } from '@tocsin/events';
 import { eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -11,15 +11,16 @@ let h: Harness;
 type AckRequest = z.output<typeof alerterRpc.ack.request>;
 type SilenceRequest = z.output<typeof alerterRpc.silence.request>;
 const acks: AckRequest[] = [];
+const tokensMade: string[] = [];
 const silences: SilenceRequest[] = [];
 const alerts = new Map<string, Alert>();
 
 /** A command another domain registers later (an ingestor's): it must show up without changing this service. */
 const extra: Command = {
-  name: 'consumers',
-  summary: 'ICS consumer chains',
+  name: 'extra',
+  summary: 'An added domain command',
   args: [],
-  run: async () => ({ title: 'Consumers', text: 'none', kind: 'ok' }),
+  run: async () => ({ title: 'Extra listing', text: 'none', kind: 'ok' }),
 };
 
 /** A listing of three pages, each naming its page. */
@@ -54,6 +55,24 @@ beforeAll(async () => {
       const alert = alerts.get(req.episode_id ?? '');
       if (!alert) throw new RpcError('not_found', `no open alert ${req.episode_id}`);
       return { alert: { ...alert, acknowledged: { by: req.by, at: new Date().toISOString() } } };
+    },
+  });
+  serveRpc({
+    nc: h.nc,
+    subject: h.env.subjects.rpc('harmony-signers', 'token_new'),
+    schema: harmonySignersRpc.token_new.request,
+    handler: async (req) => {
+      tokensMade.push(req.owner);
+      const at = new Date().toISOString();
+      const summary = {
+        id: 'tok_1',
+        owner: req.owner,
+        label: req.label,
+        created_at: at,
+        revoked_at: null,
+        last_used_at: null,
+      };
+      return { token: 'tocsin_hmy_telegramsecret', summary };
     },
   });
   serveRpc({
@@ -97,7 +116,7 @@ describe('commands', () => {
     const expected = defaultCommands('/')
       .list()
       .map((c) => c.name);
-    for (const name of [...expected, 'consumers']) expect(names).toContain(name);
+    for (const name of [...expected, 'extra']) expect(names).toContain(name);
     expect(names).toHaveLength(expected.length + 2);
     for (const want of [
       'data',
@@ -114,19 +133,29 @@ describe('commands', () => {
     ]) {
       expect(names).toContain(want);
     }
-    expect(h.fake.commands().find((c) => c.command === 'consumers')?.description).toBe('ICS consumer chains');
+    expect(h.fake.commands().find((c) => c.command === 'extra')?.description).toBe('An added domain command');
   });
 
   it('answers /help, also addressed as /help@bot, and ignores commands for another bot', async () => {
     const help = await say(BOB, '/help');
     expect(help.text).toContain('tocsin commands');
     expect(help.text).toContain('/register <wallet> <chain_id> <threshold>');
-    const addressed = await say(BOB, `/consumers@${h.fake.bot.username}`);
-    expect(addressed.text).toContain('Consumers');
+    const addressed = await say(BOB, `/extra@${h.fake.bot.username}`);
+    expect(addressed.text).toContain('Extra listing');
     const before = h.fake.botMessages(CHATS.ops).length;
     h.fake.sendUserMessage({ chatId: CHATS.ops, from: BOB, text: '/help@some_other_bot' });
     await say(BOB, '/help silence');
     expect(h.fake.botMessages(CHATS.ops)).toHaveLength(before + 1);
+  });
+
+  it('/token new answers only in a private chat with the bot, never in a group', async () => {
+    const inGroup = await say(ALICE, '/token new servers');
+    expect(inGroup.text).toContain('Only in a private chat');
+    expect(inGroup.text).not.toContain('tocsin_hmy_');
+    expect(tokensMade).toEqual([]);
+    const inPrivate = await say(ALICE, '/token new servers', CHATS.alice);
+    expect(inPrivate.text).toContain('tocsin_hmy_telegramsecret');
+    expect(tokensMade).toEqual([`telegram:${ALICE.id}`]);
   });
 
   it('bad arguments get the usage reply, with no live mention', async () => {

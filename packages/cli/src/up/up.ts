@@ -124,6 +124,7 @@ export async function up(opts: UpOptions = {}): Promise<number> {
 
   const sup = new Supervisor(specs, { out, pretty: opts.pretty ?? true });
   sup.start();
+  demo?.servicesAt(Object.fromEntries(specs.map((s) => [s.name, s.port])));
 
   const exhausted = await Promise.race([stopRequested.then(() => undefined), sup.exhausted]);
   if (exhausted) {

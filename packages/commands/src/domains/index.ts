@@ -1,11 +1,13 @@
 import { type Command, CommandRegistry } from '../registry.ts';
 import { alertCommands } from './alerts.ts';
+import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
 import { icsCommands } from './ics.ts';
 import { choices } from './listing.ts';
 import { subspaceCommands } from './subspace.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
+export { harmonyCommand, harmonyCommands, tokenCommand } from './harmony.ts';
 export { ibcCommands } from './ibc.ts';
 export { icsCommands } from './ics.ts';
 export { subspaceCommands, subspaceStatusReply } from './subspace.ts';
@@ -39,6 +41,7 @@ export function defaultCommands(prefix = '$'): CommandRegistry {
     ...icsCommands(),
     ...subspaceCommands(),
     ...alertCommands(),
+    ...harmonyCommands(),
   );
   return registry.register(helpCommand(registry));
 }

@@ -1,5 +1,5 @@
 import { callRpc, RpcError } from '@tocsin/bus';
-import { alerterRpc, cosmosIbcRpc, icsCcvRpc, subspaceBlocksRpc } from '@tocsin/events';
+import { alerterRpc, cosmosIbcRpc, harmonySignersRpc, icsCcvRpc, subspaceBlocksRpc } from '@tocsin/events';
 import type { z } from 'zod';
 import type { CommandContext, CommandReply } from '../registry.ts';
 
@@ -11,6 +11,7 @@ const SERVICES = {
   'cosmos-ibc': cosmosIbcRpc,
   'ics-ccv': icsCcvRpc,
   'subspace-blocks': subspaceBlocksRpc,
+  'harmony-signers': harmonySignersRpc,
 } as const;
 type Services = typeof SERVICES;
 
@@ -19,6 +20,7 @@ const LABEL: Record<keyof Services, string> = {
   'cosmos-ibc': 'The cosmos-ibc ingestor',
   'ics-ccv': 'The ics-ccv ingestor',
   'subspace-blocks': 'The subspace-blocks ingestor',
+  'harmony-signers': 'The harmony-signers service',
 };
 
 /**

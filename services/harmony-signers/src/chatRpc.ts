@@ -1,0 +1,78 @@
+import { RpcError, serveRpc } from '@tocsin/bus';
+import { harmonySignersRpc } from '@tocsin/events';
+import type { ServiceContext } from '@tocsin/runtime';
+import type { HarmonySignersConfig } from './config.ts';
+import type { HostRow } from './detection.ts';
+import { TokenForbidden, TokenNotFound, type TokenStore } from './tokens.ts';
+
+/**
+ * `<prefix>.rpc.harmony-signers.{signers, token_new, token_list, token_revoke}` for `$harmony`, `$token` and
+ * `tocsin harmony token`. Replicas answer in one queue group. A caller only ever sees their own hosts and tokens.
+ */
+export function serveChatRpc(ctx: ServiceContext<HarmonySignersConfig>, tokens: TokenStore): void {
+  const common = { nc: ctx.nc, queue: 'harmony-signers', log: ctx.log };
+  const subject = (m: string) => ctx.subjects.rpc('harmony-signers', m);
+  const subs = [
+    serveRpc({
+      ...common,
+      subject: subject('signers'),
+      schema: harmonySignersRpc.signers.request,
+      handler: async (req) => {
+        const now = ctx.clock.now();
+        const { rows } = await ctx.pool.query<HostRow>(
+          'SELECT * FROM harmony_hosts WHERE owner = $1 ORDER BY hostname, token_id',
+          [req.owner],
+        );
+        return {
+          hosts: rows.map((h) => ({
+            hostname: h.hostname,
+            validator_address: h.validator_address,
+            token_id: h.token_id,
+            mode: h.mode,
+            is_backup: h.is_backup,
+            shard_id: h.shard_id,
+            blskeys: h.blskeys,
+            node_reachable: h.node_reachable,
+            last_report_at: h.reported_at.toISOString(),
+            silent: now - h.received_at.getTime() > h.interval_s * 1000 * ctx.section.silent_intervals,
+          })),
+        };
+      },
+    }),
+    serveRpc({
+      ...common,
+      subject: subject('token_new'),
+      schema: harmonySignersRpc.token_new.request,
+      handler: async (req) => {
+        const created = await tokens.create(req.owner, req.label);
+        ctx.log.info({ token_id: created.summary.id, owner: req.owner }, 'agent token created');
+        return created;
+      },
+    }),
+    serveRpc({
+      ...common,
+      subject: subject('token_list'),
+      schema: harmonySignersRpc.token_list.request,
+      handler: async (req) => ({ tokens: await tokens.list(req.owner) }),
+    }),
+    serveRpc({
+      ...common,
+      subject: subject('token_revoke'),
+      schema: harmonySignersRpc.token_revoke.request,
+      handler: async (req) => {
+        try {
+          const summary = await tokens.revoke(req.id, req.by, req.is_admin);
+          ctx.log.info({ token_id: req.id, by: req.by }, 'agent token revoked');
+          return { summary };
+        } catch (err) {
+          if (err instanceof TokenNotFound) throw new RpcError('not_found', err.message);
+          if (err instanceof TokenForbidden) throw new RpcError('forbidden', err.message);
+          throw err;
+        }
+      },
+    }),
+  ];
+  ctx.onStop(() => {
+    for (const s of subs) s.unsubscribe();
+  });
+}

@@ -1,0 +1,4 @@
+import { runService } from '@tocsin/runtime';
+import { harmonySignersService } from './index.ts';
+
+await runService(harmonySignersService);
