@@ -1,4 +1,4 @@
-export { type AwaitStateOptions, awaitState, realWaitClock, type WaitClock } from './awaitState.ts';
+export { type AwaitStateOptions, awaitState } from './awaitState.ts';
 export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
 export { consoleProvider } from './console.ts';
 export {

@@ -14,8 +14,11 @@ export {
 export { readConfigFile } from './configFile.ts';
 export { didYouMean, parseConfigValue } from './configIssues.ts';
 export {
+  DURATION_UNIT_PATTERN,
+  DURATION_UNITS,
   duration,
   formatDuration,
+  formatSeconds,
   interval,
   intervalOrOff,
   MAX_TIMER_MS,

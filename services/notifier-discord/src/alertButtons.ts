@@ -1,7 +1,7 @@
 import { callRpc, RpcError } from '@tocsin/bus';
 import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
-import { awaitState, type WaitClock } from '@tocsin/notify';
-import type { Logger, ServiceContext } from '@tocsin/runtime';
+import { awaitState } from '@tocsin/notify';
+import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import type { CardStore } from './cardStore.ts';
 import { callerOf, roleIdsOf } from './chatCommands.ts';
@@ -17,7 +17,7 @@ export interface AlertButtonDeps {
   updateCardMessages(channel: string, messageId: string, change: (card: Card) => Card): Promise<boolean>;
   log: Pick<Logger, 'warn'>;
   /** How the wait for a just-posted message's card tells time (tests). */
-  waitClock?: WaitClock;
+  waitClock?: Clock;
 }
 
 /**

@@ -47,7 +47,7 @@ beforeAll(async () => {
         },
       ],
     },
-    clock: () => clock.now(),
+    clock,
     tickIntervalMs: 0,
   });
   let ready: AlerterHandle | undefined;

@@ -1,4 +1,4 @@
-import type { Alert, Notification, Transition } from '@tocsin/events';
+import { type Alert, IMPLICIT_LABELS, type Notification, type Transition } from '@tocsin/events';
 import { SEVERITY_ICON } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import { alertButtons } from './actions.ts';
@@ -45,7 +45,7 @@ const VERB: Record<Transition, string> = {
   notice: 'Notice',
 };
 /** Labels the alerter puts on every alert; shown as fields of their own. */
-const IMPLICIT_LABELS = new Set(['rule', 'source', 'chain_id', 'severity']);
+const IMPLICIT = new Set<string>(IMPLICIT_LABELS);
 /** Transitions that tag people; the others (resolve, ack, retract) are news, not calls to act. */
 const MENTION_ON = new Set<Transition>(['firing', 'repeat', 'escalated']);
 const SLACK_OWNER = /^slack:[UW][A-Z0-9]{2,}$/;
@@ -138,7 +138,7 @@ function singleAlertBlocks(a: Alert, state: MessageState): Block[] {
     });
   }
   // The implicit labels repeat the fields above.
-  const labels = Object.entries(a.labels).filter(([k]) => !IMPLICIT_LABELS.has(k));
+  const labels = Object.entries(a.labels).filter(([k]) => !IMPLICIT.has(k));
   const room = LIMITS.fields - fields.length;
   for (const [k, v] of labels.slice(0, room)) fields.push({ name: esc(k), value: `\`${esc(v)}\`` });
   blocks.push(...fieldSections(fields));

@@ -1,4 +1,4 @@
-import type { EventRegistry, Severity } from '@tocsin/events';
+import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
 import { type CompiledExpression, compileExpression, ExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
@@ -9,8 +9,6 @@ import { type CompiledTemplate, compileTemplate } from './template.ts';
 export type ConditionKind = 'threshold' | 'state_change' | 'absence' | 'count' | 'notice';
 export type SubscriptionKind = 'wallet' | 'harmony_token';
 
-/** Labels every alert carries besides the rule's own. */
-export const IMPLICIT_LABELS = ['rule', 'source', 'chain_id', 'severity'] as const;
 /** Added to alerts of a `for_each` rule: whom the alert is for. */
 export const SUBSCRIBER_LABEL = 'subscriber';
 

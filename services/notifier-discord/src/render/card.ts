@@ -1,5 +1,6 @@
-import type { Alert, Notification } from '@tocsin/events';
+import { type Alert, IMPLICIT_LABELS, type Notification } from '@tocsin/events';
 import { SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
+import { formatDuration } from '@tocsin/runtime';
 import {
   type APIActionRowComponent,
   type APIButtonComponent,
@@ -56,7 +57,7 @@ const ICON = SEVERITY_ICON;
 const VERB = TRANSITION_VERB;
 const RANK: Record<string, number> = { info: 0, warning: 1, critical: 2 };
 /** Labels every alert has, shown as their own fields or not at all. */
-const IMPLICIT_LABELS = new Set(['rule', 'source', 'chain_id', 'severity']);
+const IMPLICIT = new Set<string>(IMPLICIT_LABELS);
 const MAX_LABEL_FIELDS = 12;
 
 /** Marker of a delivery in a footer: short enough to read, long enough never to collide in a channel. */
@@ -76,17 +77,7 @@ const stamp = (iso: string) => `<t:${unix(iso)}:f>`;
 const relative = (iso: string) => `<t:${unix(iso)}:R>`;
 
 function lasted(from: string, to: string): string {
-  let s = Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return [d && `${d}d`, h && `${h}h`, m && `${m}m`, (s || (!d && !h && !m)) && `${s}s`]
-    .filter(Boolean)
-    .slice(0, 2)
-    .join(' ');
+  return formatDuration(Math.max(0, Date.parse(to) - Date.parse(from)));
 }
 
 function formatValue(v: number): string {
@@ -138,7 +129,7 @@ function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions
     f.push({ name: 'Lasted', value: lasted(a.started_at, a.resolved_at), inline: true });
   }
   if (!opts.compact) {
-    const labels = Object.entries(a.labels).filter(([k, v]) => !IMPLICIT_LABELS.has(k) && v !== '');
+    const labels = Object.entries(a.labels).filter(([k, v]) => !IMPLICIT.has(k) && v !== '');
     for (const [k, v] of labels.slice(0, MAX_LABEL_FIELDS)) {
       f.push({ name: clip(k, LIMITS.fieldName), value: clip(v, LIMITS.fieldValue), inline: true });
     }
