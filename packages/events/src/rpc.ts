@@ -115,7 +115,7 @@ export const alerterRpc = {
       params: z
         .record(z.string(), z.unknown())
         .describe(
-          'the rule parameters in force: the default rules\' merged with alerter.params (durations in seconds), ' +
+          "the rule parameters in force: the default rules' merged with alerter.params (durations in seconds), " +
             'so a chat command shows the thresholds the rules use (e.g. ibc_expiry_warning_ratio)',
         ),
     }),

@@ -85,7 +85,10 @@ function clientField(c: Client, ratio: number | null) {
   if (c.client_type !== '07-tendermint') parts.push(c.client_type);
   parts.push(`updated ${formatTime(c.last_update)}`);
   const counterparty = c.counterparty_chain_id ? ` → ${c.counterparty_chain_id}` : '';
-  return { name: `${clientIcon(c, ratio)} ${c.chain_id} · ${c.client_id}${counterparty}`, value: parts.join(' · ') };
+  return {
+    name: `${clientIcon(c, ratio)} ${c.chain_id} · ${c.client_id}${counterparty}`,
+    value: parts.join(' · '),
+  };
 }
 
 export const dataCommand: Command = {
