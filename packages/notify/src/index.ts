@@ -14,5 +14,5 @@ export { type DeliveryReason, deliveryReason } from './reason.ts';
 export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
 export { SENDER_ICON_LABEL, SENDER_NAME_LABEL, type Sender, senderOf } from './sender.ts';
 export { type NotifierServiceOptions, notifierService, notifyMigrations } from './service.ts';
-export { alertLine, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
+export { alertLine, isNotice, listedLabels, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
 export { signWebhook, type WebhookTarget, webhookProvider } from './webhook.ts';

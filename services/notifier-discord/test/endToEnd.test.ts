@@ -127,6 +127,15 @@ describe('simulator → cosmos-ibc → alerter → Discord', () => {
     await settle();
     const [notice] = await messagesShowing(h, h.channels.test, 'cosmos-ibc');
     expect(text(notice!)).toMatch(/NOTICE · cosmos-ibc .* started/);
+    const embed = (
+      notice!.embeds as { description?: string; fields?: { name: string; value: string }[] }[]
+    )[0]!;
+    // A notice is not an alert: no resolve, no duration; no empty sender fields (no display name configured).
+    expect(embed.fields!.map((f) => f.name)).toEqual(['Chain', 'Severity', 'Started', 'service', 'instance']);
+    // What it watches, one readable line per chain (not JSON).
+    expect(embed.description).toMatch(
+      /^Watching:\n• cosmoshub-4 at height \d+ via http:\/\/127\.0\.0\.1:\d+\S* — cosmoshub-4: clients of all open connections, 0 configured wallets, every 600 s$/,
+    );
   });
 
   it('$data shows the scanned clients; an expiring client is alerted in the default channel', async () => {
@@ -149,6 +158,12 @@ describe('simulator → cosmos-ibc → alerter → Discord', () => {
         .find((m) => m.content === `<@${ALICE.id}>` && text(m).includes(RELAYER)),
     );
     expect(alert!.embeds).toMatchObject([{ title: expect.stringMatching(/^🟠 FIRING · /) }]);
+    // Two balances 10 minutes apart, falling: a burn rate, so a time to empty.
+    expect((alert!.embeds as { description?: string }[])[0]!.description).toMatch(
+      new RegExp(
+        `^Threshold set by discord:${ALICE.id}\\. At the current burn rate it runs empty in \\d+[smhd]( \\d+[smhd])?\\.$`,
+      ),
+    );
     // The message is in the fake before the notifier stored its card; a click in between would find no card.
     await drained(h);
 
