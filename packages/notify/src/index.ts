@@ -8,8 +8,15 @@ export {
   type DeliveryOutcome,
   type DeliveryResult,
   deliverNotification,
+  isDeliveryInProgress,
 } from './delivery.ts';
-export { type Delivered, type DeliveryContext, DeliveryError, type Provider } from './provider.ts';
+export {
+  type Delivered,
+  type DeliveryContext,
+  DeliveryError,
+  isDeliveryError,
+  type Provider,
+} from './provider.ts';
 export { type DeliveryReason, deliveryReason } from './reason.ts';
 export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
 export { SENDER_ICON_LABEL, SENDER_NAME_LABEL, type Sender, senderOf } from './sender.ts';

@@ -8,6 +8,7 @@ export {
   configFileFrom,
   displayOf,
   envOverrides,
+  isConfigError,
   type LoadedConfig,
   loadConfig,
 } from './config.ts';
@@ -28,6 +29,7 @@ export {
 export { EXIT_CODES } from './exitCodes.ts';
 export {
   createHttpServer,
+  isPortInUseError,
   PortInUseError,
   type ReadinessCheck,
   type ReadinessResult,
@@ -37,9 +39,16 @@ export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logg
 export { createMetrics, type Metrics } from './metrics.ts';
 export { redactUrl, redactUrlsIn } from './redact.ts';
 export { runService } from './runService.ts';
-export { knownSecrets, readSecretFile, registerSecret, SecretFileError } from './secrets.ts';
+export {
+  isSecretFileError,
+  knownSecrets,
+  readSecretFile,
+  registerSecret,
+  SecretFileError,
+} from './secrets.ts';
 export {
   type ConsumeSpec,
+  isStartupError,
   type MigrationSet,
   type RunningService,
   type ServiceContext,

@@ -1,4 +1,4 @@
-import { EventValidationError, type Publisher } from '@tocsin/bus';
+import { isEventValidationError, type Publisher } from '@tocsin/bus';
 import type { EventDefinition } from '@tocsin/events';
 import type { Logger, Metrics } from '@tocsin/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -125,7 +125,7 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
           // Counted in tocsin_events_published_total by the runtime's publisher.
           await p.send();
         } catch (err) {
-          if (err instanceof EventValidationError) {
+          if (isEventValidationError(err)) {
             metrics.errors.inc({ kind: 'publish' });
             log.error(
               { err: err.message, type: p.type, chain_id: p.chainId },

@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { callRpc, isRpcError } from '@tocsin/bus';
 import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
 import { awaitState } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
@@ -33,7 +33,7 @@ export function silenceMatchers(alerts: Alert[]): Matcher[] | null {
 }
 
 function problemOf(err: unknown): string {
-  if (err instanceof RpcError) {
+  if (isRpcError(err)) {
     if (err.code === 'unavailable') return 'The alerter is not answering right now; try again in a minute.';
     if (err.code === 'not_found') return 'That alert is no longer open.';
     return err.message;

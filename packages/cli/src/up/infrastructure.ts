@@ -18,6 +18,7 @@ export function freePort(preferred?: number): Promise<number> {
 
 export class MissingNatsServer extends Error {
   override readonly name = 'MissingNatsServer';
+  readonly code = 'nats_server_missing';
   constructor() {
     super(
       [
@@ -30,6 +31,10 @@ export class MissingNatsServer extends Error {
       ].join('\n'),
     );
   }
+}
+
+export function isMissingNatsServer(err: unknown): err is MissingNatsServer {
+  return err instanceof MissingNatsServer;
 }
 
 export interface Nats {

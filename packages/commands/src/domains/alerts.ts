@@ -1,8 +1,9 @@
+import { isRpcError } from '@tocsin/bus';
 import { type Alert, isUlid, type Matcher } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 import { type Command, tokenize, usageReply } from '../registry.ts';
 import { choices, formatTime, pagedReply } from './listing.ts';
-import { call, failureReply, isRpcError } from './rpcCall.ts';
+import { call, failureReply } from './rpcCall.ts';
 
 const ICON: Record<string, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
 const STATES = ['firing', 'pending', 'resolved'] as const;

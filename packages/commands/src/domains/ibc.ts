@@ -1,9 +1,10 @@
+import { isRpcError } from '@tocsin/bus';
 import type { ibcClientSummary, walletSummary } from '@tocsin/events';
 import { formatSeconds } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { type Command, type CommandContext, type CommandReply, usageReply } from '../registry.ts';
 import { choices, formatAmount, formatTime, pagedReply } from './listing.ts';
-import { call, failureReply, isRpcError } from './rpcCall.ts';
+import { call, failureReply } from './rpcCall.ts';
 import { checkWalletAddress } from './walletAddress.ts';
 
 type Base = Omit<CommandContext, 'args'>;

@@ -22,6 +22,11 @@ import { ENVELOPE_FIELDS, type Evaluator, type Scope } from './scope.ts';
  */
 export class ExpressionError extends Error {
   override readonly name = 'ExpressionError';
+  readonly code = 'expression_invalid';
+}
+
+export function isExpressionError(err: unknown): err is ExpressionError {
+  return err instanceof ExpressionError;
 }
 
 export interface CompiledExpression {

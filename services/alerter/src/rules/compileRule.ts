@@ -1,6 +1,6 @@
 import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
-import { type CompiledExpression, compileExpression, ExpressionError } from './cel.ts';
+import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';
 import type { Evaluator, Scope } from './scope.ts';
@@ -86,7 +86,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
       checkPaths(where, e);
       return e.run;
     } catch (err) {
-      if (err instanceof ExpressionError) {
+      if (isExpressionError(err)) {
         issues.push(`${where}: ${err.message} in ${JSON.stringify(src)}`);
         return null;
       }
@@ -99,7 +99,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
       for (const e of t.expressions) checkPaths(where, e);
       return t;
     } catch (err) {
-      if (err instanceof ExpressionError) {
+      if (isExpressionError(err)) {
         issues.push(`${where}: ${err.message} in ${JSON.stringify(src)}`);
         return compileTemplate('');
       }
