@@ -27,7 +27,6 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'tools/*/test/**/*.test.ts',
             'services/*/test/**/*.test.ts',
-            'examples/*/test/**/*.test.ts',
             'test/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', 'test/faults/**'],

@@ -114,6 +114,8 @@ describe.each(services)('the production tree of services/%s', (service) => {
     expect(existsSync(join(tree, 'node_modules', 'tsx'))).toBe(false);
     const pnpmDir = join(tree, 'node_modules', '.pnpm');
     expect(readdirSync(pnpmDir).filter((d) => /^(tsx|esbuild|typescript)@/.test(d))).toEqual([]);
+    // Embedded PostgreSQL is the laptop's (`tocsin up`, packages/cli): no service image carries PGlite.
+    expect(readdirSync(pnpmDir).filter((d) => d.startsWith('@electric-sql+pglite'))).toEqual([]);
     for (const d of readdirSync(pnpmDir).filter((d) => d.startsWith('@tocsin+'))) {
       const scope = join(pnpmDir, d, 'node_modules', '@tocsin');
       for (const name of readdirSync(scope)) {

@@ -1,6 +1,5 @@
 export { type AwaitStateOptions, awaitState } from './awaitState.ts';
 export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
-export { consoleProvider } from './console.ts';
 export {
   attemptIdFor,
   type DeliverOptions,
@@ -22,4 +21,3 @@ export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
 export { SENDER_ICON_LABEL, SENDER_NAME_LABEL, type Sender, senderOf } from './sender.ts';
 export { type NotifierServiceOptions, notifierService, notifyMigrations } from './service.ts';
 export { alertLine, isNotice, listedLabels, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
-export { signWebhook, type WebhookTarget, webhookProvider } from './webhook.ts';

@@ -89,7 +89,7 @@ function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void
 /** A variable's value as YAML (numbers and booleans keep their type); as the plain string when it is not YAML. */
 function envValue(v: string): unknown {
   try {
-    return parseYaml(v);
+    return parseYaml(v, { logLevel: 'error' });
   } catch {
     return v;
   }

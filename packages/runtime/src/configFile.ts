@@ -20,8 +20,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     throw ConfigError.file(file, `cannot read ${file}: ${READ_ERRORS[code] ?? (err as Error).message}`);
   }
-  const doc = parseDocument(text, { uniqueKeys: true });
-  const [error] = doc.errors;
+  // logLevel 'error': yaml would otherwise print its warnings on stderr; an unresolved tag (`!foo`) is refused here instead.
+  const doc = parseDocument(text, { uniqueKeys: true, logLevel: 'error' });
+  const [error] = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   if (error) {
     const pos = error.linePos?.[0];
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;

@@ -126,6 +126,11 @@ describe('strict configuration', () => {
     expect(() => loadConfig({ env: {}, file: dup })).toThrow(
       `${dup}:2:1: not valid YAML: Map keys must be unique`,
     );
+    // An unknown tag is refused (yaml would only warn on stderr and keep the bare string).
+    const tagged = file('tagged.yaml', 'nats:\n  url: !foo nats://x:4222\n');
+    expect(() => loadConfig({ env: {}, file: tagged })).toThrow(
+      `${tagged}:2:8: not valid YAML: Unresolved tag: !foo`,
+    );
     const list = file('list.yaml', '- a\n');
     expect(() => loadConfig({ env: {}, file: list })).toThrow(
       `${list}: the top level must be a mapping of settings (key: value), not a list`,

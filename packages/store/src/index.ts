@@ -1,4 +1,3 @@
-export { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded.ts';
 export { isDbUnavailable, isPermanentDbError } from './errors.ts';
 export { applyOnce, pruneInbox, storeMigrations } from './inbox.ts';
 export { lockId, type MigrateOptions, migrate } from './migrate.ts';

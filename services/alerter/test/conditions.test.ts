@@ -327,7 +327,7 @@ describe('count within a window', () => {
   const ofRule = (ns: Notification[]) =>
     ns.filter((n) => n.alerts[0]!.rule_id === 'cosmos-ibc-endpoint-errors').map((n) => n.transition);
 
-  it('fires at 3 errors in 15 minutes, counts a fact once, resolves as the window slides', async () => {
+  it('fires at 3 errors in 35 minutes, counts a fact once, resolves as the window slides', async () => {
     await error('https://rpc-a', 'e1');
     h.clock.advance(60_000);
     await error('https://rpc-a', 'e2');
@@ -354,10 +354,32 @@ describe('count within a window', () => {
     let ns = await h.received();
     expect(ofRule(ns)).toEqual(['firing']);
     expect(ns.find((n) => n.alerts[0]!.rule_id === 'cosmos-ibc-endpoint-errors')!.alerts[0]!.value).toBe(3);
-    await h.advance(13 * 60_000);
+    await h.advance(33 * 60_000);
     expect(ofRule(await h.received())).toEqual(['firing']);
     await h.advance(2 * 60_000);
     ns = await h.received();
     expect(ofRule(ns)).toEqual(['firing', 'resolved']);
+  });
+  it('fires critical at once for an endpoint that serves another chain', async () => {
+    await h.publisher.publish(cosmosIbc.endpointError, {
+      chain_id: 'count-2',
+      dedup_key: 'w1',
+      data: {
+        endpoint: 'https://rpc-b',
+        query: 'status',
+        reason: 'the node serves chain "other-1", not "count-2"; its data is not used',
+        kind: 'wrong_chain',
+        network: 'other-1',
+      },
+      observed_at: new Date(h.clock.now()),
+    });
+    await h.settle();
+    const ns = (await h.received()).filter((n) => n.alerts[0]!.labels.chain_id === 'count-2');
+    expect(ns.map((n) => [n.alerts[0]!.rule_id, n.transition, n.alerts[0]!.severity])).toEqual([
+      ['cosmos-ibc-wrong-chain', 'firing', 'critical'],
+    ]);
+    expect(ns[0]!.alerts[0]!.summary).toBe(
+      'Endpoint https://rpc-b configured for count-2 serves another chain',
+    );
   });
 });

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '@tocsin/sim-cosmos';
 import {
   QueryClientStateResponse,
   QueryClientStatusResponse,
@@ -22,6 +21,7 @@ import {
 } from '../src/chainQueries.ts';
 import { type ChainApi, ChainEndpoints, type FailureReport } from '../src/transport/chainEndpoints.ts';
 import { QueryRejected } from '../src/transport/endpointFailure.ts';
+import { abci, bytes, int, rand, STATUS } from './malformedFixtures.ts';
 
 /**
  * What an endpoint that answers with well-formed JSON-RPC but odd content does to a query, through the whole
@@ -103,56 +103,6 @@ function decodeFailures(outcomes: Outcome<unknown>[]): number {
   for (const f of failures) expect(f.kind, f.reason).toBe('decode');
   return failures.length;
 }
-
-const rand = seededRandom(42);
-const int = (n: number) => Math.floor(rand() * n);
-const bytes = (max: number) => Uint8Array.from({ length: int(max) }, () => int(256));
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-
-const STATUS = {
-  node_info: {
-    protocol_version: { p2p: '8', block: '11', app: '0' },
-    id: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
-    listen_addr: 'tcp://0.0.0.0:26656',
-    network: 'cosmoshub-4',
-    version: '0.38.17',
-    channels: '40202122233038606100',
-    moniker: 'node-1',
-    other: { tx_index: 'on', rpc_address: 'tcp://0.0.0.0:26657' },
-  },
-  sync_info: {
-    latest_block_hash: 'AB'.repeat(32),
-    latest_app_hash: 'cd'.repeat(32),
-    latest_block_height: '25000000',
-    latest_block_time: '2026-11-21T12:00:00.123456789Z',
-    earliest_block_hash: '01'.repeat(32),
-    earliest_app_hash: '02'.repeat(32),
-    earliest_block_height: '1',
-    earliest_block_time: '2019-12-11T16:11:34Z',
-    catching_up: false,
-  },
-  validator_info: {
-    address: 'EF'.repeat(20),
-    pub_key: { type: 'tendermint/PubKeyEd25519', value: 'zQmTUyYkR0Tb8cT0y6P/tW4cFhy6UL4PCzE12sOgGgk=' },
-    voting_power: '10',
-  },
-};
-
-/** An abci_query result with `value` as the answer bytes. */
-const abci = (value: Uint8Array, over: Record<string, unknown> = {}) => ({
-  response: {
-    code: 0,
-    log: '',
-    info: '',
-    index: '0',
-    key: null,
-    value: b64(value),
-    proofOps: null,
-    height: '25000000',
-    codespace: '',
-    ...over,
-  },
-});
 
 describe('status answers', () => {
   /** The answer with `value` at `path` (undefined removes the field). */

@@ -1,13 +1,8 @@
 import type { Notification } from '@tocsin/events';
-import {
-  consoleProvider,
-  notifierService,
-  type Provider,
-  routeChannels,
-  routeConfig,
-  webhookProvider,
-} from '@tocsin/notify';
+import { notifierService, type Provider, routeChannels, routeConfig } from '@tocsin/notify';
 import { z } from 'zod';
+import { consoleProvider } from './console.ts';
+import { webhookProvider } from './webhook.ts';
 
 const filter = routeConfig.shape.routes.unwrap().element.omit({ channel: true, continue: true });
 

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPublisher } from '@tocsin/bus';
 import { type EventEnvelope, type Notification, newId } from '@tocsin/events';
-import { signWebhook } from '@tocsin/notify';
 import type { RunningService } from '@tocsin/runtime';
 import { startService } from '@tocsin/runtime';
 import { collect, eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { notifierWebhookService } from '../src/index.ts';
+import { signWebhook } from '../src/webhook.ts';
 
 interface Received {
   headers: IncomingMessage['headers'];

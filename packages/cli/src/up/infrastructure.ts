@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '@tocsin/store';
 import getPort from 'get-port';
 import isPortReachable from 'is-port-reachable';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/embeddedPostgres.ts';
 
 /** Whether something listens on 127.0.0.1:port (a NATS server already running, one we started coming up). */
 const answers = (port: number) => isPortReachable(port, { host: '127.0.0.1', timeout: 500 });

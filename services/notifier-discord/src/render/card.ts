@@ -1,18 +1,12 @@
 import type { Alert, Notification } from '@tocsin/events';
 import { isNotice, listedLabels, SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
-import {
-  type APIActionRowComponent,
-  type APIButtonComponent,
-  type APIEmbed,
-  type APIEmbedField,
-  ButtonStyle,
-  ComponentType,
-} from 'discord.js';
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { DiscordConfig } from '../config.ts';
-import { encodeButton } from './customIds.ts';
+import { buttonsFor } from './buttons.ts';
 import { clip, embedChars, LIMITS } from './limits.ts';
-import { type Mentions, mentionsFor, mergeMentions, ownerLabel } from './mentions.ts';
+import { mentionsFor, mergeMentions, ownerLabel } from './mentions.ts';
+import { type Header, mentionChunks, packEmbeds } from './pack.ts';
 import { neutraliseAll } from './safeText.ts';
 
 /**
@@ -182,15 +176,6 @@ function listField(
   };
 }
 
-interface Header {
-  title: string;
-  description?: string;
-  color: number;
-  footer: string;
-  timestamp: string;
-  url?: string;
-}
-
 function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: APIEmbedField[] } {
   const entries = card.notifications.flatMap((n) => n.alerts.map((a) => ({ n, a })));
   const alerts = entries.map((e) => e.a);
@@ -258,121 +243,6 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
 }
 
 /**
- * Packs fields into messages within Discord's limits: 25 fields per embed, 10 embeds and 6,000 embed characters
- * per message. The first embed of each part carries the title (with "(part i/n)"), the last one the footer.
- */
-export function packEmbeds(header: Header, fields: APIEmbedField[]): APIEmbed[][] {
-  const reserve = header.title.length + 16 + header.footer.length;
-  const budget = LIMITS.embedCharsPerMessage - reserve;
-  const messages: APIEmbedField[][][] = [];
-  let embeds: APIEmbedField[][] = [];
-  let current: APIEmbedField[] = [];
-  let used = header.description?.length ?? 0;
-  const closeEmbed = () => {
-    if (current.length) embeds.push(current);
-    current = [];
-  };
-  const closeMessage = () => {
-    closeEmbed();
-    messages.push(embeds);
-    embeds = [];
-    used = 0;
-  };
-  for (const f of fields) {
-    const size = f.name.length + f.value.length;
-    if (used + size > budget) closeMessage();
-    else if (current.length === LIMITS.fieldsPerEmbed) {
-      closeEmbed();
-      if (embeds.length === LIMITS.embedsPerMessage) closeMessage();
-    }
-    current.push(f);
-    used += size;
-  }
-  closeMessage();
-  const parts = messages.filter((m, i) => i === 0 || m.length > 0);
-  return parts.map((m, i) => {
-    const list: APIEmbed[] = (m.length ? m : [[]]).map((fs) => ({
-      color: header.color,
-      ...(fs.length ? { fields: fs } : {}),
-    }));
-    list[0] = {
-      title: parts.length > 1 ? `${header.title} (part ${i + 1}/${parts.length})` : header.title,
-      ...(i === 0 && header.description ? { description: header.description } : {}),
-      ...(i === 0 && header.url ? { url: header.url } : {}),
-      ...list[0],
-    };
-    const last = list.length - 1;
-    const footer = parts.length > 1 ? `${header.footer} · part ${i + 1}/${parts.length}` : header.footer;
-    list[last] = { ...list[last], footer: { text: footer }, timestamp: header.timestamp };
-    return list;
-  });
-}
-
-function buttonsFor(card: Card): APIActionRowComponent<APIButtonComponent>[] {
-  const alerts = card.notifications.flatMap((n) => n.alerts);
-  const open = alerts.filter((a) => a.state !== 'resolved');
-  if (
-    !open.length ||
-    card.notifications.every((n) => n.transition === 'notice' || n.transition === 'retracted')
-  ) {
-    return [];
-  }
-  const episode = alerts.length === 1 ? alerts[0]!.episode_id : '*';
-  const all = episode === '*' ? ' all' : '';
-  const acked = open.every((a) => a.acknowledged);
-  const button = (
-    custom_id: string,
-    label: string,
-    style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success,
-    disabled = false,
-  ): APIButtonComponent => ({
-    type: ComponentType.Button,
-    custom_id,
-    label,
-    style,
-    ...(disabled ? { disabled: true } : {}),
-  });
-  return [
-    {
-      type: ComponentType.ActionRow,
-      components: [
-        button(
-          encodeButton({ kind: 'ack', episode }),
-          acked ? 'Acknowledged' : `Acknowledge${all}`,
-          acked ? ButtonStyle.Success : ButtonStyle.Primary,
-          acked,
-        ),
-        button(
-          encodeButton({ kind: 'silence', hours: 1, episode }),
-          `Silence${all} 1 h`,
-          ButtonStyle.Secondary,
-        ),
-        button(
-          encodeButton({ kind: 'silence', hours: 24, episode }),
-          `Silence${all} 24 h`,
-          ButtonStyle.Secondary,
-        ),
-      ],
-    },
-  ];
-}
-
-function mentionChunks(m: Mentions): string[] {
-  const tokens = [...m.roles.map((r) => `<@&${r}>`), ...m.users.map((u) => `<@${u}>`)];
-  const chunks: string[] = [];
-  let cur = '';
-  for (const t of tokens) {
-    if (cur.length + t.length + 1 > LIMITS.content) {
-      chunks.push(cur);
-      cur = '';
-    }
-    cur = cur ? `${cur} ${t}` : t;
-  }
-  if (cur) chunks.push(cur);
-  return chunks;
-}
-
-/**
  * Renders a card as the messages to post: embeds split within Discord's limits, the mentions as content (the
  * only place a mention pings) with `allowed_mentions` naming exactly those users and roles, and the buttons on
  * the first part. Pure.
@@ -385,7 +255,7 @@ export function renderCard(card: Card, opts: RenderOptions): MessageBody[] {
       ? { users: [], roles: [] }
       : mergeMentions(card.notifications.map((n) => mentionsFor(n, opts.mentions)));
   const chunks = mentionChunks(mentions);
-  const components = opts.buttons && !opts.compact ? buttonsFor(card) : [];
+  const components = opts.buttons && !opts.compact ? buttonsFor(card.notifications) : [];
   const bodies: MessageBody[] = parts.map((embeds, i) => ({
     ...(chunks[i] ? { content: chunks[i] } : {}),
     embeds,
@@ -404,7 +274,7 @@ export function renderCardEdit(
   opts: RenderOptions,
 ): Pick<MessageBody, 'embeds' | 'components'>[] {
   const { header, fields } = headerOf(neutraliseAll(card), opts);
-  const components = opts.buttons ? buttonsFor(card) : [];
+  const components = opts.buttons ? buttonsFor(card.notifications) : [];
   return packEmbeds(header, fields).map((embeds, i) => ({
     embeds,
     ...(opts.buttons && i === 0 ? { components } : {}),

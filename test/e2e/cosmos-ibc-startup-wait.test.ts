@@ -4,8 +4,8 @@ import { subjects } from '@tocsin/events';
 import { createLogger, type RunningService, startService } from '@tocsin/runtime';
 import { eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { walletSubscriptions } from '../src/subscriptionSource.ts';
-import { type Stack, startStack } from './stack.ts';
+import { walletSubscriptions } from '../../services/cosmos-ibc/src/subscriptionSource.ts';
+import { type Stack, startStack } from '../../services/cosmos-ibc/test/stack.ts';
 
 /**
  * Started together (`tocsin up`, compose), cosmos-ibc's first scan asks the alerter for wallet subscriptions

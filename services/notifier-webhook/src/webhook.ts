@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Notification } from '@tocsin/events';
-import { DeliveryError, type Provider } from './provider.ts';
+import { DeliveryError, type Provider } from '@tocsin/notify';
 
 export interface WebhookTarget {
   name: string;

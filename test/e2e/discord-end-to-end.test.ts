@@ -6,7 +6,14 @@ import { ManualClock, type RunningService, startService } from '@tocsin/runtime'
 import { type CosmosSim, startCosmosSim } from '@tocsin/sim-cosmos';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALICE, BOB, drained, type Harness, messagesShowing, startHarness } from './harness.ts';
+import {
+  ALICE,
+  BOB,
+  drained,
+  type Harness,
+  messagesShowing,
+  startHarness,
+} from '../../services/notifier-discord/test/harness.ts';
 
 /**
  * The whole stack on one ManualClock: CometBFT simulator → cosmos-ibc → alerter (shipped default rules) →

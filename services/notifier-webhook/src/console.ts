@@ -1,5 +1,4 @@
-import type { Provider } from './provider.ts';
-import { renderText } from './text.ts';
+import { type Provider, renderText } from '@tocsin/notify';
 
 /** Human-readable notifications on a stream (stdout in the demo). */
 export function consoleProvider(out: NodeJS.WritableStream = process.stdout): Provider {

@@ -15,7 +15,7 @@ export async function startEmbeddedPostgres(opts: {
   host?: string;
 }): Promise<EmbeddedPostgres> {
   mkdirSync(opts.dataDir, { recursive: true });
-  // Loaded on demand: PGlite is tens of MB that services connected to a real PostgreSQL never need.
+  // Loaded on demand: PGlite is tens of MB that `tocsin up` against a real PostgreSQL (or `tocsin sim`) never needs.
   const { PGlite } = await import('@electric-sql/pglite');
   const { WireMultiplexer } = await import('./wireMultiplexer.ts');
   const db = await PGlite.create(opts.dataDir);

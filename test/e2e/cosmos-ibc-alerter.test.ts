@@ -5,7 +5,7 @@ import { alerterRpc, type Notification } from '@tocsin/events';
 import { type RunningService, startService } from '@tocsin/runtime';
 import { collect, eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.ts';
+import { type Stack, startStack } from '../../services/cosmos-ibc/test/stack.ts';
 
 /**
  * The acceptance lines end to end: simulator → cosmos-ibc → alerter (its shipped default rules) → notifications.

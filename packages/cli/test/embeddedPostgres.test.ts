@@ -2,17 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPool, migrate, storeMigrations, withTransaction } from '@tocsin/store';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  createPool,
-  type EmbeddedPostgres,
-  migrate,
-  startEmbeddedPostgres,
-  storeMigrations,
-  withTransaction,
-} from '../src/index.ts';
-import { WireMultiplexer } from '../src/wireMultiplexer.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/embedded/embeddedPostgres.ts';
+import { WireMultiplexer } from '../src/embedded/wireMultiplexer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tocsin-pglite-'));
