@@ -165,8 +165,15 @@ describe('simulator → cosmos-ibc → alerter → Discord', () => {
         .find((m) => m.content === `<@${ALICE.id}>` && text(m).includes(RELAYER)),
     );
     expect(alert!.embeds).toMatchObject([{ title: expect.stringMatching(/^🟠 FIRING · /) }]);
-    // Two balances 10 minutes apart, falling: a burn rate, so a time to empty.
-    expect((alert!.embeds as { description?: string }[])[0]!.description).toMatch(
+    // Two balances 10 minutes apart, falling: a burn rate, so a time to empty. (The wallet also alerts as projected
+    // to run empty, tagging the same user: the threshold's message is the one that names who set it.)
+    const description = (m: DiscordMessage) => (m.embeds as { description?: string }[])[0]?.description ?? '';
+    const below = await eventually(
+      () => h.fake.messages(h.channels.alerts).find((m) => description(m).startsWith('Threshold set by')),
+      15_000,
+      'the below-threshold alert',
+    );
+    expect(description(below!)).toMatch(
       new RegExp(
         `^Threshold set by discord:${ALICE.id}\\. At the current burn rate it runs empty in \\d+[smhd]( \\d+[smhd])?\\.$`,
       ),

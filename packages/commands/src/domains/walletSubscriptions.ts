@@ -1,7 +1,7 @@
+import { isRpcError } from '@tocsin/bus';
 import type { Command, CommandContext, CommandReply } from '../registry.ts';
 import { usageReply } from '../registry.ts';
 import { choices, formatAmount } from './listing.ts';
-import { isRpcError } from '@tocsin/bus';
 import { call, failureReply } from './rpcCall.ts';
 import { checkWalletAddress } from './walletAddress.ts';
 

@@ -179,8 +179,9 @@ describe('wallet below its threshold', () => {
         data: wallet(address, burn),
         observed_at: new Date(clock.now()),
       });
+      // One at a time: two in one batch would be one grouped message, which lists summaries only.
+      await settle();
     }
-    await settle();
     const texts = async (address: string) => shown((await posted(`Wallet ${address}`))!.blocks).join('\n');
     const a = await texts(still);
     expect(a).toContain(
