@@ -1,6 +1,6 @@
 import { isEventValidationError, type Publisher } from '@tocsin/bus';
 import type { EventDefinition } from '@tocsin/events';
-import type { Logger, Metrics } from '@tocsin/runtime';
+import type { Clock, Logger, Metrics } from '@tocsin/runtime';
 import { Counter, Gauge } from 'prom-client';
 import type { z } from 'zod';
 
@@ -32,7 +32,7 @@ export interface PublishQueueOptions {
   /** Events held at most while NATS does not take them; beyond it the oldest are dropped (counted, logged). */
   bound: number;
   /** The injected clock: an event's `observed_at` is when it was queued, whenever it is sent. */
-  now(): number;
+  clock: Clock;
 }
 
 export interface PublishQueue {
@@ -209,7 +209,7 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
 
   return {
     publish(def, chainId, dedupKey, data) {
-      const observed_at = new Date(opts.now());
+      const observed_at = new Date(opts.clock.now());
       queued++;
       queue.push({
         send: () =>
