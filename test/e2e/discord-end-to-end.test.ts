@@ -1,5 +1,3 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
 import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
@@ -14,6 +12,7 @@ import {
   messagesShowing,
   startHarness,
 } from '../../services/notifier-discord/test/harness.ts';
+import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
 
 /**
  * The whole stack on one ManualClock: CometBFT simulator → cosmos-ibc → alerter (shipped default rules) →
@@ -27,8 +26,7 @@ let clock: ManualClock;
 let sim: CosmosSim;
 let ingestorService: RunningService;
 let ingestor: CosmosIbcIngestor;
-let alerter: RunningService;
-let alerterHandle: AlerterHandle;
+let alerter: InProcessAlerter;
 let h: Harness;
 
 beforeAll(async () => {
@@ -57,21 +55,7 @@ beforeAll(async () => {
     clock,
     tickIntervalMs: 0,
   });
-  let ready: AlerterHandle | undefined;
-  alerter = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      alerter: {
-        tick_interval: 0,
-        defaults: { group_wait: 0, group_interval: 0 },
-        rules: [{ id: 'service-silent', enabled: false }],
-      },
-    },
-  });
-  alerterHandle = ready!;
+  alerter = await startAlerter(env, clock);
   h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
   ingestorService = await startService(cosmosIbcService, {
     argv: [],
@@ -92,24 +76,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await ingestorService?.stop();
   await h?.stop();
-  await alerter?.stop();
+  await alerter?.running.stop();
   await sim?.close();
   await env.cleanup();
 });
 
 /** Applies every published event in the alerter and lets its timers run (priority waits of 2 s included). */
-async function settle(rounds = 4) {
-  const jsm = await jetstreamManager(h.nc);
-  await eventually(async () => {
-    const info = await jsm.consumers.info(env.subjects.streams.events, 'alerter');
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  });
-  await alerterHandle.idle();
-  for (let i = 0; i < rounds; i++) {
-    clock.advance(1000);
-    await alerterHandle.tick();
-  }
-}
+const settle = () => alerter.settle(h.nc);
 
 async function scan() {
   clock.advance(600_000);

@@ -1,9 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import { type FakeSlack, startFakeSlack } from '@tocsin/chat-fakes';
 import { cosmosIbc, system } from '@tocsin/events';
@@ -11,6 +9,7 @@ import { slackNotifier } from '@tocsin/notifier-slack';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
 
 /**
  * What a new user sees in Slack for the messages that are not plain alerts: the startup notice of a service and a
@@ -24,8 +23,7 @@ let env: TestEnv;
 let dir: string;
 let fake: FakeSlack;
 let clock: ManualClock;
-let alerter: RunningService;
-let handle: AlerterHandle;
+let alerter: InProcessAlerter;
 let slack: RunningService;
 let nc: NatsConnection;
 let publisher: Publisher;
@@ -39,21 +37,7 @@ beforeAll(async () => {
   fake = await startFakeSlack({ token: TOKEN });
   fake.addChannel({ id: CHANNEL, name: 'alerts' });
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  let ready: AlerterHandle | undefined;
-  alerter = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      alerter: {
-        tick_interval: 0,
-        defaults: { group_wait: 0, group_interval: 0 },
-        rules: [{ id: 'service-silent', enabled: false }],
-      },
-    },
-  });
-  handle = ready!;
+  alerter = await startAlerter(env, clock);
   slack = await startService(slackNotifier(), {
     argv: [],
     env: env.env,
@@ -73,29 +57,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await slack?.stop();
-  await alerter?.stop();
+  await alerter?.running.stop();
   await fake?.close();
   await env?.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Lets the alerter apply every published event and run its timers. */
-async function settle() {
-  const jsm = await jetstreamManager(nc);
-  await eventually(
-    async () => {
-      const info = await jsm.consumers.info(env.subjects.streams.events, 'alerter');
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    20_000,
-    'the alerter to take every event',
-  );
-  await handle.idle();
-  for (let i = 0; i < 4; i++) {
-    clock.advance(1000);
-    await handle.tick();
-  }
-}
+const settle = () => alerter.settle(nc);
 
 type Block = { type: string; text?: { text: string }; fields?: { text: string }[] };
 /** Every text a message shows (header, sections, fields, context). */
