@@ -39,7 +39,7 @@ create "$secrets/pgpass" "postgres:5432:tocsin:tocsin:$(cat "$secrets/postgres_p
 create "$secrets/alerter_api_token" "$(random)"
 create "$secrets/webhook_hmac" "$(random)"
 # Yours to fill in when you enable that notifier (empty until then; a service refuses an empty secret file).
-for f in discord_token discord_webhook_url slack_token slack_signing_secret; do
+for f in discord_token discord_webhook_url slack_token slack_signing_secret telegram_token; do
   create "$secrets/$f" ""
 done
 

@@ -10,6 +10,7 @@ import { alerterConfig } from '../services/alerter/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
+import { telegramConfig } from '../services/notifier-telegram/src/config.ts';
 import { webhookConfig } from '../services/notifier-webhook/src/index.ts';
 
 // Property tests of the configuration as every service reads it: whatever the file or the environment holds (valid
@@ -21,6 +22,7 @@ const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   cosmos_ibc: cosmosIbcConfig,
   discord: discordConfig,
   slack: slackConfig,
+  telegram: telegramConfig,
   webhook: webhookConfig,
 };
 

@@ -1,7 +1,14 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { type FakeDiscord, type FakeSlack, startFakeDiscord, startFakeSlack } from '@tocsin/chat-fakes';
+import {
+  type FakeDiscord,
+  type FakeSlack,
+  type FakeTelegram,
+  startFakeDiscord,
+  startFakeSlack,
+  startFakeTelegram,
+} from '@tocsin/chat-fakes';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -21,10 +28,12 @@ const cmd = JSON.parse(
 
 const DISCORD_TOKEN = 'deploy-tree-discord-token-0000';
 const SLACK_TOKEN = 'xoxb-deploy-tree-0000';
+const TELEGRAM_TOKEN = '7000000001:deploy-tree-telegram-token';
 let env: TestEnv;
 let work: string;
 let discord: FakeDiscord;
 let slack: FakeSlack;
+let telegram: FakeTelegram;
 const trees: Record<string, string> = {};
 
 function secret(name: string, value: string): string {
@@ -44,6 +53,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tocsin-deploy-tree-'));
   discord = await startFakeDiscord({ token: DISCORD_TOKEN });
   slack = await startFakeSlack({ token: SLACK_TOKEN });
+  telegram = await startFakeTelegram({ token: TELEGRAM_TOKEN, chats: [{ id: -1001000000001 }] });
   await buildAll();
   for (const s of services) {
     trees[s] = join(work, 'trees', s);
@@ -54,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await discord?.close();
   await slack?.close();
+  await telegram?.close();
   await env?.cleanup();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -89,6 +100,15 @@ function goodConfig(service: string): Record<string, unknown> {
           signing_secret_file: secret('slack_signing_secret', 'deploy-tree-signing-secret'),
           api_url: slack.url,
           default_channel: 'C0DEPLOY',
+        },
+      };
+    case 'notifier-telegram':
+      return {
+        ...common,
+        telegram: {
+          token_file: secret('telegram_token', TELEGRAM_TOKEN),
+          api_root: telegram.url,
+          chats: [{ chat_id: -1001000000001 }],
         },
       };
     case 'notifier-webhook':

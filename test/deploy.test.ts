@@ -19,6 +19,7 @@ import { alerterConfig } from '../services/alerter/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
+import { telegramConfig } from '../services/notifier-telegram/src/config.ts';
 import { webhookConfig } from '../services/notifier-webhook/src/index.ts';
 
 // No Docker engine runs here: these tests read the files the way `docker compose` would and check their promises.
@@ -29,7 +30,11 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
   configs: Record<string, { file: string }>;
 };
 /** Services that only start with their compose profile: their config section is optional. */
-const optional: Record<string, string> = { 'notifier-discord': 'discord', 'notifier-slack': 'slack' };
+const optional: Record<string, string> = {
+  'notifier-discord': 'discord',
+  'notifier-slack': 'slack',
+  'notifier-telegram': 'telegram',
+};
 const serviceFolders = readdirSync(join(root, 'services')).filter((d) =>
   existsSync(join(root, 'services', d, 'src', 'main.ts')),
 );
@@ -181,6 +186,8 @@ describe('deploy/tocsin.example.yaml', () => {
     const slack = check(uncommented(file, 'slack'), 'slack', slackConfig).section;
     expect(slack.token_file).toBe('/run/secrets/slack_token');
     expect(slack.signing_secret_file).toBe('/run/secrets/slack_signing_secret');
+    const telegram = check(uncommented(file, 'telegram'), 'telegram', telegramConfig).section;
+    expect(telegram.token_file).toBe('/run/secrets/telegram_token');
   });
 
   it('names only secret files compose mounts', () => {
@@ -208,6 +215,7 @@ describe('deploy/demo-chat.example.yaml (the demo in a real chat)', () => {
     expect(chains.map((c) => c.chain_id)).toEqual(scenario.chains.map((c) => c.chain_id));
     expect(check(file, 'discord', discordConfig).section.webhook_url_file).toBeTruthy();
     expect(check(uncommented(file, 'slack'), 'slack', slackConfig).section.token_file).toBeTruthy();
+    expect(check(uncommented(file, 'telegram'), 'telegram', telegramConfig).section.chats).toHaveLength(1);
     expect(check(file, 'webhook', webhookConfig).section.console).toBe(true);
   });
 });

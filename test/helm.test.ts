@@ -142,6 +142,7 @@ describe('deploy/helm/tocsin', () => {
           .secret.items.map((i: J) => i.key);
       expect(keysOf('notifier-slack')).toEqual(['pgpass', 'slack_token', 'slack_signing_secret']);
       expect(keysOf('notifier-discord')).toEqual(['pgpass', 'discord_token']);
+      expect(keysOf('notifier-telegram')).toEqual(['pgpass', 'telegram_token']);
     });
 
     it('puts no secret value in the config: secret-named keys are *_file paths under /run/secrets', () => {

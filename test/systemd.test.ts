@@ -51,7 +51,11 @@ describe('deploy/systemd', () => {
     expect(unit).toMatch(/^EnvironmentFile=-\/etc\/tocsin\/tocsin.env$/m);
     expect(unit).toMatch(/^DynamicUser=yes$/m);
     const dropIns = readdirSync(dir).filter((f) => f.endsWith('.d'));
-    expect(dropIns.sort()).toEqual(['tocsin@notifier-discord.service.d', 'tocsin@notifier-slack.service.d']);
+    expect(dropIns.sort()).toEqual([
+      'tocsin@notifier-discord.service.d',
+      'tocsin@notifier-slack.service.d',
+      'tocsin@notifier-telegram.service.d',
+    ]);
     for (const d of dropIns) {
       const conf = readFileSync(join(dir, d, 'credentials.conf'), 'utf8');
       for (const line of conf.split('\n').filter((l) => l.startsWith('LoadCredential=')))

@@ -2,10 +2,11 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alerterService } from '@tocsin/alerter';
-import { startFakeDiscord, startFakeSlack } from '@tocsin/chat-fakes';
+import { startFakeDiscord, startFakeSlack, startFakeTelegram } from '@tocsin/chat-fakes';
 import { cosmosIbcService } from '@tocsin/cosmos-ibc';
 import { discordNotifier } from '@tocsin/notifier-discord';
 import { slackNotifier } from '@tocsin/notifier-slack';
+import { telegramNotifier } from '@tocsin/notifier-telegram';
 import { notifierWebhookService } from '@tocsin/notifier-webhook';
 import { type RunningService, type ServiceDefinition, startService } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
@@ -31,9 +32,11 @@ beforeAll(async () => {
   const guild = discord.addGuild({ name: 'g', channels: [{ name: 'alerts' }] });
   const slack = await startFakeSlack({ token: 'xoxb-routes' });
   slack.addChannel({ id: 'C0ROUTES', name: 'alerts' });
+  const telegram = await startFakeTelegram({ token: '7000000001:routes', chats: [{ id: -1001 }] });
   closers.push(
     () => discord.close(),
     () => slack.close(),
+    () => telegram.close(),
   );
   const sections: [ServiceDefinition, Record<string, unknown>][] = [
     [alerterService as ServiceDefinition, { alerter: { api_token_file: secret('routes-api-token') } }],
@@ -58,6 +61,21 @@ beforeAll(async () => {
           signing_secret_file: secret('routes-signing-secret'),
           api_url: slack.url,
           default_channel: 'C0ROUTES',
+        },
+      },
+    ],
+    [
+      telegramNotifier() as ServiceDefinition,
+      {
+        telegram: {
+          token_file: secret('7000000001:routes'),
+          api_root: telegram.url,
+          chats: [{ chat_id: -1001 }],
+          mode: 'webhook',
+          webhook: {
+            url: 'https://tocsin.example.org/telegram/webhook',
+            secret_token_file: secret('routes_secret'),
+          },
         },
       },
     ],
@@ -102,6 +120,7 @@ it('every write route of every service answers 401 or 403 without credentials', 
       'DELETE /silences/:id',
       'POST /slack/interactions',
       'POST /slack/commands',
+      'POST /telegram/webhook',
     ]),
   );
   const answers = [];

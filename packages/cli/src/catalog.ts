@@ -32,6 +32,12 @@ export const SERVICES: ServiceEntry[] = (
       port: 9464,
       section: 'webhook',
     },
+    {
+      name: 'notifier-telegram',
+      main: 'services/notifier-telegram/src/main.ts',
+      port: 9468,
+      section: 'telegram',
+    },
   ] satisfies ServiceEntry[]
 ).map((s) => ({ ...s, main: join(repoRoot, s.main) }));
 

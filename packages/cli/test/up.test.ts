@@ -47,7 +47,7 @@ describe('tocsin up refuses what cannot work', () => {
     });
     expect(code).toBe(1);
     expect(err.text()).toBe(
-      'tocsin up: no service named "notifer-slack" (--only); services: alerter, notifier-discord, notifier-slack, cosmos-ibc, notifier-webhook\n',
+      'tocsin up: no service named "notifer-slack" (--only); services: alerter, notifier-discord, notifier-slack, cosmos-ibc, notifier-webhook, notifier-telegram\n',
     );
   });
 

@@ -2,11 +2,11 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Subjects } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 
-/** Who is asking. Owners look like `discord:<user id>` or `slack:<user id>`. */
+/** Who is asking. Owners look like `discord:<user id>`, `slack:<user id>` or `telegram:<user id>`. */
 export interface Caller {
   owner: string;
   isAdmin: boolean;
-  platform: 'discord' | 'slack' | 'cli';
+  platform: 'discord' | 'slack' | 'telegram' | 'cli';
   displayName?: string;
 }
 

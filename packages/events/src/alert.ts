@@ -34,7 +34,10 @@ export const alert = z.object({
     .default(null),
   silenced_by: z.array(z.string()).default([]),
   escalated: z.boolean().default(false),
-  mentions: z.array(z.string()).default([]).describe('owners to tag: discord:<id>, slack:<id>, role:<id>'),
+  mentions: z
+    .array(z.string())
+    .default([])
+    .describe('owners to tag: discord:<id>, slack:<id>, telegram:<id>, role:<id>'),
   links: z.array(z.object({ title: z.string(), url: z.string() })).default([]),
   event_id: z.string().nullable().default(null).describe('the event that caused the latest transition'),
 });

@@ -9,8 +9,8 @@ import { alert } from './alert.ts';
 export const owner = z
   .string()
   .regex(
-    /^(discord|slack|user|role):[A-Za-z0-9_.@-]+$/,
-    'an owner like discord:<user id> or slack:<user id>',
+    /^(discord|slack|telegram|user|role):[A-Za-z0-9_.@-]+$/,
+    'an owner like discord:<user id>, slack:<user id> or telegram:<user id>',
   );
 
 export const matcher = z.object({

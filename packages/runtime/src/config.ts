@@ -13,7 +13,7 @@ export { ConfigError, isConfigError };
  * the others' sections and refuses any other key; a new service adds its section here (the CLI's catalog is typed
  * from this list).
  */
-export const CONFIG_SECTIONS = ['alerter', 'cosmos_ibc', 'discord', 'slack', 'webhook'] as const;
+export const CONFIG_SECTIONS = ['alerter', 'cosmos_ibc', 'discord', 'slack', 'telegram', 'webhook'] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
 
 /** Settings every service shares. Service-specific settings live in their own top-level section. */

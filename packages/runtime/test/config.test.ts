@@ -34,7 +34,7 @@ describe('strict configuration', () => {
   it("accepts every service's section at the top level (the file is shared), whichever service reads it", () => {
     const all = Object.fromEntries(CONFIG_SECTIONS.map((s) => [s, {}]));
     expect(() => loadConfig({ env: {}, defaults: all })).not.toThrow();
-    expect(CONFIG_SECTIONS).toEqual(['alerter', 'cosmos_ibc', 'discord', 'slack', 'webhook']);
+    expect(CONFIG_SECTIONS).toEqual(['alerter', 'cosmos_ibc', 'discord', 'slack', 'telegram', 'webhook']);
   });
 
   it('refuses unknown keys in every common section, one line per key', () => {

@@ -43,3 +43,14 @@ export {
 export { type SlackSignatureHeaders, signSlackRequest } from './slack/signing.ts';
 export type { SocketAck, SocketEnvelopeType, SocketModeHub, SocketSendOptions } from './slack/socket-mode.ts';
 export type { SlackChannel, SlackEphemeral, SlackMessage, SlackUser } from './slack/workspace.ts';
+export {
+  type FakeTelegram,
+  type FakeTelegramOptions,
+  startFakeTelegram,
+  type TelegramFault,
+  type TelegramMatcher,
+  type TelegramRequest,
+} from './telegram/fake-telegram.ts';
+export { autoEntities, EntityParseError, parseHtml, type TgEntity } from './telegram/html.ts';
+export { MAX_TEXT as TELEGRAM_MAX_TEXT } from './telegram/methods.ts';
+export type { ChatSpec, InlineButton, TgChat, TgMessage, TgUpdate, TgUser } from './telegram/world.ts';

@@ -1,0 +1,4 @@
+import { runService } from '@tocsin/runtime';
+import telegramNotifier from './index.ts';
+
+await runService(telegramNotifier);
