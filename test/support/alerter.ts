@@ -41,7 +41,7 @@ export async function startAlerter(env: TestEnv, clock: ManualClock): Promise<In
           const info = await jsm.consumers.info(env.subjects.streams.events, 'alerter');
           return info.num_pending === 0 && info.num_ack_pending === 0;
         },
-        20_000,
+        30_000,
         'the alerter to take every event',
       );
       await handle.idle();
