@@ -37,6 +37,7 @@ export {
   type PublishResult,
 } from './publisher.ts';
 export { callRpc, isRpcError, RpcError, type RpcReply, type ServeRpcOptions, serveRpc } from './rpc.ts';
+export { isStreamPublishError, StreamPublishError, StreamPublisher } from './streamPublish.ts';
 export {
   AckFloorAge,
   type ConsumerHealth,

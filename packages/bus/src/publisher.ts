@@ -15,6 +15,7 @@ import {
 } from '@tocsin/events';
 import type { z } from 'zod';
 import { EventValidationError } from './errors.ts';
+import { StreamPublisher } from './streamPublish.ts';
 
 export interface PublishInput<D> {
   chain_id: string;
@@ -70,13 +71,16 @@ function serialize(value: unknown, what: string): string {
 
 export function createPublisher(opts: PublisherOptions): Publisher {
   const js = jetstream(opts.nc);
+  const stream = new StreamPublisher(opts.nc);
   const reg = opts.registry ?? defaultRegistry;
   const now = opts.now ?? Date.now;
 
   async function send(event: EventEnvelope): Promise<PublishResult> {
-    const ack = await js.publish(opts.subjects.event(event.source, event.type), serialize(event, 'event'), {
-      msgID: messageId(event),
-    });
+    const ack = await stream.publish(
+      opts.subjects.event(event.source, event.type),
+      serialize(event, 'event'),
+      messageId(event),
+    );
     return { seq: ack.seq, duplicate: ack.duplicate, event };
   }
 
@@ -113,12 +117,10 @@ export function createPublisher(opts: PublisherOptions): Publisher {
     async publishNotification(n) {
       const parsed = notification.safeParse(n);
       if (!parsed.success) throw new EventValidationError(formatIssues(parsed.error.issues), 'notification');
-      const ack = await js.publish(
+      const ack = await stream.publish(
         opts.subjects.alert(n.severity, n.source),
         serialize(parsed.data, 'notification'),
-        {
-          msgID: `notification:${n.key}`,
-        },
+        `notification:${n.key}`,
       );
       return { seq: ack.seq, duplicate: ack.duplicate };
     },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Notification } from '@tocsin/events';
 import type { Pool } from '@tocsin/store';
+import { DeliveryLog } from './deliveryLog.ts';
 import { type DeliveryContext, DeliveryError, isDeliveryError, type Provider } from './provider.ts';
 
 export interface DeliveryOutcome {
@@ -26,6 +27,11 @@ export interface DeliverOptions {
    * or `failed` (permanent), with the error when there was one. Channels already done are not attempts.
    */
   onAttempt?(channel: string, result: DeliveryResult, err?: unknown): void;
+  /**
+   * The notifier's delivery log, shared by its concurrent deliveries so their claims and marks go in batches; a
+   * log of this call's own when absent.
+   */
+  log?: DeliveryLog;
 }
 
 export type DeliveryResult = 'sent' | 'retry' | 'failed';
@@ -55,68 +61,37 @@ export function attemptIdFor(notifier: string, key: string, channel: string): st
  */
 export async function deliverNotification(opts: DeliverOptions): Promise<DeliveryOutcome[]> {
   const { pool, provider, notification: n } = opts;
+  const log = opts.log ?? new DeliveryLog(pool, provider.name, opts.leaseMs ?? 30_000);
   const outcomes: DeliveryOutcome[] = [];
+  const episodes = [...new Set(n.alerts.map((a) => a.episode_id))];
   for (const channel of provider.routes(n)) {
     const attemptId = attemptIdFor(provider.name, n.key, channel);
     // Claim the row: new, or 'attempting' with an expired lease (the attempt before us died). A row that is
-    // sent/failed, or whose lease another attempt holds, returns nothing.
-    const claimed = (
-      await pool.query<{ state: string; attempts: number; ref: string | null; created_at: Date }>(
-        `INSERT INTO notify_deliveries (notifier, notification_key, channel, state, attempt_id, transition, lease_until)
-         VALUES ($1, $2, $3, 'attempting', $4, $5, now() + $6::bigint * interval '1 millisecond')
-         ON CONFLICT (notifier, notification_key, channel)
-         DO UPDATE SET attempts = notify_deliveries.attempts + 1, updated_at = now(), lease_until = EXCLUDED.lease_until
-           WHERE notify_deliveries.state = 'attempting' AND notify_deliveries.lease_until <= now()
-         RETURNING state, attempts, ref, created_at`,
-        [provider.name, n.key, channel, attemptId, n.transition, opts.leaseMs ?? 30_000],
-      )
-    ).rows[0];
-    if (!claimed) {
-      const current = (
-        await pool.query<{ state: string; ref: string | null }>(
-          'SELECT state, ref FROM notify_deliveries WHERE notifier = $1 AND notification_key = $2 AND channel = $3',
-          [provider.name, n.key, channel],
-        )
-      ).rows[0];
-      if (current?.state === 'attempting') {
+    // sent/failed, or whose lease another attempt holds, is not claimed.
+    const claim = await log.claim({ key: n.key, channel, attemptId, transition: n.transition, episodes });
+    if (!claim.claimed) {
+      // No row (another copy is inserting it right now) counts as in progress too.
+      if (!claim.current || claim.current.state === 'attempting') {
         const err = new DeliveryInProgress(channel);
         opts.onAttempt?.(channel, 'retry', err);
         throw err;
       }
-      outcomes.push({ channel, state: 'skipped', ref: current?.ref ?? null });
+      outcomes.push({ channel, state: 'skipped', ref: claim.current.ref });
       continue;
     }
-    const row = claimed;
-    const episodes = [...new Set(n.alerts.map((a) => a.episode_id))];
-    const prior = await pool.query<{ episode_id: string; ref: string }>(
-      'SELECT episode_id, ref FROM notify_messages WHERE notifier = $1 AND channel = $2 AND episode_id = ANY($3)',
-      [provider.name, channel, episodes],
-    );
     const ctx: DeliveryContext = {
       notification: n,
       channel,
       attemptId,
-      priorRefs: new Map(prior.rows.map((r) => [r.episode_id, r.ref])),
-      firstAttemptAt: row.created_at,
+      priorRefs: claim.priorRefs,
+      firstAttemptAt: claim.createdAt,
     };
     try {
-      let delivered = row.attempts > 1 && provider.reconcile ? await provider.reconcile(ctx) : null;
+      let delivered = claim.attempts > 1 && provider.reconcile ? await provider.reconcile(ctx) : null;
       const reconciled = delivered !== null;
       delivered ??= await provider.deliver(ctx);
-      await pool.query(
-        `UPDATE notify_deliveries SET state = 'sent', ref = $4, updated_at = now()
-         WHERE notifier = $1 AND notification_key = $2 AND channel = $3`,
-        [provider.name, n.key, channel, delivered.ref],
-      );
-      if (delivered.ref && (n.transition === 'firing' || n.transition === 'notice')) {
-        for (const ep of episodes) {
-          await pool.query(
-            `INSERT INTO notify_messages (notifier, episode_id, channel, ref) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING`,
-            [provider.name, ep, channel, delivered.ref],
-          );
-        }
-      }
+      const remember = n.transition === 'firing' || n.transition === 'notice';
+      await log.markSent({ key: n.key, channel, ref: delivered.ref, episodes: remember ? episodes : [] });
       outcomes.push({ channel, state: reconciled ? 'reconciled' : 'sent', ref: delivered.ref });
       opts.onAttempt?.(channel, 'sent');
     } catch (err) {

@@ -9,6 +9,7 @@ export {
   deliverNotification,
   isDeliveryInProgress,
 } from './delivery.ts';
+export { type Claimed, Coalescer, DeliveryLog, type NotClaimed, type SentMark } from './deliveryLog.ts';
 export {
   type Delivered,
   type DeliveryContext,
@@ -19,5 +20,10 @@ export {
 export { type DeliveryReason, deliveryReason } from './reason.ts';
 export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
 export { SENDER_ICON_LABEL, SENDER_NAME_LABEL, type Sender, senderOf } from './sender.ts';
-export { type NotifierServiceOptions, notifierService, notifyMigrations } from './service.ts';
+export {
+  DEFAULT_CONCURRENCY,
+  type NotifierServiceOptions,
+  notifierService,
+  notifyMigrations,
+} from './service.ts';
 export { alertLine, isNotice, listedLabels, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';

@@ -5,9 +5,18 @@ import { system } from '@tocsin/events';
 import type { MigrationSet, ServiceContext, ServiceDefinition } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { deliverNotification } from './delivery.ts';
+import { DeliveryLog } from './deliveryLog.ts';
 import { episodeOrder } from './episodeOrder.ts';
 import type { Provider } from './provider.ts';
 import { deliveryReason } from './reason.ts';
+
+/**
+ * Messages a notifier handles at once unless its service or config says otherwise. Deliveries are mostly waiting
+ * (on PostgreSQL, on the chat platform), and their delivery-log writes are batched, so 32 keep a webhook receiver
+ * busy without holding more than a few pool connections; rate limits are the providers' business (withBurstDigest,
+ * the SDKs' queues).
+ */
+export const DEFAULT_CONCURRENCY = 32;
 
 /** The delivery log tables, applied by every notifier service (shared history: `pgmigrations_notify`). */
 export const notifyMigrations: MigrationSet = {
@@ -25,7 +34,7 @@ export interface NotifierServiceOptions<S extends z.ZodType> {
   migrations?: MigrationSet[];
   /** Builds the provider (connects SDK clients, registers commands, routes); cleanup via ctx.onStop. */
   createProvider(ctx: ServiceContext<z.output<S>>): Promise<Provider> | Provider;
-  /** Messages handled concurrently (deliveries to different alerts are independent). */
+  /** Messages handled concurrently (deliveries to different alerts are independent). Default 32. */
   concurrency?: number;
   /** Ack wait of the durable consumer: how soon a message held by a crashed replica is redelivered. */
   ackWaitMs?: number;
@@ -48,8 +57,10 @@ export function notifierService<S extends z.ZodType>(opts: NotifierServiceOption
     async start(ctx) {
       const provider = await opts.createProvider(ctx);
       const fromConfig = opts.consumer?.(ctx.section) ?? {};
-      const concurrency = fromConfig.concurrency ?? opts.concurrency ?? 4;
+      const concurrency = fromConfig.concurrency ?? opts.concurrency ?? DEFAULT_CONCURRENCY;
       const ackWaitMs = fromConfig.ackWaitMs ?? opts.ackWaitMs;
+      // Shared by the concurrent deliveries: their claims and marks go to PostgreSQL in batches.
+      const log = new DeliveryLog(ctx.pool, provider.name, ackWaitMs ?? 30_000);
       const order = episodeOrder();
       const failures = ctx.metrics.errors;
       await ctx.consume({
@@ -67,6 +78,7 @@ export function notifierService<S extends z.ZodType>(opts: NotifierServiceOption
               provider,
               notification: n,
               leaseMs: ackWaitMs ?? 30_000,
+              log,
               onAttempt: (channel, result, err) =>
                 ctx.metrics.deliveries.inc({
                   notifier: provider.name,

@@ -9,6 +9,8 @@ const filter = routeConfig.shape.routes.unwrap().element.omit({ channel: true, c
 export const webhookConfig = z.strictObject({
   /** Print every notification, human-readable, on stdout (the demo's notifier). */
   console: z.boolean().default(false),
+  /** Notifications delivered at once (their delivery-log writes are batched); HTTP connections are kept alive. */
+  concurrency: z.number().int().min(1).max(256).default(32),
   targets: z
     .array(
       z.strictObject({
@@ -52,6 +54,7 @@ export const notifierWebhookService = notifierService({
   name: 'notifier-webhook',
   config: { section: 'webhook', schema: webhookConfig },
   defaultPort: 9464,
+  consumer: (section) => ({ concurrency: section.concurrency }),
   createProvider(ctx) {
     const providers: Provider[] = [];
     if (ctx.section.console) providers.push(consoleProvider());

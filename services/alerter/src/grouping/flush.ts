@@ -1,5 +1,5 @@
 import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
-import type { PoolClient } from '@tocsin/store';
+import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
@@ -102,7 +102,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   // of those episodes' objects (a multi-statement simple query; its one input is an escaped literal).
   // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
   const only = keys
-    ? ` WHERE group_key = ANY(ARRAY[${keys.map((k) => c.escapeLiteral(k)).join(',')}]::text[])`
+    ? ` WHERE group_key = ANY(ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[])`
     : '';
   const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
   const results = (await c.query(
@@ -212,9 +212,9 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   }
   if (!remove.length && !updates.length && !plan.flushed.length && !timeline.length && !out.length)
     return null;
-  const lit = (v: unknown) => c.escapeLiteral(JSON.stringify(v));
+  const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
   const ids = `ARRAY[${remove.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
-  const flushed = `ARRAY[${plan.flushed.map((k) => c.escapeLiteral(k)).join(',')}]::text[]`;
+  const flushed = `ARRAY[${plan.flushed.map((k) => sqlLiteral(k)).join(',')}]::text[]`;
   const at = `${int(now, 'clock value')}::bigint`;
   const sql = `WITH done AS (DELETE FROM alerter_pending WHERE id = ANY(${ids})),
      sent AS (

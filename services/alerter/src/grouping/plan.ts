@@ -66,6 +66,13 @@ export function planFlush(input: FlushInput): FlushPlan {
   const plan: FlushPlan = { notifications: [], hold: [], suppress: [], drop: [], flushed: [] };
   const suppressed = new Set<string>();
   const byGroup = new Map<string, PendingRow[]>();
+  // Rivals by object: each firing is compared with the alerts on its own object only (not with every rival).
+  const rivalsOf = new Map<string, Contender[]>();
+  for (const r of input.rivals) {
+    const l = rivalsOf.get(r.object_key);
+    if (l) l.push(r);
+    else rivalsOf.set(r.object_key, [r]);
+  }
   for (const e of input.entries) {
     const ep = input.episodes.get(e.episode_id);
     const group = input.groups.get(e.group_key);
@@ -82,7 +89,7 @@ export function planFlush(input: FlushInput): FlushPlan {
           priority: ep.priority,
           started_at: ep.started_at,
         },
-        input.rivals.filter((r) => !suppressed.has(r.episode_id)),
+        (rivalsOf.get(ep.object_key) ?? []).filter((r) => !suppressed.has(r.episode_id)),
       );
       if (by) {
         suppressed.add(ep.episode_id);

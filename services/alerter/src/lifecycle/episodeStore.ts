@@ -74,9 +74,20 @@ function saidAndPending(t: string, p: string): string {
          detail jsonb)`;
 }
 
-function groupsOf(eps: NewEpisode[]): NewEpisode[] {
-  const groups = new Map<string, NewEpisode>();
-  for (const e of eps) if (!groups.has(e.group_key)) groups.set(e.group_key, e);
+/** The groups of new episodes: only the group's own fields (not the whole episode again). */
+function groupsOf(
+  eps: NewEpisode[],
+): Pick<NewEpisode, 'group_key' | 'source' | 'group_labels' | 'group_wait_ms' | 'group_interval_ms'>[] {
+  const groups = new Map<string, ReturnType<typeof groupsOf>[number]>();
+  for (const e of eps)
+    if (!groups.has(e.group_key))
+      groups.set(e.group_key, {
+        group_key: e.group_key,
+        source: e.source,
+        group_labels: e.group_labels,
+        group_wait_ms: e.group_wait_ms,
+        group_interval_ms: e.group_interval_ms,
+      });
   return [...groups.values()];
 }
 

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@tocsin/store';
+import { type Pool, type PoolClient, sqlLiteral } from '@tocsin/store';
 import type { Presence, StateRow } from './types.ts';
 
 export type Queryable = Pool | PoolClient;
@@ -170,7 +170,7 @@ export async function writeStatesAndCommit(
   const statements = before ? [before] : [];
   if (list.length) {
     if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
-    statements.push(writeStatesSql(String(version), c.escapeLiteral(JSON.stringify(list))));
+    statements.push(writeStatesSql(String(version), sqlLiteral(JSON.stringify(list))));
   }
   statements.push('COMMIT');
   const r = (await c.query(statements.join(';\n'))) as unknown as

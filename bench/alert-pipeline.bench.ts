@@ -1,0 +1,237 @@
+import type { ChildProcess } from 'node:child_process';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createPublisher, provisionStreams } from '@tocsin/bus';
+import { cosmosIbc } from '@tocsin/events';
+import pg from 'pg';
+import { alertmanagerBinary, Receiver, runAlertmanager, type SystemRun } from './src/alertmanager.ts';
+import { benchEnv, databaseUrl, natsUrl } from './src/env.ts';
+import { cpuSeconds, PgBackendCpu, peakRssMb, spawnService, stopChild, until } from './src/proc.ts';
+import type { Benchmark, Figure } from './src/report.ts';
+import { clientStatusData, inParallel } from './src/workload.ts';
+
+/**
+ * Issue 13: N distinct alerts firing, then all resolving, end to end: events → alerter → notifier-webhook → one
+ * counting HTTP receiver, every alert its own group (`group_by: ['...']`, group_wait 0, group_interval 1 s,
+ * priority_wait 0). Baseline in the same run: Prometheus Alertmanager (Debian's `prometheus-alertmanager`) on the
+ * same alerts, fed through `/api/v2/alerts` in batches of 100, notifying the same kind of receiver.
+ *
+ * BENCH_PIPELINE_ALERTS sets N (default 10,000); above 10,000 the baseline is skipped (tocsin alone, to show how
+ * the cost grows) unless BENCH_PIPELINE_BASELINE=1. BENCH_PIPELINE_NODE_ARGS passes flags to the tocsin services
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`); BENCH_PIPELINE_DEBUG=1 prints the tables' counts at the end.
+ */
+const N = Number(process.env.BENCH_PIPELINE_ALERTS ?? 10_000);
+const WITH_BASELINE = process.env.BENCH_PIPELINE_BASELINE
+  ? process.env.BENCH_PIPELINE_BASELINE === '1'
+  : N <= 10_000;
+const NODE_ARGS = (process.env.BENCH_PIPELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const CHAIN = 'cosmoshub-4';
+/** Every wait for the pipeline to finish a phase gives up after this (and says what it waited for). */
+const PHASE_TIMEOUT_MS = Number(process.env.BENCH_PIPELINE_TIMEOUT_MS ?? Math.max(300_000, N * 30));
+const FIRING_ELAPSED_S = 1_030_000; // 85 % of the trusting period, 50 h left: ibc-client-expiring (warning) only
+const RESOLVED_ELAPSED_S = 100_000;
+
+function cpuOf(procs: Record<string, ChildProcess>): Record<string, number> {
+  return Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuSeconds(p.pid!)]));
+}
+
+function diff(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]));
+}
+
+async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
+  const env = await benchEnv('pipeline');
+  const subj = env.subjects;
+  await provisionStreams(nc, subj);
+  const receiver = new Receiver((body) => {
+    const n = body as { transition: string; alerts: { labels: Record<string, string> }[] };
+    return n.alerts.map((a) => ({ key: a.labels.client_id!, status: n.transition }));
+  });
+  const url = await receiver.start();
+  const alerter = await spawnService(
+    'alerter',
+    {
+      ...env.config,
+      alerter: { defaults: { group_by: ['...'], group_wait: 0, group_interval: '1s', priority_wait: 0 } },
+    },
+    NODE_ARGS,
+  );
+  const notifier = await spawnService(
+    'notifier-webhook',
+    { ...env.config, webhook: { targets: [{ name: 'bench', url }] } },
+    NODE_ARGS,
+  );
+  const procs = { alerter, 'notifier-webhook': notifier };
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const pgCpu = new PgBackendCpu(admin, () => [alerter.pid!, notifier.pid!]);
+  const sampler = setInterval(() => void pgCpu.sample().catch(() => undefined), 500);
+  const pub = createPublisher({ nc, subjects: subj, instance: 'bench' });
+  const jsm = await jetstreamManager(nc);
+  try {
+    await pgCpu.reset();
+    const cpu0 = cpuOf(procs);
+    const phase = async (elapsed: number, tag: string, got: () => number) => {
+      const t0 = performance.now();
+      await inParallel(N, 512, (i) =>
+        pub.publish(cosmosIbc.clientStatus, {
+          chain_id: CHAIN,
+          dedup_key: `${tag}:${i}`,
+          data: clientStatusData(i, elapsed),
+        }),
+      );
+      const last = (await jsm.streams.info(subj.streams.events)).state.last_seq;
+      const intake = await until(
+        `the alerter to ack the ${tag} events (stream seq ${last})`,
+        async () => (await jsm.consumers.info(subj.streams.events, 'alerter')).ack_floor.stream_seq >= last,
+        PHASE_TIMEOUT_MS,
+        20,
+      );
+      await until(`${N} ${tag} alerts at the receiver`, () => got() >= N, PHASE_TIMEOUT_MS);
+      const done = tag === 'firing' ? receiver.lastFiringAt : receiver.lastResolvedAt;
+      return { e2e: (done - t0) / 1000, intake: (intake - t0) / 1000 };
+    };
+    const firing = await phase(FIRING_ELAPSED_S, 'firing', () => receiver.firing.size);
+    console.log(
+      `  tocsin firing: ${firing.e2e.toFixed(2)} s end to end, intake ${firing.intake.toFixed(2)} s`,
+    );
+    const resolve = await phase(RESOLVED_ELAPSED_S, 'resolved', () => receiver.resolved.size);
+    console.log(
+      `  tocsin resolve: ${resolve.e2e.toFixed(2)} s end to end, intake ${resolve.intake.toFixed(2)} s`,
+    );
+    await pgCpu.sample();
+    const cpu = { ...diff(cpu0, cpuOf(procs)), postgres: pgCpu.seconds() };
+    const rss = { alerter: peakRssMb(alerter.pid!), 'notifier-webhook': peakRssMb(notifier.pid!) };
+    return {
+      firingS: firing.e2e,
+      firingIntakeS: firing.intake,
+      resolveS: resolve.e2e,
+      resolveIntakeS: resolve.intake,
+      rss,
+      cpu,
+      duplicates: receiver.duplicates,
+    };
+  } finally {
+    if (process.env.BENCH_PIPELINE_DEBUG) {
+      for (const q of [
+        `SELECT state, count(*) FROM ${env.schema}.alerter_episodes GROUP BY 1`,
+        `SELECT transition, count(*) FROM ${env.schema}.alerter_pending GROUP BY 1`,
+        `SELECT count(*), count(published_at) FROM ${env.schema}.alerter_outbox`,
+        `SELECT state, transition, count(*) FROM ${env.schema}.notify_deliveries GROUP BY 1, 2`,
+      ])
+        console.log(q, (await admin.query(q).catch((e) => ({ rows: String(e) }))).rows);
+    }
+    clearInterval(sampler);
+    await stopChild(notifier);
+    await stopChild(alerter);
+    await admin.end();
+    await receiver.close();
+    await env.cleanup();
+  }
+}
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+const fmt = (r: Record<string, number>, unit: string) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} ${unit}`)
+    .join(', ');
+
+export default {
+  name: N === 10_000 ? 'alert-pipeline' : `alert-pipeline (${N} alerts)`,
+  issue: 13,
+  async run() {
+    const nc = await connect({ servers: natsUrl });
+    let t: SystemRun;
+    try {
+      t = await runTocsin(nc);
+    } finally {
+      await nc.close();
+    }
+    let am: SystemRun | null = null;
+    let skipped = '';
+    if (WITH_BASELINE) {
+      const found = alertmanagerBinary();
+      if ('bin' in found) am = await runAlertmanager(found.bin, N, CHAIN, PHASE_TIMEOUT_MS);
+      else skipped = found.skip;
+    } else skipped = `baseline not run for ${N} alerts (tocsin alone; BENCH_PIPELINE_BASELINE=1 runs it)`;
+    if (skipped) console.log(`  Alertmanager baseline skipped: ${skipped}`);
+    const rate = (s: number) => N / s;
+    const base = (name: string, value: number) =>
+      am ? { baseline: { name: `Alertmanager: ${name}`, value } } : {};
+    const tocsinCpu = sum(t.cpu);
+    const work = `${N} distinct alerts (one per IBC client), each its own group; alerter and notifier-webhook in their own processes`;
+    const figures: Figure[] = [
+      {
+        name: 'firing: alerts/s, first send → last alert at the receiver',
+        value: rate(t.firingS),
+        unit: 'alerts/s',
+        ...base('same', am ? rate(am.firingS) : 0),
+        ...(am
+          ? {
+              ratio: rate(t.firingS) / rate(am.firingS),
+              target: 'ratio >= 1.0',
+              met: t.firingS <= am.firingS,
+            }
+          : {}),
+        note: `${work}; tocsin ${t.firingS.toFixed(2)} s${am ? `, Alertmanager ${am.firingS.toFixed(2)} s` : ''}${skipped ? `; baseline skipped: ${skipped}` : ''}`,
+      },
+      {
+        name: 'firing intake: alerts/s judged and committed',
+        value: rate(t.firingIntakeS),
+        unit: 'alerts/s',
+        ...base('POSTs of all batches answered', am ? rate(am.firingIntakeS) : 0),
+        ...(am ? { ratio: rate(t.firingIntakeS) / rate(am.firingIntakeS) } : {}),
+        target: '>= 10000',
+        met: rate(t.firingIntakeS) >= 10_000,
+        note: 'tocsin: first publish → the alerter acked the last event (its transaction committed)',
+      },
+      {
+        name: 'resolve: alerts/s, first send → last alert at the receiver',
+        value: rate(t.resolveS),
+        unit: 'alerts/s',
+        ...base('same', am ? rate(am.resolveS) : 0),
+        ...(am
+          ? {
+              ratio: rate(t.resolveS) / rate(am.resolveS),
+              target: 'ratio >= 1.0',
+              met: t.resolveS <= am.resolveS,
+            }
+          : {}),
+        note: `tocsin ${t.resolveS.toFixed(2)} s (intake ${t.resolveIntakeS.toFixed(2)} s)${am ? `, Alertmanager ${am.resolveS.toFixed(2)} s` : ''}`,
+      },
+      {
+        name: 'peak RSS, alerter',
+        value: t.rss.alerter!,
+        unit: 'MB',
+        ...base('peak RSS', am?.rss.alertmanager ?? 0),
+        ...(am ? { ratio: t.rss.alerter! / am.rss.alertmanager! } : {}),
+        target: '< 300',
+        met: t.rss.alerter! < 300,
+      },
+      {
+        name: 'peak RSS, notifier-webhook',
+        value: t.rss['notifier-webhook']!,
+        unit: 'MB',
+        ...base('peak RSS', am?.rss.alertmanager ?? 0),
+        ...(am ? { ratio: t.rss['notifier-webhook']! / am.rss.alertmanager! } : {}),
+        target: '< 200',
+        met: t.rss['notifier-webhook']! < 200,
+      },
+      {
+        name: 'CPU per alert transition (processes + PostgreSQL backends)',
+        value: (tocsinCpu * 1e6) / (2 * N),
+        unit: 'µs',
+        ...base('CPU per transition', am ? (am.cpu.alertmanager! * 1e6) / (2 * N) : 0),
+        ...(am
+          ? {
+              ratio: tocsinCpu / am.cpu.alertmanager!,
+              target: 'ratio <= 2',
+              met: tocsinCpu <= 2 * am.cpu.alertmanager!,
+            }
+          : {}),
+        note: `CPU s over both phases: ${fmt(t.cpu, 's')}${am ? `; ${fmt(am.cpu, 's')}` : ''}. PostgreSQL: the backends serving the two services (not the WAL writer/checkpointer). Duplicates at the receiver: tocsin ${t.duplicates}${am ? `, Alertmanager ${am.duplicates}` : ''}`,
+      },
+    ];
+    return { figures, environment: { alerts: N, alertmanager: am ? '0.25 (Debian)' : 'skipped' } };
+  },
+} satisfies Benchmark;

@@ -1,0 +1,198 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@tocsin/testkit';
+import { cpuSeconds, peakRssMb, stopChild, until } from './proc.ts';
+import { inParallel } from './workload.ts';
+
+// The receiver both systems notify, and the Alertmanager side of bench/alert-pipeline.bench.ts.
+
+const AM_BATCH = 100;
+
+/** Counts alerts by status as they reach the receiver, and when the n-th of each arrived. */
+export class Receiver {
+  firing = new Set<string>();
+  resolved = new Set<string>();
+  posts = 0;
+  duplicates = 0;
+  lastFiringAt = 0;
+  lastResolvedAt = 0;
+  #server: Server;
+  url = '';
+
+  constructor(private readonly parse: (body: unknown) => { key: string; status: string }[]) {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.posts++;
+        const now = performance.now();
+        for (const a of this.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')))) {
+          const set = a.status === 'resolved' ? this.resolved : this.firing;
+          if (set.has(a.key)) this.duplicates++;
+          set.add(a.key);
+          if (a.status === 'resolved') this.lastResolvedAt = now;
+          else this.lastFiringAt = now;
+        }
+        res.writeHead(200).end();
+      });
+    });
+  }
+
+  async start(): Promise<string> {
+    const port = await freePort();
+    // Idle connections stay open longer than either client keeps them (Go's and undici's pools), so no sender
+    // reuses a connection the receiver has just closed (an EOF, then a retry).
+    this.#server.keepAliveTimeout = 120_000;
+    this.#server.headersTimeout = 121_000;
+    await new Promise<void>((r) => this.#server.listen(port, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${port}/`;
+    return this.url;
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((r) => this.#server.close(() => r()));
+  }
+}
+
+export interface SystemRun {
+  firingS: number;
+  firingIntakeS: number;
+  resolveS: number;
+  resolveIntakeS: number;
+  /** Peak RSS per process, MB. */
+  rss: Record<string, number>;
+  /** CPU seconds per process over both phases (PostgreSQL's backends under `postgres`). */
+  cpu: Record<string, number>;
+  duplicates: number;
+}
+
+/** The Alertmanager binary, installed from Debian if absent; null (with the reason) if it cannot be. */
+export function alertmanagerBinary(): { bin: string } | { skip: string } {
+  const found = () => spawnSync('sh', ['-c', 'command -v prometheus-alertmanager'], { encoding: 'utf8' });
+  let which = found();
+  if (which.status !== 0) {
+    console.log('  installing prometheus-alertmanager (apt-get)…');
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager',
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    which = found();
+    if (which.status !== 0)
+      return {
+        skip: `prometheus-alertmanager could not be installed: ${(r.stderr || r.stdout).trim().slice(-300)}`,
+      };
+  }
+  return { bin: which.stdout.trim() };
+}
+
+export async function runAlertmanager(
+  bin: string,
+  n: number,
+  chain: string,
+  timeoutMs: number,
+): Promise<SystemRun> {
+  const receiver = new Receiver((body) => {
+    const b = body as { alerts: { status: string; labels: Record<string, string> }[] };
+    return b.alerts.map((a) => ({ key: a.labels.client_id!, status: a.status }));
+  });
+  const url = await receiver.start();
+  const dir = mkdtempSync(join(tmpdir(), 'tocsin-bench-am-'));
+  const config = join(dir, 'alertmanager.yml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      route: {
+        receiver: 'bench',
+        group_by: ['...'],
+        group_wait: '0s',
+        group_interval: '1s',
+        repeat_interval: '24h',
+      },
+      receivers: [{ name: 'bench', webhook_configs: [{ url, send_resolved: true }] }],
+    }),
+  );
+  const port = await freePort();
+  const am = spawn(
+    bin,
+    [
+      `--config.file=${config}`,
+      `--storage.path=${dir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const api = `http://127.0.0.1:${port}`;
+  try {
+    await until(
+      'Alertmanager to answer /-/ready',
+      () =>
+        fetch(`${api}/-/ready`)
+          .then((r) => r.ok)
+          .catch(() => false),
+      60_000,
+      50,
+    );
+    const cpu0 = cpuSeconds(am.pid!);
+    const phase = async (tag: 'firing' | 'resolved', got: () => number) => {
+      const t0 = performance.now();
+      await inParallel(Math.ceil(n / AM_BATCH), 4, async (b) => {
+        const now = new Date().toISOString();
+        const alerts = [];
+        for (let i = b * AM_BATCH; i < Math.min(n, (b + 1) * AM_BATCH); i++) {
+          alerts.push({
+            labels: {
+              alertname: 'ibc-client-expiring',
+              chain_id: chain,
+              client_id: `07-tendermint-${i}`,
+              severity: 'warning',
+            },
+            annotations: {
+              summary: `IBC client 07-tendermint-${i} on ${chain} is 85% through its trusting period`,
+            },
+            startsAt: now,
+            ...(tag === 'resolved' ? { endsAt: now } : {}),
+          });
+        }
+        const r = await fetch(`${api}/api/v2/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(alerts),
+        });
+        await r.arrayBuffer();
+        if (!r.ok) throw new Error(`Alertmanager answered ${r.status} to a batch of alerts`);
+      });
+      const intake = performance.now();
+      await until(`${n} ${tag} alerts at Alertmanager's receiver`, () => got() >= n, timeoutMs);
+      const done = tag === 'firing' ? receiver.lastFiringAt : receiver.lastResolvedAt;
+      return { e2e: (done - t0) / 1000, intake: (intake - t0) / 1000 };
+    };
+    const firing = await phase('firing', () => receiver.firing.size);
+    console.log(
+      `  alertmanager firing: ${firing.e2e.toFixed(2)} s end to end, intake ${firing.intake.toFixed(2)} s`,
+    );
+    const resolve = await phase('resolved', () => receiver.resolved.size);
+    console.log(`  alertmanager resolve: ${resolve.e2e.toFixed(2)} s end to end`);
+    return {
+      firingS: firing.e2e,
+      firingIntakeS: firing.intake,
+      resolveS: resolve.e2e,
+      resolveIntakeS: resolve.intake,
+      rss: { alertmanager: peakRssMb(am.pid!) },
+      cpu: { alertmanager: cpuSeconds(am.pid!) - cpu0 },
+      duplicates: receiver.duplicates,
+    };
+  } finally {
+    await stopChild(am);
+    await receiver.close();
+  }
+}

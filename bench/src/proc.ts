@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@tocsin/testkit';
+import type pg from 'pg';
+
+/** What Linux says about a process: CPU seconds (user + system) and peak RSS (VmHWM), from /proc. */
+const TICKS = 100;
+
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Local TCP ports of the sockets a process holds (from its fds and /proc/net/tcp). */
+function localPorts(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const link = (() => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })();
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m) inodes.add(m[1]!);
+    }
+  } catch {
+    return new Set();
+  }
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9]!)) ports.add(Number.parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
+/**
+ * CPU of the PostgreSQL backends serving some processes (found by their client ports in pg_stat_activity), summed
+ * over every backend seen while sampling: `sample()` during the run, `seconds()` at the end. Shared server
+ * processes (WAL writer, checkpointer) are not counted; nor is another engineer's load on the same server.
+ */
+export class PgBackendCpu {
+  readonly #start = new Map<number, number>();
+  readonly #last = new Map<number, number>();
+  #sampling: Promise<void> | null = null;
+  constructor(
+    private readonly admin: pg.Client,
+    private readonly pids: () => number[],
+  ) {}
+
+  /** One sample at a time (they share the admin connection). */
+  sample(): Promise<void> {
+    this.#sampling ??= this.#sample().finally(() => {
+      this.#sampling = null;
+    });
+    return this.#sampling;
+  }
+
+  async #sample(): Promise<void> {
+    const ports = new Set<number>();
+    for (const pid of this.pids()) for (const p of localPorts(pid)) ports.add(p);
+    if (ports.size) {
+      const r = await this.admin.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])',
+        [[...ports]],
+      );
+      for (const { pid } of r.rows) if (!this.#start.has(pid)) this.#start.set(pid, cpuSeconds(pid));
+    }
+    for (const pid of this.#start.keys()) {
+      const c = cpuSeconds(pid);
+      if (!Number.isNaN(c)) this.#last.set(pid, c);
+    }
+  }
+
+  /** Restarts the count from now (the backends seen so far are kept). */
+  async reset(): Promise<void> {
+    await this.sample();
+    for (const [pid, c] of this.#last) this.#start.set(pid, c);
+  }
+
+  seconds(): number {
+    let s = 0;
+    for (const [pid, start] of this.#start) {
+      const last = this.#last.get(pid) ?? start;
+      if (!Number.isNaN(start)) s += last - start;
+    }
+    return s;
+  }
+}
+
+/**
+ * A tocsin service as it is deployed: its own process (`services/<name>/src/main.ts --config file`), ready once
+ * its /readyz answers 200 (60 s at most).
+ */
+export async function spawnService(
+  name: string,
+  config: Record<string, unknown>,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tocsin-bench-'));
+  const file = join(dir, `${name}.yaml`);
+  // JSON is YAML.
+  writeFileSync(file, JSON.stringify({ ...config, http: { host: '127.0.0.1', port } }));
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', join(root, `services/${name}/src/main.ts`), '--config', file],
+    { cwd: root, env: { PATH: process.env.PATH }, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`))),
+  );
+  exited.catch(() => undefined);
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return child;
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not become ready within 60 s`);
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, 50)), exited]);
+  }
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await gone;
+  clearTimeout(timer);
+}
+
+/** Polls `done` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 5,
+): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return performance.now();
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

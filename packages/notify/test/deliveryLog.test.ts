@@ -1,0 +1,128 @@
+import { createPool, migrate, type Pool, storeMigrations } from '@tocsin/store';
+import { type TestEnv, testEnv } from '@tocsin/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Coalescer,
+  type DeliveryContext,
+  DeliveryInProgress,
+  DeliveryLog,
+  deliverNotification,
+  notifyMigrations,
+  type Provider,
+} from '../src/index.ts';
+import { sampleNotification } from './fixtures.ts';
+
+let env: TestEnv;
+let pool: Pool;
+let statements = 0;
+
+beforeAll(async () => {
+  env = await testEnv('notify-delivery-log');
+  await migrate({ url: env.databaseUrl, dir: storeMigrations, service: 'store', schema: env.schema });
+  await migrate({ url: env.databaseUrl, dir: notifyMigrations.dir, service: 'notify', schema: env.schema });
+  pool = createPool({ url: env.databaseUrl, schema: env.schema, max: 4 });
+  const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+    statements++;
+    return query(...a);
+  };
+});
+afterAll(async () => {
+  await pool.end();
+  await env.cleanup();
+});
+
+describe('Coalescer', () => {
+  it('batches what arrives while a batch is in flight, and never puts one key twice in a batch', async () => {
+    const batches: string[][] = [];
+    const c = new Coalescer<string, string>(
+      async (items) => {
+        batches.push(items);
+        await new Promise((r) => setTimeout(r, 5));
+        return items.map((i) => i.toUpperCase());
+      },
+      (i) => i,
+      3,
+    );
+    const out = await Promise.all(['a', 'b', 'a', 'c', 'd', 'e'].map((i) => c.submit(i)));
+    expect(out).toEqual(['A', 'B', 'A', 'C', 'D', 'E']);
+    expect(batches[0]).toEqual(['a']);
+    for (const b of batches) {
+      expect(new Set(b).size).toBe(b.length);
+      expect(b.length).toBeLessThanOrEqual(3);
+    }
+    expect(batches.flat().sort()).toEqual(['a', 'a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('a failed batch fails each of its callers, and the next batch still runs', async () => {
+    let n = 0;
+    const c = new Coalescer<number, number>(async (items) => {
+      if (n++ === 0) throw new Error('statement failed');
+      return items;
+    }, String);
+    const first = c.submit(1);
+    const second = c.submit(2);
+    await expect(first).rejects.toThrow('statement failed');
+    await expect(second).resolves.toBe(2);
+  });
+});
+
+describe('DeliveryLog shared by concurrent deliveries', () => {
+  it('delivers each notification once with batched claims and marks; a concurrent copy waits', async () => {
+    const sent: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const provider: Provider = {
+      name: 'batched',
+      routes: () => ['x', 'y'],
+      async deliver(ctx: DeliveryContext) {
+        await gate;
+        sent.push(`${ctx.notification.key}/${ctx.channel}`);
+        return { ref: `ref-${ctx.notification.key}-${ctx.channel}` };
+      },
+    };
+    const log = new DeliveryLog(pool, provider.name, 60_000);
+    const ns = Array.from({ length: 40 }, () => sampleNotification());
+    statements = 0;
+    const running = ns.map((n) => deliverNotification({ pool, provider, notification: n, log }));
+    // A second copy of the first notification while the first holds its claim (batched with it or after it).
+    const copy = deliverNotification({ pool, provider, notification: ns[0]!, log });
+    await expect(copy).rejects.toBeInstanceOf(DeliveryInProgress);
+    release();
+    const outcomes = await Promise.all(running);
+    expect(outcomes.flat().map((o) => o.state)).toEqual(Array(80).fill('sent'));
+    expect(new Set(sent).size).toBe(80);
+    expect(sent).toHaveLength(80);
+    // 40 notifications × 2 channels, each a claim and a mark: 160 statements one by one, a handful batched.
+    expect(statements).toBeLessThan(40);
+    // The messages are remembered for later transitions (firing): the next delivery about them sees them.
+    const rows = await pool.query(
+      "SELECT count(*)::int AS n FROM notify_deliveries WHERE notifier = 'batched' AND state = 'sent'",
+    );
+    expect(rows.rows[0].n).toBe(80);
+    const again = await Promise.all(
+      ns.map((n) => deliverNotification({ pool, provider, notification: n, log })),
+    );
+    expect(again.flat().every((o) => o.state === 'skipped' && o.ref?.startsWith('ref-'))).toBe(true);
+  });
+
+  it('passes the refs of messages already posted about the episodes to the next delivery', async () => {
+    const seen: Map<string, string>[] = [];
+    const provider: Provider = {
+      name: 'threads',
+      routes: () => ['x'],
+      async deliver(ctx) {
+        seen.push(ctx.priorRefs);
+        return { ref: `m-${ctx.notification.transition}` };
+      },
+    };
+    const log = new DeliveryLog(pool, provider.name);
+    const firing = sampleNotification();
+    const resolved = { ...firing, key: `${firing.key}:resolved`, transition: 'resolved' as const };
+    await deliverNotification({ pool, provider, notification: firing, log });
+    await deliverNotification({ pool, provider, notification: resolved, log });
+    const ep = firing.alerts[0]!.episode_id;
+    expect(seen[0]!.size).toBe(0);
+    expect(seen[1]!.get(ep)).toBe('m-firing');
+  });
+});

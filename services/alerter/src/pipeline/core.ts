@@ -1,0 +1,221 @@
+import type { Publisher } from '@tocsin/bus';
+import type { Notification } from '@tocsin/events';
+import type { Clock } from '@tocsin/runtime';
+import type { Pool, PoolClient } from '@tocsin/store';
+import type { AlerterConfig } from '../config.ts';
+import { type FlushOptions, type FlushWrite, flushGroups, planGroupFlush } from '../grouping/flush.ts';
+import { Decider } from '../lifecycle/decide.ts';
+import { RuleIndex } from '../lifecycle/evaluate.ts';
+import {
+  beginLocked,
+  type Meta,
+  readMeta,
+  StateCache,
+  writeStatesAndCommit,
+} from '../lifecycle/stateStore.ts';
+import type { Plan } from '../lifecycle/types.ts';
+import { OutboxLeases, type OutboxRow, outboxRows, publishOutbox } from '../outbox/outbox.ts';
+import type { RuleSet } from '../rules/loadRules.ts';
+import type { ActiveSilence } from '../silences/match.ts';
+import { readSilences } from '../silences/silenceStore.ts';
+import { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
+import { readSubscriptions } from '../subscriptions/subscriptionStore.ts';
+
+export interface AlerterLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AlerterDeps {
+  pool: Pool;
+  publisher: Publisher;
+  clock: Clock;
+  log: AlerterLog;
+  rules: RuleSet;
+  config: AlerterConfig;
+  /** Called for each notification published (metrics, tests). */
+  onNotification?(n: Notification): void;
+  onTransitions?(kinds: string[]): void;
+}
+
+/** What a locked operation returns: its result, the state it decided, and its notifications (written, or planned). */
+export interface LockedOutcome<T> {
+  result: T;
+  plan?: Plan;
+  /** Notifications already written to the outbox in the transaction. */
+  outbox?: OutboxRow[];
+  /** A flush whose final write goes with the state write and COMMIT, in one round trip. */
+  flush?: FlushWrite | null;
+}
+
+/**
+ * What the pipeline and the commands of one replica share: the cached state, subscriptions and silences, the
+ * queue that runs their operations one at a time, and the locked transaction every change of shared state goes
+ * through (see beginLocked), so replicas never interleave decisions.
+ */
+export class AlerterCore {
+  readonly index: RuleIndex;
+  readonly cache = new StateCache();
+  subs = new SubscriptionIndex();
+  subsVersion = -1;
+  /** Silences not yet over when last read, by silences_version. */
+  silences: ActiveSilence[] = [];
+  #silencesVersion = -1;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The notifications being published, in commit order (see #publish). */
+  #publishing: Promise<void> = Promise.resolve();
+  /** The leases of the notifications this replica is publishing (renewed until they are marked). */
+  readonly leases: OutboxLeases;
+
+  constructor(readonly d: AlerterDeps) {
+    this.index = new RuleIndex(d.rules.rules);
+    this.leases = new OutboxLeases(d.pool, d.config.outbox_lease, d.log);
+  }
+
+  get params(): Record<string, unknown> {
+    return this.d.rules.params;
+  }
+
+  /** Runs operations of this replica one after another (each is one transaction or a read). */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async refresh(q: Pool | PoolClient, meta: Meta): Promise<void> {
+    await this.cache.refresh(q, meta);
+    if (meta.subscriptions_version !== this.subsVersion) {
+      this.subs = new SubscriptionIndex(await readSubscriptions(q));
+      this.subsVersion = meta.subscriptions_version;
+    }
+    if (meta.silences_version !== this.#silencesVersion) {
+      this.silences = await readSilences(q, this.d.clock.now());
+      this.#silencesVersion = meta.silences_version;
+    }
+  }
+
+  /** Loads the shared state (start-up). */
+  async init(): Promise<void> {
+    await this.serial(async () => this.refresh(this.d.pool, await readMeta(this.d.pool)));
+  }
+
+  /** A decider over the cached state. */
+  decider(now: number): Decider {
+    return new Decider({ now, get: (fp) => this.cache.get(fp), subscriptions: this.subs });
+  }
+
+  /**
+   * Locks, brings the cache up to date, runs fn, commits; then updates the cache and publishes the outbox. A batch
+   * (`awaitPublish` false) does not wait for its notifications to be acknowledged by the stream: the next batch
+   * starts while they are in flight (they are committed in the outbox, and published in commit order).
+   */
+  async locked<T>(
+    bump: 'silences' | 'subscriptions' | null,
+    fn: (c: PoolClient, meta: Meta) => Promise<LockedOutcome<T>>,
+    awaitPublish = true,
+  ): Promise<T> {
+    let version = 0;
+    const c = await this.d.pool.connect();
+    let failed: Error | undefined;
+    let out: Awaited<ReturnType<typeof fn>>;
+    try {
+      const meta = await beginLocked(c, bump);
+      await this.refresh(c, { ...meta, version: meta.version - 1 });
+      version = meta.version;
+      out = await fn(c, meta);
+      const written = await writeStatesAndCommit(
+        c,
+        out.plan?.rows.values() ?? [],
+        meta.version,
+        out.flush?.sql,
+      );
+      if (out.flush) out = { ...out, outbox: outboxRows(written, out.flush.list) };
+    } catch (err) {
+      failed = err as Error;
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      // After a failure the connection may be gone: the pool discards the client rather than reuse it.
+      c.release(failed);
+    }
+    this.cache.commit(out.plan?.rows.values() ?? [], version);
+    // The subscriptions were read before this transaction changed them.
+    if (bump === 'subscriptions') this.subsVersion = -1;
+    if (bump === 'silences') this.#silencesVersion = -1;
+    if (out.plan) this.d.onTransitions?.(out.plan.effects.map((e) => e.kind));
+    if (out.outbox?.length) {
+      const sent = this.#publish(out.outbox);
+      if (awaitPublish) await sent;
+    }
+    return out.result;
+  }
+
+  /**
+   * Publishes a commit's notifications. Called in commit order, and the publishes of one call are sent before it
+   * returns, so the stream stores them in that order even while earlier ones await their acknowledgements.
+   */
+  #publish(rows: OutboxRow[]): Promise<number> {
+    const run = this.publishRows(rows);
+    const settled = run.then(
+      () => undefined,
+      (err) =>
+        this.d.log.warn({ err: String(err) }, 'notification publish failed; the outbox relay will retry'),
+    );
+    this.#publishing = Promise.all([this.#publishing, settled]).then(() => undefined);
+    return run;
+  }
+
+  /** Publishes outbox rows and marks them published (see publishOutbox). */
+  publishRows(rows: OutboxRow[]): Promise<number> {
+    return publishOutbox(this.d.pool, this.d.publisher, rows, this.d.log, this.leases, this.d.onNotification);
+  }
+
+  /** Resolves once no operation is queued or running and every committed notification has been published. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const queue = this.#queue;
+      const publishing = this.#publishing;
+      await queue;
+      await publishing;
+      if (queue === this.#queue && publishing === this.#publishing) return;
+    }
+  }
+
+  /** Resolves once every notification committed so far has been published (or left to the relay). */
+  published(): Promise<void> {
+    return this.#publishing;
+  }
+
+  /** Flushes due groups now; `freshSilences` when this transaction changed them. */
+  flush(
+    c: PoolClient,
+    now: number,
+    groupKeys?: Iterable<string>,
+    freshSilences = false,
+  ): Promise<OutboxRow[]> {
+    return flushGroups(c, this.#flushOptions(now, groupKeys, freshSilences));
+  }
+
+  /** Plans the flush of due groups; its final write goes with the commit (see locked). */
+  planFlush(
+    c: PoolClient,
+    now: number,
+    groupKeys?: Iterable<string>,
+    freshSilences = false,
+  ): Promise<FlushWrite | null> {
+    return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
+  }
+
+  #flushOptions(now: number, groupKeys: Iterable<string> | undefined, freshSilences: boolean): FlushOptions {
+    return {
+      now,
+      groupKeys,
+      silences: freshSilences ? undefined : this.silences,
+      priorityWaitMs: this.d.config.defaults.priority_wait,
+      outboxLeaseMs: this.d.config.outbox_lease,
+    };
+  }
+}

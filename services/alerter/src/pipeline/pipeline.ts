@@ -1,0 +1,247 @@
+import type { EventEnvelope } from '@tocsin/events';
+import { type PoolClient, pruneInbox } from '@tocsin/store';
+import { enqueueEscalations, enqueueRepeats } from '../escalation/timers.ts';
+import type { Received } from '../intake/receive.ts';
+import { applyEffects } from '../lifecycle/episodeStore.ts';
+import { evaluateEvent, factKey } from '../lifecycle/evaluate.ts';
+import {
+  forgetPresence,
+  META_SQL,
+  PRESENCE_SQL,
+  readMeta,
+  readPresence,
+  toMeta,
+  toPresence,
+  writePresence,
+} from '../lifecycle/stateStore.ts';
+import type { Instance, Plan, Presence } from '../lifecycle/types.ts';
+import { claimStale, pruneOutbox } from '../outbox/outbox.ts';
+import type { AlerterCore } from './core.ts';
+
+const INBOX_CONSUMER = 'alerter';
+const DAY = 86_400_000;
+
+/**
+ * The alert pipeline of one replica: a batch of events is judged on the cached state (intake → judge), the
+ * transitions it causes are committed with their notifications in the outbox (commit), and those are published
+ * (relay). The timer stage (tick) does the same for what time alone changes.
+ */
+export class Pipeline {
+  /** Presence last written per fingerprint (absence rules need it only every few seconds). */
+  readonly #presenceWritten = new Map<string, { at: number; ended: boolean }>();
+  /** Latest block height seen per chain (heartbeats, scans), for the dead-man push. */
+  readonly heights = new Map<string, number>();
+  #ticks = 0;
+  /** Since when this replica hears heartbeats: absence is judged only over that time (Decider.absence). */
+  readonly #listeningSince: number;
+  lastBatchError: { at: number; error: string } | null = null;
+  lastBatchAt: number | null = null;
+
+  constructor(private readonly core: AlerterCore) {
+    this.#listeningSince = core.d.clock.now();
+  }
+
+  /**
+   * The batch stage: applies a batch of events (each with the time it counts at, intake/receive.ts). Most batches
+   * change nothing and cost one query; a batch that changes state takes the lock and commits its transitions,
+   * their timeline and due notifications together.
+   */
+  processEvents(events: readonly Received[]): Promise<void> {
+    const core = this.core;
+    return core.serial(async () => {
+      const now = core.d.clock.now();
+      try {
+        // Judged first on the cache as it is: a batch that changes state goes straight to the lock, which re-reads
+        // the state version and judges again if it moved. A batch that changes nothing is confirmed against the
+        // current version (one query), and judged again if the state or the subscriptions moved.
+        let versionSeen = core.cache.version;
+        let subsSeen = core.subsVersion;
+        let instances = this.#evaluate(events);
+        let changes = this.#changes(instances, now);
+        if (!changes) {
+          await core.refresh(core.d.pool, await readMeta(core.d.pool));
+          if (core.cache.version !== versionSeen || core.subsVersion !== subsSeen) {
+            versionSeen = core.cache.version;
+            subsSeen = core.subsVersion;
+            instances = this.#evaluate(events, false);
+            changes = this.#changes(instances, now);
+          }
+        }
+        if (instances.length === 0) return;
+        const presence = this.#presence(instances);
+        if (!changes) await writePresence(core.d.pool, presence);
+        else
+          await core.locked(
+            null,
+            async (c, meta) => {
+              // The state (or the subscriptions) may have moved since the events were judged.
+              if (meta.version - 1 !== versionSeen || meta.subscriptions_version !== subsSeen)
+                instances = this.#evaluate(events, false);
+              instances = await this.#applyOnce(c, instances);
+              const plan = this.#decide(instances, now);
+              const touched = await applyEffects(c, plan.effects, now);
+              await writePresence(c, presence);
+              return { result: undefined, plan, flush: await core.planFlush(c, now, touched) };
+            },
+            false,
+          );
+        for (const p of presence)
+          this.#presenceWritten.set(p.fingerprint, { at: p.last_seen, ended: p.ended });
+        this.lastBatchAt = now;
+      } catch (err) {
+        this.lastBatchError = { at: now, error: String(err) };
+        throw err;
+      }
+    });
+  }
+
+  #evaluate(events: readonly Received[], first = true): Instance[] {
+    const out: Instance[] = [];
+    const core = this.core;
+    const opts = {
+      params: core.params,
+      subscriptions: core.subs,
+      mayBeActive: (rule: string) => core.cache.hasOpen(rule),
+    };
+    for (const { event, factAt } of events) {
+      if (first) this.#observeHeights(event);
+      for (const i of evaluateEvent(core.index, event, opts, factAt)) out.push(i);
+    }
+    return out;
+  }
+
+  #observeHeights(e: EventEnvelope): void {
+    const data = e.data as Record<string, unknown>;
+    if (e.source === 'system' && e.type === 'heartbeat' && data.heights && typeof data.heights === 'object') {
+      for (const [chain, h] of Object.entries(data.heights as Record<string, unknown>))
+        if (typeof h === 'number') this.heights.set(chain, Math.max(h, this.heights.get(chain) ?? 0));
+    } else if (typeof data.height === 'number' && e.chain_id !== '-') {
+      this.heights.set(e.chain_id, Math.max(data.height, this.heights.get(e.chain_id) ?? 0));
+    }
+  }
+
+  /** Absence rules: who was heard from, written at most every few seconds per fingerprint. */
+  #presence(instances: Instance[]): Presence[] {
+    const out = new Map<string, Presence>();
+    for (const i of instances) {
+      if (i.rule.kind !== 'absence') continue;
+      const ended = !i.active;
+      const last = this.#presenceWritten.get(i.fingerprint);
+      const every = Math.min(5_000, i.rule.absence!.afterMs / 10);
+      // A goodbye is always written, and so is the first sign of life after one.
+      if (!ended && last !== undefined && !last.ended && i.factAt - last.at < every) continue;
+      const prev = out.get(i.fingerprint);
+      if (prev && prev.last_seen >= i.factAt) continue;
+      out.set(i.fingerprint, {
+        fingerprint: i.fingerprint,
+        rule_id: i.rule.id,
+        labels: i.labels,
+        last_seen: i.factAt,
+        last_event: i.event,
+        ended,
+      });
+    }
+    return [...out.values()];
+  }
+
+  /** Whether applying these instances would change anything (count and notice rules always go to the lock). */
+  #changes(instances: Instance[], now: number): boolean {
+    if (instances.length === 0) return false;
+    if (instances.some((i) => i.rule.kind === 'count' || i.rule.kind === 'notice')) return true;
+    const dry = this.#decide(instances, now);
+    return dry.rows.size > 0 || dry.effects.length > 0;
+  }
+
+  #decide(instances: Instance[], now: number): Plan {
+    const d = this.core.decider(now);
+    for (const i of instances) d.event(i);
+    return d.plan();
+  }
+
+  /** count and notice rules act on each fact once: the same fact redelivered, or from another instance, is skipped. */
+  async #applyOnce(c: PoolClient, instances: Instance[]): Promise<Instance[]> {
+    const keyed = instances.filter((i) => i.rule.kind === 'count' || i.rule.kind === 'notice');
+    if (!keyed.length) return instances;
+    const keys = [...new Set(keyed.map(factKey))];
+    const r = await c.query(
+      `INSERT INTO tocsin_inbox (consumer, message_key) SELECT $1, unnest($2::text[])
+       ON CONFLICT DO NOTHING RETURNING message_key`,
+      [INBOX_CONSUMER, keys],
+    );
+    const fresh = new Set(r.rows.map((row) => row.message_key as string));
+    return instances.filter((i) => {
+      if (i.rule.kind !== 'count' && i.rule.kind !== 'notice') return true;
+      const key = factKey(i);
+      if (!fresh.has(key)) return false;
+      fresh.delete(key);
+      return true;
+    });
+  }
+
+  /**
+   * The timer stage, run every tick_interval by every replica (the lock makes them take turns): `for` elapsed,
+   * absence, count windows, resolve_after, repeats, escalations, silences that ended, group flushes; then
+   * notifications whose publisher died are published.
+   */
+  async tick(): Promise<void> {
+    const core = this.core;
+    await core.serial(async () => {
+      const now = core.d.clock.now();
+      if (!(await this.#timersDue(now))) return;
+      await core.locked(null, async (c) => {
+        const d = core.decider(now);
+        d.timers(core.index, core.cache.activeRows());
+        const forget = d.absence(core.index, await readPresence(c), core.params, this.#listeningSince);
+        const plan = d.plan();
+        await applyEffects(c, plan.effects, now);
+        await forgetPresence(c, forget);
+        await enqueueRepeats(c, now, core.silences);
+        await enqueueEscalations(c, now);
+        return { result: undefined, plan, flush: await core.planFlush(c, now) };
+      });
+    });
+    await this.relay();
+    if (++this.#ticks % 600 === 1) await this.prune();
+  }
+
+  /**
+   * Whether a tick has anything to do, found without the lock: most ticks find nothing, and a tick that takes the
+   * lock makes every batch of every replica wait for it.
+   */
+  async #timersDue(now: number): Promise<boolean> {
+    const core = this.core;
+    // One round trip: the meta row, the presence and whether anything else is due (a simple query of three
+    // statements; `now` is an integer).
+    if (!Number.isSafeInteger(now)) throw new Error(`bad clock value ${now}`);
+    const at = `to_timestamp(${now} / 1000.0)`;
+    const [meta, presence, due] = (await core.d.pool.query(
+      `${META_SQL};
+       ${PRESENCE_SQL};
+       SELECT EXISTS (SELECT 1 FROM alerter_pending)
+           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE next_repeat_at <= ${at} AND state = 'firing')
+           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE escalate_at <= ${at} AND state = 'firing') AS due`,
+    )) as unknown as { rows: Record<string, unknown>[] }[];
+    await core.refresh(core.d.pool, toMeta(meta!.rows[0]!));
+    const d = core.decider(now);
+    d.timers(core.index, core.cache.activeRows());
+    const forget = d.absence(core.index, presence!.rows.map(toPresence), core.params, this.#listeningSince);
+    if (d.effects.length || forget.length) return true;
+    return due!.rows[0]!.due as boolean;
+  }
+
+  /** Publishes notifications left unpublished by a replica that died (or while NATS was unreachable). */
+  async relay(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await claimStale(this.core.d.pool, this.core.d.config.outbox_lease);
+      if (!rows.length) return total;
+      total += await this.core.publishRows(rows);
+      if (rows.length < 500) return total;
+    }
+  }
+
+  async prune(): Promise<void> {
+    await pruneOutbox(this.core.d.pool, DAY);
+    await pruneInbox(this.core.d.pool, 8 * DAY);
+  }
+}
