@@ -1,5 +1,3 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
 import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
@@ -14,6 +12,7 @@ import {
   messagesShowing,
   startHarness,
 } from '../../services/notifier-discord/test/harness.ts';
+import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
 
 /**
  * The whole stack on one ManualClock: CometBFT simulator → cosmos-ibc → alerter (shipped default rules) →
@@ -27,8 +26,7 @@ let clock: ManualClock;
 let sim: CosmosSim;
 let ingestorService: RunningService;
 let ingestor: CosmosIbcIngestor;
-let alerter: RunningService;
-let alerterHandle: AlerterHandle;
+let alerter: InProcessAlerter;
 let h: Harness;
 
 beforeAll(async () => {
@@ -54,24 +52,10 @@ beforeAll(async () => {
         },
       ],
     },
-    clock: () => clock.now(),
+    clock,
     tickIntervalMs: 0,
   });
-  let ready: AlerterHandle | undefined;
-  alerter = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      alerter: {
-        tick_interval: 0,
-        defaults: { group_wait: 0, group_interval: 0 },
-        rules: [{ id: 'service-silent', enabled: false }],
-      },
-    },
-  });
-  alerterHandle = ready!;
+  alerter = await startAlerter(env, clock);
   h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
   ingestorService = await startService(cosmosIbcService, {
     argv: [],
@@ -92,24 +76,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await ingestorService?.stop();
   await h?.stop();
-  await alerter?.stop();
+  await alerter?.running.stop();
   await sim?.close();
   await env.cleanup();
 });
 
 /** Applies every published event in the alerter and lets its timers run (priority waits of 2 s included). */
-async function settle(rounds = 4) {
-  const jsm = await jetstreamManager(h.nc);
-  await eventually(async () => {
-    const info = await jsm.consumers.info(env.subjects.streams.events, 'alerter');
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  });
-  await alerterHandle.idle();
-  for (let i = 0; i < rounds; i++) {
-    clock.advance(1000);
-    await alerterHandle.tick();
-  }
-}
+const settle = () => alerter.settle(h.nc);
 
 async function scan() {
   clock.advance(600_000);
@@ -134,6 +107,15 @@ describe('simulator → cosmos-ibc → alerter → Discord', () => {
     await settle();
     const [notice] = await messagesShowing(h, h.channels.test, 'cosmos-ibc');
     expect(text(notice!)).toMatch(/NOTICE · cosmos-ibc .* started/);
+    const embed = (
+      notice!.embeds as { description?: string; fields?: { name: string; value: string }[] }[]
+    )[0]!;
+    // A notice is not an alert: no resolve, no duration; no empty sender fields (no display name configured).
+    expect(embed.fields!.map((f) => f.name)).toEqual(['Chain', 'Severity', 'Started', 'service', 'instance']);
+    // What it watches, one readable line per chain (not JSON).
+    expect(embed.description).toMatch(
+      /^Watching:\n• cosmoshub-4 at height \d+ via http:\/\/127\.0\.0\.1:\d+\S* — cosmoshub-4: clients of all open connections, 0 configured wallets, every 600 s$/,
+    );
   });
 
   it('$data shows the scanned clients; an expiring client is alerted in the default channel', async () => {
@@ -156,6 +138,19 @@ describe('simulator → cosmos-ibc → alerter → Discord', () => {
         .find((m) => m.content === `<@${ALICE.id}>` && text(m).includes(RELAYER)),
     );
     expect(alert!.embeds).toMatchObject([{ title: expect.stringMatching(/^🟠 FIRING · /) }]);
+    // Two balances 10 minutes apart, falling: a burn rate, so a time to empty. (The wallet also alerts as projected
+    // to run empty, tagging the same user: the threshold's message is the one that names who set it.)
+    const description = (m: DiscordMessage) => (m.embeds as { description?: string }[])[0]?.description ?? '';
+    const below = await eventually(
+      () => h.fake.messages(h.channels.alerts).find((m) => description(m).startsWith('Threshold set by')),
+      15_000,
+      'the below-threshold alert',
+    );
+    expect(description(below!)).toMatch(
+      new RegExp(
+        `^Threshold set by discord:${ALICE.id}\\. At the current burn rate it runs empty in \\d+[smhd]( \\d+[smhd])?\\.$`,
+      ),
+    );
     // The message is in the fake before the notifier stored its card; a click in between would find no card.
     await drained(h);
 

@@ -1,5 +1,4 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
 import { callRpc } from '@tocsin/bus';
 import type { TgMessage, TgUser } from '@tocsin/chat-fakes';
 import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
@@ -16,6 +15,7 @@ import {
   pinged,
   startHarness,
 } from '../../services/notifier-telegram/test/harness.ts';
+import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
 
 /**
  * The whole stack on one ManualClock, with Telegram at the end: CometBFT simulator → cosmos-ibc → alerter (shipped
@@ -30,8 +30,7 @@ let clock: ManualClock;
 let sim: CosmosSim;
 let ingestorService: RunningService;
 let ingestor: CosmosIbcIngestor;
-let alerter: RunningService;
-let alerterHandle: AlerterHandle;
+let alerter: InProcessAlerter;
 let h: Harness;
 
 beforeAll(async () => {
@@ -57,24 +56,10 @@ beforeAll(async () => {
         },
       ],
     },
-    clock: () => clock.now(),
+    clock,
     tickIntervalMs: 0,
   });
-  let ready: AlerterHandle | undefined;
-  alerter = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      alerter: {
-        tick_interval: 0,
-        defaults: { group_wait: 0, group_interval: 0 },
-        rules: [{ id: 'service-silent', enabled: false }],
-      },
-    },
-  });
-  alerterHandle = ready!;
+  alerter = await startAlerter(env, clock);
   h = await startHarness('telegram-e2e', {}, { mentions: [] }, { env, clock });
   ingestorService = await startService(cosmosIbcService, {
     argv: [],
@@ -95,27 +80,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await ingestorService?.stop();
   await h?.close();
-  await alerter?.stop();
+  await alerter?.running.stop();
   await sim?.close();
   await env.cleanup();
 });
 
 /** Every published event applied in the alerter, its timers run, and every notification delivered. */
 async function settle(rounds = 4) {
+  await alerter.settle(h.nc, rounds);
   const jsm = await jetstreamManager(h.nc);
-  await eventually(
-    async () => {
-      const info = await jsm.consumers.info(env.subjects.streams.events, 'alerter');
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    30_000,
-    'the alerter to take every event',
-  );
-  await alerterHandle.idle();
-  for (let i = 0; i < rounds; i++) {
-    clock.advance(1000);
-    await alerterHandle.tick();
-  }
   await eventually(
     async () => {
       const info = await jsm.consumers.info(env.subjects.streams.alerts, 'notifier-telegram');

@@ -1,6 +1,7 @@
 /** Thrown by publish when an event does not match the contract. `issues` are `path: reason` lines. */
 export class EventValidationError extends Error {
   override readonly name = 'EventValidationError';
+  readonly code = 'event_invalid';
   constructor(
     readonly issues: string[],
     what = 'event',
@@ -14,9 +15,15 @@ export class EventValidationError extends Error {
  * and copied to the dead-letter subject. Any other error is retried with backoff.
  */
 export class PermanentError extends Error {
-  override readonly name = 'PermanentError';
+  override readonly name: string = 'PermanentError';
+  readonly code: string = 'permanent';
 }
 
+export function isEventValidationError(err: unknown): err is EventValidationError {
+  return err instanceof EventValidationError;
+}
+
+/** A PermanentError, or any error that says `permanent: true` (another library's). */
 export function isPermanent(err: unknown): boolean {
   return err instanceof PermanentError || (err as { permanent?: boolean })?.permanent === true;
 }

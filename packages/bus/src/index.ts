@@ -11,7 +11,13 @@ export {
 } from './consumer.ts';
 export { type DeadLetter, type DeadLetterCause, deadLetterJson } from './deadLetter.ts';
 export { decodeEvent, decodeNotification, subjectIssue } from './decoders.ts';
-export { EventValidationError, isPermanent, isUnavailable, PermanentError } from './errors.ts';
+export {
+  EventValidationError,
+  isEventValidationError,
+  isPermanent,
+  isUnavailable,
+  PermanentError,
+} from './errors.ts';
 export { type Log, silentLog } from './log.ts';
 export {
   type ConsumerSettings,
@@ -30,8 +36,8 @@ export {
   type PublishInput,
   type PublishResult,
 } from './publisher.ts';
-export { callRpc, RpcError, type RpcReply, type ServeRpcOptions, serveRpc } from './rpc.ts';
-export { StreamPublishError, StreamPublisher } from './streamPublish.ts';
+export { callRpc, isRpcError, RpcError, type RpcReply, type ServeRpcOptions, serveRpc } from './rpc.ts';
+export { isStreamPublishError, StreamPublishError, StreamPublisher } from './streamPublish.ts';
 export {
   AckFloorAge,
   type ConsumerHealth,

@@ -9,6 +9,7 @@ export type RpcReply<R> =
   | { ok: false; error: { code: string; message: string; issues?: string[] } };
 
 /** An error a handler throws to answer with a specific code (e.g. forbidden, not_found). */
+/** An RPC failure; `code` is the reply's code (bad_request, not_found, forbidden, unavailable, internal). */
 export class RpcError extends Error {
   override readonly name = 'RpcError';
   constructor(
@@ -18,6 +19,11 @@ export class RpcError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Whether `err` is an RpcError (with that reply code, when given). */
+export function isRpcError(err: unknown, code?: string): err is RpcError {
+  return err instanceof RpcError && (code === undefined || err.code === code);
 }
 
 const enc = new TextEncoder();

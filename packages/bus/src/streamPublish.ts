@@ -6,16 +6,25 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 
-/** A JetStream publish that failed; `unavailable` when NATS or the stream did not answer (retry later). */
+/**
+ * A JetStream publish that failed; `unavailable` when NATS or the stream did not answer (retry later). `name` is the
+ * NATS client's for the same failure (TimeoutError, NoResponders, JetStreamError), so `isUnavailable` reads it alike.
+ */
 export class StreamPublishError extends Error {
+  readonly code = 'stream_publish_failed';
   constructor(
     message: string,
     override readonly name: string,
     readonly unavailable: boolean,
-    readonly code?: number,
+    /** JetStream's API error code, when the server answered with one. */
+    readonly apiCode?: number,
   ) {
     super(message);
   }
+}
+
+export function isStreamPublishError(err: unknown): err is StreamPublishError {
+  return err instanceof StreamPublishError;
 }
 
 interface Waiting {

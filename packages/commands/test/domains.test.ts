@@ -42,6 +42,32 @@ describe('$data', () => {
     expect(r.fields![1]!.name.startsWith('🔴')).toBe(true);
   });
 
+  it('marks the clients past the warning ratio configured in the alerter, not a fixed 80%', async () => {
+    state.params = { ibc_expiry_warning_ratio: 0.7 };
+    state.clients = [
+      client(0, { elapsed_ratio: 0.72 }),
+      client(1, { elapsed_ratio: 0.69 }),
+      client(2, { status: 'Expired', elapsed_ratio: 1.2 }),
+    ];
+    const r = await run('$data');
+    expect(r.text).toContain('3 clients on 1 chain · 1 past 70% · 1 expired');
+    expect(r.fields!.map((f) => [...f.name][0])).toEqual(['🟠', '🟢', '🔴']);
+    expect(rpc.bodies('alerter.params')).toEqual([{}]);
+
+    state.params = { ibc_expiry_warning_ratio: 0.9 };
+    const higher = await run('$data');
+    expect(higher.text).toContain('0 past 90%');
+    expect(higher.fields!.map((f) => [...f.name][0])).toEqual(['🟢', '🟢', '🔴']);
+  });
+
+  it('still lists clients when the alerter does not answer, and says the warnings are not marked', async () => {
+    state.params = null;
+    state.clients = [client(0, { elapsed_ratio: 0.95 })];
+    const r = await run('$data');
+    expect(r.text).toContain('1 client on 1 chain · expiry warnings not marked (the alerter did not answer)');
+    expect(r.fields![0]!.name.startsWith('🟢')).toBe(true);
+  });
+
   it('filters by chain and by status (a status may come first)', async () => {
     state.clients = [client(0), client(1, { chain_id: 'osmosis-1', status: 'Expired' })];
     await run('$data osmosis-1');

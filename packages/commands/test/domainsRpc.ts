@@ -42,6 +42,8 @@ export interface DomainState {
   consumers: z.infer<typeof icsConsumerSummary>[];
   harmonyHosts: (HarmonyHost & { owner: string })[];
   harmonyTokens: HarmonyToken[];
+  /** The alerter's rule parameters in force (`alerter.params`); null: the alerter does not answer for them. */
+  params: Record<string, unknown> | null;
 }
 
 export const AT = '2026-11-21T12:00:00.000Z';
@@ -99,6 +101,7 @@ export function defaultState(): DomainState {
     ],
     harmonyHosts: [],
     harmonyTokens: [],
+    params: { ibc_expiry_warning_ratio: 0.8 },
   };
 }
 
@@ -248,6 +251,10 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
       (s) => (!r.owner || s.owner === r.owner) && (!r.kind || s.kind === r.kind),
     ),
   }));
+  serve('alerter', 'params', alerterRpc.params.request, async () => {
+    if (!state.params) throw new RpcError('unavailable', 'the alerter is starting');
+    return { params: state.params };
+  });
   serve('alerter', 'alerts', alerterRpc.alerts.request, async (r) => ({
     alerts: state.alerts
       .filter((a) => (!r.state || a.state === r.state) && (!r.chain_id || a.chain_id === r.chain_id))

@@ -6,6 +6,12 @@ import { SEVERITIES } from './subjects.ts';
 export const severity = z.enum(SEVERITIES);
 export const alertState = z.enum(['pending', 'firing', 'resolved']);
 
+/**
+ * Labels the alerter sets on every alert from the rule and the event (a rule cannot set them). Chat messages show
+ * them in their own places (title, colour, chain), so they leave them out of the label list.
+ */
+export const IMPLICIT_LABELS = ['rule', 'source', 'chain_id', 'severity'] as const;
+
 export const alert = z.object({
   fingerprint: z
     .string()

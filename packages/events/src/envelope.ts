@@ -10,6 +10,11 @@ export const ulid = z
   .string()
   .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID (26 Crockford base32 characters)');
 
+/** Whether text a person typed or a button carries is a ULID (an episode id), in either case. */
+export function isUlid(text: string): boolean {
+  return ulid.safeParse(text.toUpperCase()).success;
+}
+
 /**
  * The envelope every event travels in. `data` is typed per (source, type) by the registry; the envelope alone
  * is what a subscriber can rely on for event types it does not know.

@@ -2,6 +2,7 @@ export {
   type Alert,
   alert,
   alertState,
+  IMPLICIT_LABELS,
   type Notification,
   notification,
   severity,
@@ -9,7 +10,7 @@ export {
   type Transition,
   transition,
 } from './alert.ts';
-export { type EventEnvelope, eventEnvelope, idTime, newId, token, ulid } from './envelope.ts';
+export { type EventEnvelope, eventEnvelope, idTime, isUlid, newId, token, ulid } from './envelope.ts';
 export {
   defineEvent,
   type EventData,

@@ -109,6 +109,17 @@ export const alerterRpc = {
     }),
     result: z.object({ subscriptions: z.array(subscription) }),
   },
+  params: {
+    request: z.object({}),
+    result: z.object({
+      params: z
+        .record(z.string(), z.unknown())
+        .describe(
+          "the rule parameters in force: the default rules' merged with alerter.params (durations in seconds), " +
+            'so a chat command shows the thresholds the rules use (e.g. ibc_expiry_warning_ratio)',
+        ),
+    }),
+  },
 } as const;
 
 export const ibcClientSummary = z.object({

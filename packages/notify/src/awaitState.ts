@@ -1,18 +1,10 @@
-/** How a wait tells time (injected: tests advance it). */
-export interface WaitClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realWaitClock: WaitClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-};
+import { type Clock, systemClock } from '@tocsin/runtime';
 
 export interface AwaitStateOptions {
   /** When the message was posted (ms): its state is saved only after every part of it has been posted. */
   postedAt: number;
-  clock?: WaitClock;
+  /** How the wait tells time (injected: tests move it); the system clock by default. */
+  clock?: Clock;
   /** How long after posting a message may still be waiting for its state (a card of several parts at a channel's rate). */
   patienceMs?: number;
   everyMs?: number;
@@ -27,7 +19,7 @@ export async function awaitState<T>(
   lookup: () => Promise<T | null>,
   opts: AwaitStateOptions,
 ): Promise<T | null> {
-  const clock = opts.clock ?? realWaitClock;
+  const clock = opts.clock ?? systemClock;
   const patience = opts.patienceMs ?? 30_000;
   const every = opts.everyMs ?? 250;
   for (;;) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Notification } from '@tocsin/events';
 import type { Pool } from '@tocsin/store';
 import { DeliveryLog } from './deliveryLog.ts';
-import { type DeliveryContext, DeliveryError, type Provider } from './provider.ts';
+import { type DeliveryContext, DeliveryError, isDeliveryError, type Provider } from './provider.ts';
 
 export interface DeliveryOutcome {
   channel: string;
@@ -38,9 +38,15 @@ export type DeliveryResult = 'sent' | 'retry' | 'failed';
 
 /** Another copy of this message is being delivered right now; retry later (it will then be 'sent'). */
 export class DeliveryInProgress extends DeliveryError {
+  override readonly name = 'DeliveryInProgress';
+  override readonly code = 'delivery_in_progress';
   constructor(channel: string) {
     super(`delivery to ${channel} is in progress elsewhere`, true);
   }
+}
+
+export function isDeliveryInProgress(err: unknown): err is DeliveryInProgress {
+  return err instanceof DeliveryInProgress;
 }
 
 export function attemptIdFor(notifier: string, key: string, channel: string): string {
@@ -89,7 +95,7 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
       outcomes.push({ channel, state: reconciled ? 'reconciled' : 'sent', ref: delivered.ref });
       opts.onAttempt?.(channel, 'sent');
     } catch (err) {
-      if (err instanceof DeliveryError && !err.retry) {
+      if (isDeliveryError(err) && !err.retry) {
         // Report first (its dedup key is deterministic), then record: a crash in between repeats neither.
         await opts.onPermanentFailure?.(channel, err);
         await pool.query(

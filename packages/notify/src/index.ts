@@ -1,4 +1,4 @@
-export { type AwaitStateOptions, awaitState, realWaitClock, type WaitClock } from './awaitState.ts';
+export { type AwaitStateOptions, awaitState } from './awaitState.ts';
 export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
 export {
   attemptIdFor,
@@ -7,9 +7,16 @@ export {
   type DeliveryOutcome,
   type DeliveryResult,
   deliverNotification,
+  isDeliveryInProgress,
 } from './delivery.ts';
 export { type Claimed, Coalescer, DeliveryLog, type NotClaimed, type SentMark } from './deliveryLog.ts';
-export { type Delivered, type DeliveryContext, DeliveryError, type Provider } from './provider.ts';
+export {
+  type Delivered,
+  type DeliveryContext,
+  DeliveryError,
+  isDeliveryError,
+  type Provider,
+} from './provider.ts';
 export { type DeliveryReason, deliveryReason } from './reason.ts';
 export { type RouteConfig, routeChannels, routeConfig } from './routing.ts';
 export { SENDER_ICON_LABEL, SENDER_NAME_LABEL, type Sender, senderOf } from './sender.ts';
@@ -19,4 +26,4 @@ export {
   notifierService,
   notifyMigrations,
 } from './service.ts';
-export { alertLine, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
+export { alertLine, isNotice, listedLabels, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';

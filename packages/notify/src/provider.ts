@@ -22,7 +22,9 @@ export interface Delivered {
 
 /** A provider failure; `retry` says whether trying again later can help (5xx, timeouts) or not (403, unknown channel). */
 export class DeliveryError extends Error {
-  override readonly name = 'DeliveryError';
+  override readonly name: string = 'DeliveryError';
+  /** Why it failed, for metrics and logs, is `deliveryReason(err)` (rate_limited, timeout, forbidden, …). */
+  readonly code: string = 'delivery_failed';
   constructor(
     message: string,
     readonly retry: boolean,
@@ -38,6 +40,10 @@ export class DeliveryError extends Error {
   get unavailable(): boolean {
     return this.retry;
   }
+}
+
+export function isDeliveryError(err: unknown): err is DeliveryError {
+  return err instanceof DeliveryError;
 }
 
 /** What every notifier implements: routing and a thin send. Rendering is a pure function next to it. */

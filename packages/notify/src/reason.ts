@@ -1,5 +1,5 @@
-import { DeliveryInProgress } from './delivery.ts';
-import { DeliveryError } from './provider.ts';
+import { isDeliveryInProgress } from './delivery.ts';
+import { isDeliveryError } from './provider.ts';
 
 /** The `reason` label of `tocsin_deliveries_total`: a small fixed set, whatever the platform said. */
 export type DeliveryReason =
@@ -34,8 +34,8 @@ const NAMED: [RegExp, DeliveryReason][] = [
  * error name, else whether it could be retried (a network failure) or not (refused by the platform).
  */
 export function deliveryReason(err: unknown): DeliveryReason {
-  if (!(err instanceof DeliveryError)) return 'error';
-  if (err instanceof DeliveryInProgress) return 'in_progress';
+  if (!isDeliveryError(err)) return 'error';
+  if (isDeliveryInProgress(err)) return 'in_progress';
   const s = err.status;
   if (s === 429) return 'rate_limited';
   if (s === 408) return 'timeout';

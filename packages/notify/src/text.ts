@@ -1,4 +1,5 @@
-import type { Alert, Notification } from '@tocsin/events';
+import { type Alert, IMPLICIT_LABELS, type Notification } from '@tocsin/events';
+import { SENDER_ICON_LABEL, SENDER_NAME_LABEL } from './sender.ts';
 
 /** How every chat shows a severity and a transition. */
 export const SEVERITY_ICON: Record<string, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
@@ -11,6 +12,22 @@ export const TRANSITION_VERB: Record<string, string> = {
   retracted: 'RETRACTED',
   notice: 'NOTICE',
 };
+
+/** Labels a message does not list: shown in places of their own (rule, chain, …), or who posts it (sender). */
+const UNLISTED = new Set<string>([...IMPLICIT_LABELS, SENDER_NAME_LABEL, SENDER_ICON_LABEL]);
+
+/** The labels a chat message lists as fields: not the implicit or sender ones, and none without a value. */
+export function listedLabels(a: Alert): [string, string][] {
+  return Object.entries(a.labels).filter(([k, v]) => v !== '' && !UNLISTED.has(k));
+}
+
+/**
+ * A notice (a service started, a value changed) is news, not an alert: it has no resolve and no duration, although
+ * the alerter stores it as an episode that ended where it began.
+ */
+export function isNotice(n: Pick<Notification, 'transition'>): boolean {
+  return n.transition === 'notice';
+}
 
 export function alertLine(a: Alert): string {
   const ack = a.acknowledged ? ` (acked by ${a.acknowledged.by})` : '';

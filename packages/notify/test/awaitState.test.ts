@@ -1,17 +1,16 @@
+import { ManualClock } from '@tocsin/runtime';
 import { describe, expect, it } from 'vitest';
-import { awaitState, type WaitClock } from '../src/index.ts';
+import { awaitState } from '../src/index.ts';
 
-function manualClock(start: number): WaitClock & { slept: number[] } {
-  let t = start;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => t,
-    async sleep(ms) {
-      slept.push(ms);
-      t += ms;
-    },
+/** The shared ManualClock (sleeping moves it), recording each sleep. */
+function manualClock(start: number): ManualClock & { slept: number[] } {
+  const clock = Object.assign(new ManualClock(start), { slept: [] as number[] });
+  const sleep = clock.sleep.bind(clock);
+  clock.sleep = async (ms: number) => {
+    clock.slept.push(ms);
+    await sleep(ms);
   };
+  return clock;
 }
 
 describe('awaitState (a click on a message whose state is still being saved)', () => {

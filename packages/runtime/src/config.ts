@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from './configError.ts';
+import { ConfigError, isConfigError } from './configError.ts';
 import { readConfigFile } from './configFile.ts';
 import { parseConfigValue } from './configIssues.ts';
 import { interval, positiveDuration } from './duration.ts';
 
-export { ConfigError };
+export { ConfigError, isConfigError };
 
 /**
  * Every service's top-level section of the deployment file. The file is shared by all services, so each accepts

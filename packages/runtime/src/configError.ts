@@ -4,6 +4,7 @@
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly code = 'config_invalid';
   constructor(
     readonly source: string,
     readonly issues: string[],
@@ -16,4 +17,8 @@ export class ConfigError extends Error {
   static file(source: string, line: string): ConfigError {
     return new ConfigError(source, [line], line);
   }
+}
+
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError;
 }

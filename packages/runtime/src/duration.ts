@@ -1,13 +1,24 @@
 import { z } from 'zod';
 
-const UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
+/**
+ * The duration units tocsin reads, everywhere: config values (`90s`, `1h30m`), rule params and the rule language's
+ * functions (`hours(48)`). One table, so a unit means the same in every place.
+ */
+export const DURATION_UNITS = [
+  { unit: 'ms', name: 'milliseconds', ms: 1 },
+  { unit: 's', name: 'seconds', ms: 1000 },
+  { unit: 'm', name: 'minutes', ms: 60_000 },
+  { unit: 'h', name: 'hours', ms: 3_600_000 },
+  { unit: 'd', name: 'days', ms: 86_400_000 },
+  { unit: 'w', name: 'weeks', ms: 604_800_000 },
+] as const;
+
+const UNITS: Record<string, number> = Object.fromEntries(DURATION_UNITS.map((u) => [u.unit, u.ms]));
+/** The unit abbreviations, longest first (`ms` before `m`), as a regex alternation. */
+export const DURATION_UNIT_PATTERN = DURATION_UNITS.map((u) => u.unit)
+  .sort((a, b) => b.length - a.length)
+  .join('|');
+const TERM = new RegExp(`(\\d+(?:\\.\\d+)?)(${DURATION_UNIT_PATTERN})`, 'g');
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms instead. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -20,10 +31,9 @@ export function parseDuration(input: string | number): number {
   }
   const s = input.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return checkFinite(Number(s) * 1000, input);
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
   let total = 0;
   let consumed = 0;
-  for (const m of s.matchAll(re)) {
+  for (const m of s.matchAll(TERM)) {
     total += Number(m[1]) * UNITS[m[2]!]!;
     consumed += m[0].length;
   }
@@ -60,6 +70,7 @@ export const interval = positiveDuration.refine((ms) => ms <= MAX_TIMER_MS, {
 /** An interval where 0 switches the timer off (documented as such on the key). */
 export const intervalOrOff = duration.refine((ms) => ms <= MAX_TIMER_MS, { message: 'must be at most 24d' });
 
+/** "2d 3h", "45m", "0s": how long, in its two largest units (the one format of durations tocsin shows). */
 export function formatDuration(ms: number): string {
   const neg = ms < 0;
   let s = Math.round(Math.abs(ms) / 1000);
@@ -73,4 +84,9 @@ export function formatDuration(ms: number): string {
     Boolean,
   );
   return (neg ? '-' : '') + parts.slice(0, 2).join(' ');
+}
+
+/** formatDuration for a number of seconds (event fields are seconds: remaining_s, projected_empty_s, …). */
+export function formatSeconds(seconds: number): string {
+  return formatDuration(seconds * 1000);
 }

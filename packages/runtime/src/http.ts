@@ -11,12 +11,17 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 /** The HTTP port is taken by another process. */
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
+  readonly code = 'port_in_use';
   constructor(
     readonly host: string,
     readonly port: number,
   ) {
     super(`http port ${port} on ${host} is in use by another process (http.port, TOCSIN_HTTP_PORT)`);
   }
+}
+
+export function isPortInUseError(err: unknown): err is PortInUseError {
+  return err instanceof PortInUseError;
 }
 
 /**

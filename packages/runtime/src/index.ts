@@ -9,6 +9,7 @@ export {
   configFileFrom,
   displayOf,
   envOverrides,
+  isConfigError,
   type LoadedConfig,
   loadConfig,
 } from './config.ts';
@@ -16,8 +17,11 @@ export { readConfigFile } from './configFile.ts';
 export { didYouMean, parseConfigValue } from './configIssues.ts';
 export { toDisplay } from './displayAmount.ts';
 export {
+  DURATION_UNIT_PATTERN,
+  DURATION_UNITS,
   duration,
   formatDuration,
+  formatSeconds,
   interval,
   intervalOrOff,
   MAX_TIMER_MS,
@@ -27,6 +31,7 @@ export {
 export { EXIT_CODES } from './exitCodes.ts';
 export {
   createHttpServer,
+  isPortInUseError,
   PortInUseError,
   type ReadinessCheck,
   type ReadinessResult,
@@ -36,9 +41,16 @@ export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logg
 export { createMetrics, type Metrics } from './metrics.ts';
 export { redactUrl, redactUrlsIn } from './redact.ts';
 export { runService } from './runService.ts';
-export { knownSecrets, readSecretFile, registerSecret, SecretFileError } from './secrets.ts';
+export {
+  isSecretFileError,
+  knownSecrets,
+  readSecretFile,
+  registerSecret,
+  SecretFileError,
+} from './secrets.ts';
 export {
   type ConsumeSpec,
+  isStartupError,
   type MigrationSet,
   type RunningService,
   type ServiceContext,

@@ -1,19 +1,20 @@
 import type { z } from 'zod';
-import { ConfigError } from './config.ts';
+import { isConfigError } from './config.ts';
 import { EXIT_CODES } from './exitCodes.ts';
-import { PortInUseError } from './http.ts';
-import { SecretFileError } from './secrets.ts';
+import { isPortInUseError } from './http.ts';
+import { isSecretFileError } from './secrets.ts';
 import {
+  isStartupError,
   type RunningService,
   type ServiceDefinition,
   type StartOptions,
-  StartupError,
   startService,
 } from './service.ts';
 
 /** What stopped start-up: a signal. */
 class StopRequested extends Error {
   override readonly name = 'StopRequested';
+  readonly code = 'stop_requested';
 }
 
 /**
@@ -57,11 +58,11 @@ export async function runService<S extends z.ZodType>(
   } catch (err) {
     if (err instanceof StopRequested) process.exit(EXIT_CODES.ok);
     const [code, line] =
-      err instanceof ConfigError || err instanceof SecretFileError
+      isConfigError(err) || isSecretFileError(err)
         ? [EXIT_CODES.config, err.message]
-        : err instanceof PortInUseError
+        : isPortInUseError(err)
           ? [EXIT_CODES.portInUse, err.message]
-          : err instanceof StartupError
+          : isStartupError(err)
             ? [EXIT_CODES.failed, `failed to start: ${err.message}`]
             : [EXIT_CODES.failed, `failed to start: ${(err as Error).stack ?? err}`];
     process.stderr.write(`${def.name}: ${line}\n`);

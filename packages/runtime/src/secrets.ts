@@ -2,6 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 
 export class SecretFileError extends Error {
   override readonly name = 'SecretFileError';
+  readonly code = 'secret_file';
+}
+
+export function isSecretFileError(err: unknown): err is SecretFileError {
+  return err instanceof SecretFileError;
 }
 
 const known = new Set<string>();

@@ -98,6 +98,11 @@ export interface StartOptions {
 /** A dependency failed at start-up for a reason a restart may cure (unreachable database): said in one line. */
 export class StartupError extends Error {
   override readonly name = 'StartupError';
+  readonly code = 'startup_failed';
+}
+
+export function isStartupError(err: unknown): err is StartupError {
+  return err instanceof StartupError;
 }
 
 /** PostgreSQL refused who we are or what we asked for: the configuration is wrong, a restart cannot help. */

@@ -141,11 +141,12 @@ describe('service', () => {
       { name: 'probe', needsDatabase: true, async start() {} },
       { config: env.config, env: {} },
     );
+    // Over the network once (the port serves); the other routes in process.
     const health = await fetch(`${svc.url}/healthz`);
     expect(health.status).toBe(200);
-    const ready = await (await fetch(`${svc.url}/readyz`)).json();
+    const ready = (await svc.ctx.http.inject('/readyz')).json();
     expect(ready).toEqual({ ready: true, checks: { nats: true, postgres: true } });
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const metrics = (await svc.ctx.http.inject('/metrics')).body;
     // The names dashboards and alert rules rely on (deploy/grafana, deploy/prometheus), on every service.
     for (const name of [
       'tocsin_events_published_total',
@@ -170,7 +171,7 @@ describe('service', () => {
     };
     await svc.ctx.publisher.publish(system.deliveryFailed, input);
     await svc.ctx.publisher.publish(system.deliveryFailed, input); // the same fact again: a duplicate
-    const after = await (await fetch(`${svc.url}/metrics`)).text();
+    const after = (await svc.ctx.http.inject('/metrics')).body;
     expect(after).toContain(
       'tocsin_events_published_total{source="system",type="delivery_failed",duplicate="false",service="probe"} 1',
     );
@@ -206,9 +207,9 @@ describe('service', () => {
     );
     // Point readiness at a closed pool: the check must fail, not throw.
     await svc.ctx.pool.end();
-    const res = await fetch(`${svc.url}/readyz`);
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { checks: Record<string, boolean> }).checks.postgres).toBe(false);
+    const res = await svc.ctx.http.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json<{ checks: Record<string, boolean> }>().checks.postgres).toBe(false);
     await svc.stop();
   });
 });
@@ -237,10 +238,10 @@ describe('consumers', () => {
     const { jetstream } = await import('@nats-io/jetstream');
     await jetstream(nc).publish(env.subjects.event('probe', 'work'), '{}');
     const readyz = async () => {
-      const res = await fetch(`${svc.url}/readyz`);
+      const res = await svc.ctx.http.inject('/readyz');
       return {
-        status: res.status,
-        body: (await res.json()) as { checks: Record<string, boolean>; reasons?: Record<string, string> },
+        status: res.statusCode,
+        body: res.json<{ checks: Record<string, boolean>; reasons?: Record<string, string> }>(),
       };
     };
     // The ack floor is JetStream's: this waits for real time to pass on the server (the threshold is 1 s).
@@ -250,7 +251,7 @@ describe('consumers', () => {
     expect(body.reasons?.['consumer:probe-stuck']).toMatch(
       /oldest unacked message .* pending for \d+ s, more than 1 s/,
     );
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const metrics = (await svc.ctx.http.inject('/metrics')).body;
     expect(metrics).toMatch(/tocsin_consumer_stuck\{[^}]*consumer="probe-stuck"[^}]*\} 1/);
     expect(metrics).toMatch(
       /tocsin_consumer_oldest_pending_age_seconds\{[^}]*consumer="probe-stuck"[^}]*\} [1-9]/,

@@ -10,7 +10,7 @@ import { type AlerterConfig, alerterConfig } from './config.ts';
 import { registerRoutes } from './history/routes.ts';
 import { createBatcher } from './intake/batcher.ts';
 import { fastEventDecoder } from './intake/decode.ts';
-import { admit, FutureEventError, type Received } from './intake/receive.ts';
+import { admit, isFutureEventError, type Received } from './intake/receive.ts';
 import { serveAlerterRpc } from './rpc/alerterRpc.ts';
 import { loadRules } from './rules/loadRules.ts';
 import { createHeartbeatPush, type Health, type PushTarget } from './selfMonitor/heartbeatPush.ts';
@@ -157,7 +157,7 @@ export function createAlerterService(
             received = admit(r.event, ctx.clock.now(), cfg.max_future_skew);
           } catch (e) {
             // Heartbeats are not stored, so there is nothing to dead-letter: the reason is logged.
-            if (!(e instanceof FutureEventError)) throw e;
+            if (!isFutureEventError(e)) throw e;
             ctx.log.warn({ subject: msg.subject, reason: e.message }, 'heartbeat from the future ignored');
             return;
           }

@@ -102,8 +102,8 @@ describe('silences', () => {
     expect(active.silences.some((s) => s.id === silence.id)).toBe(false);
     // The timeline says who muted it and when.
     const ep = (await h.received())[0]!.alerts[0]!.episode_id;
-    const res = await fetch(`${h.running.url}/alerts/${ep}/timeline`);
-    const body = (await res.json()) as { timeline: { kind: string; detail: Record<string, unknown> }[] };
+    const res = await h.running.ctx.http.inject(`/alerts/${ep}/timeline`);
+    const body = res.json<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>();
     expect(body.timeline.map((t) => t.kind)).toEqual([
       'firing',
       'notified',

@@ -3,7 +3,7 @@ import { cosmosIbcRpc, type ibcClientSummary, type walletSummary } from '@tocsin
 import type { ServiceContext } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { clientStatusData } from './clientObservation.ts';
-import { type CosmosIbcIngestor, UnknownChain } from './ingestor.ts';
+import { type CosmosIbcIngestor, isUnknownChain } from './ingestor.ts';
 
 /** Reply bodies stay under NATS' max payload (1 MB by default); a long client list is cut, most urgent first. */
 const REPLY_BUDGET_BYTES = 900_000;
@@ -115,7 +115,7 @@ export function serveChatRpc(ctx: ServiceContext, ingestor: CosmosIbcIngestor): 
         try {
           return { rechecked: await ingestor.recheck(req.chain_id, req.client_id) };
         } catch (err) {
-          if (err instanceof UnknownChain) throw new RpcError('not_found', err.message);
+          if (isUnknownChain(err)) throw new RpcError('not_found', err.message);
           throw err;
         }
       },

@@ -57,7 +57,12 @@ export async function createIngestor(
 
 export class UnknownChain extends Error {
   override readonly name = 'UnknownChain';
+  readonly code = 'unknown_chain';
   constructor(readonly chainId: string) {
     super(`chain "${chainId}" is not configured`);
   }
+}
+
+export function isUnknownChain(err: unknown): err is UnknownChain {
+  return err instanceof UnknownChain;
 }

@@ -1,6 +1,6 @@
-import { EventValidationError, type Publisher } from '@tocsin/bus';
+import { isEventValidationError, type Publisher } from '@tocsin/bus';
 import type { EventDefinition } from '@tocsin/events';
-import type { Logger, Metrics } from '@tocsin/runtime';
+import type { Clock, Logger, Metrics } from '@tocsin/runtime';
 import { Counter, Gauge } from 'prom-client';
 import type { z } from 'zod';
 
@@ -32,7 +32,7 @@ export interface PublishQueueOptions {
   /** Events held at most while NATS does not take them; beyond it the oldest are dropped (counted, logged). */
   bound: number;
   /** The injected clock: an event's `observed_at` is when it was queued, whenever it is sent. */
-  now(): number;
+  clock: Clock;
 }
 
 export interface PublishQueue {
@@ -125,7 +125,7 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
           // Counted in tocsin_events_published_total by the runtime's publisher.
           await p.send();
         } catch (err) {
-          if (err instanceof EventValidationError) {
+          if (isEventValidationError(err)) {
             metrics.errors.inc({ kind: 'publish' });
             log.error(
               { err: err.message, type: p.type, chain_id: p.chainId },
@@ -209,7 +209,7 @@ export function createPublishQueue(opts: PublishQueueOptions): PublishQueue {
 
   return {
     publish(def, chainId, dedupKey, data) {
-      const observed_at = new Date(opts.now());
+      const observed_at = new Date(opts.clock.now());
       queued++;
       queue.push({
         send: () =>

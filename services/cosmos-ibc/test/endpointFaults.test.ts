@@ -85,7 +85,7 @@ describe('endpoint faults', () => {
   });
 
   it('counts each endpoint given up on in tocsin_endpoint_errors_total, by chain and kind', async () => {
-    const text = await (await fetch(`${s.service.url}/metrics`)).text();
+    const text = (await s.service.ctx.http.inject('/metrics')).body;
     const count = (chainId: string, kind: string) =>
       Number(
         new RegExp(

@@ -106,7 +106,7 @@ async function outcomeOf(query: string, fn: (api: ChainApi) => Promise<unknown>)
   } catch (err) {
     if (err instanceof QueryRejected) {
       expect(failures).toEqual([]);
-      return { rejected: err.code };
+      return { rejected: err.abciCode };
     }
     expect(failures, String(err)).toHaveLength(1);
     const f = failures[0]!;

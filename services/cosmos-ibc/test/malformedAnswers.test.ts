@@ -87,7 +87,7 @@ async function outcomeOf<T>(query: string, fn: (api: ChainApi) => Promise<T>): P
   } catch (err) {
     if (err instanceof QueryRejected) {
       expect(failures).toEqual([]);
-      return { rejected: err.code };
+      return { rejected: err.abciCode };
     }
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ chainId: 'cosmoshub-4', endpoint: url, query });

@@ -8,7 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { connectBus, createPublisher, provisionStreams } from '@tocsin/bus';
 import { cosmosIbc, type EventEnvelope, subjects } from '@tocsin/events';
-import { createLogger, createMetrics } from '@tocsin/runtime';
+import { createLogger, createMetrics, systemClock } from '@tocsin/runtime';
 import { eventually, freePort, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishQueue } from '../src/publishQueue.ts';
@@ -96,7 +96,7 @@ describe('the publish queue across a NATS restart', () => {
     const metrics = createMetrics('outage-queue');
     const logs = logSink();
     const log = createLogger({ service: 'outage-queue', instance: 'test', level: 'info', dest: logs.dest });
-    const queue = createPublishQueue({ publisher, log, metrics, bound: 50, now: Date.now });
+    const queue = createPublishQueue({ publisher, log, metrics, bound: 50, clock: systemClock });
     const send = (key: string) =>
       queue.publish(cosmosIbc.scanCompleted, 'outage-1', key, {
         clients: 0,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createPublisher, provisionStreams } from '@tocsin/bus';
 import { cosmosIbc } from '@tocsin/events';
-import { createLogger, createMetrics } from '@tocsin/runtime';
+import { createLogger, createMetrics, systemClock } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPublishQueue } from '../src/publishQueue.ts';
@@ -53,7 +53,7 @@ it('settled() resolves once the events queued before it are acknowledged, while 
     log,
     metrics: createMetrics('publish-queue'),
     bound: 10_000,
-    now: Date.now,
+    clock: systemClock,
   });
   for (let i = 0; i < 8; i++) send(`mine-${i}`);
   await queue.settled();

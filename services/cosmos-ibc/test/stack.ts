@@ -55,7 +55,7 @@ export async function startStack(opts: {
   });
   const env = opts.env ?? (await testEnv(opts.name));
   const clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  const sim = await startCosmosSim({ scenario: opts.scenario, clock: () => clock.now(), tickIntervalMs: 0 });
+  const sim = await startCosmosSim({ scenario: opts.scenario, clock, tickIntervalMs: 0 });
   await opts.beforeStart?.(sim);
   const nc = await env.nats();
   const collector = collect<EventEnvelope>(nc, `${env.prefix}.events.>`);

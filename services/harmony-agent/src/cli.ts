@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { HarmonyAgent, jsonLog } from './agent.ts';
-import { AgentConfigError, parseAgentConfig } from './config.ts';
+import { isAgentConfigError, parseAgentConfig } from './config.ts';
 
 export const USAGE = `usage: tocsin agent harmony [--config agent.yaml] [--service-url URL] [--token-file FILE]
        [--node-url URL] [--hostname NAME] [--validator-address ONE1...] [--interval 15s] [--buffer-dir DIR]
@@ -68,9 +68,7 @@ export async function runAgentCli(argv: string[], env: NodeJS.ProcessEnv = proce
   } catch (err) {
     const e = err as Error;
     console.error(
-      e instanceof AgentConfigError || e.name === 'SecretFileError'
-        ? e.message
-        : `harmony agent: ${e.message}`,
+      isAgentConfigError(e) || e.name === 'SecretFileError' ? e.message : `harmony agent: ${e.message}`,
     );
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
     return 1;

@@ -26,6 +26,11 @@ export type AgentConfigInput = z.input<typeof agentConfig>;
 
 export class AgentConfigError extends Error {
   override readonly name = 'AgentConfigError';
+  readonly code = 'agent_config';
+}
+
+export function isAgentConfigError(err: unknown): err is AgentConfigError {
+  return err instanceof AgentConfigError;
 }
 
 export function parseAgentConfig(input: unknown, source = 'agent config'): AgentConfig {

@@ -3,7 +3,7 @@ import { harmonySignersRpc } from '@tocsin/events';
 import type { ServiceContext } from '@tocsin/runtime';
 import type { HarmonySignersConfig } from './config.ts';
 import type { HostRow } from './detection.ts';
-import { TokenForbidden, TokenNotFound, type TokenStore } from './tokens.ts';
+import { isTokenForbidden, isTokenNotFound, type TokenStore } from './tokens.ts';
 
 /**
  * `<prefix>.rpc.harmony-signers.{signers, token_new, token_list, token_revoke}` for `$harmony`, `$token` and
@@ -65,8 +65,8 @@ export function serveChatRpc(ctx: ServiceContext<HarmonySignersConfig>, tokens: 
           ctx.log.info({ token_id: req.id, by: req.by }, 'agent token revoked');
           return { summary };
         } catch (err) {
-          if (err instanceof TokenNotFound) throw new RpcError('not_found', err.message);
-          if (err instanceof TokenForbidden) throw new RpcError('forbidden', err.message);
+          if (isTokenNotFound(err)) throw new RpcError('not_found', err.message);
+          if (isTokenForbidden(err)) throw new RpcError('forbidden', err.message);
           throw err;
         }
       },

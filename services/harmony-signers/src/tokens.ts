@@ -38,8 +38,23 @@ const toToken = (r: Row): AgentToken => ({
   last_used_at: iso(r.last_used_at),
 });
 
-export class TokenNotFound extends Error {}
-export class TokenForbidden extends Error {}
+export class TokenNotFound extends Error {
+  override readonly name = 'TokenNotFound';
+  readonly code = 'token_not_found';
+}
+
+export function isTokenNotFound(err: unknown): err is TokenNotFound {
+  return err instanceof TokenNotFound;
+}
+
+export class TokenForbidden extends Error {
+  override readonly name = 'TokenForbidden';
+  readonly code = 'token_forbidden';
+}
+
+export function isTokenForbidden(err: unknown): err is TokenForbidden {
+  return err instanceof TokenForbidden;
+}
 
 /**
  * Agent tokens, stored as SHA-256 only: created (the token is returned once and never again), listed, revoked.

@@ -44,6 +44,11 @@ export interface ProviderSnapshot {
 /** A query failed because the chain has no x/provider (baseapp's code 6 "unknown query path"). */
 export class ProviderUnavailableError extends Error {
   override readonly name = 'ProviderUnavailableError';
+  readonly code = 'provider_unavailable';
+}
+
+export function isProviderUnavailableError(err: unknown): err is ProviderUnavailableError {
+  return err instanceof ProviderUnavailableError;
 }
 
 const NO_DETAILS = new Set(['DELETED']);

@@ -8,8 +8,8 @@ import type { OptInAction } from './optIn.ts';
 import {
   type BondedValidator,
   type ConsumerSnapshot,
+  isProviderUnavailableError,
   type ProviderSnapshot,
-  ProviderUnavailableError,
 } from './providerReader.ts';
 
 export type { Publish, Reader } from './types.ts';
@@ -194,7 +194,7 @@ export class Tracker {
     try {
       snap = await this.d.reader.snapshot();
     } catch (err) {
-      if (err instanceof ProviderUnavailableError) return this.providerUnavailable(err.message);
+      if (isProviderUnavailableError(err)) return this.providerUnavailable(err.message);
       if (!this.failing)
         this.d.log.warn({ err: String(err), reason }, 'provider query failed; retrying at the next poll');
       this.failing = true;

@@ -44,7 +44,7 @@ export async function startStack(opts: {
   const env = opts.env ?? (await testEnv(opts.name));
   const clock = new ManualClock(T0);
   const scenario = typeof opts.scenario === 'string' ? await loadScenario(opts.scenario) : opts.scenario;
-  const sim = await startIcsSim({ scenario, clock: () => clock.now(), tickIntervalMs: 0 });
+  const sim = await startIcsSim({ scenario, clock, tickIntervalMs: 0 });
   const section = typeof opts.section === 'function' ? opts.section(sim) : (opts.section ?? {});
   const nc = await env.nats();
   const collector = collect<EventEnvelope>(nc, `${env.prefix}.events.>`);

@@ -1,7 +1,7 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { callRpc, isRpcError } from '@tocsin/bus';
 import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
-import { awaitState, type WaitClock } from '@tocsin/notify';
-import type { Logger, ServiceContext } from '@tocsin/runtime';
+import { awaitState } from '@tocsin/notify';
+import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import type { CardStore } from './cardStore.ts';
 import { callerOf, roleIdsOf } from './chatCommands.ts';
@@ -17,7 +17,7 @@ export interface AlertButtonDeps {
   updateCardMessages(channel: string, messageId: string, change: (card: Card) => Card): Promise<boolean>;
   log: Pick<Logger, 'warn'>;
   /** How the wait for a just-posted message's card tells time (tests). */
-  waitClock?: WaitClock;
+  waitClock?: Clock;
 }
 
 /**
@@ -33,7 +33,7 @@ export function silenceMatchers(alerts: Alert[]): Matcher[] | null {
 }
 
 function problemOf(err: unknown): string {
-  if (err instanceof RpcError) {
+  if (isRpcError(err)) {
     if (err.code === 'unavailable') return 'The alerter is not answering right now; try again in a minute.';
     if (err.code === 'not_found') return 'That alert is no longer open.';
     return err.message;

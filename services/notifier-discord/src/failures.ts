@@ -1,4 +1,4 @@
-import { DeliveryError } from '@tocsin/notify';
+import { DeliveryError, isDeliveryError } from '@tocsin/notify';
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
 
 /** Discord error codes worth naming in a delivery_failed event. */
@@ -22,7 +22,7 @@ export function isUnknownMessage(err: unknown): boolean {
  * carries a URL (webhook URLs contain their token).
  */
 export function deliveryErrorOf(err: unknown, channel: string): DeliveryError {
-  if (err instanceof DeliveryError) return err;
+  if (isDeliveryError(err)) return err;
   if (err instanceof DiscordAPIError) {
     const code = typeof err.code === 'number' ? err.code : Number(err.code);
     const name = KNOWN[code] ?? err.message;

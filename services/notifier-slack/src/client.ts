@@ -9,7 +9,7 @@ import {
   WebClient,
   WebClientEvent,
 } from '@slack/web-api';
-import { DeliveryError } from '@tocsin/notify';
+import { DeliveryError, isDeliveryError } from '@tocsin/notify';
 import type { Logger } from '@tocsin/runtime';
 
 export interface SlackClientOptions {
@@ -94,7 +94,7 @@ export function platformError(err: unknown): string | null {
  * not_in_channel, is_archived, invalid_auth, missing_scope, ...). The message names the method and channel.
  */
 export function toDeliveryError(err: unknown, what: string): DeliveryError {
-  if (err instanceof DeliveryError) return err;
+  if (isDeliveryError(err)) return err;
   if (err instanceof WebAPIPlatformError) {
     const code = String(err.data.error);
     const needed = (err.data as { needed?: string }).needed;

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { callRpc, RpcError } from '@tocsin/bus';
+import { callRpc, isRpcError } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
 import { type Alert, alerterRpc, type Subjects } from '@tocsin/events';
 import { awaitState } from '@tocsin/notify';
@@ -161,7 +161,7 @@ export function interactionHandlers(opts: InteractionOptions) {
     } catch (err) {
       opts.onError?.('slack_action');
       const what = action.kind === 'ack' ? 'acknowledge' : 'silence';
-      const reason = err instanceof RpcError ? err.message : (platformError(err) ?? String(err));
+      const reason = isRpcError(err) ? err.message : (platformError(err) ?? String(err));
       log.warn({ channel, user, action: action.kind, reason }, 'button action failed');
       await tell(channel, user, `Could not ${what}: ${reason}`);
     }

@@ -1,5 +1,5 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
-import { SEVERITY_ICON } from '@tocsin/notify';
+import { isNotice, listedLabels, SEVERITY_ICON } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import { alertButtons } from './actions.ts';
 import {
@@ -44,8 +44,6 @@ const VERB: Record<Transition, string> = {
   retracted: 'Retracted',
   notice: 'Notice',
 };
-/** Labels the alerter puts on every alert; shown as fields of their own. */
-const IMPLICIT_LABELS = new Set(['rule', 'source', 'chain_id', 'severity']);
 /** Transitions that tag people; the others (resolve, ack, retract) are news, not calls to act. */
 const MENTION_ON = new Set<Transition>(['firing', 'repeat', 'escalated']);
 const SLACK_OWNER = /^slack:[UW][A-Z0-9]{2,}$/;
@@ -74,9 +72,9 @@ export function slackDate(iso: string): string {
   return `<!date^${Math.floor(t / 1000)}^{date_short_pretty} {time}|${esc(new Date(t).toISOString())}>`;
 }
 
-function icon(a: Alert, retracted: boolean): string {
+function icon(a: Alert, retracted: boolean, notice: boolean): string {
   if (retracted) return '↩️';
-  if (a.state === 'resolved') return '✅';
+  if (a.state === 'resolved' && !notice) return '✅';
   return SEVERITY_ICON[a.severity] ?? '•';
 }
 
@@ -84,11 +82,11 @@ function lifetime(a: Alert, until: string): string {
   return formatDuration(Date.parse(until) - Date.parse(a.started_at));
 }
 
-/** One line per alert in grouped messages and thread replies. */
-export function alertLine(a: Alert, retracted = false): string {
+/** One line per alert in grouped messages and thread replies (a notice's alert has no resolve to show). */
+export function alertLine(a: Alert, retracted = false, notice = false): string {
   const summary = retracted ? `~${esc(a.summary)}~` : `*${esc(a.summary)}*`;
-  const parts = [`${icon(a, retracted)} ${summary} · \`${esc(a.chain_id)}\``];
-  if (a.state === 'resolved' && a.resolved_at) parts.push(`resolved ${slackDate(a.resolved_at)}`);
+  const parts = [`${icon(a, retracted, notice)} ${summary} · \`${esc(a.chain_id)}\``];
+  if (a.state === 'resolved' && a.resolved_at && !notice) parts.push(`resolved ${slackDate(a.resolved_at)}`);
   if (a.acknowledged) parts.push(`acked by ${ownerMention(a.acknowledged.by)}`);
   return parts.join(' · ');
 }
@@ -101,7 +99,8 @@ function headline(state: MessageState): string {
     return `🔔 ${state.digest.notifications} notifications at once: ${alerts}`;
   }
   const retracted = all.every((a) => state.retracted.includes(a.episode_id));
-  const resolved = all.every((a) => a.state === 'resolved');
+  // A notice's alert is stored as ended where it began: it is still a notice, not a resolve.
+  const resolved = !isNotice(n) && all.every((a) => a.state === 'resolved');
   const verb = retracted ? 'Retracted' : resolved ? 'Resolved' : VERB[n.transition];
   const lead = retracted ? '↩️' : resolved ? '✅' : (SEVERITY_ICON[n.severity] ?? '•');
   if (all.length === 1) return `${lead} ${verb}: ${all[0]!.summary}`;
@@ -125,7 +124,7 @@ function singleAlertBlocks(a: Alert, state: MessageState): Block[] {
     { name: 'Started', value: slackDate(a.started_at) },
   ];
   if (a.value !== null) fields.push({ name: 'Value', value: String(a.value) });
-  if (a.state === 'resolved' && a.resolved_at) {
+  if (a.state === 'resolved' && a.resolved_at && !isNotice(state.notification)) {
     fields.push({
       name: 'Resolved',
       value: `${slackDate(a.resolved_at)} (after ${lifetime(a, a.resolved_at)})`,
@@ -137,8 +136,8 @@ function singleAlertBlocks(a: Alert, state: MessageState): Block[] {
       value: `${ownerMention(a.acknowledged.by)} ${slackDate(a.acknowledged.at)}`,
     });
   }
-  // The implicit labels repeat the fields above.
-  const labels = Object.entries(a.labels).filter(([k]) => !IMPLICIT_LABELS.has(k));
+  // Not the implicit labels (they repeat the fields above), the sender's (the message is posted under them) or empty ones.
+  const labels = listedLabels(a);
   const room = LIMITS.fields - fields.length;
   for (const [k, v] of labels.slice(0, room)) fields.push({ name: esc(k), value: `\`${esc(v)}\`` });
   blocks.push(...fieldSections(fields));
@@ -157,7 +156,7 @@ function groupBlocks(state: MessageState, budget: number): Block[] {
     ...Object.entries(n.group.labels).map(([k, v]) => ({ name: esc(k), value: `\`${esc(v)}\`` })),
   ].slice(0, LIMITS.fields);
   blocks.push(...fieldSections(fields));
-  const lines = n.alerts.map((a) => alertLine(a, state.retracted.includes(a.episode_id)));
+  const lines = n.alerts.map((a) => alertLine(a, state.retracted.includes(a.episode_id), isNotice(n)));
   blocks.push(...lineSections(lines, budget - blocks.length, (k) => `_… and ${k} more_`));
   return blocks;
 }

@@ -107,12 +107,22 @@ export async function startHarness(
     publisher,
     logs,
     signed,
-    post: (path, body, headers) =>
-      fetch(`${svc.url}${path}`, {
+    // In process (fastify's inject): the routes and their signature checks are under test, not the socket.
+    async post(path, body, headers) {
+      const res = await svc.ctx.http.inject({
         method: 'POST',
+        url: path,
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...(headers ?? signed(body)) },
-        body,
-      }),
+        payload: body,
+      });
+      const responseHeaders = new Headers();
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) responseHeaders.set(k, String(v));
+      return new Response(res.statusCode === 204 ? null : res.body, {
+        status: res.statusCode,
+        headers: responseHeaders,
+      });
+    },
     async close() {
       await svc.stop();
       await fake.close();

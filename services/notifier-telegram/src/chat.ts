@@ -1,8 +1,8 @@
 import { callRpc, RpcError } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
 import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
-import { awaitState, type WaitClock } from '@tocsin/notify';
-import type { Logger, ServiceContext } from '@tocsin/runtime';
+import { awaitState } from '@tocsin/notify';
+import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import type { Bot, Context } from 'grammy';
 import { type ButtonAction, clip, codeSpans, decodeCallback, esc, type MessageState } from './render.ts';
 import type { TelegramStore } from './store.ts';
@@ -94,7 +94,7 @@ export interface ChatOptions {
   /** True for the one process that handles an update (replicas, a redelivered update after a crash). */
   claim(updateId: number): Promise<boolean>;
   editMessage(chatId: number, messageId: number, change: (s: MessageState) => MessageState): Promise<boolean>;
-  waitClock?: WaitClock;
+  waitClock?: Clock;
   now(): number;
 }
 

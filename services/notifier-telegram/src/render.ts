@@ -1,5 +1,5 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
-import { SEVERITY_ICON } from '@tocsin/notify';
+import { listedLabels, SEVERITY_ICON } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import type { TelegramConfig } from './config.ts';
 
@@ -62,7 +62,6 @@ const VERB: Record<Transition, string> = {
 };
 const PINGING = new Set<Transition>(['firing', 'repeat', 'escalated']);
 const TELEGRAM_OWNER = /^telegram:(\d{1,15})$/;
-const IMPLICIT = new Set(['rule', 'source', 'chain_id', 'severity', 'sender_name', 'sender_icon_url']);
 
 /** Who a notification tags: configured users plus the Telegram subscribers its alerts carry (others skipped). */
 export function mentionIds(n: Notification, configured: number[]): number[] {
@@ -120,7 +119,7 @@ function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[
   const lines = [`${icon(a, notice)} <b>${esc(clip(a.summary, 300))}</b>`];
   const facts = [a.chain_id === '-' ? null : `chain <code>${esc(clip(a.chain_id, 64))}</code>`, a.severity];
   lines.push(facts.filter(Boolean).join(' · '));
-  const labels = Object.entries(a.labels).filter(([k]) => !IMPLICIT.has(k));
+  const labels = listedLabels(a);
   for (const [k, v] of labels.slice(0, 12))
     lines.push(`${esc(clip(k, 40))}: <code>${esc(clip(v, 120))}</code>`);
   if (a.value !== null) lines.push(`value: <code>${a.value}</code>`);

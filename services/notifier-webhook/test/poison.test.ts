@@ -142,8 +142,8 @@ it('1,200 undeliverable notifications, then a real alert: the alert is delivered
     30_000,
     'no message pending on the consumer',
   );
-  const ready = await fetch(`${svc.url}/readyz`);
-  expect(ready.status).toBe(200);
+  const ready = await svc.ctx.http.inject('/readyz');
+  expect(ready.statusCode).toBe(200);
 
   // Nothing is pending, so nothing can come back (before the fix, terminated messages stayed pending on NATS 2.9,
   // came back after each ack wait and were stored again once the window had passed). Let the duplicate window
@@ -184,7 +184,7 @@ it('1,200 undeliverable notifications, then a real alert: the alert is delivered
   // Delivered once, and only the real one.
   expect(received).toEqual(['real-alert']);
 
-  const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+  const metrics = (await svc.ctx.http.inject('/metrics')).body;
   const failed = (kind: string) =>
     Number(
       metrics.match(new RegExp(`tocsin_messages_failed_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`))?.[1] ??

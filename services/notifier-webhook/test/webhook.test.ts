@@ -26,7 +26,7 @@ let receiverUrl = '';
 
 /** The tocsin_deliveries_total lines of the service's /metrics. */
 async function deliveries(): Promise<string> {
-  const text = await (await fetch(`${svc.url}/metrics`)).text();
+  const text = (await svc.ctx.http.inject('/metrics')).body;
   return text
     .split('\n')
     .filter((l) => l.startsWith('tocsin_deliveries_total{'))

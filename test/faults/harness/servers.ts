@@ -1,27 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { eventually, freePort } from '@tocsin/testkit';
+import { canConnect, eventually, freePort } from '@tocsin/testkit';
 
 // Servers of the fault suite's own, on free ports: the shared NATS (4222) and PostgreSQL (5432) are never touched,
 // because these tests kill, stop and restart them.
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(500, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
 
 /** nats-server: $NATS_SERVER, else Debian's /usr/sbin (not on a normal user's PATH), else the PATH. */
 const NATS_SERVER =
@@ -80,7 +66,11 @@ function natsNode(name: string, port: number, storeDir: string, extra: string[])
       };
       c.stdout?.on('data', keep);
       c.stderr?.on('data', keep);
-      await eventually(() => canConnect(port), 20_000, `nats-server ${name} on port ${port}: ${out}`);
+      await eventually(
+        () => canConnect('127.0.0.1', port),
+        20_000,
+        `nats-server ${name} on port ${port}: ${out}`,
+      );
     },
     output: () => out,
   };

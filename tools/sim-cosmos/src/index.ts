@@ -1,7 +1,6 @@
 export type { ClientStatus, IbcClient, IbcHeight } from './chainModel.ts';
 export { ChainModel, NetworkModel, revisionNumberOf } from './chainModel.ts';
 export { benchScenarioPath, demoScenarioPath, type RunCosmosSimOptions, runCosmosSim } from './cli.ts';
-export { type Clock, ManualClock, systemClock } from './clock.ts';
 export type { AbciEvent, CometEvent, TxEventInput } from './cometEvents.ts';
 export { newBlockEvent, txEvent } from './cometEvents.ts';
 // The CometBFT transport, for other simulators that speak CometBFT RPC (tools/sim-ics).

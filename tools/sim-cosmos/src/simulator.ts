@@ -1,5 +1,5 @@
+import { type Clock, systemClock } from '@tocsin/runtime/clock';
 import { type ChainModel, heightKey, NetworkModel } from './chainModel.ts';
-import { type Clock, systemClock } from './clock.ts';
 import {
   type AbciEvent,
   type CometEvent,
@@ -95,7 +95,7 @@ const MAX_BLOCKS_PER_TICK = 10;
 export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosSim> {
   const scenario = isParsedScenario(options.scenario) ? options.scenario : parseScenario(options.scenario);
   const clock = options.clock ?? systemClock;
-  const startMs = clock();
+  const startMs = clock.now();
   const network = new NetworkModel(scenario, startMs);
   const hub = new SubscriptionHub();
   const chainFaults = new Map(scenario.chains.map((c) => [c.chainId, { ...c.fault }]));
@@ -117,7 +117,7 @@ export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosS
 
   const emit = (chainId: string, event: SimEvent): number => {
     const c = chain(chainId);
-    const height = c.heightAt(clock());
+    const height = c.heightAt(clock.now());
     switch (event.type) {
       case 'Tx':
         return hub.publish(chainId, txEvent(c, event.height ?? height, event));
@@ -187,7 +187,7 @@ export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosS
   let nextStep = 0;
   const announced = new Map([...network.chains.values()].map((c) => [c.chainId, c.heightAt(startMs)]));
   const tick = () => {
-    const now = clock();
+    const now = clock.now();
     while (nextStep < scenario.timeline.length) {
       const step = scenario.timeline[nextStep]!;
       const atMs = startMs + step.atS * 1000;
@@ -225,7 +225,7 @@ export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosS
     endpoint: (chainId, index) => endpoints.get(chainId)?.[index],
     faultOf: (e) => effectiveFault(chainFaults.get(e.chainId) ?? {}, e.fault),
     sync: tick,
-    call: (e, req, garbage) => callRpcMethod(req, { chain: chain(e.chainId), nowMs: clock(), garbage }),
+    call: (e, req, garbage) => callRpcMethod(req, { chain: chain(e.chainId), nowMs: clock.now(), garbage }),
     hub,
     describe: () => ({
       simulator: 'tocsin sim-cosmos',
@@ -264,15 +264,15 @@ export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosS
       for (const e of allEndpoints()) e.counters.reset();
     },
     setFault,
-    updateClient: (chainId, clientId, opts) => updateClient(chainId, clientId, clock(), opts?.height),
+    updateClient: (chainId, clientId, opts) => updateClient(chainId, clientId, clock.now(), opts?.height),
     freezeClient,
     setBalance: (chainId, address, amount, denom) => {
       const c = chain(chainId);
-      c.setBalance(address, denom ?? c.spec.denom, BigInt(amount), clock());
+      c.setBalance(address, denom ?? c.spec.denom, BigInt(amount), clock.now());
     },
     setSpendRate: (chainId, address, spendPerHour, denom) => {
       const c = chain(chainId);
-      c.setSpendRate(address, denom ?? c.spec.denom, BigInt(spendPerHour), clock());
+      c.setSpendRate(address, denom ?? c.spec.denom, BigInt(spendPerHour), clock.now());
     },
     tick,
     emit,

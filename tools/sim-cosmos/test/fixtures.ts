@@ -5,11 +5,14 @@ import {
   setupIbcExtension,
 } from '@cosmjs/stargate';
 import { type CometClient, connectComet } from '@cosmjs/tendermint-rpc';
+import { ManualClock } from '@tocsin/runtime/clock';
 import { QueryClientImpl as IbcClientQuery } from 'cosmjs-types/ibc/core/client/v1/query';
 import { afterEach } from 'vitest';
-import { ManualClock } from '../src/clock.ts';
 import type { Scenario, ScenarioInput } from '../src/scenario.ts';
 import { type CosmosSim, startCosmosSim } from '../src/simulator.ts';
+
+/** Where the simulator's tests start their clock. */
+const SIM_START = Date.parse('2025-06-01T12:00:00Z');
 
 export const HOUR_S = 3600;
 export const DAY_S = 86_400;
@@ -40,10 +43,8 @@ const withExtensions = (comet: CometClient) =>
   QueryClient.withExtensions(comet, setupIbcExtension, setupBankExtension);
 
 export async function startTestSim(scenario: Scenario | ScenarioInput): Promise<TestSim> {
-  const clock = new ManualClock();
-  const sim = closeAfterTest(await startCosmosSim({ scenario, clock: clock.now, tickIntervalMs: 0 }), (s) =>
-    s.close(),
-  );
+  const clock = new ManualClock(SIM_START);
+  const sim = closeAfterTest(await startCosmosSim({ scenario, clock, tickIntervalMs: 0 }), (s) => s.close());
   const comet = async (chainId: string, endpoint?: number) =>
     closeAfterTest(await connectComet(sim.chainUrl(chainId, endpoint)), (c) => c.disconnect());
   const query = async (chainId: string, endpoint?: number) => withExtensions(await comet(chainId, endpoint));

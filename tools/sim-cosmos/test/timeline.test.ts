@@ -1,8 +1,11 @@
 import { Comet38Client, connectComet, HttpClient } from '@cosmjs/tendermint-rpc';
+import { ManualClock } from '@tocsin/runtime/clock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../src/clock.ts';
 import { startCosmosSim } from '../src/simulator.ts';
 import { closeAfterTest, startTestSim } from './fixtures.ts';
+
+/** Where the simulator's tests start their clock. */
+const SIM_START = Date.parse('2025-06-01T12:00:00Z');
 
 const WALLET = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
 
@@ -77,10 +80,9 @@ describe('timeline', () => {
 
   it('also catches up on a timer, driven by the injected clock', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const clock = new ManualClock();
-    const sim = closeAfterTest(
-      await startCosmosSim({ scenario, clock: clock.now, tickIntervalMs: 1000 }),
-      (s) => s.close(),
+    const clock = new ManualClock(SIM_START);
+    const sim = closeAfterTest(await startCosmosSim({ scenario, clock, tickIntervalMs: 1000 }), (s) =>
+      s.close(),
     );
     const hub = sim.network.chain('cosmoshub-4');
     clock.advance(120_000);

@@ -1,9 +1,9 @@
+import { type Clock, systemClock } from '@tocsin/runtime/clock';
 import {
   type AbciEvent,
   type BlockSource,
   blockIdJson,
   blockJson,
-  type Clock,
   type Endpoint,
   EndpointCounters,
   type EndpointStats,
@@ -18,7 +18,6 @@ import {
   SubscriptionHub,
   startSimServer,
   statusJson,
-  systemClock,
   txEvent,
 } from '@tocsin/sim-cosmos';
 import { type AbciResult, runAbciQuery } from './abciRoutes.ts';
@@ -78,7 +77,7 @@ const MAX_BLOCKS_PER_TICK = 10;
 export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
   const scenario = parseScenario(options.scenario);
   const clock = options.clock ?? systemClock;
-  let startMs = clock();
+  let startMs = clock.now();
   let started = !options.startOnFirstRequest;
   const blockMs = scenario.block_time_s * 1000;
   const chainId = scenario.chain_id;
@@ -134,13 +133,13 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
   const begin = () => {
     if (started) return;
     started = true;
-    startMs = clock();
+    startMs = clock.now();
     lastBlock = chain.heightAt(startMs);
     for (const c of scenario.consumers) model.seed(c, startMs);
   };
   const tick = () => {
     if (!started) return;
-    const now = clock();
+    const now = clock.now();
     const target = chain.heightAt(now);
     const announceFrom = Math.max(lastBlock + 1, target - MAX_BLOCKS_PER_TICK + 1);
     // Steps and blocks in time order: a step at t sees every block up to t, a block sees every earlier step.
@@ -188,7 +187,9 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
       if (e.chainId === chainId) return providerCall(req);
       const c = servedConsumer(model, e.chainId);
       if (!c) return rpcError(req.id, -32603, 'Internal error', `${e.chainId} is not running`);
-      return call(req, consumerBlockSource(c, blockMs), (path) => consumerAbciQuery(model, c, path, clock()));
+      return call(req, consumerBlockSource(c, blockMs), (path) =>
+        consumerAbciQuery(model, c, path, clock.now()),
+      );
     },
     hub,
     describe: () => ({ simulator: 'tocsin sim-ics', chains: { [chainId]: { url: rpcUrl } } }),
@@ -197,7 +198,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
   const providerCall = (req: RpcRequest): RpcResponse => {
     const p = (req.params ?? {}) as Record<string, unknown>;
     if (req.method === 'broadcast_tx_sync') {
-      const t = ledger.broadcast(String(p.tx ?? ''), chain.heightAt(clock()) + 1);
+      const t = ledger.broadcast(String(p.tx ?? ''), chain.heightAt(clock.now()) + 1);
       if (!t.code) hub.publish(chainId, txEvent(chain, t.height, { events: t.events, tx: t.tx }));
       return rpcResult(req.id, {
         code: t.code,
@@ -217,7 +218,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     source: BlockSource,
     abci: (path: string, data: Uint8Array) => AbciResult,
   ): RpcResponse => {
-    const now = clock();
+    const now = clock.now();
     const latest = source.heightAt(now);
     try {
       switch (req.method) {
@@ -278,9 +279,9 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     validator: (m) => model.validator(m),
     apply: (a) => {
       tick();
-      apply(actionSchema.parse(a), clock());
+      apply(actionSchema.parse(a), clock.now());
     },
-    emitTx: (events) => tx(events, clock()),
+    emitTx: (events) => tx(events, clock.now()),
     setFault,
     dropWebSockets: () => dropSockets(),
     subscriberCount: () => hub.count(chainId),

@@ -6,7 +6,7 @@ import {
 } from '@cosmjs/stargate';
 import { Comet38Client, connectComet, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import { ConsumerPhase, ProviderQueryClient } from '@tocsin/ics-proto';
-import { ManualClock } from '@tocsin/sim-cosmos';
+import { ManualClock } from '@tocsin/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   everyPhaseScenarioPath,
@@ -34,7 +34,7 @@ describe('sim-ics with the real cosmjs clients', () => {
     const clock = new ManualClock(T0);
     sim = await startIcsSim({
       scenario: await loadScenario(everyPhaseScenarioPath),
-      clock: clock.now,
+      clock,
       tickIntervalMs: 0,
     });
     const { comet, provider, q } = await clients(sim);
@@ -79,7 +79,7 @@ describe('sim-ics with the real cosmjs clients', () => {
     const clock = new ManualClock(T0);
     sim = await startIcsSim({
       scenario: await loadScenario(everyPhaseScenarioPath),
-      clock: clock.now,
+      clock,
       tickIntervalMs: 0,
     });
     const ws = new WebsocketClient(sim.rpcUrl.replace(/^http/, 'ws'));
@@ -128,7 +128,7 @@ describe('sim-ics with the real cosmjs clients', () => {
         consumers: [{ chain_id: 'consumer-1', phase: 'LAUNCHED', opted_in: ['alice'] }],
         timeline: [{ at_s: 100, actions: [{ action: 'halt_consumer', consumer_id: 0 }] }],
       },
-      clock: clock.now,
+      clock,
       tickIntervalMs: 0,
     });
     const comet = await connectComet(sim.consumerRpcUrl('consumer-1'));
@@ -150,7 +150,7 @@ describe('sim-ics with the real cosmjs clients', () => {
     const clock = new ManualClock(T0);
     sim = await startIcsSim({
       scenario: { validators: [], consumers: [{ chain_id: 'c', phase: 'INITIALIZED', spawn_in_s: 40 }] },
-      clock: clock.now,
+      clock,
       tickIntervalMs: 0,
       startOnFirstRequest: true,
     });

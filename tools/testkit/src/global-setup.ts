@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import getPort from 'get-port';
+import isPortReachable from 'is-port-reachable';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -12,27 +13,14 @@ declare module 'vitest' {
   }
 }
 
-function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
+/** Whether something listens on host:port. */
+export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return isPortReachable(port, { host, timeout: timeoutMs });
 }
 
+/** A free port on 127.0.0.1 (get-port: not handed out twice by this process for a while). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
+  return getPort({ host: '127.0.0.1' });
 }
 
 let child: ChildProcess | undefined;

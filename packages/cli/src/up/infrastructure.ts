@@ -1,37 +1,24 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
+import getPort from 'get-port';
+import isPortReachable from 'is-port-reachable';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../embedded/embeddedPostgres.ts';
 
-export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
+/** Whether something listens on 127.0.0.1:port (a NATS server already running, one we started coming up). */
+const answers = (port: number) => isPortReachable(port, { host: '127.0.0.1', timeout: 500 });
 
+/**
+ * A port free on 127.0.0.1: `preferred` if it is, else any. A port handed out is not handed out again by this
+ * process for a while (get-port's lock), so two services started together never race for one.
+ */
 export function freePort(preferred?: number): Promise<number> {
-  const tryPort = (p: number) =>
-    new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen(p, '127.0.0.1', () => {
-        const a = srv.address();
-        srv.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-      });
-    });
-  return preferred ? tryPort(preferred).catch(() => tryPort(0)) : tryPort(0);
+  return getPort({ host: '127.0.0.1', ...(preferred ? { port: preferred } : {}) });
 }
 
 export class MissingNatsServer extends Error {
   override readonly name = 'MissingNatsServer';
+  readonly code = 'nats_server_missing';
   constructor() {
     super(
       [
@@ -44,6 +31,10 @@ export class MissingNatsServer extends Error {
       ].join('\n'),
     );
   }
+}
+
+export function isMissingNatsServer(err: unknown): err is MissingNatsServer {
+  return err instanceof MissingNatsServer;
 }
 
 export interface Nats {
@@ -62,7 +53,7 @@ export async function resolveNats(
   const localPort = opts.localPort ?? 4222;
   const binary = opts.binary ?? 'nats-server';
   if (env.NATS_URL) return { url: env.NATS_URL, origin: 'NATS_URL' };
-  if (await canConnect('127.0.0.1', localPort))
+  if (await answers(localPort))
     return { url: `nats://127.0.0.1:${localPort}`, origin: 'local server on 4222' };
   if (spawnSync(binary, ['--version']).error) throw new MissingNatsServer();
   const port = await freePort(localPort);
@@ -83,7 +74,7 @@ export async function resolveNats(
   });
   for (let i = 0; i < 100 && !exited; i++) {
     // Ours answers only while it runs: something else that took the port meanwhile is not mistaken for it.
-    if (await canConnect('127.0.0.1', port)) {
+    if (await answers(port)) {
       if (exited) break;
       return { url: `nats://127.0.0.1:${port}`, origin: 'started nats-server', child };
     }

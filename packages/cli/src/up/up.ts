@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, readConfigFile, redactUrl } from '@tocsin/runtime';
+import { isConfigError, readConfigFile, redactUrl } from '@tocsin/runtime';
 import { stringify } from 'yaml';
 import { enabledServices, SERVICES, unknownServices } from '../catalog.ts';
 import { type Demo, startDemo } from './demo.ts';
-import { freePort, MissingNatsServer, resolveDatabase, resolveNats } from './infrastructure.ts';
+import { freePort, isMissingNatsServer, resolveDatabase, resolveNats } from './infrastructure.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface UpOptions {
@@ -62,7 +62,7 @@ export async function up(opts: UpOptions = {}): Promise<number> {
     try {
       config = readConfigFile(configFile);
     } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
+      if (!isConfigError(e)) throw e;
       errOut.write(`tocsin up: ${e.message}\n`);
       return 1;
     }
@@ -78,7 +78,7 @@ export async function up(opts: UpOptions = {}): Promise<number> {
     nats = await resolveNats(env, dataDir);
   } catch (err) {
     await demo?.close();
-    if (err instanceof MissingNatsServer) {
+    if (isMissingNatsServer(err)) {
       errOut.write(`${err.message}\n`);
       return 1;
     }

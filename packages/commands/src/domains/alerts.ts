@@ -1,12 +1,12 @@
-import type { Alert, Matcher } from '@tocsin/events';
+import { isRpcError } from '@tocsin/bus';
+import { type Alert, isUlid, type Matcher } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 import { type Command, tokenize, usageReply } from '../registry.ts';
 import { choices, formatTime, pagedReply } from './listing.ts';
-import { call, failureReply, isRpcError } from './rpcCall.ts';
+import { call, failureReply } from './rpcCall.ts';
 
 const ICON: Record<string, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
 const STATES = ['firing', 'pending', 'resolved'] as const;
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
 const MAX_SILENCE_S = 366 * 86_400;
 
 /**
@@ -102,7 +102,7 @@ export const ackCommand: Command = {
   async run(ctx) {
     const id = String(ctx.args.id).trim();
     const note = ctx.args.note as string | undefined;
-    const target = ULID.test(id) ? { episode_id: id.toUpperCase() } : { fingerprint: id };
+    const target = isUlid(id) ? { episode_id: id.toUpperCase() } : { fingerprint: id };
     try {
       const { alert } = await call(ctx, 'alerter', 'ack', {
         by: ctx.caller.owner,

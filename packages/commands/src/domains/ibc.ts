@@ -1,8 +1,10 @@
+import { isRpcError } from '@tocsin/bus';
 import type { ibcClientSummary, walletSummary } from '@tocsin/events';
+import { formatSeconds } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { type Command, type CommandContext, type CommandReply, usageReply } from '../registry.ts';
-import { choices, formatAmount, formatSeconds, formatTime, pagedReply } from './listing.ts';
-import { call, failureReply, isRpcError } from './rpcCall.ts';
+import { choices, formatAmount, formatTime, pagedReply } from './listing.ts';
+import { call, failureReply } from './rpcCall.ts';
 import { walletSubscriptionCommands } from './walletSubscriptions.ts';
 
 type Base = Omit<CommandContext, 'args'>;
@@ -10,8 +12,8 @@ type Client = z.infer<typeof ibcClientSummary>;
 type Wallet = z.infer<typeof walletSummary>;
 
 const CLIENT_STATUSES = ['active', 'expired', 'frozen', 'unknown', 'unsupported'];
-/** The original bot's warning point: 80% of the trusting period. */
-const EXPIRING_RATIO = 0.8;
+/** The alerter's rule parameter that says when a client warns (elapsed / trusting period). */
+const WARNING_RATIO_PARAM = 'ibc_expiry_warning_ratio';
 const PER_PAGE = 10;
 
 async function knownChains(ctx: Base) {
@@ -45,15 +47,31 @@ async function completeChain(ctx: Base, partial: string) {
   );
 }
 
-function clientIcon(c: Client): string {
+/**
+ * The warning ratio the alerter's rules use (`alerter.params.ibc_expiry_warning_ratio`, 0.8 by default), so the
+ * list marks the clients the alerter warns about; null when the alerter does not answer (then none is marked).
+ */
+async function warningRatio(ctx: Base): Promise<number | null> {
+  try {
+    const v = (await call(ctx, 'alerter', 'params', {})).params[WARNING_RATIO_PARAM];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+const isExpiring = (c: Client, ratio: number | null) =>
+  ratio !== null && c.status.toLowerCase() === 'active' && (c.elapsed_ratio ?? 0) >= ratio;
+
+function clientIcon(c: Client, ratio: number | null): string {
   const status = c.status.toLowerCase();
   if (status === 'expired') return '🔴';
   if (status === 'frozen') return '🧊';
   if (status !== 'active') return '⚪';
-  return (c.elapsed_ratio ?? 0) >= EXPIRING_RATIO ? '🟠' : '🟢';
+  return isExpiring(c, ratio) ? '🟠' : '🟢';
 }
 
-function clientField(c: Client) {
+function clientField(c: Client, ratio: number | null) {
   const parts = [c.status];
   if (c.remaining_s !== null) {
     parts.push(
@@ -68,7 +86,10 @@ function clientField(c: Client) {
   if (c.client_type !== '07-tendermint') parts.push(c.client_type);
   parts.push(`updated ${formatTime(c.last_update)}`);
   const counterparty = c.counterparty_chain_id ? ` → ${c.counterparty_chain_id}` : '';
-  return { name: `${clientIcon(c)} ${c.chain_id} · ${c.client_id}${counterparty}`, value: parts.join(' · ') };
+  return {
+    name: `${clientIcon(c, ratio)} ${c.chain_id} · ${c.client_id}${counterparty}`,
+    value: parts.join(' · '),
+  };
 }
 
 export const dataCommand: Command = {
@@ -105,6 +126,7 @@ export const dataCommand: Command = {
       return usageReply(this, `\`status\` must be one of ${CLIENT_STATUSES.join(', ')}, got "${status}".`);
     }
     let res: Awaited<ReturnType<typeof call<'cosmos-ibc', 'clients'>>>;
+    const ratio = warningRatio(ctx);
     try {
       res = await call(ctx, 'cosmos-ibc', 'clients', { chain_id: chainId, status });
     } catch (err) {
@@ -121,15 +143,23 @@ export const dataCommand: Command = {
         kind: 'ok',
       };
     }
-    const expiring = clients.filter(
-      (c) => c.status.toLowerCase() === 'active' && (c.elapsed_ratio ?? 0) >= EXPIRING_RATIO,
-    ).length;
+    const warnAt = await ratio;
+    const expiring = clients.filter((c) => isExpiring(c, warnAt)).length;
     const expired = clients.filter((c) => c.status.toLowerCase() === 'expired').length;
     const chains = new Set(clients.map((c) => c.chain_id)).size;
+    const past =
+      warnAt === null
+        ? 'expiry warnings not marked (the alerter did not answer)'
+        : `${expiring} past ${Number((warnAt * 100).toFixed(1))}%`;
     const intro =
       `${clients.length} client${clients.length === 1 ? '' : 's'} on ${chains} chain${chains === 1 ? '' : 's'}` +
-      ` · ${expiring} past ${EXPIRING_RATIO * 100}% · ${expired} expired · scanned ${formatTime(res.scanned_at)}`;
-    return pagedReply({ title: 'IBC clients', intro, fields: clients.map(clientField), perPage: PER_PAGE });
+      ` · ${past} · ${expired} expired · scanned ${formatTime(res.scanned_at)}`;
+    return pagedReply({
+      title: 'IBC clients',
+      intro,
+      fields: clients.map((c) => clientField(c, warnAt)),
+      perPage: PER_PAGE,
+    });
   },
   async complete(ctx, arg, partial) {
     if (arg === 'chain_id') return completeChain(ctx, partial);

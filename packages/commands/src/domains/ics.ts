@@ -1,7 +1,8 @@
 import type { icsConsumerSummary } from '@tocsin/events';
+import { formatSeconds } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { type Command, usageReply } from '../registry.ts';
-import { choices, formatSeconds, pagedReply } from './listing.ts';
+import { choices, pagedReply } from './listing.ts';
 import { call, failureReply } from './rpcCall.ts';
 
 type Consumer = z.infer<typeof icsConsumerSummary>;

@@ -33,22 +33,6 @@ export function formatAmount(n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 6 });
 }
 
-/** "2d 3h", "45m": how long, from seconds. */
-export function formatSeconds(s: number): string {
-  const neg = s < 0;
-  let left = Math.round(Math.abs(s));
-  const d = Math.floor(left / 86_400);
-  left -= d * 86_400;
-  const h = Math.floor(left / 3600);
-  left -= h * 3600;
-  const m = Math.floor(left / 60);
-  const sec = left - m * 60;
-  const parts = [d && `${d}d`, h && `${h}h`, m && `${m}m`, (sec || (!d && !h && !m)) && `${sec}s`].filter(
-    Boolean,
-  );
-  return (neg ? '-' : '') + parts.slice(0, 2).join(' ');
-}
-
 /** "2026-11-21 12:00 UTC": absolute, so a reply read later stays true. */
 export function formatTime(iso: string | null): string {
   if (!iso) return 'never';

@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { callRpc, isRpcError, RpcError } from '@tocsin/bus';
 import { alerterRpc, cosmosIbcRpc, harmonySignersRpc, icsCcvRpc, subspaceBlocksRpc } from '@tocsin/events';
 import type { z } from 'zod';
 import type { CommandContext, CommandReply } from '../registry.ts';
@@ -45,7 +45,7 @@ export async function call<S extends keyof Services, M extends keyof Services[S]
 
 /** A reply for an rpc failure the command does not handle itself. */
 export function failureReply(service: keyof Services, err: unknown): CommandReply {
-  if (err instanceof RpcError) {
+  if (isRpcError(err)) {
     if (err.code === 'unavailable') {
       return {
         title: 'Not available',
@@ -57,8 +57,4 @@ export function failureReply(service: keyof Services, err: unknown): CommandRepl
     return { title: 'Refused', text: err.message, kind: 'error', ephemeral: true };
   }
   return { title: 'Command failed', text: (err as Error).message, kind: 'error', ephemeral: true };
-}
-
-export function isRpcError(err: unknown, code: string): err is RpcError {
-  return err instanceof RpcError && err.code === code;
 }

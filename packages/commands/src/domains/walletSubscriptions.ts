@@ -1,7 +1,8 @@
+import { isRpcError } from '@tocsin/bus';
 import type { Command, CommandContext, CommandReply } from '../registry.ts';
 import { usageReply } from '../registry.ts';
 import { choices, formatAmount } from './listing.ts';
-import { call, failureReply, isRpcError } from './rpcCall.ts';
+import { call, failureReply } from './rpcCall.ts';
 import { checkWalletAddress } from './walletAddress.ts';
 
 type Base = Omit<CommandContext, 'args'>;

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { RpcError } from '@tocsin/bus';
+import { isRpcError, RpcError } from '@tocsin/bus';
 import { alertState, formatIssues, matcher } from '@tocsin/events';
 import { parseDuration, type ServiceContext } from '@tocsin/runtime';
 import { z } from 'zod';
@@ -87,7 +87,7 @@ export function registerRoutes(app: App, alerter: Alerter, token: string | null)
   };
 
   app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof RpcError)
+    if (isRpcError(err))
       return reply
         .code(HTTP_CODE[err.code] ?? 500)
         .send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) });

@@ -9,7 +9,14 @@ export interface Received {
 }
 
 /** Why an event stamped too far in the future is refused (a dead letter's reason, a log line). */
-export class FutureEventError extends PermanentError {}
+export class FutureEventError extends PermanentError {
+  override readonly name = 'FutureEventError';
+  override readonly code = 'future_event';
+}
+
+export function isFutureEventError(err: unknown): err is FutureEventError {
+  return err instanceof FutureEventError;
+}
 
 /**
  * Bounds an event's time by its receive time: an event stamped more than `maxSkewMs` after it was received is

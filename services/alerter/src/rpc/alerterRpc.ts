@@ -69,5 +69,10 @@ export function serveAlerterRpc(opts: {
       schema: alerterRpc.subscriptions.request,
       handler: async (r) => ({ subscriptions: await alerter.subscriptions(r) }),
     }),
+    serveRpc({
+      ...at('params'),
+      schema: alerterRpc.params.request,
+      handler: async () => ({ params: alerter.params }),
+    }),
   ];
 }

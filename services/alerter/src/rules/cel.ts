@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { DURATION_UNITS } from '@tocsin/runtime';
 import { celFromLegacy } from './legacySyntax.ts';
 import { ENVELOPE_FIELDS, type Evaluator, type Scope } from './scope.ts';
 
@@ -21,6 +22,11 @@ import { ENVELOPE_FIELDS, type Evaluator, type Scope } from './scope.ts';
  */
 export class ExpressionError extends Error {
   override readonly name = 'ExpressionError';
+  readonly code = 'expression_invalid';
+}
+
+export function isExpressionError(err: unknown): err is ExpressionError {
+  return err instanceof ExpressionError;
 }
 
 export interface CompiledExpression {
@@ -51,8 +57,9 @@ function environment(): Environment {
     env.registerOperator(`double ${op} int`, (a: unknown, b: unknown) => f(num(a), num(b)));
     env.registerOperator(`int ${op} double`, (a: unknown, b: unknown) => f(num(a), num(b)));
   }
-  const units = { seconds: 1, minutes: 60, hours: 3600, days: 86_400, weeks: 604_800 };
-  for (const [name, k] of Object.entries(units)) {
+  // seconds(n) … weeks(n): tocsin's duration units, in seconds (the unit of event fields).
+  for (const { name, ms } of DURATION_UNITS.filter((u) => u.ms >= 1000)) {
+    const k = ms / 1000;
     env.registerFunction(`${name}(int): double`, (n: unknown) => num(n) * k);
     env.registerFunction(`${name}(double): double`, (n: unknown) => num(n) * k);
   }

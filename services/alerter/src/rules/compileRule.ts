@@ -1,6 +1,6 @@
-import type { EventRegistry, Severity } from '@tocsin/events';
+import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
-import { type CompiledExpression, compileExpression, ExpressionError } from './cel.ts';
+import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';
 import type { Evaluator, Scope } from './scope.ts';
@@ -9,8 +9,6 @@ import { type CompiledTemplate, compileTemplate } from './template.ts';
 export type ConditionKind = 'threshold' | 'state_change' | 'absence' | 'count' | 'notice';
 export type SubscriptionKind = 'wallet' | 'harmony_token';
 
-/** Labels every alert carries besides the rule's own. */
-export const IMPLICIT_LABELS = ['rule', 'source', 'chain_id', 'severity'] as const;
 /** Added to alerts of a `for_each` rule: whom the alert is for. */
 export const SUBSCRIBER_LABEL = 'subscriber';
 
@@ -88,7 +86,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
       checkPaths(where, e);
       return e.run;
     } catch (err) {
-      if (err instanceof ExpressionError) {
+      if (isExpressionError(err)) {
         issues.push(`${where}: ${err.message} in ${JSON.stringify(src)}`);
         return null;
       }
@@ -101,7 +99,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
       for (const e of t.expressions) checkPaths(where, e);
       return t;
     } catch (err) {
-      if (err instanceof ExpressionError) {
+      if (isExpressionError(err)) {
         issues.push(`${where}: ${err.message} in ${JSON.stringify(src)}`);
         return compileTemplate('');
       }

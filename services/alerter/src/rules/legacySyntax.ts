@@ -3,24 +3,24 @@
  * literals like `48h`, `len()`). This rewrites those forms into CEL, only to show the user what to write instead:
  * a rule in the old syntax fails to load with the CEL form in the message. It is never used to run a rule.
  */
+import { DURATION_UNIT_PATTERN, DURATION_UNITS } from '@tocsin/runtime';
+
 /** A token with the white space before it, so the rewrite keeps the user's spacing. */
 type Tok = { k: 'str' | 'num' | 'id' | 'op' | 'dur'; v: string; ws?: string };
 
-const UNITS: Record<string, [string, number]> = {
-  ms: ['seconds', 0.001],
-  s: ['seconds', 1],
-  m: ['minutes', 1],
-  h: ['hours', 1],
-  d: ['days', 1],
-  w: ['weeks', 1],
-};
+/** `48h` → hours(48); a unit below a second → seconds(…) of a fraction (the CEL functions count seconds). */
+const UNITS: Record<string, [string, number]> = Object.fromEntries(
+  DURATION_UNITS.map((u) => [u.unit, u.ms < 1000 ? ['seconds', u.ms / 1000] : [u.name, 1]]),
+);
 const FUNCTIONS: Record<string, string> = { len: 'size' };
 const METHODS: Record<string, string> = { lower: 'lowerAscii', upper: 'upperAscii' };
 
 function tokenize(src: string): Tok[] | null {
   const out: Tok[] = [];
-  const re =
-    /(\s*)(?:('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(\d+(?:\.\d+)?)(ms|s|m|h|d|w)\b|(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||[-+*/%<>!()[\],.]))/y;
+  const re = new RegExp(
+    String.raw`(\s*)(?:('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(\d+(?:\.\d+)?)(${DURATION_UNIT_PATTERN})\b|(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||[-+*/%<>!()[\],.]))`,
+    'y',
+  );
   let i = 0;
   while (i < src.length) {
     if (/^\s*$/.test(src.slice(i))) break;

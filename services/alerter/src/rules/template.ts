@@ -1,4 +1,4 @@
-import { formatDuration } from '@tocsin/runtime';
+import { formatSeconds } from '@tocsin/runtime';
 import { type CompiledExpression, type CompileOptions, compileExpression, ExpressionError } from './cel.ts';
 import type { Scope } from './scope.ts';
 
@@ -17,9 +17,6 @@ export interface CompiledTemplate {
 }
 
 type Filter = (v: unknown, args: unknown[]) => unknown;
-
-/** Seconds as "2d 3h" (the two largest units), the same format as everywhere else in tocsin. */
-export const formatSeconds = (seconds: number): string => formatDuration(seconds * 1000);
 
 const FILTERS: Record<string, Filter> = {
   duration: (v) => (typeof v === 'number' && Number.isFinite(v) ? formatSeconds(v) : v),

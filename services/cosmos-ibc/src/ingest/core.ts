@@ -45,7 +45,7 @@ export async function createIngestorCore(ctx: ServiceContext<CosmosIbcConfig>): 
     log,
     metrics: ctx.metrics,
     bound: cfg.publish_buffer,
-    now: () => clock.now(),
+    clock,
   });
   const publish = outbox.publish;
 

@@ -42,7 +42,7 @@ export async function scanNow(
       endpoints: state.endpoints,
       pageSize: cfg.page_size,
       clientConcurrency: cfg.max_concurrency_per_endpoint * cfg.batch_size,
-      now: () => clock.now(),
+      clock,
       skip,
       wallets: trackedWallets(chain, subscriptions),
       log,

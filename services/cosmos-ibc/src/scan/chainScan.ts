@@ -1,4 +1,4 @@
-import type { Logger } from '@tocsin/runtime';
+import type { Clock, Logger } from '@tocsin/runtime';
 import { balance, latestBlockHeight, QUERY } from '../chainQueries.ts';
 import type { ClientObservation } from '../clientObservation.ts';
 import type { ChainConfig } from '../config.ts';
@@ -21,7 +21,7 @@ export interface ChainScanInput {
   pageSize: number;
   /** Clients read at once; enough to keep every endpoint slot busy with full batches. */
   clientConcurrency: number;
-  now(): number;
+  clock: Clock;
   /** Clients not to read this time (expired, re-check not yet due). */
   skip: ReadonlySet<string>;
   wallets: TrackedWallet[];
@@ -83,7 +83,7 @@ export async function scanChain(input: ChainScanInput, sink: ScanSink): Promise<
     // is created up front, so what a scan holds at once is bounded by the window, not by the number of clients.
     await inWindow(due, input.clientConcurrency, async ([clientId, connectionIds]) => {
       try {
-        const o = await observeClient(endpoints, chain.chain_id, clientId, connectionIds, input.now());
+        const o = await observeClient(endpoints, chain.chain_id, clientId, connectionIds, input.clock.now());
         outcome.observed.push(o);
         await sink.client(o);
       } catch (err) {
@@ -98,7 +98,7 @@ export async function scanChain(input: ChainScanInput, sink: ScanSink): Promise<
   await inWindow(input.wallets, input.clientConcurrency, async (w) => {
     try {
       const amount = await endpoints.run(QUERY.balance, (api) => balance(api, w.address, chain.denom));
-      await sink.wallet(w, amount, input.now());
+      await sink.wallet(w, amount, input.clock.now());
       outcome.wallets++;
     } catch (err) {
       outcome.failedWallets++;

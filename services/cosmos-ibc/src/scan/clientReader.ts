@@ -9,7 +9,7 @@ import {
 } from '../chainQueries.ts';
 import { type ClientObservation, normaliseStatus } from '../clientObservation.ts';
 import type { ChainEndpoints } from '../transport/chainEndpoints.ts';
-import { QueryRejected } from '../transport/endpointFailure.ts';
+import { isQueryRejected } from '../transport/endpointFailure.ts';
 
 /**
  * The clients to check on a chain: those of every open connection (all pages, no cap), or of the configured
@@ -27,7 +27,7 @@ export async function monitoredClients(
         endpoints
           .run(QUERY.connection, (api) => openConnection(api, id))
           .catch((err: unknown) => {
-            if (err instanceof QueryRejected && err.notFound) return undefined;
+            if (isQueryRejected(err) && err.notFound) return undefined;
             throw err;
           }),
       ),
@@ -81,7 +81,7 @@ export async function observeClient(
   const lastUpdateMs = await endpoints
     .run(QUERY.consensusState, (api) => consensusTimestampMs(api, clientId, state.latestHeight))
     .catch((err: unknown) => {
-      if (err instanceof QueryRejected && err.notFound) return null;
+      if (isQueryRejected(err) && err.notFound) return null;
       throw err;
     });
   return {

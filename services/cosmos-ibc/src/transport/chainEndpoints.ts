@@ -17,7 +17,8 @@ import {
   EndpointFailure,
   EndpointSkipped,
   type FailureKind,
-  QueryRejected,
+  isEndpointSkipped,
+  isQueryRejected,
 } from './endpointFailure.ts';
 import { encodeRequestsExactly } from './exactWriter.ts';
 
@@ -98,6 +99,7 @@ export class WrongChain extends EndpointFailure {
 /** Every endpoint failed a query; `last` is the last endpoint's failure. */
 export class ChainUnreachable extends Error {
   override readonly name = 'ChainUnreachable';
+  readonly code = 'chain_unreachable';
   constructor(
     readonly chainId: string,
     readonly query: string,
@@ -105,6 +107,10 @@ export class ChainUnreachable extends Error {
   ) {
     super(redactUrlsIn(`${chainId}: no endpoint answered ${query}${last ? ` (last: ${last.message})` : ''}`));
   }
+}
+
+export function isChainUnreachable(err: unknown): err is ChainUnreachable {
+  return err instanceof ChainUnreachable;
 }
 
 class Endpoint {
@@ -200,8 +206,8 @@ export class ChainEndpoints {
           });
         } catch (raw) {
           const err = classify(raw);
-          if (err instanceof QueryRejected) throw err;
-          if (err instanceof EndpointSkipped || ep.down) break;
+          if (isQueryRejected(err)) throw err;
+          if (isEndpointSkipped(err) || ep.down) break;
           if (attempt < this.settings.retries && !(err instanceof WrongChain)) {
             await sleep(this.settings.backoffMs * 2 ** attempt);
             if (ep.down) break;

@@ -12,6 +12,7 @@ export type FailureKind =
 /** A query that failed because of the endpoint (transport, status, undecodable answer): retried, then failed over. */
 export class EndpointFailure extends Error {
   override readonly name = 'EndpointFailure';
+  readonly code = 'endpoint_failure';
   constructor(
     readonly kind: FailureKind,
     message: string,
@@ -26,8 +27,10 @@ export class EndpointFailure extends Error {
  */
 export class QueryRejected extends Error {
   override readonly name = 'QueryRejected';
+  readonly code = 'query_rejected';
   constructor(
-    readonly code: number,
+    /** The chain's ABCI code (≠ 0). */
+    readonly abciCode: number,
     message: string,
   ) {
     super(message);
@@ -35,13 +38,24 @@ export class QueryRejected extends Error {
 
   /** ibc-go answers NotFound (SDK code 38) for a missing client, connection or consensus state. */
   get notFound(): boolean {
-    return this.code === 38;
+    return this.abciCode === 38;
   }
 }
 
 /** The endpoint was given up on for this scan by another query; go straight to the next one. */
 export class EndpointSkipped extends Error {
   override readonly name = 'EndpointSkipped';
+  readonly code = 'endpoint_skipped';
+}
+
+export function isEndpointFailure(err: unknown): err is EndpointFailure {
+  return err instanceof EndpointFailure;
+}
+export function isQueryRejected(err: unknown): err is QueryRejected {
+  return err instanceof QueryRejected;
+}
+export function isEndpointSkipped(err: unknown): err is EndpointSkipped {
+  return err instanceof EndpointSkipped;
 }
 
 /** cosmjs' message for an ABCI code ≠ 0; the code is any safe integer and the log whatever JSON the node sent. */

@@ -1,5 +1,6 @@
 import type { Alert, Notification } from '@tocsin/events';
-import { SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
+import { isNotice, listedLabels, SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
+import { formatDuration } from '@tocsin/runtime';
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { DiscordConfig } from '../config.ts';
 import { buttonsFor } from './buttons.ts';
@@ -50,7 +51,6 @@ const ICON = SEVERITY_ICON;
 const VERB = TRANSITION_VERB;
 const RANK: Record<string, number> = { info: 0, warning: 1, critical: 2 };
 /** Labels every alert has, shown as their own fields or not at all. */
-const IMPLICIT_LABELS = new Set(['rule', 'source', 'chain_id', 'severity']);
 const MAX_LABEL_FIELDS = 12;
 
 /** Marker of a delivery in a footer: short enough to read, long enough never to collide in a channel. */
@@ -70,17 +70,7 @@ const stamp = (iso: string) => `<t:${unix(iso)}:f>`;
 const relative = (iso: string) => `<t:${unix(iso)}:R>`;
 
 function lasted(from: string, to: string): string {
-  let s = Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return [d && `${d}d`, h && `${h}h`, m && `${m}m`, (s || (!d && !h && !m)) && `${s}s`]
-    .filter(Boolean)
-    .slice(0, 2)
-    .join(' ');
+  return formatDuration(Math.max(0, Date.parse(to) - Date.parse(from)));
 }
 
 function formatValue(v: number): string {
@@ -88,7 +78,7 @@ function formatValue(v: number): string {
 }
 
 function alertIcon(a: Alert, transition: string): string {
-  if (a.state === 'resolved' || transition === 'resolved') return '✅';
+  if ((a.state === 'resolved' && transition !== 'notice') || transition === 'resolved') return '✅';
   if (transition === 'retracted') return '⚪';
   return ICON[a.severity] ?? '•';
 }
@@ -127,12 +117,13 @@ function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions
     { name: 'Severity', value: a.severity, inline: true },
     { name: 'Started', value: `${stamp(a.started_at)} (${relative(a.started_at)})`, inline: true },
   ];
-  if (a.resolved_at) {
+  // A notice's alert is stored as ended where it began: no resolve, no duration.
+  if (a.resolved_at && !isNotice(n)) {
     f.push({ name: 'Resolved', value: stamp(a.resolved_at), inline: true });
     f.push({ name: 'Lasted', value: lasted(a.started_at, a.resolved_at), inline: true });
   }
   if (!opts.compact) {
-    const labels = Object.entries(a.labels).filter(([k, v]) => !IMPLICIT_LABELS.has(k) && v !== '');
+    const labels = listedLabels(a);
     for (const [k, v] of labels.slice(0, MAX_LABEL_FIELDS)) {
       f.push({ name: clip(k, LIMITS.fieldName), value: clip(v, LIMITS.fieldValue), inline: true });
     }
@@ -162,15 +153,16 @@ function listField(
   digest: boolean,
   explorers: DiscordConfig['explorers'],
 ): APIEmbedField {
-  const verb = digest
-    ? `${a.state === 'resolved' ? VERB.resolved : (VERB[n.transition] ?? n.transition)} · `
-    : '';
+  const resolved = a.state === 'resolved' && !isNotice(n);
+  const verb = digest ? `${resolved ? VERB.resolved : (VERB[n.transition] ?? n.transition)} · ` : '';
   const parts = [
     a.chain_id,
     a.severity,
-    a.state === 'resolved' && a.resolved_at
+    resolved && a.resolved_at
       ? `resolved ${relative(a.resolved_at)}`
-      : `since ${relative(a.started_at)}`,
+      : isNotice(n)
+        ? relative(a.started_at)
+        : `since ${relative(a.started_at)}`,
   ];
   const ack = ackNote(a);
   if (ack) parts.push(`acked by ${ack}`);

@@ -1,4 +1,8 @@
+import { isUlid } from '@tocsin/events';
 import { LIMITS } from './limits.ts';
+
+/** An episode id, or `*` (every alert of a grouped message). */
+const isEpisode = (s: string) => s === '*' || isUlid(s);
 
 /** What a button does. `episode` is `*` on a grouped message: every alert it shows. */
 export type ButtonAction =
@@ -23,10 +27,10 @@ export function pageButtonFits(line: string): boolean {
 }
 
 export function decodeButton(id: string): ButtonAction | null {
-  let m = /^ack:([0-9A-Z]{26}|\*)$/i.exec(id);
-  if (m) return { kind: 'ack', episode: m[1]! };
-  m = /^sil:(1|24)h:([0-9A-Z]{26}|\*)$/i.exec(id);
-  if (m) return { kind: 'silence', hours: Number(m[1]) as 1 | 24, episode: m[2]! };
+  let m = /^ack:(.+)$/.exec(id);
+  if (m && isEpisode(m[1]!)) return { kind: 'ack', episode: m[1]! };
+  m = /^sil:(1|24)h:(.+)$/.exec(id);
+  if (m && isEpisode(m[2]!)) return { kind: 'silence', hours: Number(m[1]) as 1 | 24, episode: m[2]! };
   m = /^pg:(\d{1,3}):(.+)$/s.exec(id);
   if (m) return { kind: 'page', page: Number(m[1]), line: m[2]! };
   return null;
