@@ -59,3 +59,4 @@ export {
   StartupError,
   startService,
 } from './service.ts';
+export { untilStopped } from './untilStopped.ts';

@@ -1,6 +1,6 @@
-import { callRpc, isRpcError } from '@tocsin/bus';
-import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
-import { awaitState } from '@tocsin/notify';
+import { callRpc } from '@tocsin/bus';
+import { alerterRpc, type Subjects } from '@tocsin/events';
+import { actionProblem, awaitState, silenceMatchers } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import type { CardStore } from './cardStore.ts';
@@ -18,27 +18,6 @@ export interface AlertButtonDeps {
   log: Pick<Logger, 'warn'>;
   /** How the wait for a just-posted message's card tells time (tests). */
   waitClock?: Clock;
-}
-
-/**
- * Matchers that silence exactly what a message shows: the labels all its alerts share (for one alert, all of its
- * labels). Alerts from different rules share too little to silence safely together: null.
- */
-export function silenceMatchers(alerts: Alert[]): Matcher[] | null {
-  const [first, ...rest] = alerts;
-  if (!first) return null;
-  const common = Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v));
-  if (!common.some(([k]) => k === 'rule')) return null;
-  return common.map(([name, value]) => ({ name, op: '=' as const, value }));
-}
-
-function problemOf(err: unknown): string {
-  if (isRpcError(err)) {
-    if (err.code === 'unavailable') return 'The alerter is not answering right now; try again in a minute.';
-    if (err.code === 'not_found') return 'That alert is no longer open.';
-    return err.message;
-  }
-  return (err as Error).message;
 }
 
 /**
@@ -89,7 +68,7 @@ export function alertButtonHandler(deps: AlertButtonDeps) {
         await deps.updateCardMessages(stored.channelId, stored.messageId, (card) => updateCard(card, acked));
       }
       const failed = results.find((r) => r.status === 'rejected');
-      if (failed) await tell(`Not acknowledged: ${problemOf(failed.reason)}`);
+      if (failed) await tell(`Not acknowledged: ${actionProblem(failed.reason)}`);
       return;
     }
 
@@ -114,7 +93,7 @@ export function alertButtonHandler(deps: AlertButtonDeps) {
       await tell(`🔕 Silenced for ${action.hours} h (\`$unsilence ${silence.id}\` ends it).`);
     } catch (err) {
       deps.log.warn({ err: String(err) }, 'silence from a button failed');
-      await tell(`Not silenced: ${problemOf(err)}`);
+      await tell(`Not silenced: ${actionProblem(err)}`);
     }
   };
 }

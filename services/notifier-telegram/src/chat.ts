@@ -1,7 +1,7 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { callRpc } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
-import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
-import { awaitState } from '@tocsin/notify';
+import { alerterRpc, type Subjects } from '@tocsin/events';
+import { actionProblem, awaitState, silenceMatchers } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import type { Bot, Context } from 'grammy';
 import { type ButtonAction, clip, codeSpans, decodeCallback, esc, type MessageState } from './render.ts';
@@ -60,27 +60,6 @@ export function pageKeyboard(reply: CommandReply, page: number) {
 }
 
 const COMMAND_LINE = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)/;
-
-/**
- * Matchers that silence exactly what a message shows: the labels all its alerts share (for one alert, all of its
- * labels). Alerts from different rules share too little to silence safely together: null.
- */
-export function silenceMatchers(alerts: Alert[]): Matcher[] | null {
-  const [first, ...rest] = alerts;
-  if (!first) return null;
-  const common = Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v));
-  if (!common.some(([k]) => k === 'rule')) return null;
-  return common.map(([name, value]) => ({ name, op: '=' as const, value }));
-}
-
-function problemOf(err: unknown): string {
-  if (err instanceof RpcError) {
-    if (err.code === 'unavailable') return 'The alerter is not answering right now; try again in a minute.';
-    if (err.code === 'not_found') return 'That alert is no longer open.';
-    return err.message;
-  }
-  return (err as Error).message;
-}
 
 export interface ChatOptions {
   bot: Bot;
@@ -268,7 +247,7 @@ export function attachChat(opts: ChatOptions): void {
         }));
       }
       const failed = results.find((r) => r.status === 'rejected');
-      if (failed) return { text: `Not acknowledged: ${problemOf(failed.reason)}`, alert: true };
+      if (failed) return { text: `Not acknowledged: ${actionProblem(failed.reason)}`, alert: true };
       return { text: '✋ Acknowledged', alert: false };
     }
 
@@ -301,7 +280,7 @@ export function attachChat(opts: ChatOptions): void {
       return { text: `🔕 Silenced for ${action.hours} h (/unsilence ${silence.id} ends it)`, alert: false };
     } catch (err) {
       log.warn({ err: String(err) }, 'silence from a button failed');
-      return { text: `Not silenced: ${problemOf(err)}`, alert: true };
+      return { text: `Not silenced: ${actionProblem(err)}`, alert: true };
     }
   }
 }

@@ -11,7 +11,7 @@ import { parseChannel, type TelegramConfig, telegramConfig } from './config.ts';
 import { telegramProvider } from './provider.ts';
 import { telegramStore } from './store.ts';
 
-export { attachChat, botCommands, renderCommandReply, silenceMatchers } from './chat.ts';
+export { attachChat, botCommands, renderCommandReply } from './chat.ts';
 export { channelOf, parseChannel, routesOf, type TelegramConfig, telegramConfig } from './config.ts';
 export { planDelivery, telegramProvider, toDeliveryError } from './provider.ts';
 export {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { untilStopped } from '@tocsin/runtime/until-stopped';
 import { loadScenario } from './scenario.ts';
 import { type CosmosSim, startCosmosSim } from './simulator.ts';
 
@@ -62,17 +63,6 @@ export async function runCosmosSim(args: string[] | RunCosmosSimOptions = {}): P
   }
   options.onStarted?.(sim);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (options.signal?.aborted) stop();
-    else options.signal?.addEventListener('abort', stop);
-  });
+  await untilStopped(options.signal);
   await sim.close();
 }

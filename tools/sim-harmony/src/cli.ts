@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { untilStopped } from '@tocsin/runtime/until-stopped';
 import { loadScenario } from './scenario.ts';
 import { type HarmonySim, startHarmonySim } from './simulator.ts';
 
@@ -29,17 +30,6 @@ export async function runHarmonySim(options: RunHarmonySimOptions = {}): Promise
   for (const n of sim.nodes) print(`  ${n.name.padEnd(20)} ${n.url}`);
   print(`  (the first node also answers on ${sim.url}/)`);
   options.onStarted?.(sim);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (options.signal?.aborted) stop();
-    else options.signal?.addEventListener('abort', stop);
-  });
+  await untilStopped(options.signal);
   await sim.close();
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { untilStopped } from '@tocsin/runtime/until-stopped';
 import { loadScenario } from './scenario.ts';
 import { type IcsSim, startIcsSim } from './simulator.ts';
 
@@ -54,17 +55,6 @@ export async function runIcsSim(args: string[] | RunIcsSimOptions = {}): Promise
   for (const v of sim.model.validators.values())
     print(`  validator ${v.moniker.padEnd(10)} ${v.operatorAddress}`);
   options.onStarted?.(sim);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (options.signal?.aborted) stop();
-    else options.signal?.addEventListener('abort', stop);
-  });
+  await untilStopped(options.signal);
   await sim.close();
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { untilStopped } from '@tocsin/runtime/until-stopped';
 import { loadScenario } from './scenario.ts';
 import { type SubspaceSim, startSubspaceSim } from './simulator.ts';
 
@@ -34,17 +35,6 @@ export async function runSubspaceSim(options: RunSubspaceSimOptions = {}): Promi
     print(`  ${n.name.padEnd(12)} ${n.url}${i === 0 ? `   (also ${sim.url})` : ''}`);
   });
   options.onStarted?.(sim);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (options.signal?.aborted) stop();
-    else options.signal?.addEventListener('abort', stop);
-  });
+  await untilStopped(options.signal);
   await sim.close();
 }
