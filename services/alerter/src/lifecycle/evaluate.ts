@@ -5,26 +5,27 @@ import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { Instance } from './types.ts';
 
-/** Rules indexed by `source.type` (and by source for rules that take every type of a source). */
+/** Rules indexed by source, then type (rules that take every type of a source are in each type's list too). */
 export class RuleIndex {
-  readonly #byType = new Map<string, CompiledRule[]>();
-  readonly #bySource = new Map<string, CompiledRule[]>();
+  readonly #bySource = new Map<string, { byType: Map<string, CompiledRule[]>; any: CompiledRule[] }>();
   readonly byId = new Map<string, CompiledRule>();
 
   constructor(readonly rules: CompiledRule[]) {
     for (const r of rules) {
       this.byId.set(r.id, r);
-      if (r.types) {
-        for (const t of r.types) push(this.#byType, `${r.source}.${t}`, r);
-      } else push(this.#bySource, r.source, r);
+      let s = this.#bySource.get(r.source);
+      if (!s) this.#bySource.set(r.source, (s = { byType: new Map(), any: [] }));
+      if (r.types) for (const t of r.types) push(s.byType, t, r);
+      else s.any.push(r);
     }
+    // In rule order, as before: a type's own rules, then the source's every-type rules.
+    for (const s of this.#bySource.values()) for (const list of s.byType.values()) list.push(...s.any);
   }
 
   candidates(source: string, type: string): CompiledRule[] {
-    const a = this.#byType.get(`${source}.${type}`);
-    const b = this.#bySource.get(source);
-    if (a && b) return [...a, ...b];
-    return a ?? b ?? EMPTY;
+    const s = this.#bySource.get(source);
+    if (!s) return EMPTY;
+    return s.byType.get(type) ?? s.any;
   }
 }
 const EMPTY: CompiledRule[] = [];
