@@ -56,6 +56,23 @@ export function labelsFor(rule: CompiledRule, scope: Scope, owner?: string): Rec
   return labels;
 }
 
+/** The fingerprint alone: renders only the labels it is made of (equal to hashing `labelsFor`'s). */
+function fingerprintFor(rule: CompiledRule, scope: Scope, owner: string | null): string {
+  const labels: Record<string, string> = {};
+  for (const name of rule.fingerprintLabels) {
+    if (name === SUBSCRIBER_LABEL && owner !== null) labels[name] = owner;
+    else if (name === 'rule') labels[name] = rule.id;
+    else if (name === 'source') labels[name] = rule.source;
+    else if (name === 'chain_id') labels[name] = String(scope.event.chain_id ?? '-');
+    else if (name === 'severity') labels[name] = rule.severity;
+    else {
+      const t = rule.labelsByName.get(name);
+      if (t) labels[name] = t.render(scope);
+    }
+  }
+  return fingerprintOf(rule.id, labels, rule.fingerprintLabels);
+}
+
 /** The subscribers an event concerns for a for_each rule: subscriptions table first, then the event's list. */
 function subscribersOf(
   rule: CompiledRule,
@@ -97,6 +114,11 @@ export interface EvaluateOptions {
    * and its labels and fingerprint need not be computed (most facts, most of the time).
    */
   mayBeActive?(ruleId: string): boolean;
+  /**
+   * False when the alert with this fingerprint is neither pending nor firing (asked only when the rule has some):
+   * a threshold that does not hold then changes nothing either, and the rest of its labels need not be rendered.
+   */
+  isOpen?(fingerprint: string): boolean;
 }
 
 function instance(
@@ -111,7 +133,10 @@ function instance(
   let active = true;
   if (rule.kind === 'threshold' || rule.kind === 'notice') {
     active = rule.test ? isTruthy(rule.test(scope)) : true;
-    if (!active && (rule.kind === 'notice' || opts.mayBeActive?.(rule.id) === false)) return null;
+    if (!active) {
+      if (rule.kind === 'notice' || opts.mayBeActive?.(rule.id) === false) return null;
+      if (opts.isOpen && !opts.isOpen(fingerprintFor(rule, scope, owner))) return null;
+    }
   } else if (rule.kind === 'count' && rule.test && !isTruthy(rule.test(scope))) return null;
   // Absence: an event that ends the watch (a goodbye) is inactive.
   else if (rule.kind === 'absence' && rule.absence?.endsWhen)
@@ -174,7 +199,7 @@ export function evaluateEvent(
       continue;
     }
     for (const s of subscribersOf(rule, base, opts.subscriptions)) {
-      const scope = { ...base, vars: { [rule.forEach.as]: s.item }, activation: undefined };
+      const scope = { ...base, vars: { [rule.forEach.as]: s.item } };
       const i = instance(rule, scope, event, at, s.owner, s.subscriptionId, opts);
       if (i) out.push(i);
     }
