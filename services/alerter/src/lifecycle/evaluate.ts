@@ -14,7 +14,10 @@ export class RuleIndex {
     for (const r of rules) {
       this.byId.set(r.id, r);
       let s = this.#bySource.get(r.source);
-      if (!s) this.#bySource.set(r.source, (s = { byType: new Map(), any: [] }));
+      if (!s) {
+        s = { byType: new Map(), any: [] };
+        this.#bySource.set(r.source, s);
+      }
       if (r.types) for (const t of r.types) push(s.byType, t, r);
       else s.any.push(r);
     }

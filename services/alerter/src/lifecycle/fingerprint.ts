@@ -17,16 +17,13 @@ export function fingerprintOf(
   names: readonly string[],
 ): string {
   let byRule = memo.get(names);
-  if (byRule === undefined) memo.set(names, (byRule = new Map()));
-  let node = byRule.get(ruleId) as MemoNode | undefined;
-  if (node === undefined) byRule.set(ruleId, (node = new Map()));
-  const last = names.length - 1;
-  for (let i = 0; i < last; i++) {
-    const v = labels[names[i]!] ?? '';
-    let next = node.get(v) as MemoNode | undefined;
-    if (next === undefined) node.set(v, (next = new Map()));
-    node = next;
+  if (byRule === undefined) {
+    byRule = new Map();
+    memo.set(names, byRule);
   }
+  let node = child(byRule, ruleId);
+  const last = names.length - 1;
+  for (let i = 0; i < last; i++) node = child(node, labels[names[i]!] ?? '');
   const leaf = last >= 0 ? (labels[names[last]!] ?? '') : '';
   const hit = node.get(leaf);
   if (typeof hit === 'string') return hit;
@@ -39,6 +36,15 @@ export function fingerprintOf(
   } else node.set(leaf, fp);
   memoSize++;
   return fp;
+}
+
+function child(node: MemoNode, key: string): MemoNode {
+  let next = node.get(key) as MemoNode | undefined;
+  if (next === undefined) {
+    next = new Map();
+    node.set(key, next);
+  }
+  return next;
 }
 
 /** A short stable id for a group of alerts (source + group_by label values). */
