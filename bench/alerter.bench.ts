@@ -155,14 +155,17 @@ async function throughput(nc: NatsConnection) {
   const firing = await running.ctx.pool.query(
     `SELECT count(*)::int AS n FROM alerter_episodes WHERE state = 'firing'`,
   );
-  const active = await running.ctx.pool.query(
-    `SELECT DISTINCT rule_id FROM alerter_episodes WHERE state IN ('pending', 'firing')`,
+  const open = await running.ctx.pool.query(
+    `SELECT fingerprint, rule_id FROM alerter_state WHERE status <> 'ok'`,
   );
   await running.stop();
   await env.cleanup();
   // The alerter was the only work in this process between the first and the last ack (the loop above polls).
   const cpuPerEventUs = (cpu!.user + cpu!.system) / (N - first!.floor);
-  const rulesPerEventUs = ruleCostPerEvent(new Set(active.rows.map((r) => r.rule_id as string)));
+  const rulesPerEventUs = ruleCostPerEvent(
+    new Set(open.rows.map((r) => r.rule_id as string)),
+    new Set(open.rows.map((r) => r.fingerprint as string)),
+  );
   return {
     rate,
     rawRate,
@@ -176,16 +179,19 @@ async function throughput(nc: NatsConnection) {
 
 /**
  * CPU µs the default rules take per event of the same mix (evaluateEvent: conditions, and the labels and fingerprint
- * of instances that may change state), with the rules that had alerts pending or firing as in the run above.
+ * of instances that may change state), with the alerts pending or firing at the end of the run above open, called as
+ * the pipeline calls it (the time a fact counts at is the intake's, already parsed).
  */
-function ruleCostPerEvent(activeRules: Set<string>): number {
+function ruleCostPerEvent(openRules: Set<string>, openFingerprints: Set<string>): number {
   const { rules, params } = loadRules(alerterConfig.parse({}));
   const index = new RuleIndex(rules);
   const opts = {
     params,
     subscriptions: new SubscriptionIndex(),
-    mayBeActive: (id: string) => activeRules.has(id),
+    mayBeActive: (id: string) => openRules.has(id),
+    isOpen: (fp: string) => openFingerprints.has(fp),
   };
+  const factAt = Date.now();
   const perScan = Math.round(CLIENTS * 1.05);
   const events: EventEnvelope[] = Array.from({ length: perScan }, (_, j) => ({
     id: newId(),
@@ -202,7 +208,7 @@ function ruleCostPerEvent(activeRules: Set<string>): number {
   let best = Number.POSITIVE_INFINITY;
   for (let r = 0; r < 3; r++) {
     const c0 = process.cpuUsage();
-    for (let k = 0; k < rounds; k++) for (const e of events) evaluateEvent(index, e, opts);
+    for (let k = 0; k < rounds; k++) for (const e of events) evaluateEvent(index, e, opts, factAt);
     const c = process.cpuUsage(c0);
     best = Math.min(best, (c.user + c.system) / (rounds * events.length));
   }
@@ -360,7 +366,7 @@ export default {
             ratio: t.rulesPerEventUs / t.cpuPerEventUs,
             target: 'ratio <= 0.05',
             met: t.rulesPerEventUs / t.cpuPerEventUs <= 0.05,
-            note: 'evaluateEvent over the same event mix in this process, the rules with alerts pending or firing in the run counted as active',
+            note: 'evaluateEvent over the same event mix in this process, the alerts pending or firing at the end of the run open',
           },
           {
             name: 'process RSS after the throughput run',

@@ -9,20 +9,20 @@ const rule = (id: string) => {
   if (!r) throw new Error(`no rule ${id}`);
   return r;
 };
-const duty = (d: string, timeLeftS: number | null): Scope =>
-  ({
-    data: {
-      consumer_id: '0',
-      consumer_chain_id: 'consumer-1',
-      duty: d,
-      validator: 'cosmosvaloper1bob',
-      phase: 'INITIALIZED',
-      spawn_time: '2026-12-02T00:00:00Z',
-      time_left_s: timeLeftS,
-    },
-    event: { chain_id: 'provider-1', source: 'ics-ccv', type: 'validator_duty' },
-    params,
-  }) as unknown as Scope;
+const duty = (d: string, timeLeftS: number | null): Scope => ({
+  data: {
+    consumer_id: '0',
+    consumer_chain_id: 'consumer-1',
+    duty: d,
+    validator: 'cosmosvaloper1bob',
+    phase: 'INITIALIZED',
+    spawn_time: '2026-12-02T00:00:00Z',
+    time_left_s: timeLeftS,
+  },
+  event: { chain_id: 'provider-1', source: 'ics-ccv', type: 'validator_duty' },
+  params,
+  vars: {},
+});
 
 describe('default ics-ccv rules', () => {
   it('are shipped and compile against the ics-ccv contract', () => {

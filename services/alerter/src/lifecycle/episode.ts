@@ -26,11 +26,7 @@ export function newEpisode(
   },
 ): NewEpisode {
   const epLabels = opts.vars.band ? { ...labels, band: opts.vars.band } : labels;
-  const s: Scope = {
-    ...scope,
-    vars: { ...scope.vars, labels: epLabels, alert: opts.vars },
-    activation: undefined,
-  };
+  const s: Scope = { ...scope, vars: { ...scope.vars, labels: epLabels, alert: opts.vars } };
   const groupLabels: Record<string, string> = {};
   if (rule.groupBy.includes('...')) Object.assign(groupLabels, labels);
   else for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';

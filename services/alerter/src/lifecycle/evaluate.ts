@@ -5,26 +5,30 @@ import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { Instance } from './types.ts';
 
-/** Rules indexed by `source.type` (and by source for rules that take every type of a source). */
+/** Rules indexed by source, then type (rules that take every type of a source are in each type's list too). */
 export class RuleIndex {
-  readonly #byType = new Map<string, CompiledRule[]>();
-  readonly #bySource = new Map<string, CompiledRule[]>();
+  readonly #bySource = new Map<string, { byType: Map<string, CompiledRule[]>; any: CompiledRule[] }>();
   readonly byId = new Map<string, CompiledRule>();
 
   constructor(readonly rules: CompiledRule[]) {
     for (const r of rules) {
       this.byId.set(r.id, r);
-      if (r.types) {
-        for (const t of r.types) push(this.#byType, `${r.source}.${t}`, r);
-      } else push(this.#bySource, r.source, r);
+      let s = this.#bySource.get(r.source);
+      if (!s) {
+        s = { byType: new Map(), any: [] };
+        this.#bySource.set(r.source, s);
+      }
+      if (r.types) for (const t of r.types) push(s.byType, t, r);
+      else s.any.push(r);
     }
+    // In rule order, as before: a type's own rules, then the source's every-type rules.
+    for (const s of this.#bySource.values()) for (const list of s.byType.values()) list.push(...s.any);
   }
 
   candidates(source: string, type: string): CompiledRule[] {
-    const a = this.#byType.get(`${source}.${type}`);
-    const b = this.#bySource.get(source);
-    if (a && b) return [...a, ...b];
-    return a ?? b ?? EMPTY;
+    const s = this.#bySource.get(source);
+    if (!s) return EMPTY;
+    return s.byType.get(type) ?? s.any;
   }
 }
 const EMPTY: CompiledRule[] = [];
@@ -53,6 +57,23 @@ export function labelsFor(rule: CompiledRule, scope: Scope, owner?: string): Rec
   for (const [k, t] of rule.labels) labels[k] = stringLabel(t.render(scope));
   if (owner !== undefined) labels[SUBSCRIBER_LABEL] = owner;
   return labels;
+}
+
+/** The fingerprint alone: renders only the labels it is made of (equal to hashing `labelsFor`'s). */
+function fingerprintFor(rule: CompiledRule, scope: Scope, owner: string | null): string {
+  const labels: Record<string, string> = {};
+  for (const name of rule.fingerprintLabels) {
+    if (name === SUBSCRIBER_LABEL && owner !== null) labels[name] = owner;
+    else if (name === 'rule') labels[name] = rule.id;
+    else if (name === 'source') labels[name] = rule.source;
+    else if (name === 'chain_id') labels[name] = String(scope.event.chain_id ?? '-');
+    else if (name === 'severity') labels[name] = rule.severity;
+    else {
+      const t = rule.labelsByName.get(name);
+      if (t) labels[name] = t.render(scope);
+    }
+  }
+  return fingerprintOf(rule.id, labels, rule.fingerprintLabels);
 }
 
 /** The subscribers an event concerns for a for_each rule: subscriptions table first, then the event's list. */
@@ -96,6 +117,11 @@ export interface EvaluateOptions {
    * and its labels and fingerprint need not be computed (most facts, most of the time).
    */
   mayBeActive?(ruleId: string): boolean;
+  /**
+   * False when the alert with this fingerprint is neither pending nor firing (asked only when the rule has some):
+   * a threshold that does not hold then changes nothing either, and the rest of its labels need not be rendered.
+   */
+  isOpen?(fingerprint: string): boolean;
 }
 
 function instance(
@@ -110,7 +136,10 @@ function instance(
   let active = true;
   if (rule.kind === 'threshold' || rule.kind === 'notice') {
     active = rule.test ? isTruthy(rule.test(scope)) : true;
-    if (!active && (rule.kind === 'notice' || opts.mayBeActive?.(rule.id) === false)) return null;
+    if (!active) {
+      if (rule.kind === 'notice' || opts.mayBeActive?.(rule.id) === false) return null;
+      if (opts.isOpen && !opts.isOpen(fingerprintFor(rule, scope, owner))) return null;
+    }
   } else if (rule.kind === 'count' && rule.test && !isTruthy(rule.test(scope))) return null;
   // Absence: an event that ends the watch (a goodbye) is inactive.
   else if (rule.kind === 'absence' && rule.absence?.endsWhen)
@@ -173,7 +202,7 @@ export function evaluateEvent(
       continue;
     }
     for (const s of subscribersOf(rule, base, opts.subscriptions)) {
-      const scope = { ...base, vars: { [rule.forEach.as]: s.item }, activation: undefined };
+      const scope = { ...base, vars: { [rule.forEach.as]: s.item } };
       const i = instance(rule, scope, event, at, s.owner, s.subscriptionId, opts);
       if (i) out.push(i);
     }

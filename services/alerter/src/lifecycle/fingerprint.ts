@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 
-/** fingerprint = hash(rule id, fingerprint labels): the identity of an alert across its episodes. */
-const memo = new Map<string, string>();
+/**
+ * fingerprint = hash(rule id, fingerprint labels): the identity of an alert across its episodes.
+ * Memoized in a tree keyed by the rule's label-name list (the compiled rule's array), its id, then each label value
+ * in order, so a repeat costs a few lookups of short strings instead of building and hashing a long key (this runs
+ * for every event of an active rule).
+ */
+type MemoNode = Map<string, MemoNode | string>;
+let memo = new Map<readonly string[], MemoNode>();
+let memoSize = 0;
 const MEMO_LIMIT = 200_000;
 
 export function fingerprintOf(
@@ -9,14 +16,35 @@ export function fingerprintOf(
   labels: Record<string, string>,
   names: readonly string[],
 ): string {
+  let byRule = memo.get(names);
+  if (byRule === undefined) {
+    byRule = new Map();
+    memo.set(names, byRule);
+  }
+  let node = child(byRule, ruleId);
+  const last = names.length - 1;
+  for (let i = 0; i < last; i++) node = child(node, labels[names[i]!] ?? '');
+  const leaf = last >= 0 ? (labels[names[last]!] ?? '') : '';
+  const hit = node.get(leaf);
+  if (typeof hit === 'string') return hit;
   let key = ruleId;
   for (const n of names) key += `\u0000${n}=${labels[n] ?? ''}`;
-  const hit = memo.get(key);
-  if (hit) return hit;
   const fp = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, fp);
+  if (memoSize >= MEMO_LIMIT) {
+    memo = new Map();
+    memoSize = 0;
+  } else node.set(leaf, fp);
+  memoSize++;
   return fp;
+}
+
+function child(node: MemoNode, key: string): MemoNode {
+  let next = node.get(key) as MemoNode | undefined;
+  if (next === undefined) {
+    next = new Map();
+    node.set(key, next);
+  }
+  return next;
 }
 
 /** A short stable id for a group of alerts (source + group_by label values). */

@@ -101,6 +101,12 @@ export class StateCache {
     return (this.#openByRule.get(ruleId) ?? 0) > 0;
   }
 
+  /** Whether this alert is pending or firing. */
+  isOpen(fp: string): boolean {
+    const row = this.rows.get(fp);
+    return row !== undefined && row.status !== 'ok';
+  }
+
   get(fp: string): StateRow | undefined {
     return this.rows.get(fp);
   }

@@ -102,6 +102,7 @@ export class Pipeline {
       params: core.params,
       subscriptions: core.subs,
       mayBeActive: (rule: string) => core.cache.hasOpen(rule),
+      isOpen: (fingerprint: string) => core.cache.isOpen(fingerprint),
     };
     for (const { event, factAt } of events) {
       if (first) this.#observeHeights(event);

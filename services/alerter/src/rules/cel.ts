@@ -81,35 +81,34 @@ function environment(): Environment {
 const env = environment();
 
 /**
- * The names an expression sees for one scope (see the module comment for the order), built once per scope and
- * kept on it, so every rule evaluated on the scope shares it. (A WeakMap keyed by scope cost more in garbage
- * collection than the evaluations themselves.)
+ * The names one expression reads, resolved for a scope (see the module comment for the order): a small object with
+ * just those names, so an evaluation does not copy the whole event. A field the event does not carry is null.
  */
-function activation(s: Scope): Record<string, unknown> {
-  if (s.activation) return s.activation;
-  const e = s.event;
-  // Assigned one by one: in an object literal, every key after a spread takes V8's slow path (~3 µs each, measured).
-  const a: Record<string, unknown> = Object.assign({}, s.data);
-  a.id = e.id ?? null;
-  a.source = e.source ?? null;
-  a.type = e.type ?? null;
-  a.version = e.version ?? null;
-  a.chain_id = e.chain_id ?? null;
-  a.instance = e.instance ?? null;
-  a.observed_at = e.observed_at ?? null;
-  a.dedup_key = e.dedup_key ?? null;
-  a.params = s.params;
-  a.data = s.data;
-  a.event = e;
-  for (const k in s.vars) a[k] = s.vars[k];
-  s.activation = a;
-  return a;
+type Resolve = (s: Scope) => unknown;
+
+function resolverOf(name: string): Resolve {
+  const fallback: Resolve = ENVELOPE_FIELDS.has(name)
+    ? (s) => s.event[name] ?? null
+    : name === 'params'
+      ? (s) => s.params
+      : name === 'data'
+        ? (s) => s.data
+        : name === 'event'
+          ? (s) => s.event
+          : (s) => s.data[name] ?? null;
+  return (s) => {
+    const v = s.vars[name];
+    return v === undefined ? fallback(s) : v;
+  };
 }
 
-/** A data field the event does not carry reads as null (CEL would call it an unknown variable). */
-function withMissing(a: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
-  for (const n of names) if (a[n] === undefined) a[n] = null;
-  return a;
+function contextOf(names: readonly string[]): (s: Scope) => Record<string, unknown> {
+  const resolvers = names.map(resolverOf);
+  return (s) => {
+    const a: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) a[names[i]!] = resolvers[i]!(s);
+    return a;
+  };
 }
 
 /** CEL's integers are BigInt; tocsin's values are numbers. */
@@ -129,7 +128,8 @@ const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 function collect(
   node: Node,
   bound: ReadonlySet<string>,
-  out: { dataPaths: string[][]; params: Set<string> },
+  out: { dataPaths: string[][]; params: Set<string>; roots: Set<string> },
+  iters: ReadonlySet<string> = new Set(),
 ) {
   const path: string[] = [];
   let n: Node = node;
@@ -139,6 +139,7 @@ function collect(
   }
   if (n.op === 'id') {
     const root = String(n.args);
+    if (!iters.has(root)) out.roots.add(root);
     if (bound.has(root) || root === 'event' || ENVELOPE_FIELDS.has(root)) return;
     if (root === 'params') {
       if (path[0] !== undefined) out.params.add(path[0]);
@@ -147,16 +148,17 @@ function collect(
     } else out.dataPaths.push([root, ...path]);
     return;
   }
-  if (n !== node) return collect(n, bound, out);
+  if (n !== node) return collect(n, bound, out, iters);
   if (n.op === 'rcall' && Array.isArray(n.args) && MACROS.has(String(n.args[0]))) {
     const [, target, macroArgs] = n.args as [string, Node, Node[]];
-    collect(target, bound, out);
+    collect(target, bound, out, iters);
     const iter = macroArgs[0]?.op === 'id' ? String(macroArgs[0].args) : undefined;
     const inner = iter ? new Set([...bound, iter]) : bound;
-    for (const a of macroArgs.slice(iter ? 1 : 0)) collect(a, inner, out);
+    const innerIters = iter ? new Set([...iters, iter]) : iters;
+    for (const a of macroArgs.slice(iter ? 1 : 0)) collect(a, inner, out, innerIters);
     return;
   }
-  for (const child of children(n)) collect(child, bound, out);
+  for (const child of children(n)) collect(child, bound, out, iters);
 }
 
 function children(n: Node): Node[] {
@@ -189,15 +191,15 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
       throw new ExpressionError(`rule expressions are CEL now: write ${JSON.stringify(cel)}`);
     throw new ExpressionError(describe(err));
   }
-  const acc = { dataPaths: [] as string[][], params: new Set<string>() };
+  const acc = { dataPaths: [] as string[][], params: new Set<string>(), roots: new Set<string>() };
   collect(program.ast as unknown as Node, new Set(opts.vars ?? []), acc);
-  const fields = [...new Set(acc.dataPaths.map((p) => p[0]!))].filter((f) => !(opts.vars ?? []).includes(f));
   const path = namePath(program.ast as unknown as Node);
+  const context = contextOf([...acc.roots]);
   const run: Evaluator = path
-    ? (scope) => readPath(activation(scope), path)
+    ? pathReader(path)
     : (scope) => {
         try {
-          return fromCel(program(withMissing(activation(scope), fields)));
+          return fromCel(program(context(scope)));
         } catch {
           return null;
         }
@@ -219,13 +221,16 @@ function namePath(node: Node): string[] | null {
 }
 
 /** What CEL gives for a path: the value, or null where a key is missing (CEL's error, made null as above). */
-function readPath(a: Record<string, unknown>, path: string[]): unknown {
-  let v: unknown = a[path[0]!];
-  for (let i = 1; i < path.length; i++) {
-    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, path[i]!)) return null;
-    v = (v as Record<string, unknown>)[path[i]!];
-  }
-  return v === undefined ? null : v;
+function pathReader(path: string[]): Evaluator {
+  const root = resolverOf(path[0]!);
+  return (scope) => {
+    let v: unknown = root(scope);
+    for (let i = 1; i < path.length; i++) {
+      if (v === null || typeof v !== 'object' || !Object.hasOwn(v, path[i]!)) return null;
+      v = (v as Record<string, unknown>)[path[i]!];
+    }
+    return v === undefined ? null : v;
+  };
 }
 
 function parses(source: string): boolean {

@@ -32,6 +32,7 @@ export interface CompiledRule {
   forMs: number;
   severity: Severity;
   labels: [string, CompiledTemplate][];
+  labelsByName: Map<string, CompiledTemplate>;
   fingerprintLabels: string[];
   summary: CompiledTemplate;
   description: CompiledTemplate;
@@ -225,6 +226,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     forMs: r.for,
     severity: r.severity,
     labels,
+    labelsByName: new Map(labels),
     fingerprintLabels,
     summary: template('summary', r.summary),
     description: template('description', r.description),

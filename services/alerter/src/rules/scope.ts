@@ -7,8 +7,6 @@ export interface Scope {
   data: Record<string, unknown>;
   params: Record<string, unknown>;
   vars: Record<string, unknown>;
-  /** The names CEL sees, built from the above at the first evaluation (rules/cel.ts); copies of a scope drop it. */
-  activation?: Record<string, unknown>;
 }
 
 export type Evaluator = (scope: Scope) => unknown;

@@ -112,6 +112,12 @@ export function compileTemplate(source: string, opts: CompileOptions = {}): Comp
     source,
     expressions,
     constant,
-    render: constant ? () => text : (s) => pieces.map((p) => p(s)).join(''),
+    render: constant ? () => text : pieces.length === 1 ? pieces[0]! : (s) => renderPieces(pieces, s),
   };
+}
+
+function renderPieces(pieces: ((s: Scope) => string)[], s: Scope): string {
+  let out = '';
+  for (const p of pieces) out += p(s);
+  return out;
 }
