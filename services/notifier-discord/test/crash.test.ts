@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPublisher } from '@tocsin/bus';
 import { type FakeDiscord, startFakeDiscord } from '@tocsin/chat-fakes';
 import { newId } from '@tocsin/events';
 import { createPool, type Pool } from '@tocsin/store';
-import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { eventually, type TestEnv, TestProcesses, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alertOf, notificationOf } from './fixtures.ts';
 import { ALICE, secretFile, TOKEN } from './harness.ts';
@@ -16,7 +15,7 @@ let fake: FakeDiscord;
 let channel: string;
 let configFile: string;
 let pool: Pool;
-const children = new Set<ChildProcess>();
+const procs = new TestProcesses();
 
 beforeAll(async () => {
   env = await testEnv('discord-crash');
@@ -37,35 +36,18 @@ beforeAll(async () => {
   pool = createPool({ url: env.databaseUrl, schema: env.schema, max: 2 });
 });
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  procs.killAll();
   await pool.end();
   await fake.close();
   await env.cleanup();
 });
 
 /** The notifier as its own process (`node src/main.ts`), resolved once it consumes. */
-function startNotifier(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+function startNotifier() {
+  return procs.start(main, {
     env: { ...env.env, TOCSIN_CONFIG: configFile, TOCSIN_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    ready: 'notifier-discord started',
   });
-  children.add(child);
-  return new Promise((resolve, reject) => {
-    // Accumulated: a line may arrive split across two chunks.
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('notifier-discord started')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`notifier exited early (${code})`)));
-  });
-}
-
-async function kill9(child: ChildProcess) {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-  children.delete(child);
 }
 
 const posts = (summary: string) =>
@@ -94,7 +76,7 @@ it('kill -9 after Discord created the message but before the ack: after restart,
   const n1 = notificationOf({}, [alertOf({ summary: summary1 })]);
   await publisher.publishNotification(n1);
   await eventually(() => held.remaining === 0 && shown(summary1).length === 1, 15_000, 'the held post');
-  await kill9(first);
+  await procs.kill9(first);
   expect((await deliveryState(n1.key))?.state).toBe('attempting');
 
   const second = await startNotifier();
@@ -118,7 +100,7 @@ it('kill -9 after Discord created the message but before the ack: after restart,
     15_000,
     'the second held post',
   );
-  await kill9(second);
+  await procs.kill9(second);
   for (let i = 0; i < 60; i++) {
     fake.dispatchMessageCreate({ channel_id: channel, content: `chatter ${i}`, author: ALICE });
   }
@@ -135,5 +117,5 @@ it('kill -9 after Discord created the message but before the ack: after restart,
   ]);
   expect(shown(summary2)).toHaveLength(1);
   expect((await deliveryState(n2.key))?.ref).toBe(shown(summary2)[0]!.id);
-  await kill9(third);
+  await procs.kill9(third);
 });

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPublisher } from '@tocsin/bus';
 import { type FakeSlack, startFakeSlack } from '@tocsin/chat-fakes';
 import { createPool, type Pool } from '@tocsin/store';
-import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { eventually, type TestEnv, TestProcesses, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHANNELS, fakeChannels, firing, secretFiles, TOKEN } from './harness.ts';
 
@@ -14,7 +13,7 @@ let env: TestEnv;
 let fake: FakeSlack;
 let pool: Pool;
 let files: ReturnType<typeof secretFiles>;
-const children: ChildProcess[] = [];
+const procs = new TestProcesses();
 
 beforeAll(async () => {
   env = await testEnv('slack-crash');
@@ -24,7 +23,7 @@ beforeAll(async () => {
   pool = createPool({ url: env.databaseUrl, schema: env.schema, max: 2 });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
   await pool.end();
   await fake.close();
   await env.cleanup();
@@ -32,8 +31,8 @@ afterAll(async () => {
 });
 
 /** Starts the notifier as a child process and resolves once it consumes. */
-function startNotifier(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'notifier-process.ts')], {
+function startNotifier() {
+  return procs.start(join(here, 'fixtures', 'notifier-process.ts'), {
     env: {
       ...env.env,
       TOCSIN_LOG_LEVEL: 'info',
@@ -44,16 +43,7 @@ function startNotifier(): Promise<ChildProcess> {
       // A short ack wait so the message the killed process held is redelivered quickly.
       TOCSIN__slack__ack_wait: '1500ms',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('notifier-slack started')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`notifier exited early (${code}): ${out}`)));
+    ready: 'notifier-slack started',
   });
 }
 
@@ -76,9 +66,7 @@ it('killed after Slack posted but before the ack: after a restart the alert is i
   await fake.waitForRequest({ method: 'chat.postMessage', channel: CHANNELS.alerts });
   // Killed at once: past the ack wait (1.5 s), JetStream would hand the message to this same live process again,
   // which would reconcile it to 'sent' before the crash this test is about.
-  const exited = new Promise((r) => first.once('exit', r));
-  first.kill('SIGKILL');
-  await exited;
+  await procs.kill9(first);
   expect(fake.messages(CHANNELS.alerts)).toHaveLength(1);
   expect((await delivery(n.key))?.state).toBe('attempting');
 
@@ -123,6 +111,5 @@ it('killed after Slack posted but before the ack: after a restart the alert is i
     text: { text: expect.stringMatching(/^✅ Resolved/) },
   });
 
-  second.kill('SIGTERM');
-  await new Promise((r) => second.once('exit', r));
+  await procs.stop(second);
 });

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +5,7 @@ import { createPublisher } from '@tocsin/bus';
 import type { FakeTelegram } from '@tocsin/chat-fakes';
 import { attemptIdFor } from '@tocsin/notify';
 import { createPool, type Pool } from '@tocsin/store';
-import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { eventually, type TestEnv, TestProcesses, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHATS, fakeTelegram, firing, later, secretFiles } from './harness.ts';
 
@@ -15,7 +14,7 @@ let env: TestEnv;
 let fake: FakeTelegram;
 let pool: Pool;
 let files: ReturnType<typeof secretFiles>;
-const children: ChildProcess[] = [];
+const procs = new TestProcesses();
 
 beforeAll(async () => {
   env = await testEnv('telegram-crash');
@@ -24,7 +23,7 @@ beforeAll(async () => {
   pool = createPool({ url: env.databaseUrl, schema: env.schema, max: 3 });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  procs.killAll();
   await pool.end();
   await fake.close();
   await env.cleanup();
@@ -32,8 +31,8 @@ afterAll(async () => {
 });
 
 /** Starts the notifier as a child process and resolves once it consumes. */
-function startNotifier(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'notifier-process.ts')], {
+function startNotifier() {
+  return procs.start(join(here, 'fixtures', 'notifier-process.ts'), {
     env: {
       ...env.env,
       TOCSIN_LOG_LEVEL: 'info',
@@ -45,16 +44,7 @@ function startNotifier(): Promise<ChildProcess> {
       // A short ack wait so the message the killed process held is redelivered quickly.
       TOCSIN__telegram__ack_wait: '1500ms',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('notifier-telegram started')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`notifier exited early (${code}): ${out}`)));
+    ready: 'notifier-telegram started',
   });
 }
 
@@ -115,9 +105,7 @@ it('killed (-9) after Telegram answered with the message id but before the ack: 
     30_000,
     'the notifier to wait to mark the row sent',
   );
-  const exited = new Promise((r) => first.once('exit', r));
-  first.kill('SIGKILL');
-  await exited;
+  await procs.kill9(first);
   // PostgreSQL would still run the dead process's queued statement once the lock is free (it does not check a
   // waiting client): end its session too, as the crash would have had the statement never sent.
   await pool.query(
@@ -158,8 +146,7 @@ it('killed (-9) after Telegram answered with the message id but before the ack: 
   ]);
   expect(fake.botMessages(CHATS.ops)[0]!.text).toMatch(/^✅ RESOLVED/);
 
-  second.kill('SIGTERM');
-  await new Promise((r) => second.once('exit', r));
+  await procs.stop(second);
 });
 
 it('the window that remains (README): killed after Telegram created the message but before its answer arrived → sent again, never lost', async () => {
@@ -175,9 +162,7 @@ it('the window that remains (README): killed after Telegram created the message 
     30_000,
     'the message',
   );
-  const exited = new Promise((r) => first.once('exit', r));
-  first.kill('SIGKILL');
-  await exited;
+  await procs.kill9(first);
   expect((await delivery(n.key))?.state).toBe('attempting');
 
   const second = await startNotifier();
@@ -188,6 +173,5 @@ it('the window that remains (README): killed after Telegram created the message 
   );
   // No id was recorded, so nothing told the restarted notifier it had been sent: at least once, not exactly once.
   expect(fake.botMessages(CHATS.ops).filter((m) => m.text.includes(episode))).toHaveLength(2);
-  second.kill('SIGTERM');
-  await new Promise((r) => second.once('exit', r));
+  await procs.stop(second);
 });

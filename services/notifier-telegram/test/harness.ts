@@ -132,66 +132,8 @@ export async function startHarness(
   return h;
 }
 
-let n = 0;
-/** A firing notification for a fresh episode. */
-export function firing(over: Partial<Notification> = {}, alert: Partial<Alert> = {}): Notification {
-  const episode = newId();
-  n++;
-  const created = new Date().toISOString();
-  return {
-    id: newId(),
-    version: 1,
-    key: `${episode}:firing:1`,
-    transition: 'firing',
-    severity: alert.severity ?? 'warning',
-    source: alert.source ?? 'cosmos-ibc',
-    group: { key: `g${n}`, labels: {} },
-    mentions: [],
-    created_at: created,
-    alerts: [
-      {
-        fingerprint: `fp-${episode}`,
-        episode_id: episode,
-        rule_id: 'ibc-client-expiry-warning',
-        state: 'firing',
-        severity: 'warning',
-        source: 'cosmos-ibc',
-        chain_id: 'cosmoshub-4',
-        labels: { rule: 'ibc-client-expiry-warning', client_id: `07-tendermint-${n}` },
-        summary: `client 07-tendermint-${n} at 80% of its trusting period`,
-        description: '',
-        started_at: created,
-        resolved_at: null,
-        value: 0.8,
-        acknowledged: null,
-        silenced_by: [],
-        escalated: false,
-        mentions: [],
-        links: [],
-        event_id: null,
-        ...alert,
-      },
-    ],
-    ...over,
-  };
-}
-
-/** A later transition of the same alert(s). */
-export function later(
-  base: Notification,
-  transition: Notification['transition'],
-  alert: Partial<Alert> = {},
-  seq = 1,
-): Notification {
-  return {
-    ...base,
-    id: newId(),
-    key: `${base.alerts[0]!.episode_id}:${transition}:${seq}`,
-    transition,
-    created_at: new Date().toISOString(),
-    alerts: base.alerts.map((a) => ({ ...a, ...alert })),
-  };
-}
+/** A firing notification for a fresh episode, and a later transition of it (the shared test fixtures). */
+export { freshFiring as firing, laterTransition as later } from '@tocsin/testkit';
 
 /** Users a message would notify: its text_mention entities and detected @username mentions. */
 export function pinged(m: TgMessage): string[] {

@@ -49,3 +49,50 @@ export function notificationFixture(
     ...over,
   };
 }
+
+let fresh = 0;
+/**
+ * A firing notification for a fresh episode (new ids, client and group), stamped now: what the notifier tests
+ * publish (a notifier's reconcile looks for posts made after it). `alert` overrides the alert's fields.
+ */
+export function freshFiring(over: Partial<Notification> = {}, alert: Partial<Alert> = {}): Notification {
+  const episode = newId();
+  fresh++;
+  const created = new Date().toISOString();
+  const a = alertFixture({
+    fingerprint: `fp-${episode}`,
+    episode_id: episode,
+    rule_id: 'ibc-client-expiry-warning',
+    labels: { rule: 'ibc-client-expiry-warning', client_id: `07-tendermint-${fresh}` },
+    summary: `client 07-tendermint-${fresh} at 80% of its trusting period`,
+    started_at: created,
+    ...alert,
+  });
+  return notificationFixture(
+    {
+      severity: alert.severity ?? 'warning',
+      source: alert.source ?? 'cosmos-ibc',
+      group: { key: `g${fresh}`, labels: {} },
+      created_at: created,
+      ...over,
+    },
+    [a],
+  );
+}
+
+/** A later transition of the same alert(s), keyed `<episode>:<transition>:<seq>` as the alerter keys them. */
+export function laterTransition(
+  base: Notification,
+  transition: Notification['transition'],
+  alert: Partial<Alert> = {},
+  seq = 1,
+): Notification {
+  return {
+    ...base,
+    id: newId(),
+    key: `${base.alerts[0]!.episode_id}:${transition}:${seq}`,
+    transition,
+    created_at: new Date().toISOString(),
+    alerts: base.alerts.map((a) => ({ ...a, ...alert })),
+  };
+}

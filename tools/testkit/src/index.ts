@@ -138,4 +138,5 @@ export async function eventually<T>(
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
-export { alertFixture, notificationFixture } from './fixtures.ts';
+export { alertFixture, freshFiring, laterTransition, notificationFixture } from './fixtures.ts';
+export { TestProcesses } from './process.ts';
