@@ -248,13 +248,7 @@ export const validatorSelection = defineEvent({
     our_validator: z.string().nullable().describe('operator address of our validator, if configured'),
     ours_selected: z.boolean().nullable(),
     ours_opted_in: z.boolean().nullable(),
-    height: z
-      .number()
-      .int()
-      .nonnegative()
-      .describe(
-        'provider height the bonded validators were read at: the Tx that triggered the sync, else the polled height',
-      ),
+    height: z.number().int().nonnegative().describe('provider height the bonded validators were read at'),
   }),
   example: {
     consumer_id: '0',
@@ -356,18 +350,14 @@ export const consumerHealth = defineEvent({
     valset_in_sync: z
       .boolean()
       .nullable()
-      .describe(
-        "the consumer's CometBFT validator set equals the one the provider last sent (QueryConsumerValidators); null when not compared",
-      ),
+      .describe('consumer valset = the last one the provider sent; null: unknown'),
     valset_out_of_sync_s: z
       .number()
       .nullable()
       .describe('how long the two sets have differed; null when equal'),
     valset_stale: z
       .boolean()
-      .describe(
-        'the sets have differed for longer than ics_ccv.valset_stale_after: validator-set-change packets are not relayed (relayer down)',
-      ),
+      .describe('differed longer than ics_ccv.valset_stale_after: VSC packets not relayed'),
     launched_for_s: z.number().nullable().describe('since the spawn time; null when unknown'),
     error: z.string().nullable().describe('why the consumer RPC could not be read; null when it could'),
   }),
