@@ -14,6 +14,8 @@ import { type Stack, startStack } from '../../services/ics-ccv/test/stack.ts';
 const scenario = {
   chain_id: 'provider-1',
   block_time_s: 5,
+  // consumer-1's relayer never opens the CCV channel: both instances' health checks find it missing.
+  ccv_channel_delay_s: null,
   validators: [
     { moniker: 'alice', tokens: '400000000' },
     { moniker: 'bob', tokens: '300000000' },
@@ -46,6 +48,8 @@ beforeAll(async () => {
       poll_interval: '24h',
       our_validator: sim.validator('bob').operatorAddress,
       opt_in: { enabled: true, dry_run: true },
+      consumers: [{ chain_id: 'consumer-1', rpc: sim.consumerRpcUrl('consumer-1') }],
+      ccv_channel_within: '1s',
     }),
   });
   const nc = await env.nats();
@@ -135,6 +139,7 @@ describe('two ics-ccv instances on one bus', () => {
         'ics-launch-failed 1 notice',
         'ics-consumer-phase-changed 0 notice',
         'ics-not-in-initial-set 0 notice',
+        'ics-ccv-channel-missing 0 firing',
       ].sort(),
     );
   });

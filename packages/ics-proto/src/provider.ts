@@ -184,6 +184,31 @@ export const QueryAllPairsValConsAddrByConsumerResponse = message<QueryAllPairsV
   [[1, 'pairValConAddr', PairValConAddrProviderAndConsumer, true]],
 );
 
+/** QueryConsumerValidatorsValidator, the fields tocsin reads (the rest is skipped on decode). */
+export interface QueryConsumerValidatorsValidator {
+  providerAddress: string;
+  consumerKey?: PublicKey;
+  /** The power on the consumer chain (field 5; field 3 `power` is its deprecated twin). */
+  consumerPower: bigint;
+  providerOperatorAddress: string;
+}
+export const QueryConsumerValidatorsValidator = message<QueryConsumerValidatorsValidator>([
+  [1, 'providerAddress', 'string'],
+  [2, 'consumerKey', PublicKey],
+  [5, 'consumerPower', 'int64'],
+  [9, 'providerOperatorAddress', 'string'],
+]);
+/**
+ * For a LAUNCHED consumer, the validator set the provider persisted when it last queued a VSC packet (epoch end),
+ * i.e. what the consumer runs with once the relayer delivered it (keeper/grpc_query.go QueryConsumerValidators).
+ */
+export interface QueryConsumerValidatorsResponse {
+  validators: QueryConsumerValidatorsValidator[];
+}
+export const QueryConsumerValidatorsResponse = message<QueryConsumerValidatorsResponse>([
+  [1, 'validators', QueryConsumerValidatorsValidator, true],
+]);
+
 /** interchain_security.ccv.v1.ProviderInfo, without the light-client states tocsin does not read. */
 export interface ProviderInfo {
   initialValSet: ValidatorUpdate[];
@@ -273,6 +298,14 @@ export class ProviderQueryClient {
       QueryAllPairsValConsAddrByConsumerResponse,
     );
     return res.pairValConAddr;
+  }
+  async consumerValidators(consumerId: string): Promise<QueryConsumerValidatorsValidator[]> {
+    const res = await this.call(
+      'QueryConsumerValidators',
+      this.byId(consumerId),
+      QueryConsumerValidatorsResponse,
+    );
+    return res.validators;
   }
   async consumerGenesis(consumerId: string): Promise<ConsumerGenesisState | undefined> {
     return (await this.call('QueryConsumerGenesis', this.byId(consumerId), QueryConsumerGenesisResponse))

@@ -83,12 +83,17 @@ export const icsCcvConfig = z
     request_timeout: positiveDuration.default(10_000),
     /** Poll and subscribe at start; false = only on demand (tests). */
     auto_start: z.boolean().default(true),
-    /** Launched consumers whose own chain to check (block production, CCV channel), by consumer chain id. */
+    /** Launched consumers whose own chain to check (blocks, CCV channel, valset), by consumer chain id. */
     consumers: z.array(z.strictObject({ chain_id: z.string().min(1).max(128), rpc: rpcUrl })).default([]),
     /** A consumer with no new block for this long is stalled. */
     stall_after: positiveDuration.default(120_000),
     /** A consumer launched this long ago without an open CCV channel is reported (ccv_channel_missing). */
     ccv_channel_within: positiveDuration.default(600_000),
+    /**
+     * A consumer whose validator set has differed this long from the one the provider last sent is reported
+     * (valset_stale): the VSC packets are not relayed.
+     */
+    valset_stale_after: positiveDuration.default(600_000),
     /** Real ms without any websocket message (NewBlock comes every block) before reconnecting. */
     ws_idle_timeout: positiveDuration.default(60_000),
     opt_in: optIn.default({

@@ -7,8 +7,10 @@ export interface Announced {
   initialSetChecked?: boolean;
   wouldOptIn?: string;
   optInSubmitted?: string;
-  /** The consumer's own chain: stalled:channel open:channel missing:reachable, as last published. */
+  /** The consumer's own chain: stalled:channel open:channel missing:valset stale:reachable, as last published. */
   health?: string;
+  /** Since when (ms) the consumer's validator set differs from the one the provider last sent. */
+  valsetDiffSince?: number;
 }
 
 /** A consumer as tocsin knows it: the provider's state at the last sync. */

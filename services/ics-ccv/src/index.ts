@@ -33,7 +33,10 @@ function lazyReader(url: string): Reader & { close(): void } {
   };
   return {
     snapshot: async () => (await get()).snapshot(),
+    bonded: async (height) => (await get()).bonded(height),
     initialValSet: async (id) => (await get()).initialValSet(id),
+    consumerValSet: async (id) => (await get()).consumerValSet(id),
+    txHeight: async (event, attributes, maxHeight) => (await get()).txHeight(event, attributes, maxHeight),
     close: () => reader?.disconnect(),
   };
 }
@@ -72,7 +75,7 @@ export const icsCcvService: ServiceDefinition<typeof icsCcvConfig> = {
     };
     const reader = lazyReader(cfg.rpc);
     ctx.onStop(() => reader.close());
-    const health = cfg.consumers.length ? new ConsumerHealth(cfg, publish) : undefined;
+    const health = cfg.consumers.length ? new ConsumerHealth(cfg, publish, reader) : undefined;
     ctx.onStop(() => health?.close());
     const tracker = new Tracker({
       reader,

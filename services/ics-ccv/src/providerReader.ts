@@ -1,9 +1,11 @@
 import { sha256 } from '@cosmjs/crypto';
 import { toBech32 } from '@cosmjs/encoding';
-import { createProtobufRpcClient, QueryClient, setupStakingExtension } from '@cosmjs/stargate';
+import { QueryClient } from '@cosmjs/stargate';
 import { type CometClient, connectComet } from '@cosmjs/tendermint-rpc';
-import { ProviderQueryClient, phaseName } from '@tocsin/ics-proto';
+import { type ProtobufRpc, ProviderQueryClient, phaseName } from '@tocsin/ics-proto';
+import { PageRequest } from 'cosmjs-types/cosmos/base/query/v1beta1/pagination';
 import { PubKey } from 'cosmjs-types/cosmos/crypto/ed25519/keys';
+import { QueryClientImpl as StakingQuery } from 'cosmjs-types/cosmos/staking/v1beta1/query';
 import type { Timestamp } from 'cosmjs-types/google/protobuf/timestamp';
 
 /** Go's zero time.Time in Unix seconds: an unset spawn time, or one reset by a failed launch. */
@@ -64,25 +66,41 @@ export function consAddressOf(operatorAddress: string, ed25519Key: Uint8Array): 
   return toBech32(`${prefix}valcons`, sha256(ed25519Key).subarray(0, 20));
 }
 
-/** Reads the provider's state over CometBFT RPC (ABCI queries, real cosmjs clients). */
+/**
+ * Reads the provider's state over CometBFT RPC (ABCI queries through cosmjs' QueryClient). Every query of one
+ * snapshot asks for the same height (abci_query `height`), so the snapshot is one consistent state, and the bonded
+ * validators can be read at the height of a past event.
+ */
 export class ProviderReader {
   private constructor(
     readonly comet: CometClient,
-    private readonly q: QueryClient & ReturnType<typeof setupStakingExtension>,
-    readonly provider: ProviderQueryClient,
+    private readonly q: QueryClient,
   ) {}
 
   static async connect(rpcUrl: string): Promise<ProviderReader> {
     const comet = await connectComet(rpcUrl);
-    const q = QueryClient.withExtensions(comet, setupStakingExtension);
-    return new ProviderReader(comet, q, new ProviderQueryClient(createProtobufRpcClient(q)));
+    return new ProviderReader(comet, new QueryClient(comet));
+  }
+
+  /** A protobuf RPC whose queries are answered at `height` (latest when undefined). */
+  private rpcAt(height: number | undefined): ProtobufRpc {
+    return {
+      request: async (service, method, data) =>
+        (await this.q.queryAbci(`/${service}/${method}`, data, height)).value,
+    };
+  }
+
+  private providerAt(height: number | undefined): ProviderQueryClient {
+    return new ProviderQueryClient(this.rpcAt(height));
   }
 
   async snapshot(): Promise<ProviderSnapshot> {
     const status = await this.comet.status();
+    const height = status.syncInfo.latestBlockHeight;
+    const provider = this.providerAt(height);
     let chains: Awaited<ReturnType<ProviderQueryClient['consumerChains']>>;
     try {
-      chains = await this.provider.consumerChains();
+      chains = await provider.consumerChains();
     } catch (err) {
       const msg = (err as Error).message;
       if (/\(6\)|unknown query path|unknown service/i.test(msg)) throw new ProviderUnavailableError(msg);
@@ -110,9 +128,9 @@ export class ProviderReader {
         continue;
       }
       const [detail, optedIn, pairs] = await Promise.all([
-        this.provider.consumerChain(c.consumerId),
-        this.provider.optedInValidators(c.consumerId),
-        this.provider.addressPairs(c.consumerId),
+        provider.consumerChain(c.consumerId),
+        provider.optedInValidators(c.consumerId),
+        provider.addressPairs(c.consumerId),
       ]);
       const ip = detail.initParams;
       consumers.push({
@@ -142,18 +160,22 @@ export class ProviderReader {
     }
     return {
       chainId: status.nodeInfo.network,
-      height: status.syncInfo.latestBlockHeight,
+      height,
       consumers,
-      bonded: await this.bonded(),
+      bonded: await this.bonded(height),
     };
   }
 
-  /** Bonded validators (every page), with the valcons of their ed25519 consensus keys. */
-  async bonded(): Promise<BondedValidator[]> {
+  /** Bonded validators at `height` (every page), with the valcons of their ed25519 consensus keys. */
+  async bonded(height: number): Promise<BondedValidator[]> {
+    const staking = new StakingQuery(this.rpcAt(height));
     const out: BondedValidator[] = [];
-    let key: Uint8Array | undefined;
+    let key: Uint8Array = new Uint8Array();
     for (let page = 0; page < 100; page++) {
-      const res = await this.q.staking.validators('BOND_STATUS_BONDED', key);
+      const res = await staking.Validators({
+        status: 'BOND_STATUS_BONDED',
+        pagination: PageRequest.fromPartial({ key }),
+      });
       for (const v of res.validators) {
         if (v.jailed) continue;
         const pk = v.consensusPubkey;
@@ -165,18 +187,50 @@ export class ProviderReader {
           consensusKey: raw ? Buffer.from(raw).toString('base64') : '',
         });
       }
-      key = res.pagination?.nextKey;
-      if (!key?.length) break;
+      key = res.pagination?.nextKey ?? new Uint8Array();
+      if (!key.length) break;
     }
     return out;
   }
 
   /** Consumer keys (base64) of a launched consumer's initial validator set. */
   async initialValSet(consumerId: string): Promise<string[]> {
-    const genesis = await this.provider.consumerGenesis(consumerId);
+    const genesis = await this.providerAt(undefined).consumerGenesis(consumerId);
     return (genesis?.provider?.initialValSet ?? []).flatMap((v) =>
       v.pubKey?.ed25519 ? [Buffer.from(v.pubKey.ed25519).toString('base64')] : [],
     );
+  }
+
+  /**
+   * The validator set of a launched consumer as the provider last sent it (QueryConsumerValidators): consumer key
+   * (base64 ed25519) → consumer power.
+   */
+  async consumerValSet(consumerId: string): Promise<Map<string, bigint>> {
+    const vals = await this.providerAt(undefined).consumerValidators(consumerId);
+    return new Map(
+      vals.flatMap((v) =>
+        v.consumerKey?.ed25519
+          ? [[Buffer.from(v.consumerKey.ed25519).toString('base64'), v.consumerPower]]
+          : [],
+      ),
+    );
+  }
+
+  /**
+   * Height of the latest Tx with this event (`tx_search`, e.g. opt_in.consumer_id='0' AND
+   * opt_in.provider_validator_address='…'), at or below `maxHeight`; null when the node indexes no such Tx.
+   */
+  async txHeight(
+    event: string,
+    attributes: Record<string, string>,
+    maxHeight: number,
+  ): Promise<number | null> {
+    const query = [
+      ...Object.entries(attributes).map(([k, v]) => `${event}.${k}='${v.replace(/'/g, '')}'`),
+      `tx.height<=${maxHeight}`,
+    ].join(' AND ');
+    const res = await this.comet.txSearch({ query, order_by: 'desc', per_page: 1 });
+    return res.txs[0]?.height ?? null;
   }
 
   disconnect(): void {

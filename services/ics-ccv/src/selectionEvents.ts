@@ -5,17 +5,56 @@ import type { IcsCcvConfig } from './config.ts';
 import type { ConsumerContext } from './contexts.ts';
 import { type Duty, dutiesOf } from './duties.ts';
 import type { OptInAction } from './optIn.ts';
-import type { BondedValidator, ConsumerSnapshot } from './providerReader.ts';
-import type { Publish, Reader } from './tracker.ts';
+import type { BondedValidator, ConsumerSnapshot, ProviderSnapshot } from './providerReader.ts';
+import { selectValidators } from './selection.ts';
+import type { Publish, Reader, SelectionAt } from './types.ts';
 
 export interface SelectionDeps {
   cfg: IcsCcvConfig;
-  bonded: BondedValidator[];
   publish: Publish;
   reader: Reader;
   log: Logger;
   clock: Clock;
   optIn?: OptInAction;
+}
+
+/**
+ * The selection at a height, for one sync: the snapshot's own height uses its bonded validators; an event's height
+ * is queried (once per height). A node that no longer has that height (pruned) answers with the snapshot's.
+ */
+export function selectionsOf(
+  snap: ProviderSnapshot,
+  reader: Reader,
+  threshold: number,
+  log: Logger,
+): (height: number) => Promise<SelectionAt> {
+  const cache = new Map<number, Promise<SelectionAt>>();
+  const at = (height: number, bonded: BondedValidator[]): SelectionAt => ({
+    height,
+    bonded,
+    ...selectValidators(bonded, threshold),
+  });
+  return (wanted) => {
+    const height = Math.min(wanted, snap.height);
+    let p = cache.get(height);
+    if (!p) {
+      p =
+        height === snap.height
+          ? Promise.resolve(at(snap.height, snap.bonded))
+          : reader.bonded(height).then(
+              (bonded) => at(height, bonded),
+              (err) => {
+                log.debug(
+                  { height, err: String(err) },
+                  'bonded validators not readable at the event height; using the latest',
+                );
+                return at(snap.height, snap.bonded);
+              },
+            );
+      cache.set(height, p);
+    }
+    return p;
+  };
 }
 
 const iso = (ms: number | null | undefined) =>
@@ -29,13 +68,14 @@ export async function selectionAndDuties(
   d: SelectionDeps,
   c: ConsumerContext,
   s: ConsumerSnapshot,
-  selected: BondedValidator[],
-  totalTokens: bigint,
+  selection: () => Promise<SelectionAt>,
   launchedNow: boolean,
 ) {
   if (s.phase !== 'REGISTERED' && s.phase !== 'INITIALIZED' && !launchedNow) return;
+  // The bonded validators at the height of the event that triggered this sync (or of the poll's snapshot).
+  const { height, bonded, selected, totalTokens } = await selection();
   const our = d.cfg.our_validator ?? null;
-  const ours = our ? d.bonded.find((v) => v.operatorAddress === our) : undefined;
+  const ours = our ? bonded.find((v) => v.operatorAddress === our) : undefined;
   const oursSelected = our ? selected.some((v) => v.operatorAddress === our) : null;
   const oursOptedIn = our ? (ours ? s.optedIn.includes(ours.consAddress) : false) : null;
   const data = {
@@ -53,9 +93,12 @@ export async function selectionAndDuties(
     our_validator: our,
     ours_selected: oursSelected,
     ours_opted_in: oursOptedIn,
+    height,
   };
+  // The dedup_key names the selection by its content (not the height it was read at): instances that read the
+  // same selection at different heights store it once.
   const sig = createHash('sha256')
-    .update(JSON.stringify({ ...data, spawn_time: null, phase: null }))
+    .update(JSON.stringify({ ...data, spawn_time: null, phase: null, height: null }))
     .digest('hex')
     .slice(0, 16);
   if (c.announced.selection !== sig) {

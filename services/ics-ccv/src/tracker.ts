@@ -14,10 +14,9 @@ import {
 
 export type { Publish, Reader } from './types.ts';
 
-import { selectValidators } from './selection.ts';
-import { selectionAndDuties } from './selectionEvents.ts';
+import { selectionAndDuties, selectionsOf } from './selectionEvents.ts';
 import { consumerKeyOf, parseGoTime, type TxFact, txFacts } from './txFacts.ts';
-import type { Hint, Publish, Reader } from './types.ts';
+import type { Hint, Publish, Reader, SelectionAt } from './types.ts';
 import { keyAssigned, validatorDiff } from './validatorFacts.ts';
 import type { TxNotice } from './websocket.ts';
 
@@ -207,17 +206,10 @@ export class Tracker {
     const hints = this.hints;
     this.hints = new Map();
     const bootstrap = !this.synced;
-    const selection = selectValidators(snap.bonded, this.d.cfg.selection_threshold);
+    const selectionAt = selectionsOf(snap, this.d.reader, this.d.cfg.selection_threshold, this.d.log);
     try {
       for (const s of snap.consumers)
-        await this.consumer(
-          s,
-          snap,
-          selection.selected,
-          selection.totalTokens,
-          hints.get(s.consumerId),
-          bootstrap,
-        );
+        await this.consumer(s, snap, selectionAt, hints.get(s.consumerId), bootstrap);
       if (this.d.health)
         for (const c of this.contexts.values()) await this.d.health.check(c, this.d.clock.now());
     } catch (err) {
@@ -235,8 +227,7 @@ export class Tracker {
   private async consumer(
     s: ConsumerSnapshot,
     snap: ProviderSnapshot,
-    selected: BondedValidator[],
-    totalTokens: bigint,
+    selectionAt: (height: number) => Promise<SelectionAt>,
     hint: Hint | undefined,
     bootstrap: boolean,
   ): Promise<void> {
@@ -328,7 +319,8 @@ export class Tracker {
       c.announced.spawn = spawnIso;
     }
     // A deleted consumer's details are gone (the reader skips them): no opt-outs from that.
-    if (s.phase !== 'DELETED') await validatorDiff(this.d.publish, this.ourConsAddress(), c, s, snap);
+    if (s.phase !== 'DELETED')
+      await validatorDiff(this.d.publish, this.d.reader, this.ourConsAddress(), c, s, snap);
     Object.assign(c, {
       chainId: s.chainId,
       name: s.name,
@@ -340,7 +332,7 @@ export class Tracker {
       keys: { ...s.keys },
     });
     if (s.spawnTimeMs !== null || s.phase !== 'LAUNCHED') c.spawnTimeMs = s.spawnTimeMs;
-    await selectionAndDuties({ ...this.d, bonded: this.bonded }, c, s, selected, totalTokens, launchedNow);
+    await selectionAndDuties(this.d, c, s, () => selectionAt(hint?.height ?? snap.height), launchedNow);
   }
 
   /** Said once: a warning line and one provider_unavailable; nothing is polled afterwards. */

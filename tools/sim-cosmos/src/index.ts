@@ -7,6 +7,7 @@ export { newBlockEvent, txEvent } from './cometEvents.ts';
 export { type BlockSource, blockIdJson, blockJson, rfc3339Nanos, statusJson } from './cometJson.ts';
 export type { EndpointStats } from './endpointStats.ts';
 export { EndpointCounters } from './endpointStats.ts';
+export { type EventMap, matchesEventQuery, parseEventQuery } from './eventQuery.ts';
 export type { Fault, FaultKind } from './faults.ts';
 export { type EffectiveFault, effectiveFault } from './faults.ts';
 export { fakeHash } from './lightClientStates.ts';

@@ -12,11 +12,13 @@ import {
   QueryConsumerChainsRequest,
   QueryConsumerChainsResponse,
   QueryConsumerGenesisResponse,
+  QueryConsumerValidatorsResponse,
 } from '@tocsin/ics-proto';
 import { PubKey } from 'cosmjs-types/cosmos/crypto/ed25519/keys';
 import { QueryValidatorsRequest, QueryValidatorsResponse } from 'cosmjs-types/cosmos/staking/v1beta1/query';
 import { BondStatus, bondStatusFromJSON, Validator } from 'cosmjs-types/cosmos/staking/v1beta1/staking';
 import { Timestamp } from 'cosmjs-types/google/protobuf/timestamp';
+import { consumerValSetOf } from './consumerChains.ts';
 import {
   consumerConsAddress,
   type ProviderModel,
@@ -70,13 +72,18 @@ function chainOf(c: SimConsumer): Chain {
 }
 
 /** Answers one ABCI query against the provider model: x/provider's and x/staking's gRPC query paths. */
-export function runAbciQuery(model: ProviderModel, path: string, data: Uint8Array): AbciResult {
+export function runAbciQuery(
+  model: ProviderModel,
+  path: string,
+  data: Uint8Array,
+  height: number,
+): AbciResult {
   const providerPrefix = `/${PROVIDER_QUERY}/`;
   if (path.startsWith(providerPrefix)) {
     if (!model.scenario.provider_module) return unknownPath(path);
     return providerQuery(model, path.slice(providerPrefix.length), data, path);
   }
-  if (path === '/cosmos.staking.v1beta1.Query/Validators') return stakingValidators(model, data);
+  if (path === '/cosmos.staking.v1beta1.Query/Validators') return stakingValidators(model, data, height);
   return unknownPath(path);
 }
 
@@ -106,6 +113,7 @@ function providerQuery(model: ProviderModel, method: string, data: Uint8Array, p
     'QueryConsumerChainOptedInValidators',
     'QueryAllPairsValConsAddrByConsumer',
     'QueryConsumerGenesis',
+    'QueryConsumerValidators',
   ];
   if (!known.includes(method)) return unknownPath(path);
   if (!c) return notFound(`consumer id ${consumerId}`);
@@ -150,6 +158,18 @@ function providerQuery(model: ProviderModel, method: string, data: Uint8Array, p
           })),
         }).finish(),
       );
+    case 'QueryConsumerValidators':
+      // Launched: the set last sent in a VSC packet; before launch: the set it would get now (keeper/grpc_query.go).
+      return ok(
+        QueryConsumerValidatorsResponse.encode({
+          validators: (c.phase === 'LAUNCHED' ? c.providerValSet : consumerValSetOf(model, c)).map((v) => ({
+            providerAddress: v.providerAddress,
+            consumerKey: { ed25519: Buffer.from(v.consumerKey, 'base64') },
+            consumerPower: v.power,
+            providerOperatorAddress: v.operatorAddress,
+          })),
+        }).finish(),
+      );
     default: {
       // QueryConsumerGenesis: only a launched consumer has one.
       if (c.phase !== 'LAUNCHED' && c.phase !== 'STOPPED')
@@ -171,12 +191,14 @@ const STATUS = {
   unbonded: BondStatus.BOND_STATUS_UNBONDED,
 } as const;
 
-function stakingValidators(model: ProviderModel, data: Uint8Array): AbciResult {
+/** x/staking's Validators at `height`: tokens as they were after that block (the timeline's set_tokens). */
+function stakingValidators(model: ProviderModel, data: Uint8Array, height: number): AbciResult {
   const req = QueryValidatorsRequest.decode(data);
   const wanted = req.status ? bondStatusFromJSON(req.status) : undefined;
   const validators = [...model.validators.values()]
     .filter((v) => wanted === undefined || STATUS[v.status] === wanted)
-    .map((v) =>
+    .map((v) => ({ v, tokens: model.tokensAt(v, height) }))
+    .map(({ v, tokens }) =>
       Validator.fromPartial({
         operatorAddress: v.operatorAddress,
         consensusPubkey: {
@@ -185,8 +207,8 @@ function stakingValidators(model: ProviderModel, data: Uint8Array): AbciResult {
         },
         jailed: v.jailed,
         status: STATUS[v.status],
-        tokens: v.tokens.toString(),
-        delegatorShares: `${v.tokens}000000000000000000`,
+        tokens: tokens.toString(),
+        delegatorShares: `${tokens}000000000000000000`,
         description: { moniker: v.moniker, identity: '', website: '', securityContact: '', details: '' },
         minSelfDelegation: '1',
       }),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { toBech32 } from '@cosmjs/encoding';
 import type { AbciEvent } from '@tocsin/sim-cosmos';
 import { fakeHash } from '@tocsin/sim-cosmos';
+import { type ConsumerValidator, consumerValSetOf, sendValSetChanges } from './consumerChains.ts';
 import type { ConsumerAtStart, Scenario } from './scenario.ts';
 
 /** Go's zero time.Time (0001-01-01T00:00:00Z) in Unix seconds: what ICS resets a failed launch's spawn time to. */
@@ -17,6 +18,8 @@ export interface SimValidator {
   /** valcons of the provider consensus key: what opted-in lists and events carry. */
   consAddress: string;
   tokens: bigint;
+  /** Token changes by provider height (timeline `set_tokens`), for queries at a past height. */
+  tokenHistory: { height: number; tokens: bigint }[];
   status: 'bonded' | 'unbonding' | 'unbonded';
   jailed: boolean;
 }
@@ -36,6 +39,10 @@ export interface SimConsumer {
   /** valcons → base64 ed25519 consumer key. */
   keys: Map<string, string>;
   initialValSet: { pubKey: Uint8Array; power: bigint }[];
+  /** The validator set the provider last sent in a VSC packet (what QueryConsumerValidators answers). */
+  providerValSet: ConsumerValidator[];
+  /** The validator set the consumer runs: the provider's once the relayer delivered the packet. */
+  consumerValSet: ConsumerValidator[];
   stoppedAtMs: number | null;
   /** When it launched: its own chain (served at /<chain_id>) produces blocks from then on. */
   launchedAtMs: number | null;
@@ -55,6 +62,7 @@ export function makeValidator(v: Scenario['validators'][number]): SimValidator {
     consensusPubkey,
     consAddress: toBech32('cosmosvalcons', sha256(consensusPubkey).subarray(0, 20)),
     tokens: BigInt(v.tokens),
+    tokenHistory: [{ height: 0, tokens: BigInt(v.tokens) }],
     status: v.status,
     jailed: v.jailed,
   };
@@ -79,6 +87,8 @@ export function goTimeString(ms: number | null): string {
 export class ProviderModel {
   readonly validators = new Map<string, SimValidator>();
   readonly consumers = new Map<string, SimConsumer>();
+  /** false (timeline `set_relayer`): VSC packets wait on the provider; the consumers' sets go stale. */
+  relayerRunning = true;
   private nextId = 0;
   private nextClient = 0;
 
@@ -90,6 +100,18 @@ export class ProviderModel {
     const v = this.validators.get(moniker);
     if (!v) throw new Error(`unknown validator ${moniker}`);
     return v;
+  }
+
+  /** Delegations changed: the validator has `tokens` from block `height` on. */
+  setTokens(moniker: string, tokens: bigint, height: number): void {
+    const v = this.validator(moniker);
+    v.tokens = tokens;
+    v.tokenHistory.push({ height, tokens });
+  }
+
+  /** The validator's tokens in the state after block `height`. */
+  tokensAt(v: SimValidator, height: number): bigint {
+    return v.tokenHistory.findLast((t) => t.height <= height)?.tokens ?? v.tokens;
   }
 
   consumer(id: string): SimConsumer {
@@ -128,6 +150,8 @@ export class ProviderModel {
       optedIn: [],
       keys: new Map(),
       initialValSet: [],
+      providerValSet: [],
+      consumerValSet: [],
       stoppedAtMs: null,
       launchedAtMs: null,
       haltedAtMs: null,
@@ -291,6 +315,7 @@ export class ProviderModel {
         c.phase = 'DELETED';
       }
     }
+    sendValSetChanges(this);
     return events;
   }
 
@@ -305,6 +330,8 @@ export class ProviderModel {
       const key = c.keys.get(addr);
       return [{ pubKey: key ? Buffer.from(key, 'base64') : v.consensusPubkey, power: v.tokens / 1_000_000n }];
     });
+    c.providerValSet = consumerValSetOf(this, c);
+    c.consumerValSet = c.providerValSet;
   }
 
   /** The `message` event the SDK prepends, then the module's event; both carry msg_index 0. */

@@ -63,6 +63,9 @@ const action = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('set_fault'), fault: fault.nullable() }),
   z.strictObject({ action: z.literal('drop_websockets') }),
   z.strictObject({ action: z.literal('halt_consumer'), consumer_id: id }),
+  z
+    .strictObject({ action: z.literal('set_relayer'), running: z.boolean() })
+    .describe('false: VSC packets are not relayed, the consumers keep their validator sets (stale)'),
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -4,6 +4,7 @@ import {
   type BlockSource,
   blockIdJson,
   blockJson,
+  type CometEvent,
   type Endpoint,
   EndpointCounters,
   type EndpointStats,
@@ -21,7 +22,12 @@ import {
   txEvent,
 } from '@tocsin/sim-cosmos';
 import { type AbciResult, runAbciQuery } from './abciRoutes.ts';
-import { consumerAbciQuery, consumerBlockSource, servedConsumer } from './consumerChains.ts';
+import {
+  consumerAbciQuery,
+  consumerBlockSource,
+  consumerValidatorsJson,
+  servedConsumer,
+} from './consumerChains.ts';
 import { ProviderModel, type SimValidator } from './providerModel.ts';
 import {
   parseScenario,
@@ -87,13 +93,18 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
     blockTimeMsAt: (h: number) => startMs + (h - scenario.start_height) * blockMs,
   };
   const model = new ProviderModel(scenario);
+  const ledger = new TxLedger(model);
   if (started) for (const c of scenario.consumers) model.seed(c, startMs);
   const hub = new SubscriptionHub();
   let fault: Fault = {};
   let dropSockets = () => 0;
 
-  const tx = (events: AbciEvent[], atMs: number) =>
-    hub.publish(chainId, txEvent(chain, chain.heightAt(atMs), { events }));
+  /** A Tx in the block at `atMs`: indexed (tx_search), then sent to the websocket subscribers. */
+  const deliver = (e: CometEvent) => {
+    ledger.index(e);
+    return hub.publish(chainId, e);
+  };
+  const tx = (events: AbciEvent[], atMs: number) => deliver(txEvent(chain, chain.heightAt(atMs), { events }));
 
   const apply = (a: TimelineAction, atMs: number) => {
     switch (a.action) {
@@ -110,14 +121,16 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
       case 'assign_consumer_key':
         return tx(model.assignKey(a.consumer_id, a.validator, a.consumer_key), atMs);
       case 'set_tokens':
-        model.validator(a.validator).tokens = BigInt(a.tokens);
-        return;
+        return model.setTokens(a.validator, BigInt(a.tokens), chain.heightAt(atMs));
       case 'set_fault':
         return setFault(a.fault ? { kind: a.fault.kind, latencyMs: a.fault.latency_ms } : null);
       case 'drop_websockets':
         return dropSockets();
       case 'halt_consumer':
         model.consumer(a.consumer_id).haltedAtMs = atMs;
+        return;
+      case 'set_relayer':
+        model.relayerRunning = a.running;
         return;
     }
   };
@@ -187,19 +200,19 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
       if (e.chainId === chainId) return providerCall(req);
       const c = servedConsumer(model, e.chainId);
       if (!c) return rpcError(req.id, -32603, 'Internal error', `${e.chainId} is not running`);
-      return call(req, consumerBlockSource(c, blockMs), (path) =>
-        consumerAbciQuery(model, c, path, clock.now()),
-      );
+      const source = consumerBlockSource(c, blockMs);
+      if (req.method === 'validators')
+        return rpcResult(req.id, consumerValidatorsJson(c, source.heightAt(clock.now())));
+      return call(req, source, (path) => consumerAbciQuery(model, c, path, clock.now()));
     },
     hub,
     describe: () => ({ simulator: 'tocsin sim-ics', chains: { [chainId]: { url: rpcUrl } } }),
   };
-  const ledger = new TxLedger(model);
   const providerCall = (req: RpcRequest): RpcResponse => {
     const p = (req.params ?? {}) as Record<string, unknown>;
     if (req.method === 'broadcast_tx_sync') {
       const t = ledger.broadcast(String(p.tx ?? ''), chain.heightAt(clock.now()) + 1);
-      if (!t.code) hub.publish(chainId, txEvent(chain, t.height, { events: t.events, tx: t.tx }));
+      if (!t.code) deliver(txEvent(chain, t.height, { events: t.events, tx: t.tx }));
       return rpcResult(req.id, {
         code: t.code,
         data: '',
@@ -208,15 +221,17 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
         hash: t.hash,
       });
     }
-    if (req.method === 'tx_search') return rpcResult(req.id, ledger.search(String(p.query ?? '')));
-    return call(req, chain, (path, data) =>
-      path === '/cosmos.auth.v1beta1.Query/Account' ? ledger.account(data) : runAbciQuery(model, path, data),
+    if (req.method === 'tx_search') return rpcResult(req.id, ledger.search(p));
+    return call(req, chain, (path, data, height) =>
+      path === '/cosmos.auth.v1beta1.Query/Account'
+        ? ledger.account(data)
+        : runAbciQuery(model, path, data, height),
     );
   };
   const call = (
     req: RpcRequest,
     source: BlockSource,
-    abci: (path: string, data: Uint8Array) => AbciResult,
+    abci: (path: string, data: Uint8Array, height: number) => AbciResult,
   ): RpcResponse => {
     const now = clock.now();
     const latest = source.heightAt(now);
@@ -235,7 +250,24 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
           const p = (req.params ?? {}) as Record<string, unknown>;
           const path = String(p.path ?? '');
           const data = Buffer.from(String(p.data ?? ''), 'hex');
-          const r = abci(path, data);
+          // A height (string) asks for the state at that block; none or 0 means the latest.
+          const asked = Number(p.height ?? 0) || 0;
+          if (asked > latest)
+            return rpcResult(req.id, {
+              response: {
+                code: 26,
+                log: `cannot query with height in the future; please provide a valid height: invalid height`,
+                info: '',
+                index: '0',
+                key: null,
+                value: null,
+                proofOps: null,
+                height: String(asked),
+                codespace: 'sdk',
+              },
+            });
+          const height = asked || latest;
+          const r = abci(path, data, height);
           return rpcResult(req.id, {
             response: {
               code: r.code,
@@ -245,7 +277,7 @@ export async function startIcsSim(options: IcsSimOptions): Promise<IcsSim> {
               key: null,
               value: r.value.length ? Buffer.from(r.value).toString('base64') : null,
               proofOps: null,
-              height: String(latest),
+              height: String(height),
               codespace: r.codespace,
             },
           });

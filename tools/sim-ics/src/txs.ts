@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MSG_OPT_IN_TYPE_URL, MsgOptIn } from '@tocsin/ics-proto';
-import type { AbciEvent } from '@tocsin/sim-cosmos';
+import { type AbciEvent, type CometEvent, matchesEventQuery, parseEventQuery } from '@tocsin/sim-cosmos';
 import { BaseAccount } from 'cosmjs-types/cosmos/auth/v1beta1/auth';
 import { QueryAccountRequest, QueryAccountResponse } from 'cosmjs-types/cosmos/auth/v1beta1/query';
 import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
@@ -16,17 +16,15 @@ interface StoredTx {
   events: AbciEvent[];
 }
 
-const attributeList = (a: AbciEvent['attributes']) =>
-  Array.isArray(a) ? a : Object.entries(a).map(([key, value]) => ({ key, value }));
-
 /**
  * Signed transactions, for the opt-in automation: accounts (number and sequence), `broadcast_tx_sync` of a MsgOptIn
- * (applied at once, as if in the next block; signatures are not verified) and `tx_search` by hash. Any other
- * message is refused with code 2 (tx parse error, unknown message).
+ * (applied at once, as if in the next block; signatures are not verified), and the Tx index `tx_search` reads
+ * (every delivered Tx, timeline ones too). Any other message is refused with code 2 (tx parse error, unknown
+ * message).
  */
 export class TxLedger {
   private readonly sequences = new Map<string, bigint>();
-  private readonly txs = new Map<string, StoredTx>();
+  private readonly indexed: CometEvent[] = [];
 
   constructor(private readonly model: ProviderModel) {}
 
@@ -68,39 +66,38 @@ export class TxLedger {
       stored.log = (err as Error).message;
       stored.events = [];
     }
-    this.txs.set(hash, stored);
     return stored;
   }
 
-  /** `tx_search` with `tx.hash='<HEX>'`, the only query cosmjs' getTx sends. */
-  search(query: string) {
-    const hash = /tx\.hash\s*=\s*'([0-9A-Fa-f]+)'/.exec(query)?.[1]?.toUpperCase();
-    const t = hash ? this.txs.get(hash) : undefined;
+  /** Every Tx the provider delivered (timeline ones too), as CometBFT's tx indexer keeps them. */
+  index(event: CometEvent): void {
+    this.indexed.push(event);
+  }
+
+  /**
+   * `tx_search`: the event query (`tx.hash='…'`, `opt_in.consumer_id='0' AND tx.height<=1234`, …) over every
+   * indexed Tx, `order_by` asc (default) or desc, `per_page` (default 30) of page `page`.
+   */
+  search(p: Record<string, unknown>) {
+    const query = parseEventQuery(String(p.query ?? ''));
+    const matches = this.indexed.filter((e) => matchesEventQuery(query, e.events));
+    if (String(p.order_by ?? '') === 'desc') matches.reverse();
+    const perPage = Math.min(100, Number(p.per_page ?? 30) || 30);
+    const page = Math.max(1, Number(p.page ?? 1) || 1);
     return {
-      total_count: t ? '1' : '0',
-      txs: t
-        ? [
-            {
-              hash: t.hash,
-              height: String(t.height),
-              index: 0,
-              tx: Buffer.from(t.tx).toString('base64'),
-              tx_result: {
-                code: t.code,
-                data: null,
-                log: t.log,
-                info: '',
-                gas_wanted: '200000',
-                gas_used: '150000',
-                events: t.events.map((e) => ({
-                  type: e.type,
-                  attributes: attributeList(e.attributes).map((a) => ({ ...a, index: true })),
-                })),
-                codespace: t.code ? 'sdk' : '',
-              },
-            },
-          ]
-        : [],
+      total_count: String(matches.length),
+      txs: matches.slice((page - 1) * perPage, page * perPage).map((e) => {
+        const r = (
+          e.data.value as { TxResult: { height: string; tx: string; result: Record<string, unknown> } }
+        ).TxResult;
+        return {
+          hash: e.events['tx.hash']![0],
+          height: r.height,
+          index: 0,
+          tx: r.tx,
+          tx_result: { code: 0, codespace: '', ...r.result },
+        };
+      }),
     };
   }
 }

@@ -7,6 +7,7 @@ import {
 import { Comet38Client, connectComet, WebsocketClient } from '@cosmjs/tendermint-rpc';
 import { ConsumerPhase, ProviderQueryClient } from '@tocsin/ics-proto';
 import { ManualClock } from '@tocsin/runtime';
+import { QueryValidatorsRequest, QueryValidatorsResponse } from 'cosmjs-types/cosmos/staking/v1beta1/query';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   everyPhaseScenarioPath,
@@ -166,6 +167,70 @@ describe('sim-ics with the real cosmjs clients', () => {
     sim = await startIcsSim({ scenario: await loadScenario(noProviderScenarioPath), tickIntervalMs: 0 });
     const { provider, comet } = await clients(sim);
     await expect(provider.consumerChains()).rejects.toThrow(/Query failed with \(6\).*unknown query path/);
+    comet.disconnect();
+  });
+
+  it('answers queries at a past height, searches its Tx index, and serves consumer validator sets', async () => {
+    const clock = new ManualClock(T0);
+    sim = await startIcsSim({
+      scenario: {
+        chain_id: 'provider-1',
+        block_time_s: 5,
+        start_height: 100,
+        ccv_channel_delay_s: 0,
+        validators: [
+          { moniker: 'alice', tokens: '400000000' },
+          { moniker: 'bob', tokens: '300000000' },
+        ],
+        consumers: [{ chain_id: 'consumer-1', phase: 'LAUNCHED', opted_in: ['alice'] }],
+        timeline: [
+          { at_s: 10, actions: [{ action: 'set_relayer', running: false }] },
+          { at_s: 20, actions: [{ action: 'set_tokens', validator: 'alice', tokens: '500000000' }] },
+          { at_s: 30, actions: [{ action: 'opt_in', consumer_id: '0', validator: 'bob' }] },
+        ],
+      },
+      clock,
+      tickIntervalMs: 0,
+    });
+    const { comet, q, provider } = await clients(sim);
+    clock.set(T0 + 40_000);
+    sim.tick();
+    const tokensAt = async (height: number) => {
+      const res = await q.queryAbci(
+        '/cosmos.staking.v1beta1.Query/Validators',
+        QueryValidatorsRequest.encode({ status: 'BOND_STATUS_BONDED' }).finish(),
+        height,
+      );
+      expect(res.height).toBe(height);
+      return QueryValidatorsResponse.decode(res.value).validators.map((v) => v.tokens);
+    };
+    expect(await tokensAt(103)).toEqual(['400000000', '300000000']);
+    expect(await tokensAt(104)).toEqual(['500000000', '300000000']);
+    await expect(tokensAt(200)).rejects.toThrow(/height in the future/);
+
+    const bob = sim.validator('bob').consAddress;
+    const found = await comet.txSearch({
+      query: `opt_in.consumer_id='0' AND opt_in.provider_validator_address='${bob}' AND tx.height<=108`,
+      order_by: 'desc',
+      per_page: 1,
+    });
+    expect(found.txs.map((t) => t.height)).toEqual([106]);
+    expect((await comet.txSearch({ query: "opt_out.consumer_id='0'" })).totalCount).toBe(0);
+
+    // The provider sent alice and bob; the consumer, its relayer stopped, still runs alice alone.
+    const sent = await provider.consumerValidators('0');
+    expect(sent.map((v) => [v.providerAddress, v.consumerPower])).toEqual([
+      [sim.validator('alice').consAddress, 500n],
+      [bob, 300n],
+    ]);
+    const consumer = await connectComet(sim.consumerRpcUrl('consumer-1'));
+    const running = await consumer.validatorsAll();
+    expect(running.validators.map((v) => v.votingPower)).toEqual([400n]);
+    sim.apply({ action: 'set_relayer', running: true });
+    clock.set(T0 + 45_000);
+    sim.tick();
+    expect((await consumer.validatorsAll()).validators.map((v) => v.votingPower)).toEqual([500n, 300n]);
+    consumer.disconnect();
     comet.disconnect();
   });
 });

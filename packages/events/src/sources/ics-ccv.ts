@@ -237,7 +237,7 @@ export const validatorSelection = defineEvent({
   type: 'validator_selection',
   version: 1,
   description:
-    'The deterministic selection for a consumer: bonded validators sorted by tokens descending (ties by operator address), taken until their cumulative power reaches the threshold (0.66).',
+    'The deterministic selection for a consumer: bonded validators at the event height sorted by tokens descending (ties by operator address), taken until their cumulative power reaches the threshold (0.66).',
   data: z.object({
     ...consumer,
     phase,
@@ -248,6 +248,7 @@ export const validatorSelection = defineEvent({
     our_validator: z.string().nullable().describe('operator address of our validator, if configured'),
     ours_selected: z.boolean().nullable(),
     ours_opted_in: z.boolean().nullable(),
+    height: z.number().int().nonnegative().describe('provider height the bonded validators were read at'),
   }),
   example: {
     consumer_id: '0',
@@ -260,6 +261,7 @@ export const validatorSelection = defineEvent({
     our_validator: 'cosmosvaloper1a...',
     ours_selected: true,
     ours_opted_in: true,
+    height: 1234,
   },
 });
 
@@ -333,7 +335,7 @@ export const consumerHealth = defineEvent({
   type: 'consumer_health',
   version: 1,
   description:
-    "A launched consumer's own chain, read over its configured RPC: block production and the CCV channel. Published when its state (stalled, channel open or missing, reachable) changes.",
+    "A launched consumer's own chain, read over its configured RPC: block production, the CCV channel and whether validator-set changes reach it. Published when its state (stalled, channel open or missing, valset stale, reachable) changes.",
   data: z.object({
     ...consumer,
     endpoint: z.string().describe('the consumer RPC URL, credentials masked'),
@@ -345,6 +347,17 @@ export const consumerHealth = defineEvent({
     ccv_channel_missing: z
       .boolean()
       .describe('launched longer ago than ics_ccv.ccv_channel_within and still no open CCV channel'),
+    valset_in_sync: z
+      .boolean()
+      .nullable()
+      .describe('consumer valset = the last one the provider sent; null: unknown'),
+    valset_out_of_sync_s: z
+      .number()
+      .nullable()
+      .describe('how long the two sets have differed; null when equal'),
+    valset_stale: z
+      .boolean()
+      .describe('differed longer than ics_ccv.valset_stale_after: VSC packets not relayed'),
     launched_for_s: z.number().nullable().describe('since the spawn time; null when unknown'),
     error: z.string().nullable().describe('why the consumer RPC could not be read; null when it could'),
   }),
@@ -358,6 +371,9 @@ export const consumerHealth = defineEvent({
     stalled: true,
     ccv_channel_open: true,
     ccv_channel_missing: false,
+    valset_in_sync: false,
+    valset_out_of_sync_s: 900,
+    valset_stale: true,
     launched_for_s: 3600,
     error: null,
   },
