@@ -78,7 +78,8 @@ describe('default ics-ccv rules', () => {
         },
         event: { chain_id: 'provider-1', source: 'ics-ccv', type: 'consumer_health' },
         params,
-      }) as unknown as Scope;
+        vars: {},
+      }) as Scope;
     const ids = ['ics-consumer-stalled', 'ics-ccv-channel-missing', 'ics-consumer-valset-stale'];
     const fired = (d: Record<string, unknown>) => ids.filter((id) => rule(id).test!(health(d)));
     expect(fired({})).toEqual([]);
