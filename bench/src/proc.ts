@@ -135,7 +135,12 @@ export async function spawnService(
   const child = spawn(
     process.execPath,
     [...nodeArgs, '--import', 'tsx', join(root, `services/${name}/src/main.ts`), '--config', file],
-    { cwd: root, env: { PATH: process.env.PATH }, stdio: ['ignore', 'inherit', 'inherit'] },
+    {
+      cwd: root,
+      // PGOPTIONS reaches node-postgres (e.g. `-c log_min_duration_statement=0` to profile the services' SQL).
+      env: { PATH: process.env.PATH, ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
   );
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`))),

@@ -161,15 +161,20 @@ export class DeliveryLog {
       current_state: string | null;
       current_ref: string | null;
       prior: [string, string][] | null;
-    }>(CLAIM_SQL, [
-      this.notifier,
-      items.map((i) => i.key),
-      items.map((i) => i.channel),
-      items.map((i) => i.attemptId),
-      items.map((i) => i.transition),
-      items.map((i) => JSON.stringify(i.episodes)),
-      this.leaseMs,
-    ]);
+    }>({
+      // Named: each connection parses and plans it once (it is sent for every batch).
+      name: 'notify_claim',
+      text: CLAIM_SQL,
+      values: [
+        this.notifier,
+        items.map((i) => i.key),
+        items.map((i) => i.channel),
+        items.map((i) => i.attemptId),
+        items.map((i) => i.transition),
+        items.map((i) => JSON.stringify(i.episodes)),
+        this.leaseMs,
+      ],
+    });
     return r.rows.map((row) =>
       row.attempts !== null
         ? {
@@ -186,13 +191,17 @@ export class DeliveryLog {
   }
 
   async #markSent(items: SentMark[]): Promise<undefined[]> {
-    await this.pool.query(SENT_SQL, [
-      this.notifier,
-      items.map((i) => i.key),
-      items.map((i) => i.channel),
-      items.map((i) => i.ref),
-      items.map((i) => JSON.stringify(i.ref ? i.episodes : [])),
-    ]);
+    await this.pool.query({
+      name: 'notify_sent',
+      text: SENT_SQL,
+      values: [
+        this.notifier,
+        items.map((i) => i.key),
+        items.map((i) => i.channel),
+        items.map((i) => i.ref),
+        items.map((i) => JSON.stringify(i.ref ? i.episodes : [])),
+      ],
+    });
     return items.map(() => undefined);
   }
 }

@@ -24,8 +24,15 @@ export function createPool(opts: StoreOptions): pg.Pool {
     application_name: opts.applicationName ?? 'tocsin',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
-    // The schema goes in the startup packet so every connection uses it from its first query.
-    ...(schema !== 'public' ? { options: `-c search_path=${schema},public` } : {}),
+    // The schema goes in the startup packet so every connection uses it from its first query; PGOPTIONS (which
+    // node-postgres would otherwise drop when `options` is set) still applies, e.g. to profile statements.
+    ...(schema !== 'public' || process.env.PGOPTIONS
+      ? {
+          options: [process.env.PGOPTIONS, schema !== 'public' ? `-c search_path=${schema},public` : '']
+            .filter(Boolean)
+            .join(' '),
+        }
+      : {}),
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);

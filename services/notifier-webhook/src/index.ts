@@ -9,8 +9,13 @@ const filter = routeConfig.shape.routes.unwrap().element.omit({ channel: true, c
 export const webhookConfig = z.strictObject({
   /** Print every notification, human-readable, on stdout (the demo's notifier). */
   console: z.boolean().default(false),
-  /** Notifications delivered at once (their delivery-log writes are batched); HTTP connections are kept alive. */
-  concurrency: z.number().int().min(1).max(256).default(32),
+  /**
+   * Notifications delivered at once. Their delivery-log writes are batched (group commit), so more in flight means
+   * fewer, larger statements (at 32, a burst wrote ~5 deliveries per statement). In the 10,000-alert bench, 128 and
+   * 256 cost the same CPU, and 256 peaked at 249 MB RSS against 177 MB (one loaded run each). HTTP connections are
+   * kept alive (at most 64 per target).
+   */
+  concurrency: z.number().int().min(1).max(1024).default(128),
   targets: z
     .array(
       z.strictObject({

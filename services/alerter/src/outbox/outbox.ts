@@ -4,8 +4,9 @@ import type { Pool } from '@tocsin/store';
 
 /**
  * The notification log. A notification is committed here with the transitions that caused it, then published
- * with its key as Nats-Msg-Id. The replica that committed it holds a lease while it publishes, and renews it until
- * the notification is marked (OutboxLeases); if it dies, any replica publishes it once the lease is over, and
+ * with its key as Nats-Msg-Id, then deleted (rows of older versions, marked `published_at`, are pruned after a day).
+ * The replica that committed it holds a lease while it publishes, and renews it until the notification is deleted
+ * (OutboxLeases); if it dies, any replica publishes it once the lease is over, and
  * JetStream drops the copy if the first publish had landed. A live replica's notifications are never re-taken, however
  * long a batch takes to publish under load.
  */
@@ -128,13 +129,20 @@ async function publishAndMark(
         'notification publish failed; the outbox relay will retry',
       );
   });
+  // Published rows are deleted, not marked: a DELETE only stamps the tuples, where setting published_at wrote a new
+  // copy of every payload and its index entries (the outbox's largest cost in a burst). Exactly once does not rest
+  // on the row: the stream drops a re-publish by its Nats-Msg-Id, and the notifiers' delivery log by its key.
   if (done.length)
     await pool
-      .query('UPDATE alerter_outbox SET published_at = now() WHERE seq = ANY($1)', [done])
+      .query({
+        name: 'alerter_outbox_published',
+        text: 'DELETE FROM alerter_outbox WHERE seq = ANY($1)',
+        values: [done],
+      })
       .catch((err) => {
         log.warn(
           { err: String(err) },
-          'could not mark notifications published; they may be re-sent (deduplicated)',
+          'could not remove published notifications from the outbox; they may be re-sent (deduplicated)',
         );
       });
   return done.length;
@@ -155,6 +163,7 @@ export async function claimStale(pool: Pool, leaseMs: number, limit = 500): Prom
     .sort((a, b) => a.seq - b.seq);
 }
 
+/** Rows marked published by older versions (published rows are deleted now), once they are old enough. */
 export async function pruneOutbox(pool: Pool, olderThanMs: number): Promise<number> {
   const r = await pool.query(
     `DELETE FROM alerter_outbox WHERE published_at IS NOT NULL

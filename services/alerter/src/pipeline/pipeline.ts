@@ -57,6 +57,8 @@ export class Pipeline {
         let versionSeen = core.cache.version;
         let subsSeen = core.subsVersion;
         let instances = this.#evaluate(events);
+        // The plan judged on the cache (null: count and notice rules, planned under the lock only).
+        let dry: Plan | null = null;
         let changes = this.#changes(instances, now);
         if (!changes) {
           await core.refresh(core.d.pool, await readMeta(core.d.pool));
@@ -67,6 +69,7 @@ export class Pipeline {
             changes = this.#changes(instances, now);
           }
         }
+        if (changes && changes !== true) dry = changes;
         if (instances.length === 0) return;
         const presence = this.#presence(instances);
         if (!changes) await writePresence(core.d.pool, presence);
@@ -74,11 +77,14 @@ export class Pipeline {
           await core.locked(
             null,
             async (c, meta) => {
-              // The state (or the subscriptions) may have moved since the events were judged.
-              if (meta.version - 1 !== versionSeen || meta.subscriptions_version !== subsSeen)
+              // The state (or the subscriptions) may have moved since the events were judged: judged again.
+              // Otherwise the plan judged on the cache is the one (the same state, instances and time).
+              if (meta.version - 1 !== versionSeen || meta.subscriptions_version !== subsSeen) {
                 instances = this.#evaluate(events, false);
+                dry = null;
+              }
               instances = await this.#applyOnce(c, instances);
-              const plan = this.#decide(instances, now);
+              const plan = dry ?? this.#decide(instances, now);
               const touched = await applyEffects(c, plan.effects, now);
               await writePresence(c, presence);
               return { result: undefined, plan, flush: await core.planFlush(c, now, touched) };
@@ -145,12 +151,15 @@ export class Pipeline {
     return [...out.values()];
   }
 
-  /** Whether applying these instances would change anything (count and notice rules always go to the lock). */
-  #changes(instances: Instance[], now: number): boolean {
+  /**
+   * Whether applying these instances would change anything: the plan when it would, false when not, true for count
+   * and notice rules (they always go to the lock, where each fact is applied once: see #applyOnce).
+   */
+  #changes(instances: Instance[], now: number): Plan | boolean {
     if (instances.length === 0) return false;
     if (instances.some((i) => i.rule.kind === 'count' || i.rule.kind === 'notice')) return true;
     const dry = this.#decide(instances, now);
-    return dry.rows.size > 0 || dry.effects.length > 0;
+    return dry.rows.size > 0 || dry.effects.length > 0 ? dry : false;
   }
 
   #decide(instances: Instance[], now: number): Plan {
