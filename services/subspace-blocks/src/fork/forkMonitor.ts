@@ -8,7 +8,6 @@
 
 import {
   DEFAULT_FORK_OPTIONS,
-  type ForkAction,
   type ForkOptions,
   type ForkOutput,
   type ForkState,
