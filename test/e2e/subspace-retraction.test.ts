@@ -9,15 +9,15 @@ import { type RunningService, startService } from '@tocsin/runtime';
 import { collect, eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  startHarness as startDiscord,
   type Harness as DiscordHarness,
+  startHarness as startDiscord,
 } from '../../services/notifier-discord/test/harness.ts';
-import { hashes, type Stack, startStack } from '../../services/subspace-blocks/test/stack.ts';
 import {
   CHATS,
   startHarness as startTelegram,
   type Harness as TelegramHarness,
 } from '../../services/notifier-telegram/test/harness.ts';
+import { hashes, type Stack, startStack } from '../../services/subspace-blocks/test/stack.ts';
 import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
 
 /**
