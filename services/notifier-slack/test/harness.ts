@@ -169,6 +169,7 @@ export function firing(over: Partial<Notification> = {}, alert: Partial<Alert> =
         mentions: [],
         links: [],
         event_id: null,
+        retracted: null,
         ...alert,
       },
     ],
