@@ -105,6 +105,8 @@ async function settle() {
     );
 }
 
+const embedOf = (m: { embeds: unknown[] }) => (m.embeds[0] ?? {}) as { title?: string; fields?: unknown[] };
+
 type Block = { text?: { text: string }; fields?: { text: string }[]; elements?: { text?: unknown }[] };
 const slackText = (blocks: unknown[] | undefined) =>
   ((blocks ?? []) as Block[])
@@ -124,11 +126,8 @@ describe('a large transfer reorged out → the original chat messages are struck
     await s.until('the transfer block checked', () => hashes(s.ofType('block')).includes(gone!.hash));
     await settle();
     const summary = 'Large transfer of 1200000 AI3';
-    const [card] = await eventually(
-      () => {
-        const m = discord.messagesWith(discord.channels.alerts, summary);
-        return m.length ? m : undefined;
-      },
+    const card = await eventually(
+      () => discord.messagesWith(discord.channels.alerts, summary)[0],
       30_000,
       'the Discord card',
     );
@@ -142,7 +141,7 @@ describe('a large transfer reorged out → the original chat messages are struck
       30_000,
       'the Telegram message',
     );
-    expect(card!.embeds[0]!.title).not.toContain('~~');
+    expect(embedOf(card!).title).not.toContain('~~');
     const before = {
       discord: discord.fake.messages(discord.channels.alerts).length,
       slack: fakeSlack.messages(SLACK_CHANNEL).filter((m) => !m.thread_ts || m.thread_ts === m.ts).length,
@@ -164,14 +163,14 @@ describe('a large transfer reorged out → the original chat messages are struck
     const edited = await eventually(
       () => {
         const m = discord.fake.messages(discord.channels.alerts).find((x) => x.id === card!.id);
-        return m?.embeds[0]?.title?.includes('~~') ? m : undefined;
+        return m && embedOf(m).title?.includes('~~') ? m : undefined;
       },
       30_000,
       'the Discord card edited',
     );
     expect(edited!.edited_timestamp).not.toBeNull();
-    expect(edited!.embeds[0]!.title).toContain(`~~${summary}`);
-    expect(JSON.stringify(edited!.embeds[0]!.fields)).toContain(reason);
+    expect(embedOf(edited!).title).toContain(`~~${summary}`);
+    expect(JSON.stringify(embedOf(edited!).fields)).toContain(reason);
     expect(discord.fake.messages(discord.channels.alerts)).toHaveLength(before.discord);
 
     // Slack: the original message edited (the thread may carry the news; the channel gets no new message).
