@@ -69,6 +69,7 @@ export function sampleAlert(over: Partial<Alert> = {}): Alert {
     mentions: [],
     links: [],
     event_id: null,
+    retracted: null,
     ...over,
   };
 }

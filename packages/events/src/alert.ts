@@ -40,6 +40,13 @@ export const alert = z.object({
     .describe('owners to tag: discord:<id>, slack:<id>, telegram:<id>, role:<id>'),
   links: z.array(z.object({ title: z.string(), url: z.string() })).default([]),
   event_id: z.string().nullable().default(null).describe('the event that caused the latest transition'),
+  retracted: z
+    .object({ at: z.iso.datetime({ offset: true }), reason: z.string() })
+    .nullable()
+    .default(null)
+    .describe(
+      'the fact behind the alert no longer holds (e.g. its block left the best chain): chats strike it through',
+    ),
 });
 export type Alert = z.infer<typeof alert>;
 

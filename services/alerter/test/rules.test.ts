@@ -240,3 +240,59 @@ describe('rule loading and validation', () => {
     expect(warn.groupIntervalMs).toBe(300_000);
   });
 });
+
+describe('durations from params, retracted_by', () => {
+  const stall = (extra: Record<string, unknown> = {}) =>
+    load([], extra).rules.find((r) => r.id === 'subspace-stall')!;
+
+  it('the subspace stall duration is the param subspace_stall_after (60 s by default, overridable)', () => {
+    expect(stall().absence!.afterMs).toBe(60_000);
+    const longer = stall({ params: { subspace_stall_after: '2m' } });
+    expect(longer.absence!.afterMs).toBe(120_000);
+    const s = { ...scope({ height: 7 }), params: { subspace_stall_after: '2m' } };
+    expect(longer.summary.render(s)).toContain('for 2m (last 7)');
+    // The fact window of one-off facts is a param too.
+    const sudo = load([], { params: { subspace_fact_window: '1h' } }).rules.find(
+      (r) => r.id === 'subspace-sudo',
+    )!;
+    expect(sudo.resolveAfterMs).toBe(3_600_000);
+  });
+
+  it('refuses a duration param that is unknown or not a duration, and retracted_by where it cannot hold', () => {
+    const absent = { ...base, condition: { absence: { after: 'params.nope' } } };
+    const issues = issuesOf(
+      [
+        { ...absent, id: 'unknown-duration-param' },
+        { ...absent, id: 'bad-duration-param', condition: { absence: { after: 'params.odd' } } },
+        { ...base, id: 'bad-resolve-param', resolve_after: 'params.odd' },
+        { ...base, id: 'notice-retracted', mode: 'notice', retracted_by: { type: 'client_status' } },
+        {
+          ...base,
+          id: 'bad-reason',
+          match: { source: 'subspace-blocks', type: 'transfer' },
+          condition: { threshold: 'true' },
+          retracted_by: { type: 'retracted', reason: '{{ nope }}' },
+        },
+      ],
+      { params: { odd: 'soon' } },
+    );
+    const has = (id: string, re: RegExp) =>
+      expect(
+        issues.some((i) => i.includes(`(id=${id})`) && re.test(i)),
+        `${id}: ${re}\n${issues.join('\n')}`,
+      ).toBe(true);
+    has('unknown-duration-param', /condition\.absence\.after: unknown parameter "params\.nope"/);
+    has('bad-duration-param', /condition\.absence\.after: parameter "params\.odd" is not a duration/);
+    has('bad-resolve-param', /resolve_after: parameter "params\.odd" is not a duration/);
+    has('notice-retracted', /retracted_by: only an alert rule can be retracted/);
+    has('bad-reason', /retracted_by\.reason: unknown field "nope" in subspace-blocks\.retracted/);
+  });
+
+  it('the subspace fact rules are withdrawn by `retracted` with the same fingerprint labels', () => {
+    const { rules } = load([]);
+    for (const id of ['subspace-sudo', 'subspace-large-transfer', 'subspace-force-transfer']) {
+      const r = rules.find((x) => x.id === id)!;
+      expect(r.retractedBy?.types).toEqual(['retracted']);
+    }
+  });
+});

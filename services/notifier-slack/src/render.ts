@@ -88,6 +88,7 @@ export function alertLine(a: Alert, retracted = false, notice = false): string {
   const parts = [`${icon(a, retracted, notice)} ${summary} · \`${esc(a.chain_id)}\``];
   if (a.state === 'resolved' && a.resolved_at && !notice) parts.push(`resolved ${slackDate(a.resolved_at)}`);
   if (a.acknowledged) parts.push(`acked by ${ownerMention(a.acknowledged.by)}`);
+  if (retracted && a.retracted) parts.push(`retracted: ${esc(a.retracted.reason)}`);
   return parts.join(' · ');
 }
 
@@ -111,8 +112,10 @@ function singleAlertBlocks(a: Alert, state: MessageState): Block[] {
   const retracted = state.retracted.includes(a.episode_id);
   const blocks: Block[] = [];
   const text = [
+    // The header is plain text: the struck-through summary goes first in the body.
+    retracted && `~${esc(a.summary)}~`,
     a.description && esc(a.description),
-    retracted && '_Retracted: the fact behind it no longer holds._',
+    retracted && `_retracted: ${esc(a.retracted?.reason || 'the fact behind it no longer holds')}._`,
   ]
     .filter(Boolean)
     .join('\n');

@@ -23,7 +23,7 @@ import type { TelegramStore } from './store.ts';
 /** Transitions that change how the original message looks (edited in place). */
 const EDITS = new Set(['resolved', 'acknowledged', 'retracted']);
 /** Transitions that also reply under the original (an acknowledgement only edits it). */
-const REPLIES = new Set(['resolved', 'repeat', 'escalated', 'retracted']);
+const REPLIES = new Set(['resolved', 'repeat', 'escalated']);
 
 /** A Bot API failure as a delivery error: 429, 5xx and network failures retry later; other 4xx are permanent. */
 export function toDeliveryError(err: unknown, where: string): DeliveryError {

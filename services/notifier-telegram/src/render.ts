@@ -110,13 +110,22 @@ function links(a: Alert, opts: RenderOptions): string[] {
 }
 
 function icon(a: Alert, notice = false): string {
+  if (a.retracted) return '↩️';
   return a.state === 'resolved' && !notice ? '✅' : (SEVERITY_ICON[a.severity] ?? '•');
+}
+
+/** The summary, struck through once the fact behind the alert was withdrawn. */
+function summaryOf(a: Alert, max: number, bold = false): string {
+  const text = esc(clip(a.summary, max));
+  if (a.retracted) return `<s>${text}</s>`;
+  return bold ? `<b>${text}</b>` : text;
 }
 
 /** One alert in full: summary, chain, severity, labels, value, description, links, id. */
 function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[] {
   const notice = state.notification.transition === 'notice';
-  const lines = [`${icon(a, notice)} <b>${esc(clip(a.summary, 300))}</b>`];
+  const lines = [`${icon(a, notice)} ${summaryOf(a, 300, true)}`];
+  if (a.retracted) lines.push(`<i>retracted: ${esc(clip(a.retracted.reason, 300))}</i>`);
   const facts = [a.chain_id === '-' ? null : `chain <code>${esc(clip(a.chain_id, 64))}</code>`, a.severity];
   lines.push(facts.filter(Boolean).join(' · '));
   const labels = listedLabels(a);
@@ -144,11 +153,17 @@ function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[
 function compactLine(a: Alert, state: MessageState): string {
   const chain = a.chain_id === '-' ? '' : ` · ${esc(clip(a.chain_id, 40))}`;
   const acked = a.acknowledged ? ` · ✋ ${ownerText(a.acknowledged.by, state.ackedBy)}` : '';
-  return `${icon(a)} ${esc(clip(a.summary, 150))}${chain} · <code>${esc(a.episode_id)}</code>${acked}`;
+  const gone = a.retracted ? ` · retracted: ${esc(clip(a.retracted.reason, 120))}` : '';
+  return `${icon(a)} ${summaryOf(a, 150)}${chain} · <code>${esc(a.episode_id)}</code>${acked}${gone}`;
 }
 
 function header(n: Notification, count: number): string {
-  const head = n.transition === 'resolved' ? '✅' : (SEVERITY_ICON[n.severity] ?? '•');
+  const head =
+    n.transition === 'resolved'
+      ? '✅'
+      : n.transition === 'retracted'
+        ? '↩️'
+        : (SEVERITY_ICON[n.severity] ?? '•');
   const many = count > 1 ? ` · ${count} alerts` : '';
   return `${head} <b>${VERB[n.transition]}</b> · ${esc(n.severity)} · ${esc(n.source)}${many}`;
 }
@@ -182,7 +197,12 @@ export function renderMessage(state: MessageState, opts: RenderOptions): string 
   const alerts = currentAlerts(state);
   // A notice is news, not a problem: it is never shown as resolved.
   const allResolved = n.transition !== 'notice' && alerts.every((a) => a.state === 'resolved');
-  const shown: Notification = allResolved ? { ...n, transition: 'resolved' } : n;
+  const allRetracted = alerts.every((a) => a.retracted);
+  const shown: Notification = allRetracted
+    ? { ...n, transition: 'retracted' }
+    : allResolved
+      ? { ...n, transition: 'resolved' }
+      : n;
   const head = state.digest
     ? [`📋 <b>${state.digest} updates</b> · ${alerts.length} alerts`]
     : [header(shown, alerts.length)];
@@ -206,7 +226,7 @@ export function renderMessage(state: MessageState, opts: RenderOptions): string 
 /** The reply under the original message for a later transition (resolve, repeat, escalation, retraction). */
 export function renderReply(n: Notification, opts: RenderOptions): string {
   const lines = [header(n, n.alerts.length)];
-  for (const a of n.alerts.slice(0, 20)) lines.push(`${icon(a)} ${esc(clip(a.summary, 200))}`);
+  for (const a of n.alerts.slice(0, 20)) lines.push(`${icon(a)} ${summaryOf(a, 200)}`);
   if (n.alerts.length > 20) lines.push(`… and ${n.alerts.length - 20} more`);
   const ids = mentionIds(n, opts.mentions);
   if (ids.length) lines.push(`cc ${mentionLinks(ids)}`);

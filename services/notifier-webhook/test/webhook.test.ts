@@ -66,6 +66,7 @@ function notification(key: string, channelHint = 'ok'): Notification {
         mentions: [],
         links: [],
         event_id: null,
+        retracted: null,
       },
     ],
   };

@@ -87,13 +87,23 @@ function accountIn(v: unknown): string | null {
   return null;
 }
 
+/** Keys of addresses seen lately (the same accounts come back block after block; SS58 decoding is not free). */
+const keys = new Map<string, string | null>();
+const KEYS_KEPT = 10_000;
+
 /** Accounts as public-key hex, so addresses match whatever SS58 prefix they were written with. */
 export function accountKey(address: string): string | null {
+  const known = keys.get(address);
+  if (known !== undefined) return known;
+  let key: string | null;
   try {
-    return u8aToHex(decodeAddress(address));
+    key = u8aToHex(decodeAddress(address));
   } catch {
-    return null;
+    key = null;
   }
+  if (keys.size >= KEYS_KEPT) keys.clear();
+  keys.set(address, key);
+  return key;
 }
 
 function transferOfCall(

@@ -13,9 +13,9 @@ export interface Fetched {
 }
 
 /** Reads a block and its events from a node (raw, decoded later so one bad part cannot spoil the rest). */
-export async function fetchBlock(node: NodeConnection, hash: string, raw?: RawBlock): Promise<Fetched> {
+export async function fetchBlock(node: NodeConnection, hash: string): Promise<Fetched> {
   const [block, eventsHex] = await Promise.all([
-    raw ? Promise.resolve(raw) : node.block(hash),
+    node.block(hash),
     node.send<string | null>('state_getStorage', [SYSTEM_EVENTS_KEY, hash]),
   ]);
   return { raw: block, eventsHex, node };

@@ -1,3 +1,4 @@
+import { GenericAccountId } from '@polkadot/types';
 import type { Registry } from '@polkadot/types/types';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import type { RawBlock } from './connections.ts';
@@ -62,6 +63,32 @@ export function slotFromLogs(logs: string[]): number | null {
   return null;
 }
 
+/** SS58 forms of accounts seen lately: the same accounts (farmers, payers) come back block after block. */
+const ss58 = new Map<string, string>();
+const SS58_KEPT = 10_000;
+
+/** A codec value as JSON; an account (the most frequent argument) through the SS58 cache. */
+// biome-ignore lint/suspicious/noExplicitAny: polkadot-js codec objects are dynamically shaped
+function jsonOf(v: any): unknown {
+  if (!(v instanceof GenericAccountId)) return v.toJSON();
+  const hex = v.toHex();
+  let s = ss58.get(hex);
+  if (s === undefined) {
+    s = v.toString();
+    if (ss58.size >= SS58_KEPT) ss58.clear();
+    ss58.set(hex, s);
+  }
+  return s;
+}
+
+/** The signer as SS58 (a MultiAddress::Id through the cache, anything else as polkadot-js prints it). */
+// biome-ignore lint/suspicious/noExplicitAny: dynamic codec
+function signerOf(a: any): string {
+  if (a instanceof GenericAccountId) return jsonOf(a) as string;
+  if (a.isId) return jsonOf(a.asId) as string;
+  return a.toString();
+}
+
 function camel(s: string): string {
   return s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
@@ -81,7 +108,7 @@ function callOf(call: any): DecodedCall {
     if (type === 'Call' || a.section !== undefined) inner.push(callOf(a));
     else if (Array.isArray(a) && a.length && a[0]?.section !== undefined)
       for (const c of a) inner.push(callOf(c));
-    else args[name] = a.toJSON();
+    else args[name] = jsonOf(a);
   });
   return { section: call.section, method: call.method, args, inner };
 }
@@ -123,7 +150,7 @@ export function decodeBlock(registry: Registry, raw: RawBlock, eventsHex: string
       const ex = new cls.extrinsic(registry, hex);
       const call = callOf(ex.method);
       if (call.section === 'timestamp' && call.method === 'set') timestampMs = Number(call.args.now);
-      extrinsics.push({ index, signer: ex.isSigned ? ex.signer.toString() : null, call });
+      extrinsics.push({ index, signer: ex.isSigned ? signerOf(ex.signer) : null, call });
     } catch (err) {
       failures.push({ part: 'extrinsic', index, reason: short(err) });
     }
@@ -138,7 +165,7 @@ export function decodeBlock(registry: Registry, raw: RawBlock, eventsHex: string
         const data: Record<string, unknown> = {};
         // biome-ignore lint/suspicious/noExplicitAny: dynamic codec
         r.event.data.forEach((v: any, i: number) => {
-          data[names[i] ?? String(i)] = v.toJSON();
+          data[names[i] ?? String(i)] = jsonOf(v);
         });
         return {
           index,

@@ -5,17 +5,18 @@ import { accountKey } from './activity.ts';
 import { pollBalances } from './balances.ts';
 import { type CheckDeps, checkBlock, type Fetched, fetchBlock } from './blockCheck.ts';
 import type { SubspaceBlocksConfig } from './config.ts';
-import { type HeadKind, NodeConnection, type RawBlock } from './connections.ts';
+import { type HeadKind, NodeConnection } from './connections.ts';
 import { type ForkAction, ForkMonitor, type ForkOutput, type Header } from './fork/forkMonitor.ts';
 import { reorgEvents, sideForkEvent } from './forkEvents.ts';
+import { AncestorReader } from './gapFill.ts';
 import { blockRef, eventsOut as E, type Outgoing, publishAll } from './publish.ts';
 import { type IngestorState, loadState, type Reported, saveState } from './store/state.ts';
 import { Windows } from './windows.ts';
 
 export type StatusResult = z.infer<typeof subspaceBlocksRpc.status.result>;
 
-/** Blocks fetched at once ahead of the check that needs them. */
-const PREFETCH = 16;
+/** Blocks fetched at once ahead of the check that needs them (a bounded window: memory stays flat). */
+const PREFETCH = 64;
 /** Events held at most during a long batch before they are published. */
 const PUBLISH_EVERY = 1_024;
 /** Chain times kept for chain_time_gap (recent blocks only). */
@@ -35,7 +36,7 @@ export class SubspaceIngestor {
   readonly #reported = new Map<string, Reported[]>();
   readonly #times = new Map<string, number>();
   readonly #spec: { value: number | null } = { value: null };
-  readonly #raw = new Map<string, RawBlock>();
+  readonly #ancestors = new AncestorReader();
   readonly #important = new Set<string>();
   readonly #labels = new Map<string, string>();
   #checkedBlocks = 0;
@@ -192,7 +193,7 @@ export class SubspaceIngestor {
     for (;;) {
       for (const n of this.#candidates(first)) {
         try {
-          return await fetchBlock(n, hash, this.#raw.get(hash));
+          return await fetchBlock(n, hash);
         } catch (err) {
           this.#ctx.log.warn({ node: n.shown, hash, err: (err as Error).message }, 'block fetch failed');
         }
@@ -214,12 +215,12 @@ export class SubspaceIngestor {
         const n = this.#candidates(node)[0];
         try {
           if (!n) throw new Error('no node connected');
-          const raw = await n.block(r.hash);
-          this.#raw.set(r.hash, raw);
+          // Headers only (the check reads the block), read ahead while the requests follow the node's chain.
+          const tip = this.#fork.bestTip;
+          const floor = tip ? tip.height + 1 : Math.max(0, r.height + 1 - this.#cfg.backfill_blocks);
+          const header = await this.#ancestors.header(n, r, floor);
           this.stats.fetchedParents++;
-          const parent = raw.header.parentHash as string;
-          const height = Number.parseInt(raw.header.number as string, 16);
-          pending.push(this.#fork.add({ hash: r.hash, parent, height }, { fetched: true }));
+          pending.push(this.#fork.add(header, { fetched: true }));
         } catch (err) {
           this.#fork.requestFailed(r.hash);
           this.#ctx.log.warn(
@@ -247,6 +248,7 @@ export class SubspaceIngestor {
       chainTimeGapMinMs: this.#cfg.chain_time_gap_min,
       specVersion: this.#spec,
     };
+    let publishing: Promise<void> = Promise.resolve();
     let lastTip: { header: Header; node: NodeConnection } | null = null;
     let balanceDue = false;
     let done = 0;
@@ -261,7 +263,6 @@ export class SubspaceIngestor {
         const f = await fetched.get(a.block.hash)!;
         fetched.delete(a.block.hash);
         done++;
-        this.#raw.delete(a.block.hash);
         const r = checkBlock(deps, a.block, a.tip, f);
         events.push(...r.events);
         if (r.reported.length) this.#reported.set(a.block.hash, r.reported);
@@ -269,9 +270,14 @@ export class SubspaceIngestor {
         this.#checkedBlocks++;
         if (this.#checkedBlocks % this.#cfg.balance_every_blocks === 0) balanceDue = true;
         lastTip = { header: a.block, node: f.node };
-        // A long catch-up publishes as it goes (the state is saved at the end: a crash re-checks the batch, and
-        // the same dedup keys are stored once within the duplicate window).
-        if (events.length >= PUBLISH_EVERY) await this.#publish(events.splice(0));
+        // A long catch-up publishes as it goes, one batch in flight while the next blocks are checked (in order:
+        // a batch goes out once the one before is stored). The state is saved at the end: a crash re-checks the
+        // batch, and the same dedup keys are stored once within the duplicate window.
+        if (events.length >= PUBLISH_EVERY) {
+          await publishing;
+          publishing = this.#publish(events.splice(0));
+          publishing.catch(() => undefined);
+        }
       } else if (a.kind === 'reorg') {
         this.stats.reorgs++;
         events.push(...reorgEvents(a, this.#reported));
@@ -300,6 +306,7 @@ export class SubspaceIngestor {
         this.#ctx.log.warn({ err: (err as Error).message }, 'balance poll failed');
       }
     }
+    await publishing;
     await this.#publish(events);
     await this.#save();
   }

@@ -29,6 +29,11 @@ export interface SubspaceSimOptions {
    * Every request catches up first as well. Default 200; 0 turns the timer off (tests call `tick()`).
    */
   tickIntervalMs?: number;
+  /**
+   * Simulated time stands still until the first request: the timeline (`at_s`, block production) starts then, so a
+   * demo whose ingestor connects late still sees the whole scenario. Block times follow on from the history.
+   */
+  startOnFirstRequest?: boolean;
 }
 
 export interface NodeInfo {
@@ -46,8 +51,10 @@ export interface SubspaceSim {
   /** The node model (best, finalized, known blocks, connection state). */
   node(node?: string | number): SimNode;
   genesisHash: string;
-  /** The clock's value at start. */
+  /** The clock's value at start (simulated time zero; with startOnFirstRequest it is reached at the first request). */
   startMs: number;
+  /** startOnFirstRequest: whether a request has come (simulated time runs). Always true otherwise. */
+  readonly started: boolean;
   /** Scenario accounts by name: SS58 address (prefix 6094) and hex id. */
   accounts: Record<string, { address: string; id: string }>;
   tree: BlockTree;
@@ -113,9 +120,19 @@ export async function startSubspaceSim(options: SubspaceSimOptions): Promise<Sub
     .filter((s) => s.at_s !== undefined)
     .map((s) => ({ atMs: startMs + (s.at_s as number) * 1000, actions: s.actions }))
     .sort((a, b) => a.atMs - b.atMs);
+  // Simulated time: the clock, less the wait for the first request (startOnFirstRequest).
+  let started = !options.startOnFirstRequest;
+  let offset = 0;
+  const now = () => (started ? clock.now() - offset : startMs);
+  const begin = () => {
+    if (started) return;
+    started = true;
+    offset = clock.now() - startMs;
+  };
   let nextStep = 0;
   const tick = () => {
-    const now = clock.now();
+    if (!started) return;
+    const now = clock.now() - offset;
     for (;;) {
       const step = timeSteps[nextStep];
       if (!step || step.atMs > now) break;
@@ -145,7 +162,10 @@ export async function startSubspaceSim(options: SubspaceSimOptions): Promise<Sub
         }
       },
       info: { chainName: chain.name },
-      sync: tick,
+      sync: () => {
+        begin();
+        tick();
+      },
     },
     options.host ?? '127.0.0.1',
     options.port ?? 0,
@@ -158,7 +178,7 @@ export async function startSubspaceSim(options: SubspaceSimOptions): Promise<Sub
     Object.fromEntries([...list].map(([name, a]) => [name, { address: a.address, id: a.id }]));
   const nodeUrl = (ref?: string | number) => `${server.url}/${encodeURIComponent(nodeOf(ref).name)}`;
   const apply = (action: ScenarioAction | Record<string, unknown>) =>
-    producer.apply(actionSchema.parse(action), clock.now());
+    producer.apply(actionSchema.parse(action), now());
 
   return {
     url: server.url,
@@ -167,6 +187,9 @@ export async function startSubspaceSim(options: SubspaceSimOptions): Promise<Sub
     node: nodeOf,
     genesisHash: tree.genesis.hash,
     startMs,
+    get started() {
+      return started;
+    },
     get accounts() {
       return accounts(tree.accounts);
     },

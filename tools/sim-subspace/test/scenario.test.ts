@@ -97,6 +97,38 @@ describe('scenario format', () => {
     expect(best.timestampMs - sim.startMs).toBeLessThanOrEqual(60_000);
   });
 
+  it('startOnFirstRequest: the timeline starts at the first request, block times follow on from the history', async () => {
+    const clock = new ManualClock();
+    const scenario = await loadScenario(demoScenarioPath);
+    const sim = closeAfterTest(
+      await startSubspaceSim({ scenario, clock, tickIntervalMs: 0, startOnFirstRequest: true }),
+      (s) => s.close(),
+    );
+    const history = sim.node().best;
+    // Nobody asked for five minutes: simulated time stood still, nothing was built.
+    clock.advance(300_000);
+    sim.tick();
+    expect(sim.started).toBe(false);
+    expect(sim.node().best.hash).toBe(history.hash);
+    // The first request (JSON-RPC over HTTP POST) starts the timeline.
+    const res = await fetch(sim.url.replace(/^ws/, 'http'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
+    });
+    expect(((await res.json()) as { result: { number: string } }).result.number).toBe(
+      `0x${history.number.toString(16)}`,
+    );
+    expect(sim.started).toBe(true);
+    // 6 s later (the first step at_s 6: a large transfer): one block, 6 s of chain time after the history.
+    clock.advance(6_000);
+    sim.tick();
+    const next = sim.node().best;
+    expect(next.number).toBe(history.number + 1);
+    expect(next.timestampMs - history.timestampMs).toBe(6_000);
+    expect(next.activity.transfers.some((t) => t.kind === 'transfer')).toBe(true);
+  });
+
   it('tocsin sim subspace prints node URLs and stops on abort', async () => {
     const lines: string[] = [];
     const abort = new AbortController();

@@ -22,6 +22,7 @@ export function alertFixture(over: Partial<Alert> = {}): Alert {
     mentions: [],
     links: [],
     event_id: null,
+    retracted: null,
     ...over,
   };
 }

@@ -63,8 +63,11 @@ export async function startDemo(): Promise<Demo> {
   });
   // Subspace: two simulated nodes (the first primary); the scenario's treasury is an important address whose
   // balance drains below its threshold, and a large transfer, a sudo force transfer, a reorg and a side fork come
-  // within the first minute.
-  const subspace = await startSubspaceSim({ scenario: await loadSubspaceScenario(subspaceDemoPath) });
+  // within the first minute. Its time zero is subspace-blocks' first request, so they fall while it is watching.
+  const subspace = await startSubspaceSim({
+    scenario: await loadSubspaceScenario(subspaceDemoPath),
+    startOnFirstRequest: true,
+  });
   const treasury = subspace.accounts.treasury?.address;
   // Harmony: a main node and a backup with one key; the backup starts signing 30 s in (the scenario's timeline).
   const harmony = await startHarmonySim({ scenario: await loadHarmonyScenario(harmonyDemoScenarioPath) });
@@ -90,7 +93,7 @@ export async function startDemo(): Promise<Demo> {
         nodes: subspace.nodes.map((n) => n.url),
         important_addresses: treasury ? [{ address: treasury, label: 'Treasury', threshold: 11_900 }] : [],
         balance_every_blocks: 1,
-        // The simulator has been producing since it started: check what it built before the ingestor connected.
+        // Check the simulator's history (built before the ingestor connected) too.
         backfill_blocks: 40,
       },
       // The agents' token is given by its hash only, as tokens are stored.

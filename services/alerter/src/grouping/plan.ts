@@ -1,7 +1,14 @@
 import { type Contender, outrankedBy } from '../inhibit/priority.ts';
 import { type ActiveSilence, silencedBy } from '../silences/match.ts';
 
-export type PendingTransition = 'firing' | 'resolved' | 'repeat' | 'escalated' | 'acknowledged' | 'notice';
+export type PendingTransition =
+  | 'firing'
+  | 'resolved'
+  | 'repeat'
+  | 'escalated'
+  | 'acknowledged'
+  | 'retracted'
+  | 'notice';
 
 export interface PendingRow {
   id: number;
@@ -97,7 +104,8 @@ export function planFlush(input: FlushInput): FlushPlan {
         continue;
       }
     }
-    if (e.transition !== 'acknowledged') {
+    // An edit of a message already sent (acknowledged, retracted) is not muted.
+    if (e.transition !== 'acknowledged' && e.transition !== 'retracted') {
       const muted = silencedBy(input.silences, ep.labels, now);
       if (muted.length) {
         if (!e.held) plan.hold.push({ entry: e, silences: muted });
@@ -123,7 +131,7 @@ export function planFlush(input: FlushInput): FlushPlan {
       grouped.length > 0 &&
       (last === null || now >= last + group.group_interval_ms) &&
       (fresh.length === 0 || !quiet || now >= firstAt + group.group_wait_ms);
-    // Acknowledgements, escalations and notices are about one alert each: one notification each, right away.
+    // Acknowledgements, retractions, escalations and notices are about one alert each: one notification each, right away.
     for (const e of immediate) plan.notifications.push({ group, transition: e.transition, entries: [e] });
     const byTransition = new Map<PendingTransition, PendingRow[]>();
     for (const e of due ? grouped : []) {

@@ -11,6 +11,8 @@ export interface EpisodeRow extends EpisodeFields<Date> {
   notified_at: Date | null;
   repeats: number;
   suppressed_by: string | null;
+  retracted_at: Date | null;
+  retract_reason: string | null;
 }
 
 export function toEpisode(r: Record<string, unknown>): EpisodeRow {
@@ -68,6 +70,9 @@ export function toAlert(ep: EpisodeRow, silencedBy: string[]): Alert {
     mentions: escalated ? [...new Set([...ep.mentions, ...ep.escalation_mentions])] : ep.mentions,
     links: ep.links,
     event_id: ep.event_id,
+    retracted: ep.retracted_at
+      ? { at: ep.retracted_at.toISOString(), reason: ep.retract_reason ?? '' }
+      : null,
   };
 }
 

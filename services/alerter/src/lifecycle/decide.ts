@@ -63,6 +63,10 @@ export class Decider extends TimeDecider {
   /** Applies one fact. */
   event(inst: Instance): void {
     const { rule } = inst;
+    if (inst.retract !== undefined) {
+      this.retract(inst, inst.retract);
+      return;
+    }
     switch (rule.kind) {
       case 'notice': {
         const ep = newEpisode(rule, inst.labels, inst.scope, {
@@ -119,6 +123,24 @@ export class Decider extends TimeDecider {
         this.stateChange(inst);
         return;
     }
+  }
+
+  /**
+   * The fact behind the fingerprint's latest episode was withdrawn: the episode ends as retracted (the store
+   * ignores one already retracted, and says it only where its firing was sent).
+   */
+  private retract(inst: Instance, reason: string): void {
+    const row = this.get(inst.fingerprint);
+    if (!row?.episode_id) return;
+    this.effects.push({
+      kind: 'retract',
+      episode_id: row.episode_id,
+      at: inst.factAt,
+      event_id: inst.event.id,
+      reason,
+    });
+    const fact = inst.factAt > row.fact_at ? { fact_at: inst.factAt, fact_id: inst.event.id } : {};
+    this.set({ ...row, status: 'ok', since: null, ...fact });
   }
 
   private stateChange(inst: Instance): void {

@@ -5,7 +5,7 @@ import type { Effect, NewEpisode } from './types.ts';
 export interface PendingEntry {
   group_key: string;
   episode_id: string;
-  transition: 'firing' | 'resolved' | 'repeat' | 'escalated' | 'acknowledged' | 'notice';
+  transition: 'firing' | 'resolved' | 'repeat' | 'escalated' | 'acknowledged' | 'retracted' | 'notice';
   created_at: number;
   detail?: Record<string, unknown>;
 }
@@ -110,6 +110,7 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
   const fires: Extract<Effect, { kind: 'fire' }>[] = [];
   const closes: (Extract<Effect, { kind: 'resolve' }> | Extract<Effect, { kind: 'clear' }>)[] = [];
   const steps: Extract<Effect, { kind: 'step' }>[] = [];
+  const retracts: Extract<Effect, { kind: 'retract' }>[] = [];
 
   for (const e of effects) {
     if (e.kind === 'open' || e.kind === 'notice') {
@@ -145,9 +146,10 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
       }
     } else if (e.kind === 'fire') fires.push(e);
     else if (e.kind === 'step') steps.push(e);
+    else if (e.kind === 'retract') retracts.push(e);
     else closes.push(e);
   }
-  if (!fires.length && !steps.length && !closes.length) {
+  if (!fires.length && !steps.length && !closes.length && !retracts.length) {
     // Only new episodes (the common case): one statement for the episodes, their timeline and transitions.
     if (opened.length)
       await c.query(`WITH ${episodesCtes('$1', '$2')}, ${saidAndPending('$3', '$4')}`, [
@@ -248,7 +250,52 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
     }
   }
 
+  if (retracts.length) await retract(c, retracts, now, timeline, pending);
+
   if (timeline.length || pending.length)
     await c.query(`WITH ${saidAndPending('$1', '$2')}`, [JSON.stringify(timeline), JSON.stringify(pending)]);
   return new Set(pending.map((p) => p.group_key));
+}
+
+/**
+ * Withdrawn facts: each episode ends as retracted (once). What was waiting to be said about it is dropped (a
+ * firing never sent stays unsent); where the firing was sent, a `retracted` transition makes chats edit it.
+ */
+async function retract(
+  c: PoolClient,
+  retracts: Extract<Effect, { kind: 'retract' }>[],
+  now: number,
+  timeline: TimelineEntry[],
+  pending: PendingEntry[],
+): Promise<void> {
+  const r = await c.query(
+    `UPDATE alerter_episodes e SET state = 'resolved',
+       resolved_at = coalesce(e.resolved_at, to_timestamp(x.at / 1000.0)),
+       retracted_at = to_timestamp(x.at / 1000.0), retract_reason = x.reason,
+       event_id = coalesce(x.event_id, e.event_id), next_repeat_at = NULL, escalate_at = NULL
+     FROM (SELECT DISTINCT ON (episode_id) * FROM jsonb_to_recordset($1::jsonb)
+       AS y(episode_id text, at bigint, event_id text, reason text) ORDER BY episode_id, at) x
+     WHERE e.episode_id = x.episode_id AND e.retracted_at IS NULL
+     RETURNING e.episode_id, e.group_key, e.notified_at, e.suppressed_by, x.at, x.reason`,
+    [JSON.stringify(retracts)],
+  );
+  if (!r.rows.length) return;
+  const gone = new Set(r.rows.map((row) => row.episode_id as string));
+  for (let i = pending.length - 1; i >= 0; i--) if (gone.has(pending[i]!.episode_id)) pending.splice(i, 1);
+  await c.query(`DELETE FROM alerter_pending WHERE episode_id = ANY($1)`, [[...gone]]);
+  for (const row of r.rows) {
+    timeline.push({
+      episode_id: row.episode_id,
+      at: Number(row.at),
+      kind: 'retracted',
+      detail: { reason: row.reason },
+    });
+    if (row.notified_at && !row.suppressed_by)
+      pending.push({
+        group_key: row.group_key,
+        episode_id: row.episode_id,
+        transition: 'retracted',
+        created_at: now,
+      });
+  }
 }

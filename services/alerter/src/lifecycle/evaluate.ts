@@ -8,11 +8,13 @@ import type { Instance } from './types.ts';
 /** Rules indexed by source, then type (rules that take every type of a source are in each type's list too). */
 export class RuleIndex {
   readonly #bySource = new Map<string, { byType: Map<string, CompiledRule[]>; any: CompiledRule[] }>();
+  readonly #retractors = new Map<string, CompiledRule[]>();
   readonly byId = new Map<string, CompiledRule>();
 
   constructor(readonly rules: CompiledRule[]) {
     for (const r of rules) {
       this.byId.set(r.id, r);
+      for (const t of r.retractedBy?.types ?? []) push(this.#retractors, `${r.source}.${t}`, r);
       let s = this.#bySource.get(r.source);
       if (!s) {
         s = { byType: new Map(), any: [] };
@@ -29,6 +31,11 @@ export class RuleIndex {
     const s = this.#bySource.get(source);
     if (!s) return EMPTY;
     return s.byType.get(type) ?? s.any;
+  }
+
+  /** Rules whose alerts an event of this type can withdraw (`retracted_by`). */
+  retractors(source: string, type: string): CompiledRule[] {
+    return this.#retractors.get(`${source}.${type}`) ?? EMPTY;
   }
 }
 const EMPTY: CompiledRule[] = [];
@@ -185,7 +192,8 @@ export function evaluateEvent(
   factAt = Date.parse(event.observed_at),
 ): Instance[] {
   const rules = index.candidates(event.source, event.type);
-  if (rules.length === 0) return [];
+  const retractors = index.retractors(event.source, event.type);
+  if (rules.length === 0 && retractors.length === 0) return [];
   const base: Scope = {
     event: event as unknown as Record<string, unknown>,
     data: event.data,
@@ -206,6 +214,28 @@ export function evaluateEvent(
       const i = instance(rule, scope, event, at, s.owner, s.subscriptionId, opts);
       if (i) out.push(i);
     }
+  }
+  for (const rule of retractors) {
+    const r = rule.retractedBy!;
+    if (r.where && !isTruthy(r.where(base))) continue;
+    // The rule's labels on the withdrawing event: the fingerprint of the alert it withdraws.
+    const labels = labelsFor(rule, base);
+    out.push({
+      rule,
+      fingerprint: fingerprintOf(rule.id, labels, rule.fingerprintLabels),
+      labels,
+      scope: base,
+      event,
+      factAt: at,
+      active: false,
+      band: null,
+      changeValue: null,
+      value: null,
+      subscriptionId: null,
+      owners: [],
+      owner: null,
+      retract: r.reason.render(base),
+    });
   }
   return out;
 }

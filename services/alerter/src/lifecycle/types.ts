@@ -49,6 +49,8 @@ export interface Instance {
   owners: string[];
   /** Owner of a for_each instance (part of the key that counts a fact once). */
   owner: string | null;
+  /** Set when the event withdraws the alert of this fingerprint (`retracted_by`): the reason shown. */
+  retract?: string;
 }
 
 /** What an episode row and a new episode have in common (times differ: Date as read, ms when inserting). */
@@ -100,7 +102,8 @@ export type Effect =
     }
   | { kind: 'clear'; episode_id: string; at: number; event_id: string | null }
   | { kind: 'step'; episode_id: string; at: number; value: number; step: number; event_id: string | null }
-  | { kind: 'notice'; episode: NewEpisode; previous?: unknown };
+  | { kind: 'notice'; episode: NewEpisode; previous?: unknown }
+  | { kind: 'retract'; episode_id: string; at: number; event_id: string | null; reason: string };
 
 export interface Presence {
   fingerprint: string;

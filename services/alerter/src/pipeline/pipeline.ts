@@ -131,7 +131,7 @@ export class Pipeline {
   #presence(instances: Instance[]): Presence[] {
     const out = new Map<string, Presence>();
     for (const i of instances) {
-      if (i.rule.kind !== 'absence') continue;
+      if (i.rule.kind !== 'absence' || i.retract !== undefined) continue;
       const ended = !i.active;
       const last = this.#presenceWritten.get(i.fingerprint);
       const every = Math.min(5_000, i.rule.absence!.afterMs / 10);

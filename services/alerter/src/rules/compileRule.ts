@@ -1,4 +1,5 @@
 import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
+import { parseDuration } from '@tocsin/runtime';
 import type { RuleDefaults } from '../config.ts';
 import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
@@ -53,6 +54,8 @@ export interface CompiledRule {
   sendResolved: boolean;
   resolveAfterMs: number | null;
   escalation: { afterMs: number; mentions: string[] } | null;
+  /** Events (of the rule's source) that withdraw an alert of this rule: see ruleSchema `retracted_by`. */
+  retractedBy: { types: string[]; where: Evaluator | null; reason: CompiledTemplate } | null;
 }
 
 export interface CompileContext {
@@ -68,23 +71,23 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     r.match.type === undefined ? null : Array.isArray(r.match.type) ? r.match.type : [r.match.type];
   const vars = ['labels', 'alert', ...(r.for_each ? [r.for_each.as] : [])];
 
-  const checkPaths = (where: string, e: CompiledExpression) => {
+  const checkPaths = (where: string, e: CompiledExpression, ofTypes = types) => {
     for (const p of e.params) {
       if (!(p in cx.params))
         issues.push(`${where}: unknown parameter "params.${p}" (set it under alerter.params)`);
     }
-    for (const t of types ?? []) {
+    for (const t of ofTypes ?? []) {
       for (const path of e.dataPaths) {
         const problem = checkDataPath(cx.registry, r.match.source, t, path);
         if (problem) issues.push(`${where}: ${problem}`);
       }
     }
   };
-  const expr = (where: string, src: string | undefined): Evaluator | null => {
+  const expr = (where: string, src: string | undefined, ofTypes = types): Evaluator | null => {
     if (src === undefined) return null;
     try {
       const e = compileExpression(src, { vars });
-      checkPaths(where, e);
+      checkPaths(where, e, ofTypes);
       return e.run;
     } catch (err) {
       if (isExpressionError(err)) {
@@ -94,10 +97,10 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
       throw err;
     }
   };
-  const template = (where: string, src: string): CompiledTemplate => {
+  const template = (where: string, src: string, ofTypes = types): CompiledTemplate => {
     try {
       const t = compileTemplate(src, { vars });
-      for (const e of t.expressions) checkPaths(where, e);
+      for (const e of t.expressions) checkPaths(where, e, ofTypes);
       return t;
     } catch (err) {
       if (isExpressionError(err)) {
@@ -191,7 +194,37 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     const min = c.count.min ?? Math.max(1, Math.ceil((c.count.per_second ?? 0) * (windowMs / 1000)));
     count = { windowMs, min, bucketMs: Math.max(1000, Math.ceil(windowMs / 30)) };
   }
-  if (c.absence && c.absence.after <= 0) issues.push('condition.absence.after: must be positive');
+  /** A literal duration, or `params.<name>` holding one. */
+  const ms = (where: string, v: number | string): number => {
+    if (typeof v === 'number') return v;
+    const name = v.slice('params.'.length);
+    if (!(name in cx.params)) {
+      issues.push(`${where}: unknown parameter "${v}" (set it under alerter.params)`);
+      return 0;
+    }
+    try {
+      return parseDuration(cx.params[name] as string | number);
+    } catch (err) {
+      issues.push(`${where}: parameter "${v}" is not a duration: ${(err as Error).message}`);
+      return 0;
+    }
+  };
+  const absenceAfter = c.absence ? ms('condition.absence.after', c.absence.after) : 0;
+  if (c.absence && absenceAfter <= 0) issues.push('condition.absence.after: must be positive');
+  const resolveAfterMs = r.resolve_after === undefined ? null : ms('resolve_after', r.resolve_after);
+  const rb = r.retracted_by;
+  const retractTypes = rb ? [rb.type].flat() : [];
+  const retractedBy: CompiledRule['retractedBy'] = rb
+    ? {
+        types: retractTypes,
+        where: expr('retracted_by.where', rb.where, retractTypes),
+        reason: template('retracted_by.reason', rb.reason, retractTypes),
+      }
+    : null;
+  // The rule's labels, rendered on the withdrawing event, must name the same alert.
+  if (rb)
+    for (const [k, v] of Object.entries(r.labels))
+      template(`retracted_by (label ${k} on ${retractTypes.join(', ')})`, v, retractTypes);
 
   const escalationDefaults = cx.defaults.escalation;
   let escalation: CompiledRule['escalation'] = null;
@@ -216,7 +249,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     changeValue: expr('condition.state_change.value', c.state_change?.value),
     absence: c.absence
       ? {
-          afterMs: c.absence.after,
+          afterMs: absenceAfter,
           forgetAfterMs: c.absence.forget_after,
           endsWhen: expr('condition.absence.ends_when', c.absence.ends_when),
         }
@@ -263,8 +296,9 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     groupIntervalMs: r.group_interval ?? cx.defaults.group_interval,
     repeatIntervalMs: r.repeat_interval ?? cx.defaults.repeat_interval[r.severity],
     sendResolved: r.send_resolved,
-    resolveAfterMs: r.resolve_after ?? null,
+    resolveAfterMs,
     escalation,
+    retractedBy,
   };
   return issues.length ? { issues } : { rule, issues };
 }

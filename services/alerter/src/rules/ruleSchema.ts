@@ -3,6 +3,14 @@ import { duration } from '@tocsin/runtime';
 import { z } from 'zod';
 
 /** The YAML shape of one rule. Unknown keys are errors, so a misspelt option never passes unnoticed. */
+/**
+ * A duration, or `params.<name>` naming an alerter param that holds one (resolved when the rules are compiled, so a
+ * deployment can change it under `alerter.params` like any threshold).
+ */
+export const paramRef = z.string().regex(/^params\.[a-z_][a-z0-9_]*$/);
+export const durationOrParam = z.union([paramRef, duration]);
+export type DurationOrParam = z.output<typeof durationOrParam>;
+
 const subscriptionRef = z.strictObject({
   kind: z.enum(['wallet', 'harmony_token']).default('wallet'),
   /** Expression giving the subscription target, e.g. `address`. */
@@ -28,7 +36,7 @@ export const conditionInput = z
      */
     absence: z
       .strictObject({
-        after: duration,
+        after: durationOrParam,
         forget_after: duration.default(7 * 86_400_000),
         ends_when: z.string().min(1).optional(),
       })
@@ -108,7 +116,19 @@ export const ruleInput = z
     repeat_interval: duration.optional(),
     send_resolved: z.boolean().default(true),
     /** Resolve when no event has confirmed the alert for this long. */
-    resolve_after: duration.optional(),
+    resolve_after: durationOrParam.optional(),
+    /**
+     * Events that withdraw the fact behind an alert (e.g. `retracted`: its block left the best chain). The rule's
+     * labels rendered on such an event give the fingerprint of the alert it withdraws; that alert ends as retracted
+     * and chats edit its message. `reason` (a template on the withdrawing event) is shown on the message.
+     */
+    retracted_by: z
+      .strictObject({
+        type: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+        where: z.string().min(1).optional(),
+        reason: z.string().min(1).default('the fact behind it no longer holds'),
+      })
+      .optional(),
     escalate: z
       .union([z.literal(false), z.strictObject({ after: duration, mentions: z.array(owner).default([]) })])
       .optional(),
@@ -121,6 +141,12 @@ export const ruleInput = z
         code: 'custom',
         path: ['condition'],
         message: 'a notice rule takes at most a threshold (when to send it)',
+      });
+    if (r.retracted_by && r.mode !== 'alert')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retracted_by'],
+        message: 'only an alert rule can be retracted',
       });
     if (r.steps && !r.value)
       ctx.addIssue({ code: 'custom', path: ['steps'], message: 'steps need a `value` expression' });

@@ -77,7 +77,13 @@ function formatValue(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }
 
+/** The summary, struck through once the fact behind the alert was withdrawn. */
+function struck(a: Alert): string {
+  return a.retracted ? `~~${a.summary}~~` : a.summary;
+}
+
 function alertIcon(a: Alert, transition: string): string {
+  if (a.retracted) return '⚪';
   if ((a.state === 'resolved' && transition !== 'notice') || transition === 'resolved') return '✅';
   if (transition === 'retracted') return '⚪';
   return ICON[a.severity] ?? '•';
@@ -129,6 +135,8 @@ function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions
     }
     if (a.value !== null) f.push({ name: 'Value', value: formatValue(a.value), inline: true });
   }
+  if (a.retracted)
+    f.push({ name: 'Retracted', value: clip(`retracted: ${a.retracted.reason}`, LIMITS.fieldValue) });
   const ack = ackNote(a);
   if (ack) f.push({ name: 'Acknowledged', value: ack, inline: true });
   const silenced = silenceNote(card, a);
@@ -164,6 +172,7 @@ function listField(
         ? relative(a.started_at)
         : `since ${relative(a.started_at)}`,
   ];
+  if (a.retracted) parts.push(`retracted: ${a.retracted.reason}`);
   const ack = ackNote(a);
   if (ack) parts.push(`acked by ${ack}`);
   const silenced = a.state !== 'resolved' ? silenceNote(card, a) : null;
@@ -171,7 +180,7 @@ function listField(
   const links = linksOf(a, explorers);
   if (links[0]) parts.push(`[${links[0].title}](${links[0].url})`);
   return {
-    name: clip(`${alertIcon(a, n.transition)} ${verb}${a.summary}`, LIMITS.fieldName),
+    name: clip(`${alertIcon(a, n.transition)} ${verb}${struck(a)}`, LIMITS.fieldName),
     value: clip(parts.join(' · '), LIMITS.fieldValue),
   };
 }
@@ -181,7 +190,11 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
   const alerts = entries.map((e) => e.a);
   const allResolved = alerts.every((a) => a.state === 'resolved');
   const first = card.notifications[0]!;
-  const transition = allResolved && first.transition !== 'notice' ? 'resolved' : first.transition;
+  const transition = alerts.every((a) => a.retracted)
+    ? 'retracted'
+    : allResolved && first.transition !== 'notice'
+      ? 'resolved'
+      : first.transition;
   const severity = alerts.reduce(
     (s, a) => (RANK[a.severity]! > RANK[s]! ? a.severity : s),
     'info' as Alert['severity'],
@@ -201,7 +214,7 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
     const links = linksOf(a, opts.explorers);
     return {
       header: {
-        title: clip(`${icon} ${VERB[transition] ?? transition} · ${a.summary}`, LIMITS.title),
+        title: clip(`${icon} ${VERB[transition] ?? transition} · ${struck(a)}`, LIMITS.title),
         ...(a.description && !opts.compact ? { description: clip(a.description, 3000) } : {}),
         color,
         footer: `tocsin · ${clip(a.rule_id, 100)} · ${marker}`,

@@ -6,11 +6,15 @@
  * service keeps in PostgreSQL so a restart resumes without checking a block again.
  */
 
-export interface Header {
-  hash: string;
-  parent: string;
-  height: number;
-}
+import {
+  DEFAULT_FORK_OPTIONS,
+  type ForkOptions,
+  type ForkOutput,
+  type ForkState,
+  type Header,
+} from './forkTypes.ts';
+
+export type { ForkAction, ForkOptions, ForkOutput, ForkState, Header } from './forkTypes.ts';
 
 interface Tracked extends Header {
   /** Has a path to a root (the first block, or the base of a disconnected fork). */
@@ -19,47 +23,6 @@ interface Tracked extends Header {
   /** Detached blocks only: how many parents were fetched below the announced block (0 = announced). */
   depth: number;
 }
-
-export type ForkAction =
-  | { kind: 'check'; block: Header; tip: boolean }
-  | {
-      kind: 'reorg';
-      oldTip: Header;
-      newTip: Header;
-      ancestor: Header;
-      depth: number;
-      newDepth: number;
-      backwards: boolean;
-      retracted: Header[];
-    }
-  | { kind: 'side_fork'; tip: Header; forkPoint: Header; length: number }
-  /** The best tip moved to a fork that could not be connected to the known chain (gap beyond `maxGap`). */
-  | { kind: 'jump'; from: Header | null; to: Header };
-
-export interface ForkOutput {
-  actions: ForkAction[];
-  /** Parents to fetch (gap fill); hand each back with `add(header, {fetched: true})` or `requestFailed`. */
-  requests: { hash: string; height: number }[];
-}
-
-export interface ForkOptions {
-  /** Parents fetched at most below an announced block before it counts as a disconnected new fork. */
-  maxGap: number;
-  /** Blocks kept at most (the lowest go first, below finalized when possible). */
-  maxBlocks: number;
-  /** At the very first start (nothing tracked): parents fetched below the first best block, checked too. */
-  backfill: number;
-}
-
-export interface ForkState {
-  version: 1;
-  blocks: [string, string, number, 0 | 1, 0 | 1, number][];
-  bestTip: string | null;
-  candidate: string | null;
-  finalized: number;
-}
-
-export const DEFAULT_FORK_OPTIONS: ForkOptions = { maxGap: 1000, maxBlocks: 1000, backfill: 0 };
 
 export class ForkMonitor {
   readonly #opts: ForkOptions;
@@ -73,6 +36,10 @@ export class ForkMonitor {
   #candidate: string | null = null;
   #finalized = -1;
   #anyAttached = false;
+  /** #floor(), until a block is attached or dropped. */
+  #floorCache: number | null = null;
+  /** The lowest detached ancestor found for a candidate (#stuck walks on from it instead of from the top). */
+  #base: { of: string; base: Tracked } | null = null;
 
   constructor(opts: Partial<ForkOptions> = {}, state?: ForkState) {
     this.#opts = { ...DEFAULT_FORK_OPTIONS, ...opts };
@@ -256,11 +223,14 @@ export class ForkMonitor {
     out.requests.push({ hash: b.parent, height: b.height - 1 });
   }
 
-  /** The lowest attached height: nothing below it can ever connect. */
+  /** The lowest attached height: nothing below it can ever connect. Cached (a gap fill asks it per block). */
   #floor(): number {
-    let floor = Number.POSITIVE_INFINITY;
-    for (const b of this.#blocks.values()) if (b.attached && b.height < floor) floor = b.height;
-    return floor === Number.POSITIVE_INFINITY ? 0 : floor;
+    if (this.#floorCache === null) {
+      let floor = Number.POSITIVE_INFINITY;
+      for (const b of this.#blocks.values()) if (b.attached && b.height < floor) floor = b.height;
+      this.#floorCache = floor === Number.POSITIVE_INFINITY ? 0 : floor;
+    }
+    return this.#floorCache;
   }
 
   #attach(root: Tracked, out: ForkOutput): void {
@@ -272,6 +242,7 @@ export class ForkMonitor {
       if (b.attached) continue;
       b.attached = true;
       b.depth = 0;
+      this.#floorCache = null;
       let leaf = true;
       for (const c of this.#children.get(b.hash) ?? []) {
         const k = this.#blocks.get(c);
@@ -362,8 +333,10 @@ export class ForkMonitor {
 
   /** A detached best candidate whose chain can no longer be filled: beyond maxGap, below the floor, or the first. */
   #stuck(cand: Tracked): boolean {
-    let base = cand;
+    const m = this.#base;
+    let base = m?.of === cand.hash && !m.base.attached && this.#blocks.has(m.base.hash) ? m.base : cand;
     for (let p = this.#blocks.get(base.parent); p && !p.attached; p = this.#blocks.get(p.parent)) base = p;
+    this.#base = { of: cand.hash, base };
     if (this.#requested.has(base.parent)) return false;
     return base.depth + 1 > this.#gapLimit() || base.height - 1 < this.#floor();
   }
@@ -390,6 +363,7 @@ export class ForkMonitor {
 
   #drop(b: Tracked): void {
     this.#blocks.delete(b.hash);
+    this.#floorCache = null;
     this.#requested.delete(b.hash);
     const kids = this.#children.get(b.parent);
     kids?.delete(b.hash);
