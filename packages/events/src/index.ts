@@ -32,6 +32,13 @@ export {
   type Subjects,
   subjects,
 } from './subjects.ts';
+export {
+  type MaintenanceTimes,
+  type MaintenanceWindow,
+  maintenanceTimes,
+  maintenanceWindow,
+  WEEKDAYS,
+} from './maintenance.ts';
 export { mayHaveBadText, textIssues } from './text.ts';
 
 import { EventRegistry } from './registry.ts';
