@@ -8,7 +8,8 @@ const isoTime = z.iso.datetime({ offset: true });
 
 /**
  * When a maintenance window mutes alerts: exactly one of `weekly` (e.g. Tuesdays 14:00–15:00), `cron` with
- * `duration_s` (each occurrence starts at the cron time and lasts that long), or `starts_at`/`ends_at` (one-off).
+ * `duration_s` (each occurrence starts at the cron time and lasts that long), or a one-off: `starts_at` (default:
+ * now) with `ends_at` or `duration_s`.
  * Recurring times are read in `timezone` (IANA name), so a DST change moves them with the local clock.
  */
 export const maintenanceTimes = z.object({
@@ -28,7 +29,7 @@ export const maintenanceTimes = z.object({
     .positive()
     .max(7 * 86400)
     .optional()
-    .describe('length of each cron occurrence'),
+    .describe('length of each cron occurrence, or of a one-off'),
   timezone: z.string().min(1).default('UTC'),
   starts_at: isoTime.optional(),
   ends_at: isoTime.optional(),

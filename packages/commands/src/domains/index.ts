@@ -4,11 +4,13 @@ import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
 import { icsCommands } from './ics.ts';
 import { choices } from './listing.ts';
+import { maintenanceCommand } from './maintenance.ts';
 import { subspaceCommands } from './subspace.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
 export { harmonyCommand, harmonyCommands, tokenCommand } from './harmony.ts';
 export { ibcCommands } from './ibc.ts';
+export { maintenanceCommand, parseMaintenance } from './maintenance.ts';
 export { icsCommands } from './ics.ts';
 export { subspaceCommands, subspaceStatusReply } from './subspace.ts';
 export { checkWalletAddress } from './walletAddress.ts';
@@ -41,6 +43,7 @@ export function defaultCommands(prefix = '$'): CommandRegistry {
     ...icsCommands(),
     ...subspaceCommands(),
     ...alertCommands(),
+    maintenanceCommand,
     ...harmonyCommands(),
   );
   return registry.register(helpCommand(registry));

@@ -16,6 +16,8 @@ export interface NewMaintenance extends MaintenanceTimes {
   origin: 'api' | 'chat';
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
 function compiled(row: WindowRow): Window {
   const [w] = compileWindows([row], (_, problems) => {
     throw new Error(`maintenance window ${row.id}: ${problems.join('; ')}`);
@@ -33,8 +35,13 @@ export class MaintenanceCommands {
 
   async create(req: NewMaintenance): Promise<MaintenanceWindow> {
     const now = this.#now();
-    const { by, name, matchers, reason, origin, ...times } = req;
-    const schedule = compileSchedule(times, now);
+    const { by, name, matchers, reason, origin, ...given } = req;
+    const schedule = compileSchedule(given, now);
+    // A one-off is stored with its times resolved (from now, for a duration).
+    const times: MaintenanceTimes =
+      'kind' in schedule && schedule.kind === 'once'
+        ? { timezone: given.timezone, starts_at: iso(schedule.start), ends_at: iso(schedule.end) }
+        : given;
     const problems = [...('problems' in schedule ? schedule.problems : []), ...matcherProblems(matchers)];
     if (problems.length) throw new RpcError('bad_request', problems.join('; '), problems);
     const core = this.core;
@@ -43,7 +50,7 @@ export class MaintenanceCommands {
         const row = await insertWindow(
           c,
           {
-            name: name ?? reason.slice(0, 100) ?? 'maintenance',
+            name: name ?? (reason.slice(0, 100) || 'maintenance'),
             matchers,
             times,
             origin,

@@ -38,8 +38,8 @@ export function timezoneProblem(tz: string): string | null {
  */
 export function compileSchedule(t: MaintenanceTimes, now: number): Schedule | { problems: string[] } {
   const problems: string[] = [];
-  const kinds = [t.weekly && 'weekly', t.cron && 'cron', (t.starts_at || t.ends_at) && 'starts_at/ends_at'];
-  const given = kinds.filter(Boolean);
+  const once = Boolean(t.starts_at || t.ends_at || (t.duration_s !== undefined && !t.cron));
+  const given = [t.weekly && 'weekly', t.cron && 'cron', once && 'starts_at/ends_at'].filter(Boolean);
   if (given.length !== 1)
     return {
       problems: [
@@ -50,11 +50,13 @@ export function compileSchedule(t: MaintenanceTimes, now: number): Schedule | { 
     };
   const tz = timezoneProblem(t.timezone);
   if (tz) return { problems: [`timezone: ${tz}`] };
-  if (t.starts_at || t.ends_at) {
-    if (!t.starts_at || !t.ends_at)
-      return { problems: ['ends_at: a one-off window needs starts_at and ends_at'] };
-    const start = Date.parse(t.starts_at);
-    const end = Date.parse(t.ends_at);
+  if (once) {
+    const start = t.starts_at ? Date.parse(t.starts_at) : now;
+    if (t.ends_at && t.duration_s !== undefined)
+      return { problems: ['ends_at: give ends_at or duration_s, not both'] };
+    if (!t.ends_at && t.duration_s === undefined)
+      return { problems: ['ends_at: a one-off window needs ends_at or duration_s'] };
+    const end = t.ends_at ? Date.parse(t.ends_at) : start + t.duration_s! * 1000;
     if (end <= start) problems.push('ends_at: must be after starts_at');
     else if (end <= now) problems.push('ends_at: the window is already over');
     return problems.length ? { problems } : { kind: 'once', start, end };
