@@ -10,7 +10,6 @@ import { subspaceCommands } from './subspace.ts';
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
 export { harmonyCommand, harmonyCommands, tokenCommand } from './harmony.ts';
 export { ibcCommands } from './ibc.ts';
-export { maintenanceCommand, parseMaintenance } from './maintenance.ts';
 export { icsCommands } from './ics.ts';
 export { subspaceCommands, subspaceStatusReply } from './subspace.ts';
 export { checkWalletAddress } from './walletAddress.ts';

@@ -2,11 +2,11 @@ import { type Alert, type Notification, newId, SEVERITIES, type Severity } from 
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
+import { recordMuted } from '../maintenance/store.ts';
+import { maintenanceHolds } from '../maintenance/windows.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
-import { maintenanceHolds } from '../maintenance/windows.ts';
-import { recordMuted } from '../maintenance/store.ts';
 import { type GroupRow, type PendingRow, type PendingTransition, planFlush } from './plan.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();

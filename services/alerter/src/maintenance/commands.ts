@@ -6,7 +6,7 @@ import { matcherProblems, matchesAll } from '../silences/match.ts';
 import { type ConfigWindow, configTimes } from './config.ts';
 import { compileSchedule } from './schedule.ts';
 import { endWindow, insertWindow, listWindows, readWindow, syncConfigWindows } from './store.ts';
-import { compileWindows, type Window, type WindowRow, toPublic } from './windows.ts';
+import { compileWindows, toPublic, type Window, type WindowRow } from './windows.ts';
 
 export interface NewMaintenance extends MaintenanceTimes {
   by: string;
