@@ -90,6 +90,10 @@ describe('maintenance windows', () => {
     await h.settle();
     await h.advance(MIN);
     expect(seen(await h.received())).toEqual(['mw-a:firing']);
+    const firing = await rpc<{ alerts: { chain_id: string; silenced_by: string[] }[] }>('alerts', {
+      chain_id: 'mw-b',
+    });
+    expect(firing.alerts[0]!.silenced_by).toEqual([`maintenance:${maintenance.id}@2026-03-24T13:00:00.000Z`]);
     const listed = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
     expect(listed.maintenances.find((m) => m.id === maintenance.id)!.active).toBe(true);
 
