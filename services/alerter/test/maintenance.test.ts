@@ -180,6 +180,35 @@ describe('maintenance windows', () => {
     await expect(rpc('end_maintenance', { by: 'slack:U1', id: maintenance.id })).rejects.toMatchObject({
       code: 'not_found',
     });
+    // Over: no longer listed as in force, still listed in the history.
+    const active = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
+    expect(active.maintenances.map((m) => m.id)).not.toContain(maintenance.id);
+    const all = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', { active: false });
+    expect(all.maintenances.find((m) => m.id === maintenance.id)).toMatchObject({
+      active: false,
+      next: null,
+    });
+  });
+
+  it('a one-off from now for a duration mutes until it ends by itself, then is over', async () => {
+    const { maintenance } = await rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
+      by: 'discord:42',
+      matchers: [{ name: 'chain_id', value: 'dur-1' }],
+      duration_s: 1800,
+    });
+    expect(maintenance).toMatchObject({ name: 'maintenance', active: true });
+    expect(Date.parse(maintenance.next!.ends_at) - Date.parse(maintenance.next!.starts_at)).toBe(1_800_000);
+    await critical('dur-1');
+    await h.settle();
+    await h.advance(29 * MIN);
+    expect(await h.received()).toEqual([]);
+    await h.advance(MIN);
+    expect(seen(await h.received())).toEqual([
+      'summary: 1 alert during maintenance "maintenance", 1 still firing',
+      'dur-1:firing',
+    ]);
+    const active = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
+    expect(active.maintenances.map((m) => m.id)).not.toContain(maintenance.id);
   });
 
   it('windows from the configuration are listed; bad times over RPC are a bad_request naming the field', async () => {

@@ -125,10 +125,13 @@ export async function closeOccurrences(
       );
       out.push(...outboxRows(q.rows, [{ key: n.key, payload: n }]));
     }
-    await c.query('UPDATE alerter_maintenance SET closed_until = greatest(closed_until, $2) WHERE id = $1', [
-      w.id,
-      new Date(o.end),
-    ]);
+    // A one-off is over once its occurrence closes (it is no longer read nor listed as in force).
+    await c.query(
+      `UPDATE alerter_maintenance SET closed_until = greatest(closed_until, $2),
+         ended_at = CASE WHEN $3 THEN coalesce(ended_at, $2) ELSE ended_at END
+       WHERE id = $1`,
+      [w.id, new Date(o.end), w.schedule.kind === 'once'],
+    );
   }
   if (due.length)
     // Other replicas re-read the windows (their cached copy would keep muting the closed occurrence).

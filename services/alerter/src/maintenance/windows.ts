@@ -72,13 +72,6 @@ export function dueToClose(windows: readonly Window[], now: number): WindowOccur
     .sort((a, b) => a.end - b.end);
 }
 
-/** Whether the window can still mute anything (the cache keeps only these). */
-export function isLive(w: Window, now: number): boolean {
-  if (w.ended_at !== null && w.closed_until >= w.ended_at) return false;
-  if (w.schedule.kind === 'once') return w.closed_until < w.schedule.end;
-  return nextOccurrence(w.schedule, Math.min(w.closed_until, now)) !== null;
-}
-
 /** The public shape (events `maintenanceWindow`). */
 export function toPublic(w: Window, now: number): MaintenanceWindow {
   const running = openOccurrences(w, now).find((o) => o.end > now);
