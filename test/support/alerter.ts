@@ -20,6 +20,8 @@ export async function startAlerter(
   clock: ManualClock,
   /** More rule overrides (e.g. `{ id, enabled: false }`). */
   rules: Record<string, unknown>[] = [],
+  /** More `alerter:` config (e.g. `maintenance`). */
+  extra: Record<string, unknown> = {},
 ): Promise<InProcessAlerter> {
   let ready: AlerterHandle | undefined;
   const running = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
@@ -32,6 +34,7 @@ export async function startAlerter(
         tick_interval: 0,
         defaults: { group_wait: 0, group_interval: 0 },
         rules: [{ id: 'service-silent', enabled: false }, ...rules],
+        ...extra,
       },
     },
   });

@@ -234,6 +234,7 @@ describe('$help', () => {
       '$deregister',
       '$harmony',
       '$help',
+      '$maintenance',
       '$recheck',
       '$register',
       '$silence',

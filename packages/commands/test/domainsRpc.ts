@@ -285,6 +285,7 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
     return { silence: s };
   });
   serve('alerter', 'silences', alerterRpc.silences.request, async () => ({ silences: state.silences }));
+  serve('alerter', 'maintenances', alerterRpc.maintenances.request, async () => ({ maintenances: [] }));
   serve('alerter', 'expire_silence', alerterRpc.expire_silence.request, async (r) => {
     const s = state.silences.find((x) => x.id === r.id);
     if (!s) throw new RpcError('not_found', 'no such silence');

@@ -12,6 +12,13 @@ export {
 } from './alert.ts';
 export { type EventEnvelope, eventEnvelope, idTime, isUlid, newId, token, ulid } from './envelope.ts';
 export {
+  type MaintenanceTimes,
+  type MaintenanceWindow,
+  maintenanceTimes,
+  maintenanceWindow,
+  WEEKDAYS,
+} from './maintenance.ts';
+export {
   defineEvent,
   type EventData,
   type EventDefinition,

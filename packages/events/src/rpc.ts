@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alert } from './alert.ts';
+import { maintenanceOrigin, maintenanceTimes, maintenanceWindow } from './maintenance.ts';
 
 /**
  * Request/reply contracts on `<prefix>.rpc.<service>.<method>`. Replies are `{ok: true, result}` or
@@ -73,6 +74,25 @@ export const alerterRpc = {
   silences: {
     request: z.object({ active: z.boolean().default(true) }),
     result: z.object({ silences: z.array(silence) }),
+  },
+  /** A maintenance window: alerts it matches are recorded, not notified; a summary is posted when it ends. */
+  maintenance: {
+    request: caller.extend({
+      name: z.string().min(1).max(100).optional(),
+      matchers: z.array(matcher).min(1),
+      reason: z.string().max(500).default(''),
+      origin: maintenanceOrigin.exclude(['config']).default('api'),
+      ...maintenanceTimes.shape,
+    }),
+    result: z.object({ maintenance: maintenanceWindow }),
+  },
+  maintenances: {
+    request: z.object({ active: z.boolean().default(true).describe('only windows not ended') }),
+    result: z.object({ maintenances: z.array(maintenanceWindow) }),
+  },
+  end_maintenance: {
+    request: caller.extend({ id: z.string() }),
+    result: z.object({ maintenance: maintenanceWindow }),
   },
   alerts: {
     request: z.object({

@@ -4,6 +4,7 @@ import type { AlertQuery, TimelineItem } from './history/episodes.ts';
 import type { Received } from './intake/receive.ts';
 import type { RuleIndex } from './lifecycle/evaluate.ts';
 import type { StateCache } from './lifecycle/stateStore.ts';
+import { MaintenanceCommands } from './maintenance/commands.ts';
 import { AlerterCore, type AlerterDeps } from './pipeline/core.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import type { Silence } from './silences/silenceStore.ts';
@@ -21,11 +22,14 @@ export class Alerter {
   readonly #core: AlerterCore;
   readonly pipeline: Pipeline;
   readonly commands: Commands;
+  /** Maintenance windows: create, list, end (RPC, chat) and the configured ones (maintenance/). */
+  readonly maintenance: MaintenanceCommands;
 
   constructor(d: AlerterDeps) {
     this.#core = new AlerterCore(d);
     this.pipeline = new Pipeline(this.#core);
     this.commands = new Commands(this.#core);
+    this.maintenance = new MaintenanceCommands(this.#core);
   }
 
   get index(): RuleIndex {

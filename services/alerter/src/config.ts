@@ -1,6 +1,7 @@
-import { owner } from '@tocsin/events';
+import { owner, WEEKDAYS } from '@tocsin/events';
 import { duration, intervalOrOff, positiveDuration } from '@tocsin/runtime';
 import { z } from 'zod';
+import { maintenanceConfigProblems } from './maintenance/config.ts';
 
 /** Where a heartbeat push goes: a URL (or a file holding it, since push URLs embed a token). */
 const heartbeatTarget = z.union([
@@ -13,6 +14,45 @@ const heartbeatTarget = z.union([
     })
     .refine((t) => Boolean(t.url) !== Boolean(t.url_file), 'give exactly one of url and url_file'),
 ]);
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 14:00');
+
+/**
+ * A maintenance window from the configuration (maintenance/config.ts checks its times): alerts its matchers select
+ * are recorded, not notified, during its occurrences. Exactly one of `weekly`, `cron` + `duration`, or
+ * `starts_at` + `ends_at`.
+ */
+export const maintenanceConfig = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lowercase letters, digits, . _ -')
+    .max(100),
+  matchers: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        op: z.enum(['=', '!=', '=~', '!~']).default('='),
+        value: z.string(),
+      }),
+    )
+    .min(1),
+  weekly: z
+    .strictObject({
+      days: z
+        .array(z.enum(WEEKDAYS))
+        .min(1)
+        .default([...WEEKDAYS]),
+      start: timeOfDay,
+      end: timeOfDay,
+    })
+    .optional(),
+  cron: z.string().min(1).optional(),
+  duration: positiveDuration.optional(),
+  timezone: z.string().min(1).default('UTC'),
+  starts_at: z.iso.datetime({ offset: true }).optional(),
+  ends_at: z.iso.datetime({ offset: true }).optional(),
+  reason: z.string().max(500).default(''),
+});
 
 /** The `alerter:` section of the configuration. Durations accept "30s", "5m", "4h" or seconds. */
 export const alerterConfig = z.strictObject({
@@ -69,6 +109,14 @@ export const alerterConfig = z.strictObject({
   outbox_lease: positiveDuration.default(10_000),
   /** Bearer token for the HTTP write routes (ack, silences). Without it, write routes answer 401. */
   api_token_file: z.string().optional(),
+  /** Maintenance windows kept in the configuration (others are created over RPC and chat). */
+  maintenance: z
+    .array(maintenanceConfig)
+    .default([])
+    .superRefine((list, ctx) => {
+      for (const { path, message } of maintenanceConfigProblems(list))
+        ctx.addIssue({ code: 'custom', path, message });
+    }),
   /** Dead-man switch: pushed every `heartbeat_push_interval` (0 = never) while the pipeline is healthy. */
   heartbeat_urls: z.array(heartbeatTarget).default([]),
   heartbeat_push_interval: intervalOrOff.default(60_000),

@@ -92,6 +92,9 @@ export function createAlerterService(
         },
       });
       await alerter.init();
+      const synced = await alerter.maintenance.syncConfig(cfg.maintenance);
+      if (synced.added.length || synced.ended.length)
+        ctx.log.info(synced, 'maintenance windows of the configuration applied');
       ctx.log.info({ rules: rules.rules.length }, 'rules loaded');
 
       const batcher = createBatcher<Received>(

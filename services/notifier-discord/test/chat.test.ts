@@ -182,6 +182,16 @@ const CASES: {
     bad: ['$silences now', 'Too many arguments', null, ''],
   },
   {
+    name: 'maintenance',
+    good: ['$maintenance list', { spec: 'list' }, 'No maintenance windows.'],
+    bad: [
+      '$maintenance tue chain_id=x',
+      'A weekly window needs days and a time range',
+      { spec: 'tue chain_id=x' },
+      'A weekly window needs days and a time range',
+    ],
+  },
+  {
     name: 'unsilence',
     good: ['$unsilence', {}, 'is no longer silenced'],
     bad: ['$unsilence', 'Missing `id`', { id: 'nope' }, 'No silence has the id `nope`'],

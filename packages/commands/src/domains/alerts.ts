@@ -306,7 +306,7 @@ export const unsilenceCommand: Command = {
   },
 };
 
-/** The alerts domain: `$alerts`, `$ack`, `$silence`, `$silences`, `$unsilence`. */
+/** The alerts domain: `$alerts`, `$ack`, `$silence`, `$silences`, `$unsilence`; `$maintenance` is in maintenance.ts. */
 export function alertCommands(): Command[] {
   return [alertsCommand, ackCommand, silenceCommand, silencesCommand, unsilenceCommand];
 }

@@ -4,6 +4,7 @@ import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
 import { icsCommands } from './ics.ts';
 import { choices } from './listing.ts';
+import { maintenanceCommand } from './maintenance.ts';
 import { subspaceCommands } from './subspace.ts';
 
 export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
@@ -41,6 +42,7 @@ export function defaultCommands(prefix = '$'): CommandRegistry {
     ...icsCommands(),
     ...subspaceCommands(),
     ...alertCommands(),
+    maintenanceCommand,
     ...harmonyCommands(),
   );
   return registry.register(helpCommand(registry));

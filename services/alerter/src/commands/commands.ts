@@ -153,7 +153,9 @@ export class Commands {
       listEpisodes(this.core.d.pool, q),
       readActiveSilences(this.core.d.pool, now),
     ]);
-    return rows.map((ep) => toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(silences, ep.labels, now)));
+    // Maintenance occurrences mute like silences (their ids: `maintenance:<window>@<start>`).
+    const muting = [...silences, ...this.core.maintenanceMuting(now)];
+    return rows.map((ep) => toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(muting, ep.labels, now)));
   }
 
   async alert(id: string): Promise<{ alert: Alert; timeline: TimelineItem[] } | undefined> {
@@ -161,7 +163,7 @@ export class Commands {
     const ep: EpisodeRow | undefined = await readEpisode(pool, id);
     if (!ep) return undefined;
     const now = this.#now();
-    const silences = await readActiveSilences(pool, now);
+    const silences = [...(await readActiveSilences(pool, now)), ...this.core.maintenanceMuting(now)];
     return {
       alert: toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(silences, ep.labels, now)),
       timeline: await readTimeline(pool, id),

@@ -2,6 +2,8 @@ import { type Alert, type Notification, newId, SEVERITIES, type Severity } from 
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
+import { recordMuted } from '../maintenance/store.ts';
+import { maintenanceHolds } from '../maintenance/windows.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
@@ -61,6 +63,8 @@ export interface FlushOptions {
   outboxLeaseMs: number;
   /** The silences (the alerter caches them by version); read here when not given. */
   silences?: ActiveSilence[];
+  /** The maintenance occurrences muting alerts now (maintenance/windows.ts mutingAt). */
+  maintenance?: ActiveSilence[];
 }
 
 /**
@@ -130,7 +134,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     priority: Number(r.priority),
     started_at: (r.started_at as Date).getTime(),
   }));
-  const silences = opts.silences ?? (await readActiveSilences(c, now));
+  const silences = [...(opts.silences ?? (await readActiveSilences(c, now))), ...(opts.maintenance ?? [])];
   const plan = planFlush({
     now,
     entries,
@@ -170,6 +174,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     await c.query('UPDATE alerter_pending SET held = true WHERE id = ANY($1)', [
       plan.hold.map((h) => h.entry.id),
     ]);
+    await recordMuted(c, maintenanceHolds(plan.hold), now);
     for (const h of plan.hold)
       timeline.push({
         episode_id: h.entry.episode_id,

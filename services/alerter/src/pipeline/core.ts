@@ -14,6 +14,9 @@ import {
   writeStatesAndCommit,
 } from '../lifecycle/stateStore.ts';
 import type { Plan } from '../lifecycle/types.ts';
+import { closeOccurrences } from '../maintenance/close.ts';
+import { readLiveWindows } from '../maintenance/store.ts';
+import { compileWindows, dueToClose, mutingAt, type Window } from '../maintenance/windows.ts';
 import { OutboxLeases, type OutboxRow, outboxRows, publishOutbox } from '../outbox/outbox.ts';
 import type { RuleSet } from '../rules/loadRules.ts';
 import type { ActiveSilence } from '../silences/match.ts';
@@ -63,6 +66,8 @@ export class AlerterCore {
   /** Silences not yet over when last read, by silences_version. */
   silences: ActiveSilence[] = [];
   #silencesVersion = -1;
+  /** Maintenance windows that may still mute or close something (re-read with the silences). */
+  maintenance: Window[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   /** The notifications being published, in commit order (see #publish). */
   #publishing: Promise<void> = Promise.resolve();
@@ -93,6 +98,9 @@ export class AlerterCore {
     }
     if (meta.silences_version !== this.#silencesVersion) {
       this.silences = await readSilences(q, this.d.clock.now());
+      this.maintenance = compileWindows(await readLiveWindows(q), (w, problems) =>
+        this.d.log.warn({ maintenance: w.id, problems }, 'stored maintenance window ignored'),
+      );
       this.#silencesVersion = meta.silences_version;
     }
   }
@@ -132,7 +140,8 @@ export class AlerterCore {
         meta.version,
         out.flush?.sql,
       );
-      if (out.flush) out = { ...out, outbox: outboxRows(written, out.flush.list) };
+      if (out.flush)
+        out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
     } catch (err) {
       failed = err as Error;
       await c.query('ROLLBACK').catch(() => undefined);
@@ -209,11 +218,40 @@ export class AlerterCore {
     return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
   }
 
+  /** The occurrences of maintenance windows muting alerts at `now` (as silences). */
+  maintenanceMuting(now: number): ActiveSilence[] {
+    return mutingAt(this.maintenance, now);
+  }
+
+  /** Whether an occurrence of a maintenance window is over and waits to be closed (its summary). */
+  maintenanceDue(now: number): boolean {
+    return dueToClose(this.maintenance, now).length > 0;
+  }
+
+  /**
+   * Closes the maintenance occurrences that are over (see closeOccurrences), before the flush of the same
+   * transaction; returns their summaries, written in the outbox. The cached windows move on at once (and are
+   * re-read at the next lock, whether this transaction commits or not).
+   */
+  async closeMaintenance(c: PoolClient, now: number): Promise<OutboxRow[]> {
+    const due = dueToClose(this.maintenance, now);
+    if (!due.length) return [];
+    const rows = await closeOccurrences(c, due, now, this.d.config.outbox_lease);
+    const closed = new Map<string, number>();
+    for (const o of due) closed.set(o.window.id, Math.max(closed.get(o.window.id) ?? 0, o.end));
+    this.maintenance = this.maintenance.map((w) =>
+      closed.has(w.id) ? { ...w, closed_until: Math.max(w.closed_until, closed.get(w.id)!) } : w,
+    );
+    this.#silencesVersion = -1;
+    return rows;
+  }
+
   #flushOptions(now: number, groupKeys: Iterable<string> | undefined, freshSilences: boolean): FlushOptions {
     return {
       now,
       groupKeys,
       silences: freshSilences ? undefined : this.silences,
+      maintenance: this.maintenanceMuting(now),
       priorityWaitMs: this.d.config.defaults.priority_wait,
       outboxLeaseMs: this.d.config.outbox_lease,
     };

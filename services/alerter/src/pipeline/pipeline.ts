@@ -205,9 +205,11 @@ export class Pipeline {
         const plan = d.plan();
         await applyEffects(c, plan.effects, now);
         await forgetPresence(c, forget);
-        await enqueueRepeats(c, now, core.silences);
+        await enqueueRepeats(c, now, [...core.silences, ...core.maintenanceMuting(now)]);
         await enqueueEscalations(c, now);
-        return { result: undefined, plan, flush: await core.planFlush(c, now) };
+        // Maintenance that ended: its summary goes out before what it held back and still matters.
+        const outbox = await core.closeMaintenance(c, now);
+        return { result: undefined, plan, outbox, flush: await core.planFlush(c, now) };
       });
     });
     await this.relay();
@@ -235,7 +237,7 @@ export class Pipeline {
     const d = core.decider(now);
     d.timers(core.index, core.cache.activeRows());
     const forget = d.absence(core.index, presence!.rows.map(toPresence), core.params, this.#listeningSince);
-    if (d.effects.length || forget.length) return true;
+    if (d.effects.length || forget.length || core.maintenanceDue(now)) return true;
     return due!.rows[0]!.due as boolean;
   }
 

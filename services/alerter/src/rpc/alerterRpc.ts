@@ -50,6 +50,21 @@ export function serveAlerterRpc(opts: {
       handler: async (r) => ({ silences: await alerter.listSilences(r.active) }),
     }),
     serveRpc({
+      ...at('maintenance'),
+      schema: alerterRpc.maintenance.request,
+      handler: async ({ is_admin: _, ...r }) => ({ maintenance: await alerter.maintenance.create(r) }),
+    }),
+    serveRpc({
+      ...at('maintenances'),
+      schema: alerterRpc.maintenances.request,
+      handler: async (r) => ({ maintenances: await alerter.maintenance.list(r.active) }),
+    }),
+    serveRpc({
+      ...at('end_maintenance'),
+      schema: alerterRpc.end_maintenance.request,
+      handler: async (r) => ({ maintenance: await alerter.maintenance.end(r) }),
+    }),
+    serveRpc({
       ...at('alerts'),
       schema: alerterRpc.alerts.request,
       handler: async (r) => ({ alerts: await alerter.alerts(r) }),
