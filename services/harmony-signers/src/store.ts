@@ -1,0 +1,145 @@
+import type { PoolClient } from '@tocsin/store';
+import type { HostRow, KeyState } from './detection.ts';
+
+// A batch is four statements: record and lock (one statement), read the hosts holding its keys, write back, commit.
+// Each takes all its rows at once (jsonb_to_recordset, unnest) and its locks in one order (reports by token and
+// nonce, then hosts by token and hostname, then keys, each in byte order), so two batches, on one replica or two,
+// do not wait on each other in a cycle (should PostgreSQL still report a deadlock, the batcher retries each report
+// alone).
+
+/** A report's history row (harmony_reports). */
+export interface ReportRow {
+  token_id: string;
+  nonce: string;
+  owner: string;
+  hostname: string;
+  validator_address: string | null;
+  node_reachable: boolean;
+  node_error: string | null;
+  shard_id: number | null;
+  blskeys: string[];
+  mode: string | null;
+  is_backup: boolean | null;
+  peerid: string | null;
+  block_number: number | null;
+  reported_at: Date;
+  received_at: Date;
+  interval_s: number;
+  buffered: boolean;
+}
+
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const HOST_ORDER = 'token_id COLLATE "C", hostname COLLATE "C"';
+
+const toHost = (j: Record<string, unknown>): HostRow =>
+  ({
+    ...j,
+    reported_at: new Date(j.reported_at as string),
+    received_at: new Date(j.received_at as string),
+  }) as HostRow;
+
+/**
+ * The batch's first statement: inserts the history rows, locks the batch's hosts that exist, and creates and locks
+ * the rows of every key the batch's reports hold or its hosts held. Returns "token_id nonce" of the reports inserted
+ * (the others were replays), the locked hosts and the keys' rows.
+ */
+export async function recordAndLock(
+  c: PoolClient,
+  rows: ReportRow[],
+): Promise<{ inserted: Set<string>; hosts: HostRow[]; keys: Map<string, KeyState> }> {
+  const sorted = [...rows].sort((a, b) => byteOrder(a.token_id, b.token_id) || byteOrder(a.nonce, b.nonce));
+  const hosts = [...new Map(rows.map((r) => [`${r.token_id}/${r.hostname}`, r])).values()];
+  const { rows: out } = await c.query<{ kind: 'r' | 'h' | 'k'; row: Record<string, unknown> }>(
+    `WITH ins AS (
+       INSERT INTO harmony_reports (token_id, nonce, owner, hostname, validator_address, node_reachable, node_error,
+         shard_id, blskeys, mode, is_backup, peerid, block_number, reported_at, received_at, interval_s, buffered)
+       SELECT token_id, nonce, owner, hostname, validator_address, node_reachable, node_error, shard_id, blskeys, mode,
+         is_backup, peerid, block_number, reported_at, received_at, interval_s, buffered
+       FROM jsonb_to_recordset($1::jsonb) AS x(token_id text, nonce text, owner text, hostname text,
+         validator_address text, node_reachable boolean, node_error text, shard_id integer, blskeys text[], mode text,
+         is_backup boolean, peerid text, block_number bigint, reported_at timestamptz, received_at timestamptz,
+         interval_s double precision, buffered boolean)
+       ON CONFLICT (token_id, nonce) DO NOTHING RETURNING token_id, nonce
+     ), h AS (
+       SELECT * FROM harmony_hosts WHERE (token_id, hostname) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+       ORDER BY ${HOST_ORDER} FOR UPDATE
+     ), k AS (
+       INSERT INTO harmony_keys (bls_key)
+       SELECT key FROM (SELECT unnest($4::text[]) AS key UNION SELECT unnest(blskeys) FROM h) u
+       ORDER BY key COLLATE "C"
+       ON CONFLICT (bls_key) DO UPDATE SET bls_key = EXCLUDED.bls_key
+       RETURNING bls_key, risk_hosts, not_signing, last_signer, last_signer_owner
+     )
+     SELECT 'r' AS kind, to_jsonb(ins) AS row FROM ins
+     UNION ALL SELECT 'h', to_jsonb(h) FROM h
+     UNION ALL SELECT 'k', to_jsonb(k) FROM k`,
+    [
+      JSON.stringify(sorted),
+      hosts.map((h) => h.token_id),
+      hosts.map((h) => h.hostname),
+      [...new Set(rows.flatMap((r) => r.blskeys))],
+    ],
+  );
+  const inserted = new Set<string>();
+  const locked: HostRow[] = [];
+  const keys = new Map<string, KeyState>();
+  for (const { kind, row } of out) {
+    if (kind === 'r') inserted.add(`${row.token_id} ${row.nonce}`);
+    else if (kind === 'h') locked.push(toHost(row));
+    else {
+      const { bls_key, ...state } = row as unknown as KeyState & { bls_key: string };
+      keys.set(bls_key, state);
+    }
+  }
+  return { inserted, hosts: locked, keys };
+}
+
+/** Hosts that report one of `keys` since `freshSince`, and the hosts named (those of open risks). */
+export async function hostsHolding(
+  c: PoolClient,
+  keys: string[],
+  freshSince: Date,
+  named: string[],
+): Promise<HostRow[]> {
+  const { rows } = await c.query<HostRow>(
+    `SELECT * FROM harmony_hosts WHERE (blskeys && $1::text[] AND reported_at >= $2)
+       OR (token_id || '/' || hostname) = ANY($3::text[])`,
+    [keys, freshSince, named],
+  );
+  return rows;
+}
+
+/** The batch's last statement: the hosts' latest state (inserted when new) and the keys' rows it changed. */
+export async function writeBack(
+  c: PoolClient,
+  hosts: HostRow[],
+  keys: Map<string, KeyState>,
+  dirty: Set<string>,
+): Promise<void> {
+  const keyRows = [...dirty].sort().map((k) => ({ bls_key: k, ...keys.get(k)! }));
+  await c.query(
+    `WITH hu AS (
+       INSERT INTO harmony_hosts (token_id, hostname, owner, validator_address, node_reachable, shard_id, blskeys,
+         mode, is_backup, reported_at, received_at, interval_s, last_nonce)
+       SELECT token_id, hostname, owner, validator_address, node_reachable, shard_id, blskeys, mode, is_backup,
+         reported_at, received_at, interval_s, last_nonce
+       FROM jsonb_to_recordset($1::jsonb) AS x(token_id text, hostname text, owner text, validator_address text,
+         node_reachable boolean, shard_id integer, blskeys text[], mode text, is_backup boolean,
+         reported_at timestamptz, received_at timestamptz, interval_s double precision, last_nonce text)
+       ORDER BY ${HOST_ORDER}
+       ON CONFLICT (token_id, hostname) DO UPDATE SET owner = EXCLUDED.owner,
+         validator_address = EXCLUDED.validator_address, node_reachable = EXCLUDED.node_reachable,
+         shard_id = EXCLUDED.shard_id, blskeys = EXCLUDED.blskeys, mode = EXCLUDED.mode,
+         is_backup = EXCLUDED.is_backup, reported_at = EXCLUDED.reported_at, received_at = EXCLUDED.received_at,
+         interval_s = EXCLUDED.interval_s, last_nonce = EXCLUDED.last_nonce
+     ), ku AS (
+       UPDATE harmony_keys k SET risk_hosts = x.risk_hosts, not_signing = x.not_signing,
+         last_signer = x.last_signer, last_signer_owner = x.last_signer_owner
+       FROM jsonb_to_recordset($2::jsonb) AS x(bls_key text, risk_hosts text[], not_signing boolean,
+         last_signer text, last_signer_owner text)
+       WHERE k.bls_key = x.bls_key
+     )
+     SELECT 1`,
+    [JSON.stringify(hosts), JSON.stringify(keyRows)],
+  );
+}
