@@ -1,11 +1,10 @@
 import { harmonySigners } from '@tocsin/events';
 import type { ServiceContext } from '@tocsin/runtime';
-import { withTransaction } from '@tocsin/store';
 import type { z } from 'zod';
 import { Batcher } from './batcher.ts';
 import type { HarmonySignersConfig } from './config.ts';
 import { type Derived, detect, type HostRow, hostId, type Snapshot } from './detection.ts';
-import { hostsHolding, type ReportRow, recordAndLock, writeBack } from './store.ts';
+import { hostsHolding, type ReportRow, recordAndLock, writeBackAndCommit } from './store.ts';
 import type { AgentToken } from './tokens.ts';
 
 export type ReportBody = z.output<typeof harmonySigners.reportRequest>;
@@ -108,7 +107,9 @@ export async function acceptReports(
     seen.add(id);
     return true;
   });
-  return withTransaction(ctx.pool, async (c) => {
+  const c = await ctx.pool.connect();
+  let failed: Error | undefined;
+  try {
     const {
       inserted,
       hosts: locked,
@@ -118,7 +119,10 @@ export async function acceptReports(
       rows.filter((_, i) => fresh[i]),
     );
     const accepted = rows.map((r, i) => fresh[i]! && inserted.has(`${r.token_id} ${r.nonce}`));
-    if (!accepted.some(Boolean)) return items.map(() => ({ status: 'replay' as const }));
+    if (!accepted.some(Boolean)) {
+      await writeBackAndCommit(c, [], keys, new Set());
+      return items.map(() => ({ status: 'replay' as const }));
+    }
     const snap: Snapshot = { hosts: new Map(), keys, dirtyKeys: new Set() };
     // Decided after the keys' locks, so of two reports about one key the later decision is also the later fact.
     const at = ctx.clock.now();
@@ -169,13 +173,6 @@ export async function acceptReports(
       });
       decided.set(i, { derived, latest: true });
     });
-    await writeBack(
-      c,
-      [...changed].map((id) => snap.hosts.get(id)!),
-      snap.keys,
-      snap.dirtyKeys,
-    );
-
     // Published together (each with its own dedup id), in arrival order; the commit waits for every acknowledgement.
     const sends: Promise<unknown>[] = [];
     const results: IntakeResult[] = items.map((s, i) => {
@@ -185,8 +182,21 @@ export async function acceptReports(
       return { status: 'accepted', published };
     });
     await Promise.all(sends);
+    await writeBackAndCommit(
+      c,
+      [...changed].map((id) => snap.hosts.get(id)!),
+      snap.keys,
+      snap.dirtyKeys,
+    );
     return results;
-  });
+  } catch (err) {
+    failed = err as Error;
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    // A client whose transaction failed may have lost its connection: the pool discards it rather than reuse it.
+    c.release(failed);
+  }
 }
 
 /** Starts the publishes of one report's events (into `sends`); returns their types. */

@@ -1,8 +1,8 @@
-import type { PoolClient } from '@tocsin/store';
+import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import type { HostRow, KeyState } from './detection.ts';
 
-// A batch is four statements: record and lock (one statement), read the hosts holding its keys, write back, commit.
-// Each takes all its rows at once (jsonb_to_recordset, unnest) and its locks in one order (reports by token and
+// A batch is three round trips: BEGIN with record-and-lock, the read of the hosts holding its keys, the write-back with
+// COMMIT. Each statement takes all its rows at once (jsonb_to_recordset) and its locks in one order (reports by token and
 // nonce, then hosts by token and hostname, then keys, each in byte order), so two batches, on one replica or two,
 // do not wait on each other in a cycle (should PostgreSQL still report a deadlock, the batcher retries each report
 // alone).
@@ -28,6 +28,8 @@ export interface ReportRow {
   buffered: boolean;
 }
 
+/** A value as a jsonb literal (the batch's statements go as simple queries, with BEGIN and COMMIT: no parameters). */
+const lit = (v: unknown) => `${sqlLiteral(JSON.stringify(v))}::jsonb`;
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const HOST_ORDER = 'token_id COLLATE "C", hostname COLLATE "C"';
 
@@ -39,7 +41,7 @@ const toHost = (j: Record<string, unknown>): HostRow =>
   }) as HostRow;
 
 /**
- * The batch's first statement: inserts the history rows, locks the batch's hosts that exist, and creates and locks
+ * Begins the batch's transaction, and in the same round trip its first statement: inserts the history rows, locks the batch's hosts that exist, and creates and locks
  * the rows of every key the batch's reports hold or its hosts held. Returns "token_id nonce" of the reports inserted
  * (the others were replays), the locked hosts and the keys' rows.
  */
@@ -48,24 +50,31 @@ export async function recordAndLock(
   rows: ReportRow[],
 ): Promise<{ inserted: Set<string>; hosts: HostRow[]; keys: Map<string, KeyState> }> {
   const sorted = [...rows].sort((a, b) => byteOrder(a.token_id, b.token_id) || byteOrder(a.nonce, b.nonce));
-  const hosts = [...new Map(rows.map((r) => [`${r.token_id}/${r.hostname}`, r])).values()];
-  const { rows: out } = await c.query<{ kind: 'r' | 'h' | 'k'; row: Record<string, unknown> }>(
-    `WITH ins AS (
+  const hosts = [
+    ...new Map(
+      rows.map((r) => [`${r.token_id}/${r.hostname}`, { token_id: r.token_id, hostname: r.hostname }]),
+    ).values(),
+  ];
+  const reportKeys = [...new Set(rows.flatMap((r) => r.blskeys))];
+  const results = (await c.query(
+    `BEGIN;
+     WITH ins AS (
        INSERT INTO harmony_reports (token_id, nonce, owner, hostname, validator_address, node_reachable, node_error,
          shard_id, blskeys, mode, is_backup, peerid, block_number, reported_at, received_at, interval_s, buffered)
        SELECT token_id, nonce, owner, hostname, validator_address, node_reachable, node_error, shard_id, blskeys, mode,
          is_backup, peerid, block_number, reported_at, received_at, interval_s, buffered
-       FROM jsonb_to_recordset($1::jsonb) AS x(token_id text, nonce text, owner text, hostname text,
+       FROM jsonb_to_recordset(${lit(sorted)}) AS x(token_id text, nonce text, owner text, hostname text,
          validator_address text, node_reachable boolean, node_error text, shard_id integer, blskeys text[], mode text,
          is_backup boolean, peerid text, block_number bigint, reported_at timestamptz, received_at timestamptz,
          interval_s double precision, buffered boolean)
        ON CONFLICT (token_id, nonce) DO NOTHING RETURNING token_id, nonce
      ), h AS (
-       SELECT * FROM harmony_hosts WHERE (token_id, hostname) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+       SELECT * FROM harmony_hosts WHERE (token_id, hostname) IN (
+         SELECT * FROM jsonb_to_recordset(${lit(hosts)}) AS y(token_id text, hostname text))
        ORDER BY ${HOST_ORDER} FOR UPDATE
      ), k AS (
        INSERT INTO harmony_keys (bls_key)
-       SELECT key FROM (SELECT unnest($4::text[]) AS key UNION SELECT unnest(blskeys) FROM h) u
+       SELECT key FROM (SELECT jsonb_array_elements_text(${lit(reportKeys)}) AS key UNION SELECT unnest(blskeys) FROM h) u
        ORDER BY key COLLATE "C"
        ON CONFLICT (bls_key) DO UPDATE SET bls_key = EXCLUDED.bls_key
        RETURNING bls_key, risk_hosts, not_signing, last_signer, last_signer_owner
@@ -73,13 +82,8 @@ export async function recordAndLock(
      SELECT 'r' AS kind, to_jsonb(ins) AS row FROM ins
      UNION ALL SELECT 'h', to_jsonb(h) FROM h
      UNION ALL SELECT 'k', to_jsonb(k) FROM k`,
-    [
-      JSON.stringify(sorted),
-      hosts.map((h) => h.token_id),
-      hosts.map((h) => h.hostname),
-      [...new Set(rows.flatMap((r) => r.blskeys))],
-    ],
-  );
+  )) as unknown as [unknown, { rows: { kind: 'r' | 'h' | 'k'; row: Record<string, unknown> }[] }];
+  const out = results[1].rows;
   const inserted = new Set<string>();
   const locked: HostRow[] = [];
   const keys = new Map<string, KeyState>();
@@ -109,8 +113,11 @@ export async function hostsHolding(
   return rows;
 }
 
-/** The batch's last statement: the hosts' latest state (inserted when new) and the keys' rows it changed. */
-export async function writeBack(
+/**
+ * The batch's last statement and its commit, in one round trip: the hosts' latest state (inserted when new) and the
+ * keys' rows it changed.
+ */
+export async function writeBackAndCommit(
   c: PoolClient,
   hosts: HostRow[],
   keys: Map<string, KeyState>,
@@ -123,7 +130,7 @@ export async function writeBack(
          mode, is_backup, reported_at, received_at, interval_s, last_nonce)
        SELECT token_id, hostname, owner, validator_address, node_reachable, shard_id, blskeys, mode, is_backup,
          reported_at, received_at, interval_s, last_nonce
-       FROM jsonb_to_recordset($1::jsonb) AS x(token_id text, hostname text, owner text, validator_address text,
+       FROM jsonb_to_recordset(${lit(hosts)}) AS x(token_id text, hostname text, owner text, validator_address text,
          node_reachable boolean, shard_id integer, blskeys text[], mode text, is_backup boolean,
          reported_at timestamptz, received_at timestamptz, interval_s double precision, last_nonce text)
        ORDER BY ${HOST_ORDER}
@@ -135,11 +142,11 @@ export async function writeBack(
      ), ku AS (
        UPDATE harmony_keys k SET risk_hosts = x.risk_hosts, not_signing = x.not_signing,
          last_signer = x.last_signer, last_signer_owner = x.last_signer_owner
-       FROM jsonb_to_recordset($2::jsonb) AS x(bls_key text, risk_hosts text[], not_signing boolean,
+       FROM jsonb_to_recordset(${lit(keyRows)}) AS x(bls_key text, risk_hosts text[], not_signing boolean,
          last_signer text, last_signer_owner text)
        WHERE k.bls_key = x.bls_key
      )
-     SELECT 1`,
-    [JSON.stringify(hosts), JSON.stringify(keyRows)],
+     SELECT 1;
+     COMMIT`,
   );
 }
