@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { EventEnvelope } from '@tocsin/events';
@@ -66,7 +75,7 @@ beforeAll(async () => {
   sh(join(fakeBin, 'fake-ssh'), `shift\necho "$*" >> ${join(work, 'ssh.log')}\nexec sh -c "$*"`);
   sh(
     join(fakeBin, 'fake-scp'),
-    '[ "$1" = -q ] && shift\nfor last; do :; done\ndest=${last#*:}\nwhile [ $# -gt 1 ]; do cp "$1" "$dest"; shift; done',
+    '[ "$1" = -q ] && shift\nfor last; do :; done\ndest=$(printf %s "$last" | sed "s/^[^:]*://")\nwhile [ $# -gt 1 ]; do cp "$1" "$dest"; shift; done',
   );
   sh(join(fakeBin, 'sudo'), 'exec "$@"');
   sh(join(fakeBin, 'fake-systemctl'), 'log=$1; shift; echo "$*" >> "$log"');

@@ -35,7 +35,7 @@ export const harmonySignersConfig = z.strictObject({
     .strictObject({
       batch_max: z.number().int().min(1).max(5_000).default(500),
       batch_wait: duration.refine((ms) => ms <= 1_000, { message: 'must be at most 1s' }).default(2),
-      parallel: z.number().int().min(1).max(64).default(4),
+      parallel: z.number().int().min(1).max(64).default(2),
     })
     .prefault({}),
   /** A validated token is remembered this long (a revocation takes effect within it; 0 = always ask PostgreSQL). */
