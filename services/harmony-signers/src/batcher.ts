@@ -3,8 +3,9 @@
  * reports). A batch is flushed when it holds `max` items or `waitMs` after its first item, whichever comes first,
  * with at most `parallel` batches in flight; while all are busy, new items wait for the next free slot (and join one
  * batch). Each submission settles with its own result only after its batch's call returned, so a caller answering
- * 2xx answers after the commit. If a batch fails as a whole, each of its items is tried alone, so one item's failure
- * (or a deadlock between two batches) is that item's error only.
+ * 2xx answers after the commit. If a batch fails with an error `retryAlone` accepts (one bad item, a deadlock between
+ * two batches), each of its items is tried alone, so that is one item's error only; any other failure (a server down)
+ * is every item's answer at once, not retried item by item.
  *
  * The wait is on the wall clock on purpose: it bounds how long a report waits for company, not anything a test
  * measures (services' time is the injected Clock).
@@ -13,6 +14,8 @@ export interface BatcherOptions {
   max: number;
   waitMs: number;
   parallel: number;
+  /** Whether a batch's failure may be one item's fault (then each item is tried alone). */
+  retryAlone(err: unknown): boolean;
 }
 
 interface Pending<T, R> {
@@ -70,7 +73,10 @@ export class Batcher<T, R> {
       const results = await this.run(batch.map((p) => p.item));
       for (const [i, p] of batch.entries()) p.resolve(results[i]!);
     } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
+      if (batch.length === 1 || !this.opts.retryAlone(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
       // One by one: only the item (or items) that fail alone get the error.
       for (const p of batch) {
         await this.run([p.item]).then(

@@ -28,6 +28,15 @@ const DEFS = {
   backup_mismatch: harmonySigners.backupMismatch,
 } as const;
 
+/**
+ * A PostgreSQL error about the statement (a deadlock broken, a value refused) may be one report's doing: its batch's
+ * reports are tried alone. Not a lost connection (class 08), a server shutting down (57) or NATS not acknowledging.
+ */
+function isStatementError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|53)/.test(code);
+}
+
 /** How far ahead of our clock an agent's clock may be. */
 const MAX_FUTURE_MS = 60_000;
 
@@ -39,7 +48,7 @@ const MAX_FUTURE_MS = 60_000;
 export function reportIntake(ctx: ServiceContext<HarmonySignersConfig>) {
   const cfg = ctx.section.intake;
   const batcher = new Batcher<Submission, IntakeResult>(
-    { max: cfg.batch_max, waitMs: cfg.batch_wait, parallel: cfg.parallel },
+    { max: cfg.batch_max, waitMs: cfg.batch_wait, parallel: cfg.parallel, retryAlone: isStatementError },
     (items) => acceptReports(ctx, items),
   );
   return {

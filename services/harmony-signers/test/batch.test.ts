@@ -13,14 +13,17 @@ describe('Batcher', () => {
     const batches: number[][] = [];
     let inFlight = 0;
     let most = 0;
-    const b = new Batcher<number, string>({ max: 4, waitMs: 5, parallel: 2 }, async (items) => {
-      batches.push(items);
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await new Promise((r) => setTimeout(r, 10));
-      inFlight -= 1;
-      return items.map((i) => `r${i}`);
-    });
+    const b = new Batcher<number, string>(
+      { max: 4, waitMs: 5, parallel: 2, retryAlone: () => true },
+      async (items) => {
+        batches.push(items);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 10));
+        inFlight -= 1;
+        return items.map((i) => `r${i}`);
+      },
+    );
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => b.submit(i)));
     expect(results).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
     expect(batches.flat().sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -30,11 +33,13 @@ describe('Batcher', () => {
     await b.drain();
   });
 
-  it('a failed batch is retried item by item: only the failing item gets the error', async () => {
+  it('a batch failing with an item-level error is retried item by item: only the failing item gets the error', async () => {
     const calls: number[][] = [];
-    const b = new Batcher<number, number>({ max: 10, waitMs: 5, parallel: 1 }, async (items) => {
+    const retryAlone = (err: unknown) => (err as Error).message.includes('poison');
+    const b = new Batcher<number, number>({ max: 10, waitMs: 5, parallel: 1, retryAlone }, async (items) => {
       calls.push(items);
       if (items.includes(3)) throw new Error('item 3 is poison');
+      if (items.includes(13)) throw new Error('the server is down');
       return items.map((i) => i * 10);
     });
     const settled = await Promise.allSettled([1, 2, 3, 4].map((i) => b.submit(i)));
@@ -45,6 +50,12 @@ describe('Batcher', () => {
       40,
     ]);
     expect(calls).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+
+    // Any other failure answers every item of the batch at once, without a retry per item.
+    calls.length = 0;
+    const down = await Promise.allSettled([11, 12, 13].map((i) => b.submit(i)));
+    expect(down.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(calls).toEqual([[11, 12, 13]]);
   });
 });
 
