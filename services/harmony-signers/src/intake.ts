@@ -132,6 +132,16 @@ export async function acceptReports(
       await writeBackAndCommit(c, [], keys, new Set());
       return items.map(() => ({ status: 'replay' as const }));
     }
+    // The reports themselves are published now, their acknowledgements arriving while detection reads and decides;
+    // what they imply follows. Every publish is awaited before the commit (and a failed one is handled there).
+    const sends: Promise<unknown>[] = [];
+    const track = (p: Promise<unknown>) => {
+      p.catch(() => undefined);
+      sends.push(p);
+    };
+    items.forEach((s, i) => {
+      if (accepted[i]) publishSignerReport(ctx, s, rows[i]!, track);
+    });
     const snap: Snapshot = { hosts: new Map(), keys, dirtyKeys: new Set() };
     // Decided after the keys' locks, so of two reports about one key the later decision is also the later fact.
     const at = ctx.clock.now();
@@ -183,12 +193,11 @@ export async function acceptReports(
       decided.set(i, { derived, latest: true });
     });
     // Published together (each with its own dedup id), in arrival order; the commit waits for every acknowledgement.
-    const sends: Promise<unknown>[] = [];
     const results: IntakeResult[] = items.map((s, i) => {
       const d = decided.get(i);
       if (!d) return { status: 'replay' };
-      const published = publishReport(ctx, s, rows[i]!, d.latest, d.derived, sends);
-      return { status: 'accepted', published };
+      const published = publishImplied(ctx, s, rows[i]!, d.latest, d.derived, track);
+      return { status: 'accepted', published: ['signer_report', ...published] };
     });
     await Promise.all(sends);
     await writeBackAndCommit(
@@ -208,20 +217,15 @@ export async function acceptReports(
   }
 }
 
-/** Starts the publishes of one report's events (into `sends`); returns their types. */
-function publishReport(
+/** Starts the publish of one report as `signer_report`. */
+function publishSignerReport(
   ctx: ServiceContext<HarmonySignersConfig>,
   { token, body }: Submission,
   row: ReportRow,
-  latest: boolean,
-  derived: Derived[],
-  sends: Promise<unknown>[],
-): string[] {
-  const node = body.node;
+  track: (p: Promise<unknown>) => void,
+): void {
   const observed = row.reported_at;
-  const owners = [{ owner: token.owner }];
-  const published: string[] = ['signer_report'];
-  sends.push(
+  track(
     ctx.publisher.publish(harmonySigners.signerReport, {
       chain_id: CHAIN_ID,
       dedup_key: `${token.id}:${body.nonce}`,
@@ -229,7 +233,7 @@ function publishReport(
       data: {
         token_id: token.id,
         owner: token.owner,
-        owners,
+        owners: [{ owner: token.owner }],
         hostname: body.hostname,
         validator_address: body.validator_address,
         node_reachable: row.node_reachable,
@@ -247,8 +251,23 @@ function publishReport(
       },
     }),
   );
+}
+
+/** Starts the publishes of what one report implies; returns their types. */
+function publishImplied(
+  ctx: ServiceContext<HarmonySignersConfig>,
+  { token, body }: Submission,
+  row: ReportRow,
+  latest: boolean,
+  derived: Derived[],
+  track: (p: Promise<unknown>) => void,
+): string[] {
+  const node = body.node;
+  const observed = row.reported_at;
+  const owners = [{ owner: token.owner }];
+  const published: string[] = [];
   if (!node.reachable && latest) {
-    sends.push(
+    track(
       ctx.publisher.publish(harmonySigners.nodeUnreachable, {
         chain_id: CHAIN_ID,
         dedup_key: `${token.id}/${body.hostname}:${body.nonce}`,
@@ -267,7 +286,7 @@ function publishReport(
     published.push('node_unreachable');
   }
   for (const d of derived) {
-    sends.push(
+    track(
       ctx.publisher.publish(DEFS[d.type] as typeof harmonySigners.doubleSignRisk, {
         chain_id: CHAIN_ID,
         dedup_key: d.dedupKey,
