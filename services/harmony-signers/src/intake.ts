@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { Batcher } from './batcher.ts';
 import type { HarmonySignersConfig } from './config.ts';
 import { type Derived, detect, type HostRow, hostId, type Snapshot } from './detection.ts';
-import { hostsHolding, type ReportRow, recordAndLock, writeBackAndCommit } from './store.ts';
+import { type ReportRow, recordAndLock, writeBackAndCommit } from './store.ts';
 import type { AgentToken } from './tokens.ts';
 
 export type ReportBody = z.output<typeof harmonySigners.reportRequest>;
@@ -123,9 +123,12 @@ export async function acceptReports(
       inserted,
       hosts: locked,
       keys,
+      holders,
     } = await recordAndLock(
       c,
       rows.filter((_, i) => fresh[i]),
+      // Before the locks: a superset of the hosts fresh at `at` below (detection applies the exact window).
+      new Date(now - ctx.section.freshness_window),
     );
     const accepted = rows.map((r, i) => fresh[i]! && inserted.has(`${r.token_id} ${r.nonce}`));
     if (!accepted.some(Boolean)) {
@@ -146,11 +149,7 @@ export async function acceptReports(
     // Decided after the keys' locks, so of two reports about one key the later decision is also the later fact.
     const at = ctx.clock.now();
     const freshnessMs = ctx.section.freshness_window;
-    if (keys.size) {
-      const risks = [...keys.values()].flatMap((k) => k.risk_hosts ?? []);
-      const holding = await hostsHolding(c, [...keys.keys()], new Date(at - freshnessMs), risks);
-      for (const h of holding) snap.hosts.set(hostId(h), h);
-    }
+    for (const h of holders) snap.hosts.set(hostId(h), h);
     for (const h of locked) snap.hosts.set(hostId(h), h);
 
     const changed = new Set<string>();

@@ -1,8 +1,8 @@
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import type { HostRow, KeyState } from './detection.ts';
 
-// A batch is three round trips: BEGIN with record-and-lock, the read of the hosts holding its keys, the write-back with
-// COMMIT. Each statement takes all its rows at once (jsonb_to_recordset) and its locks in one order (reports by token and
+// A batch is two round trips: BEGIN with record-and-lock and the read of the hosts holding its keys, then the
+// write-back with COMMIT. Each statement takes all its rows at once (jsonb_to_recordset) and its locks in one order (reports by token and
 // nonce, then hosts by token and hostname, then keys, each in byte order), so two batches, on one replica or two,
 // do not wait on each other in a cycle (should PostgreSQL still report a deadlock, the batcher retries each report
 // alone).
@@ -41,14 +41,18 @@ const toHost = (j: Record<string, unknown>): HostRow =>
   }) as HostRow;
 
 /**
- * Begins the batch's transaction, and in the same round trip its first statement: inserts the history rows, locks the batch's hosts that exist, and creates and locks
- * the rows of every key the batch's reports hold or its hosts held. Returns "token_id nonce" of the reports inserted
- * (the others were replays), the locked hosts and the keys' rows.
+ * The batch's first round trip: BEGIN; a statement that inserts the history rows, locks the batch's hosts that exist,
+ * and creates and locks the rows of every key the batch's reports hold or its hosts held; then a second statement
+ * reading the hosts that hold one of those keys since `freshSince` and the hosts of their open risks. The second
+ * statement has a snapshot of its own, taken once the first holds its locks (READ COMMITTED), so it sees every report
+ * about those keys committed by a batch it waited for. Returns "token_id nonce" of the reports inserted (the others
+ * were replays), the locked hosts, the keys' rows and the holders.
  */
 export async function recordAndLock(
   c: PoolClient,
   rows: ReportRow[],
-): Promise<{ inserted: Set<string>; hosts: HostRow[]; keys: Map<string, KeyState> }> {
+  freshSince: Date,
+): Promise<{ inserted: Set<string>; hosts: HostRow[]; keys: Map<string, KeyState>; holders: HostRow[] }> {
   const sorted = [...rows].sort((a, b) => byteOrder(a.token_id, b.token_id) || byteOrder(a.nonce, b.nonce));
   const hosts = [
     ...new Map(
@@ -81,8 +85,21 @@ export async function recordAndLock(
      )
      SELECT 'r' AS kind, to_jsonb(ins) AS row FROM ins
      UNION ALL SELECT 'h', to_jsonb(h) FROM h
-     UNION ALL SELECT 'k', to_jsonb(k) FROM k`,
-  )) as unknown as [unknown, { rows: { kind: 'r' | 'h' | 'k'; row: Record<string, unknown> }[] }];
+     UNION ALL SELECT 'k', to_jsonb(k) FROM k;
+     WITH k AS (
+       SELECT bls_key, risk_hosts FROM harmony_keys WHERE bls_key IN (
+         SELECT jsonb_array_elements_text(${lit(reportKeys)})
+         UNION SELECT unnest(blskeys) FROM harmony_hosts WHERE (token_id, hostname) IN (
+           SELECT * FROM jsonb_to_recordset(${lit(hosts)}) AS y(token_id text, hostname text)))
+     )
+     SELECT * FROM harmony_hosts
+     WHERE (blskeys && ARRAY(SELECT bls_key FROM k) AND reported_at >= ${sqlLiteral(freshSince.toISOString())}::timestamptz)
+       OR (token_id || '/' || hostname) = ANY(ARRAY(SELECT unnest(risk_hosts) FROM k))`,
+  )) as unknown as [
+    unknown,
+    { rows: { kind: 'r' | 'h' | 'k'; row: Record<string, unknown> }[] },
+    { rows: HostRow[] },
+  ];
   const out = results[1].rows;
   const inserted = new Set<string>();
   const locked: HostRow[] = [];
@@ -95,22 +112,7 @@ export async function recordAndLock(
       keys.set(bls_key, state);
     }
   }
-  return { inserted, hosts: locked, keys };
-}
-
-/** Hosts that report one of `keys` since `freshSince`, and the hosts named (those of open risks). */
-export async function hostsHolding(
-  c: PoolClient,
-  keys: string[],
-  freshSince: Date,
-  named: string[],
-): Promise<HostRow[]> {
-  const { rows } = await c.query<HostRow>(
-    `SELECT * FROM harmony_hosts WHERE (blskeys && $1::text[] AND reported_at >= $2)
-       OR (token_id || '/' || hostname) = ANY($3::text[])`,
-    [keys, freshSince, named],
-  );
-  return rows;
+  return { inserted, hosts: locked, keys, holders: results[2].rows };
 }
 
 /**

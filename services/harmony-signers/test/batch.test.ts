@@ -126,4 +126,44 @@ describe('harmony-signers batched intake', () => {
     const key = await db.query('SELECT risk_hosts FROM harmony_keys WHERE bls_key = $1', [KEY_A]);
     expect(key.rows[0]!.risk_hosts).toHaveLength(2);
   });
+
+  it('a batch that waited for a key held by another transaction sees what that one committed', async () => {
+    s = await startSigners('hs_lockwait');
+    db = new pg.Client({ connectionString: s.env.databaseUrl });
+    await db.connect();
+    await db.query(`SET search_path TO ${s.env.schema}`);
+    const { token, summary } = await s.signers.tokens.create(ALICE, '');
+    expect((await s.post(report(s.clock, 'val-main', { mode: 'Normal' }), token)).status).toBe(202);
+
+    // Another replica's batch, mid-transaction: it holds the key and has written a third host signing with it.
+    await db.query('BEGIN');
+    await db.query('SELECT 1 FROM harmony_keys WHERE bls_key = $1 FOR UPDATE', [KEY_A]);
+    await db.query(
+      `INSERT INTO harmony_hosts (token_id, hostname, owner, validator_address, node_reachable, shard_id, blskeys,
+         mode, is_backup, reported_at, received_at, interval_s, last_nonce)
+       VALUES ($1, 'val-other', $2, NULL, true, 0, $3, 'Normal', false, $4, $4, 15, 'other-1')`,
+      [summary.id, ALICE, [KEY_A], new Date(s.clock.now())],
+    );
+    const pending = s.post(report(s.clock, 'val-backup', { mode: 'Normal', backup: true }), token);
+    // The batch is blocked, waiting for this transaction. (The activity view is a snapshot per transaction: cleared
+    // before each look.)
+    const waiting = async () => {
+      await db!.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await db!.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid IN (
+           SELECT pid FROM pg_locks WHERE NOT granted AND transactionid = (SELECT txid_current()::text::xid))`,
+      );
+      return rows[0]!.n;
+    };
+    for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await waiting()).toBeGreaterThan(0);
+    await db.query('COMMIT');
+
+    const res = await pending;
+    expect(res.json.published).toContain('double_sign_risk');
+    const [risk] = dataOf(await s.stored('double_sign_risk'));
+    // Three signers: the batch read the host committed while it waited, not a snapshot from before its lock.
+    expect(risk).toMatchObject({ bls_key: KEY_A, active: true, normal_hosts: 3 });
+    expect(risk!.sides[0].hosts_text).toBe('val-backup (Normal), val-main (Normal), val-other (Normal)');
+  });
 });
