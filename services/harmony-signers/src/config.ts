@@ -27,6 +27,17 @@ export const harmonySignersConfig = z.strictObject({
       window: positiveDuration.default(60_000),
     })
     .prefault({}),
+  /**
+   * Reports arriving together are recorded and published in one transaction: a batch closes at `batch_max`
+   * reports or `batch_wait` after its first one; at most `parallel` batches at once (each holds a pool connection).
+   */
+  intake: z
+    .strictObject({
+      batch_max: z.number().int().min(1).max(5_000).default(500),
+      batch_wait: duration.refine((ms) => ms <= 1_000, { message: 'must be at most 1s' }).default(2),
+      parallel: z.number().int().min(1).max(64).default(2),
+    })
+    .prefault({}),
   /** A validated token is remembered this long (a revocation takes effect within it; 0 = always ask PostgreSQL). */
   token_cache_ttl: duration.default(5_000),
   /** Reports (and their nonces, which refuse replays) are kept this long; older reports are refused. */

@@ -1,5 +1,4 @@
 import type { harmonySigners } from '@tocsin/events';
-import type { PoolClient } from '@tocsin/store';
 import type { z } from 'zod';
 
 type HostView = {
@@ -67,54 +66,56 @@ export function sidesOf(hosts: HostRow[]): Side[] {
   });
 }
 
+/** A BLS key's row in harmony_keys (locked by the batch that reads it). */
+export interface KeyState {
+  risk_hosts: string[] | null;
+  not_signing: boolean;
+  last_signer: string | null;
+  last_signer_owner: string | null;
+}
+
 /**
- * What one accepted report implies, decided inside its transaction. Per BLS key (in sorted order, so two reports
- * never wait on each other in a cycle) the key's row in harmony_keys is locked until commit (an upsert), which
- * makes the reports that touch a key take turns across replicas: the second of two reports always reads the first one's committed host row, so the
- * double-sign risk is seen by exactly the request that brings it, and the risk's end is published once. Dedup
- * keys are functions of the facts (key, hosts, the report's nonce), so a replica or a redelivery that publishes
- * the same fact again is dropped by JetStream.
+ * What a batch of reports sees: the rows of every host that matters to the batch's keys (its own hosts, hosts fresh
+ * with one of its keys, the hosts of an open risk) and the batch's keys' rows, all locked by the batch's transaction.
+ * Reports are applied to it one after the other, so a batch decides exactly what its reports would have decided one
+ * transaction each; `dirtyKeys` are the key rows to write back.
  */
-export async function detect(
-  c: PoolClient,
-  opts: {
-    host: HostRow;
-    previousKeys: string[];
-    nonce: string;
-    now: () => number;
-    freshnessMs: number;
-  },
-): Promise<Derived[]> {
-  const { host, nonce } = opts;
+export interface Snapshot {
+  hosts: Map<string, HostRow>;
+  keys: Map<string, KeyState>;
+  dirtyKeys: Set<string>;
+}
+
+function setKey(s: Snapshot, key: string, patch: Partial<KeyState>): void {
+  Object.assign(s.keys.get(key)!, patch);
+  s.dirtyKeys.add(key);
+}
+
+/**
+ * What one accepted report implies, given the snapshot after the report's host row was applied to it. The caller's
+ * transaction holds each of the report's keys' rows in harmony_keys (locked in sorted order, so two batches never
+ * wait on each other in a cycle): reports that touch a key take turns across replicas, the later one reading the
+ * earlier one's committed host row, so the double-sign risk is seen by exactly the report that brings it and its end
+ * is published once. Dedup keys are functions of the facts (key, hosts, the report's nonce), so a replica or a
+ * redelivery that publishes the same fact again is dropped by JetStream.
+ */
+export function detect(
+  s: Snapshot,
+  opts: { host: HostRow; previousKeys: string[]; nonce: string; at: number; freshnessMs: number },
+): Derived[] {
+  const { host, nonce, at } = opts;
   const me = hostId(host);
   const out: Derived[] = [];
   const keys = [...new Set([...host.blskeys, ...opts.previousKeys])].sort();
   const signingAnywhere = new Set<string>();
+  const freshSince = at - opts.freshnessMs;
   for (const key of keys) {
-    // The key's row, locked until commit: reports touching this key take turns, on every replica.
-    const state = (
-      await c.query<{
-        risk_hosts: string[] | null;
-        not_signing: boolean;
-        last_signer: string | null;
-        last_signer_owner: string | null;
-      }>(
-        `INSERT INTO harmony_keys (bls_key) VALUES ($1)
-         ON CONFLICT (bls_key) DO UPDATE SET bls_key = EXCLUDED.bls_key
-         RETURNING risk_hosts, not_signing, last_signer, last_signer_owner`,
-        [key],
-      )
-    ).rows[0]!;
-    const at = opts.now();
-    const freshSince = new Date(at - opts.freshnessMs);
-    const holders = (
-      await c.query<HostRow>(
-        `SELECT * FROM harmony_hosts WHERE $1 = ANY(blskeys) AND reported_at >= $2
-           OR (token_id || '/' || hostname) = ANY($3::text[])`,
-        [key, freshSince, state.risk_hosts ?? []],
-      )
-    ).rows;
-    const fresh = holders.filter((h) => h.blskeys.includes(key) && h.reported_at >= freshSince);
+    const state = s.keys.get(key)!;
+    const risk = new Set(state.risk_hosts ?? []);
+    const holders = [...s.hosts.values()].filter(
+      (h) => (h.blskeys.includes(key) && h.reported_at.getTime() >= freshSince) || risk.has(hostId(h)),
+    );
+    const fresh = holders.filter((h) => h.blskeys.includes(key) && h.reported_at.getTime() >= freshSince);
     const signing = fresh.filter(isSigning).sort((a, b) => hostId(a).localeCompare(hostId(b)));
     if (signing.length) signingAnywhere.add(key);
     const shard = fresh.find((h) => h.shard_id !== null)?.shard_id ?? null;
@@ -135,8 +136,7 @@ export async function detect(
           detected_at: detectedAt,
         },
       });
-      if ((state.risk_hosts ?? []).join(',') !== ids.join(','))
-        await c.query('UPDATE harmony_keys SET risk_hosts = $2 WHERE bls_key = $1', [key, ids]);
+      if ((state.risk_hosts ?? []).join(',') !== ids.join(',')) setKey(s, key, { risk_hosts: ids });
     } else if (state.risk_hosts) {
       out.push({
         type: 'double_sign_risk',
@@ -151,7 +151,7 @@ export async function detect(
           detected_at: detectedAt,
         },
       });
-      await c.query('UPDATE harmony_keys SET risk_hosts = NULL WHERE bls_key = $1', [key]);
+      setKey(s, key, { risk_hosts: null });
     }
 
     // A clean failover: the one host signing with the key now is another host of the same owner.
@@ -173,12 +173,7 @@ export async function detect(
           },
         });
       }
-      if (state.last_signer !== me)
-        await c.query('UPDATE harmony_keys SET last_signer = $2, last_signer_owner = $3 WHERE bls_key = $1', [
-          key,
-          me,
-          host.owner,
-        ]);
+      if (state.last_signer !== me) setKey(s, key, { last_signer: me, last_signer_owner: host.owner });
     }
 
     // Loaded on reachable hosts, signing on none of them: the validator's key is not signing anywhere (and, once
@@ -202,8 +197,7 @@ export async function detect(
           },
         });
       }
-      if (notSigning !== state.not_signing)
-        await c.query('UPDATE harmony_keys SET not_signing = $2 WHERE bls_key = $1', [key, notSigning]);
+      if (notSigning !== state.not_signing) setKey(s, key, { not_signing: notSigning });
     }
   }
 
@@ -220,7 +214,7 @@ export async function detect(
     if (kind)
       out.push({
         type: 'backup_mismatch',
-        at: opts.now(),
+        at,
         dedupKey: `${me}:${nonce}`,
         data: {
           token_id: host.token_id,

@@ -1,9 +1,10 @@
 import { harmonySigners } from '@tocsin/events';
 import type { ServiceContext } from '@tocsin/runtime';
-import { withTransaction } from '@tocsin/store';
 import type { z } from 'zod';
+import { Batcher } from './batcher.ts';
 import type { HarmonySignersConfig } from './config.ts';
-import { type Derived, detect, type HostRow } from './detection.ts';
+import { type Derived, detect, type HostRow, hostId, type Snapshot } from './detection.ts';
+import { type ReportRow, recordAndLock, writeBackAndCommit } from './store.ts';
 import type { AgentToken } from './tokens.ts';
 
 export type ReportBody = z.output<typeof harmonySigners.reportRequest>;
@@ -15,6 +16,11 @@ export type IntakeResult =
   | { status: 'replay' }
   | { status: 'out_of_range'; reason: string };
 
+interface Submission {
+  token: AgentToken;
+  body: ReportBody;
+}
+
 const DEFS = {
   double_sign_risk: harmonySigners.doubleSignRisk,
   key_moved: harmonySigners.keyMoved,
@@ -22,132 +28,248 @@ const DEFS = {
   backup_mismatch: harmonySigners.backupMismatch,
 } as const;
 
+/**
+ * A PostgreSQL error about the statement (a deadlock broken, a value refused) may be one report's doing: its batch's
+ * reports are tried alone. Not a lost connection (class 08), a server shutting down (57) or NATS not acknowledging.
+ */
+function isStatementError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|53)/.test(code);
+}
+
 /** How far ahead of our clock an agent's clock may be. */
 const MAX_FUTURE_MS = 60_000;
 
 /**
- * Records a report (history and the host's latest state) and publishes it with what it implies, in one
- * transaction: the events are published (and acknowledged by JetStream) before the commit, so a report is either recorded and published or
- * neither (the agent retries it with the same nonce; a republished event has the same dedup key).
+ * Report intake: each report is checked against the clock, then handed to a batcher that records and publishes
+ * the reports arriving together in one transaction (`intake.batch_max` reports or `intake.batch_wait` after the
+ * first, `intake.parallel` transactions at once). The answer waits for the commit.
  */
-export async function acceptReport(
-  ctx: ServiceContext<HarmonySignersConfig>,
-  token: AgentToken,
-  body: ReportBody,
-): Promise<IntakeResult> {
-  const now = ctx.clock.now();
-  const reportedAt = Date.parse(body.reported_at);
-  if (reportedAt > now + MAX_FUTURE_MS)
-    return { status: 'out_of_range', reason: 'reported_at: more than 60 s ahead of the service clock' };
-  if (reportedAt < now - ctx.section.history_retention)
-    return { status: 'out_of_range', reason: 'reported_at: older than harmony_signers.history_retention' };
+export function reportIntake(ctx: ServiceContext<HarmonySignersConfig>) {
+  const cfg = ctx.section.intake;
+  const batcher = new Batcher<Submission, IntakeResult>(
+    { max: cfg.batch_max, waitMs: cfg.batch_wait, parallel: cfg.parallel, retryAlone: isStatementError },
+    (items) => acceptReports(ctx, items),
+  );
+  return {
+    accept(token: AgentToken, body: ReportBody): Promise<IntakeResult> {
+      const now = ctx.clock.now();
+      const reportedAt = Date.parse(body.reported_at);
+      if (reportedAt > now + MAX_FUTURE_MS)
+        return Promise.resolve({
+          status: 'out_of_range',
+          reason: 'reported_at: more than 60 s ahead of the service clock',
+        });
+      if (reportedAt < now - ctx.section.history_retention)
+        return Promise.resolve({
+          status: 'out_of_range',
+          reason: 'reported_at: older than harmony_signers.history_retention',
+        });
+      return batcher.submit({ token, body });
+    },
+    drain: () => batcher.drain(),
+  };
+}
+
+function historyRow({ token, body }: Submission, now: number): ReportRow {
   const node = body.node;
   const up = node.reachable ? node : null;
-  return withTransaction(ctx.pool, async (c) => {
-    const inserted = await c.query(
-      `INSERT INTO harmony_reports (token_id, nonce, owner, hostname, validator_address, node_reachable, node_error,
-         shard_id, blskeys, mode, is_backup, peerid, block_number, reported_at, received_at, interval_s, buffered)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-       ON CONFLICT (token_id, nonce) DO NOTHING RETURNING id`,
-      [
-        token.id,
-        body.nonce,
-        token.owner,
-        body.hostname,
-        body.validator_address,
-        node.reachable,
-        node.reachable ? null : node.error,
-        up?.shard_id ?? null,
-        up?.blskeys ?? [],
-        up?.mode ?? null,
-        up?.is_backup ?? null,
-        up?.peerid ?? null,
-        up?.block_number ?? null,
-        new Date(reportedAt),
-        new Date(now),
-        body.interval_s,
-        body.buffered,
-      ],
-    );
-    if (!inserted.rowCount) return { status: 'replay' as const };
+  return {
+    token_id: token.id,
+    nonce: body.nonce,
+    owner: token.owner,
+    hostname: body.hostname,
+    validator_address: body.validator_address,
+    node_reachable: node.reachable,
+    node_error: node.reachable ? null : node.error,
+    shard_id: up?.shard_id ?? null,
+    blskeys: up?.blskeys ?? [],
+    mode: up?.mode ?? null,
+    is_backup: up?.is_backup ?? null,
+    peerid: up?.peerid ?? null,
+    block_number: up?.block_number ?? null,
+    reported_at: new Date(Date.parse(body.reported_at)),
+    received_at: new Date(now),
+    interval_s: body.interval_s,
+    buffered: body.buffered,
+  };
+}
 
-    const prev = (
-      await c.query<HostRow>('SELECT * FROM harmony_hosts WHERE token_id = $1 AND hostname = $2 FOR UPDATE', [
-        token.id,
-        body.hostname,
-      ])
-    ).rows[0];
-    // A buffered report older than the host's latest goes to the history only.
-    const latest = !prev || reportedAt >= prev.reported_at.getTime();
-    const host: HostRow = {
-      token_id: token.id,
-      hostname: body.hostname,
-      owner: token.owner,
-      validator_address: body.validator_address,
-      node_reachable: node.reachable,
-      shard_id: up?.shard_id ?? prev?.shard_id ?? null,
-      // An unreachable node keeps its last known keys (they may still be loaded), but signs nothing we can see.
-      blskeys: up?.blskeys ?? prev?.blskeys ?? [],
-      mode: up?.mode ?? null,
-      is_backup: up?.is_backup ?? prev?.is_backup ?? null,
-      reported_at: new Date(reportedAt),
-      received_at: new Date(now),
-      interval_s: body.interval_s,
-      last_nonce: body.nonce,
+/**
+ * Records a batch of reports (history and each host's latest state) and publishes them with what they imply, in one
+ * transaction: the events are published (and acknowledged by JetStream) before the commit, so every report of the
+ * batch is recorded and published or none is (the agents retry with the same nonces; a republished event has the
+ * same dedup key). Reports are decided one after the other in arrival order, on a snapshot of the rows they touch,
+ * locked until commit: the outcome is the one a transaction per report would have had.
+ */
+export async function acceptReports(
+  ctx: ServiceContext<HarmonySignersConfig>,
+  items: Submission[],
+): Promise<IntakeResult[]> {
+  const now = ctx.clock.now();
+  const rows = items.map((s) => historyRow(s, now));
+  // The first of two submissions with one nonce in a batch is the report; the second is its replay.
+  const seen = new Set<string>();
+  const fresh = rows.map((r) => {
+    const id = `${r.token_id} ${r.nonce}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const c = await ctx.pool.connect();
+  let failed: Error | undefined;
+  try {
+    const {
+      inserted,
+      hosts: locked,
+      keys,
+      holders,
+    } = await recordAndLock(
+      c,
+      rows.filter((_, i) => fresh[i]),
+      // Before the locks: a superset of the hosts fresh at `at` below (detection applies the exact window).
+      new Date(now - ctx.section.freshness_window),
+    );
+    const accepted = rows.map((r, i) => fresh[i]! && inserted.has(`${r.token_id} ${r.nonce}`));
+    if (!accepted.some(Boolean)) {
+      await writeBackAndCommit(c, [], keys, new Set());
+      return items.map(() => ({ status: 'replay' as const }));
+    }
+    // The reports themselves are published now, their acknowledgements arriving while detection reads and decides;
+    // what they imply follows. Every publish is awaited before the commit (and a failed one is handled there).
+    const sends: Promise<unknown>[] = [];
+    const track = (p: Promise<unknown>) => {
+      p.catch(() => undefined);
+      sends.push(p);
     };
-    let derived: Derived[] = [];
-    if (latest) {
-      await c.query(
-        `INSERT INTO harmony_hosts (token_id, hostname, owner, validator_address, node_reachable, shard_id, blskeys,
-           mode, is_backup, reported_at, received_at, interval_s, last_nonce)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (token_id, hostname) DO UPDATE SET owner = EXCLUDED.owner,
-           validator_address = EXCLUDED.validator_address, node_reachable = EXCLUDED.node_reachable,
-           shard_id = EXCLUDED.shard_id, blskeys = EXCLUDED.blskeys, mode = EXCLUDED.mode,
-           is_backup = EXCLUDED.is_backup, reported_at = EXCLUDED.reported_at, received_at = EXCLUDED.received_at,
-           interval_s = EXCLUDED.interval_s, last_nonce = EXCLUDED.last_nonce`,
-        [
-          host.token_id,
-          host.hostname,
-          host.owner,
-          host.validator_address,
-          host.node_reachable,
-          host.shard_id,
-          host.blskeys,
-          host.mode,
-          host.is_backup,
-          host.reported_at,
-          host.received_at,
-          host.interval_s,
-          host.last_nonce,
-        ],
-      );
-      derived = await detect(c, {
+    items.forEach((s, i) => {
+      if (accepted[i]) publishSignerReport(ctx, s, rows[i]!, track);
+    });
+    const snap: Snapshot = { hosts: new Map(), keys, dirtyKeys: new Set() };
+    // Decided after the keys' locks, so of two reports about one key the later decision is also the later fact.
+    const at = ctx.clock.now();
+    const freshnessMs = ctx.section.freshness_window;
+    for (const h of holders) snap.hosts.set(hostId(h), h);
+    for (const h of locked) snap.hosts.set(hostId(h), h);
+
+    const changed = new Set<string>();
+    const decided = new Map<number, { derived: Derived[]; latest: boolean }>();
+    rows.forEach((r, i) => {
+      if (!accepted[i]) return;
+      const id = hostId(r);
+      const prev = snap.hosts.get(id);
+      changed.add(id);
+      // A buffered report older than the host's latest goes to the history only; the host was heard from (late).
+      if (prev && r.reported_at.getTime() < prev.reported_at.getTime()) {
+        snap.hosts.set(id, { ...prev, received_at: r.received_at });
+        decided.set(i, { derived: [], latest: false });
+        return;
+      }
+      const host: HostRow = {
+        token_id: r.token_id,
+        hostname: r.hostname,
+        owner: r.owner,
+        validator_address: r.validator_address,
+        node_reachable: r.node_reachable,
+        shard_id: r.node_reachable ? r.shard_id : (prev?.shard_id ?? null),
+        // An unreachable node keeps its last known keys (they may still be loaded), but signs nothing we can see.
+        blskeys: r.node_reachable ? r.blskeys : (prev?.blskeys ?? []),
+        mode: r.mode,
+        is_backup: r.node_reachable ? r.is_backup : (prev?.is_backup ?? null),
+        reported_at: r.reported_at,
+        received_at: r.received_at,
+        interval_s: r.interval_s,
+        last_nonce: r.nonce,
+      };
+      snap.hosts.set(id, host);
+      const derived = detect(snap, {
         host,
         previousKeys: prev?.blskeys ?? [],
-        nonce: body.nonce,
-        now: () => ctx.clock.now(),
-        freshnessMs: ctx.section.freshness_window,
+        nonce: r.nonce,
+        at,
+        freshnessMs,
       });
-    } else if (prev) {
-      // The host was heard from (late): it is not silent.
-      await c.query('UPDATE harmony_hosts SET received_at = $3 WHERE token_id = $1 AND hostname = $2', [
-        token.id,
-        body.hostname,
-        new Date(now),
-      ]);
-    }
+      decided.set(i, { derived, latest: true });
+    });
+    // Published together (each with its own dedup id), in arrival order; the commit waits for every acknowledgement.
+    const results: IntakeResult[] = items.map((s, i) => {
+      const d = decided.get(i);
+      if (!d) return { status: 'replay' };
+      const published = publishImplied(ctx, s, rows[i]!, d.latest, d.derived, track);
+      return { status: 'accepted', published: ['signer_report', ...published] };
+    });
+    await Promise.all(sends);
+    await writeBackAndCommit(
+      c,
+      [...changed].map((id) => snap.hosts.get(id)!),
+      snap.keys,
+      snap.dirtyKeys,
+    );
+    return results;
+  } catch (err) {
+    failed = err as Error;
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    // A client whose transaction failed may have lost its connection: the pool discards it rather than reuse it.
+    c.release(failed);
+  }
+}
 
-    const observed = new Date(reportedAt);
-    const owners = [{ owner: token.owner }];
-    const published: string[] = [];
-    const hostKey = `${token.id}/${body.hostname}`;
-    // Published together (each with its own dedup id); the commit waits for every acknowledgement.
-    const sends: Promise<unknown>[] = [];
-    sends.push(
-      ctx.publisher.publish(harmonySigners.signerReport, {
+/** Starts the publish of one report as `signer_report`. */
+function publishSignerReport(
+  ctx: ServiceContext<HarmonySignersConfig>,
+  { token, body }: Submission,
+  row: ReportRow,
+  track: (p: Promise<unknown>) => void,
+): void {
+  const observed = row.reported_at;
+  track(
+    ctx.publisher.publish(harmonySigners.signerReport, {
+      chain_id: CHAIN_ID,
+      dedup_key: `${token.id}:${body.nonce}`,
+      observed_at: observed,
+      data: {
+        token_id: token.id,
+        owner: token.owner,
+        owners: [{ owner: token.owner }],
+        hostname: body.hostname,
+        validator_address: body.validator_address,
+        node_reachable: row.node_reachable,
+        node_error: row.node_error,
+        shard_id: row.shard_id,
+        blskeys: row.blskeys,
+        mode: row.mode,
+        is_backup: row.is_backup,
+        peerid: row.peerid,
+        block_number: row.block_number,
+        reported_at: observed.toISOString(),
+        received_at: row.received_at.toISOString(),
+        interval_s: body.interval_s,
+        buffered: body.buffered,
+      },
+    }),
+  );
+}
+
+/** Starts the publishes of what one report implies; returns their types. */
+function publishImplied(
+  ctx: ServiceContext<HarmonySignersConfig>,
+  { token, body }: Submission,
+  row: ReportRow,
+  latest: boolean,
+  derived: Derived[],
+  track: (p: Promise<unknown>) => void,
+): string[] {
+  const node = body.node;
+  const observed = row.reported_at;
+  const owners = [{ owner: token.owner }];
+  const published: string[] = [];
+  if (!node.reachable && latest) {
+    track(
+      ctx.publisher.publish(harmonySigners.nodeUnreachable, {
         chain_id: CHAIN_ID,
-        dedup_key: `${token.id}:${body.nonce}`,
+        dedup_key: `${token.id}/${body.hostname}:${body.nonce}`,
         observed_at: observed,
         data: {
           token_id: token.id,
@@ -155,53 +277,23 @@ export async function acceptReport(
           owners,
           hostname: body.hostname,
           validator_address: body.validator_address,
-          node_reachable: node.reachable,
-          node_error: node.reachable ? null : node.error,
-          shard_id: up?.shard_id ?? null,
-          blskeys: up?.blskeys ?? [],
-          mode: up?.mode ?? null,
-          is_backup: up?.is_backup ?? null,
-          peerid: up?.peerid ?? null,
-          block_number: up?.block_number ?? null,
+          reason: node.error,
           reported_at: observed.toISOString(),
-          received_at: new Date(now).toISOString(),
-          interval_s: body.interval_s,
-          buffered: body.buffered,
         },
       }),
     );
-    published.push('signer_report');
-    if (!node.reachable && latest) {
-      sends.push(
-        ctx.publisher.publish(harmonySigners.nodeUnreachable, {
-          chain_id: CHAIN_ID,
-          dedup_key: `${hostKey}:${body.nonce}`,
-          observed_at: observed,
-          data: {
-            token_id: token.id,
-            owner: token.owner,
-            owners,
-            hostname: body.hostname,
-            validator_address: body.validator_address,
-            reason: node.error,
-            reported_at: observed.toISOString(),
-          },
-        }),
-      );
-      published.push('node_unreachable');
-    }
-    for (const d of derived) {
-      sends.push(
-        ctx.publisher.publish(DEFS[d.type] as typeof harmonySigners.doubleSignRisk, {
-          chain_id: CHAIN_ID,
-          dedup_key: d.dedupKey,
-          observed_at: new Date(d.at),
-          data: d.data as z.input<typeof harmonySigners.doubleSignRisk.data>,
-        }),
-      );
-      published.push(d.type);
-    }
-    await Promise.all(sends);
-    return { status: 'accepted' as const, published };
-  });
+    published.push('node_unreachable');
+  }
+  for (const d of derived) {
+    track(
+      ctx.publisher.publish(DEFS[d.type] as typeof harmonySigners.doubleSignRisk, {
+        chain_id: CHAIN_ID,
+        dedup_key: d.dedupKey,
+        observed_at: new Date(d.at),
+        data: d.data as z.input<typeof harmonySigners.doubleSignRisk.data>,
+      }),
+    );
+    published.push(d.type);
+  }
+  return published;
 }

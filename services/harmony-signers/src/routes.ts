@@ -10,7 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { HarmonySignersConfig } from './config.ts';
-import { acceptReport } from './intake.ts';
+import { reportIntake } from './intake.ts';
 import type { AgentToken, TokenStore } from './tokens.ts';
 
 export const REPORTS_PATH = '/v1/harmony/reports';
@@ -43,6 +43,8 @@ export async function registerReportRoutes(
   tokens: TokenStore,
 ): Promise<void> {
   const cfg = ctx.section;
+  const intake = reportIntake(ctx);
+  ctx.onStop(() => intake.drain());
   await ctx.http.register(async (app: FastifyInstance) => {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -93,7 +95,7 @@ export async function registerReportRoutes(
         schema: { body: harmonySigners.reportRequest },
       },
       async (req, reply) => {
-        const result = await acceptReport(ctx, req.harmonyToken!, req.body);
+        const result = await intake.accept(req.harmonyToken!, req.body);
         if (result.status === 'replay')
           return reply.code(409).send({
             error: 'replay',
