@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerOps, upHelpText } from './ops/register.ts';
 import { up } from './up/up.ts';
 
 const program = new Command('tocsin').description(
@@ -12,6 +13,7 @@ program
   .option('--data-dir <dir>', 'where embedded NATS/PostgreSQL keep data', '.tocsin')
   .option('--only <services...>', 'run only these services')
   .option('--raw-logs', 'print JSON log lines as they are')
+  .addHelpText('after', upHelpText())
   .action(async (o) => {
     process.exitCode = await up({ config: o.config, dataDir: o.dataDir, only: o.only, pretty: !o.rawLogs });
     process.exit();
@@ -107,5 +109,7 @@ program
     const { runAgentCli } = await import('@tocsin/harmony-agent');
     process.exitCode = await runAgentCli(args);
   });
+
+registerOps(program);
 
 await program.parseAsync(process.argv);
