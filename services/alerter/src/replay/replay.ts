@@ -88,13 +88,16 @@ function collectingPublisher(onNotification: (n: Notification) => void): Publish
 
 /**
  * Runs recorded events through the alerter's own pipeline (the same decision, commit and outbox code as the
- * service, on a fresh schema), with a ManualClock set to each event's receive time and the timers run on the
- * tick grid in between: backtesting. Events received at the same instant are judged as one batch.
+ * service, on a fresh schema), with a ManualClock set to each event's time (its observed_at, never later than
+ * when the stream stored it) and the timers run on the tick grid in between: backtesting. Events of the same
+ * instant are judged as one batch.
  */
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const tick = o.tickMs ?? (o.config.tick_interval || 1000);
   const drain = o.drainMs ?? 5 * 60_000;
-  const first = o.events[0]?.receivedAt ?? Date.now();
+  const first = o.events.length
+    ? Math.min(o.events[0]!.receivedAt, Date.parse(o.events[0]!.event.observed_at) || Infinity)
+    : Date.now();
   const clock = new ManualClock(first);
   let notifications = 0;
   const alerter = new Alerter({
@@ -121,23 +124,28 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     }
   };
   const total = o.events.length;
-  for (let i = 0; i < total; ) {
-    const at = o.events[i]!.receivedAt;
-    const batch: Received[] = [];
-    for (; i < total && o.events[i]!.receivedAt === at; i++) {
-      try {
-        batch.push(admit(o.events[i]!.event, at, o.config.max_future_skew));
-      } catch (err) {
-        refused.push(`event ${i + 1} (${o.events[i]!.event.id}): ${(err as Error).message}`);
-      }
+  // Each event as the live alerter admitted it: it counts at its observed_at, never later than when the stream
+  // stored it (and one stamped too far after that is refused, as it was dead-lettered live).
+  const admitted: { i: number; r: Received }[] = [];
+  for (const [i, rec] of o.events.entries()) {
+    try {
+      admitted.push({ i, r: admit(rec.event, rec.receivedAt, o.config.max_future_skew) });
+    } catch (err) {
+      refused.push(`event ${i + 1} (${rec.event.id}): ${(err as Error).message}`);
     }
-    await runTicksUntil(at);
-    clock.set(Math.max(at, clock.now()));
-    if (batch.length) await alerter.processEvents(batch);
-    await alerter.published();
-    o.onProgress?.(i, total);
   }
-  const last = o.events.at(-1)?.receivedAt ?? first;
+  for (let k = 0; k < admitted.length; ) {
+    // The clock never goes back: an event observed before the one stored ahead of it is judged at that one's time.
+    const at = Math.max(admitted[k]!.r.factAt, clock.now());
+    const batch: Received[] = [];
+    for (; k < admitted.length && Math.max(admitted[k]!.r.factAt, at) === at; k++) batch.push(admitted[k]!.r);
+    await runTicksUntil(at);
+    clock.set(at);
+    await alerter.processEvents(batch);
+    await alerter.published();
+    o.onProgress?.(admitted[k - 1]!.i + 1, total);
+  }
+  const last = clock.now();
   await runTicksUntil(last + drain);
   await alerter.settled();
   return {
