@@ -6,6 +6,8 @@ import { table } from './table.ts';
 export interface ReplayArgs extends ReplaySpawnOptions {
   json?: boolean;
   print?: (line: string) => void;
+  /** Where the problems go (stderr). */
+  printError?: (line: string) => void;
 }
 
 const defaultPrint = (l: string) => process.stdout.write(`${l}\n`);
@@ -33,10 +35,9 @@ export function transitions(ns: Notification[]): {
   );
 }
 
-function failed(name: string, run: ReplayRun): number {
-  process.stderr.write(
-    `tocsin ${name}: ${run.stderr.trim() || `the alerter's replay exited with ${run.code}`}\n`,
-  );
+function failed(name: string, run: ReplayRun, a: ReplayArgs): number {
+  const say = a.printError ?? ((l: string) => process.stderr.write(`${l}\n`));
+  say(`tocsin ${name}: ${run.stderr.trim() || `the alerter's replay exited with ${run.code}`}`);
   return run.code || 1;
 }
 
@@ -44,7 +45,7 @@ function failed(name: string, run: ReplayRun): number {
 export async function replayCmd(file: string, a: ReplayArgs): Promise<number> {
   const print = a.print ?? defaultPrint;
   const run = await runAlerterReplay('replay', file, { ...a, bar: 'replay' });
-  if (run.code !== 0 || !run.summary) return failed('replay', run);
+  if (run.code !== 0 || !run.summary) return failed('replay', run, a);
   if (a.json) {
     for (const n of run.notifications) print(JSON.stringify(n));
     return 0;
@@ -90,7 +91,7 @@ function sampleEvents(file: string): Map<string, SampleEvent> {
 export async function rulesCheckCmd(file: string, a: ReplayArgs & { sample?: string }): Promise<number> {
   const print = a.print ?? defaultPrint;
   const run = await runAlerterReplay('check', a.sample, { ...a, config: file, bar: 'check' });
-  if (run.code !== 0) return failed('rules check', run);
+  if (run.code !== 0) return failed('rules check', run, a);
   if (a.json) {
     print(
       JSON.stringify({ ok: true, rules: run.rules, fired: a.sample ? transitions(run.notifications) : null }),
