@@ -14,7 +14,9 @@ const tocsin = (args: string[], env: NodeJS.ProcessEnv = cleanEnv()) =>
 it('--version prints the version of the CLI package', () => {
   const r = tocsin(['--version']);
   expect(r.status).toBe(0);
-  const { version } = JSON.parse(readFileSync(join(BIN, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(BIN, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   expect(r.stdout.trim()).toBe(version);
 });
 
@@ -22,7 +24,13 @@ it('up --help lists every service of the catalog and the environment variables t
   const r = tocsin(['up', '--help']);
   expect(r.status).toBe(0);
   for (const s of SERVICES) expect(r.stdout).toMatch(new RegExp(`^ {2}${s.name} +port ${s.port}`, 'm'));
-  for (const v of ['NATS_URL', 'DATABASE_URL', 'TOCSIN_SUBJECT_PREFIX', 'TOCSIN_CONFIG', 'TOCSIN__<SECTION>__<KEY>'])
+  for (const v of [
+    'NATS_URL',
+    'DATABASE_URL',
+    'TOCSIN_SUBJECT_PREFIX',
+    'TOCSIN_CONFIG',
+    'TOCSIN__<SECTION>__<KEY>',
+  ])
     expect(r.stdout).toContain(v);
 });
 

@@ -97,12 +97,21 @@ it('with a sample: what would fire, and why', async () => {
       .map((e) => JSON.stringify(e))
       .join('\n'),
   );
-  const r = await check(file('ok2.yaml', { alerter: { rules: [RULE], defaults: { group_wait: '0s' } } }), sample);
+  const r = await check(
+    file('ok2.yaml', { alerter: { rules: [RULE], defaults: { group_wait: '0s' } } }),
+    sample,
+  );
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/on .*sample\.jsonl \(3 events\) these would be notified:/);
-  expect(r.out).toMatch(/FIRING info {2}big-client-gap {2}cosmoshub-4: client 07-tendermint-0 has not been updated for 4d/);
-  expect(r.out).toMatch(/why: threshold rule big-client-gap on cosmos-ibc\.client_status of 2026-11-20T12:00:00\.000Z, value 400000; .*client_id=07-tendermint-0/);
-  expect(r.out).toMatch(/FIRING critical {2}ibc-client-expired {2}cosmoshub-4: IBC client 07-tendermint-1 on cosmoshub-4 has expired/);
+  expect(r.out).toMatch(
+    /FIRING info {2}big-client-gap {2}cosmoshub-4: client 07-tendermint-0 has not been updated for 4d/,
+  );
+  expect(r.out).toMatch(
+    /why: threshold rule big-client-gap on cosmos-ibc\.client_status of 2026-11-20T12:00:00\.000Z, value 400000; .*client_id=07-tendermint-0/,
+  );
+  expect(r.out).toMatch(
+    /FIRING critical {2}ibc-client-expired {2}cosmoshub-4: IBC client 07-tendermint-1 on cosmoshub-4 has expired/,
+  );
   expect(r.out).not.toContain('07-tendermint-2');
 });

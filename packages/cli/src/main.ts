@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { registerOps, upHelpText } from './ops/register.ts';
-import { up } from './up/up.ts';
 
 const program = new Command('tocsin').description(
   'Monitoring and alerting for the people who keep blockchains running',
@@ -15,6 +14,8 @@ program
   .option('--raw-logs', 'print JSON log lines as they are')
   .addHelpText('after', upHelpText())
   .action(async (o) => {
+    // Loaded on demand, so the other commands (and --version) start without the stack's modules.
+    const { up } = await import('./up/up.ts');
     process.exitCode = await up({ config: o.config, dataDir: o.dataDir, only: o.only, pretty: !o.rawLogs });
     process.exit();
   });
