@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import { configEnvVariables } from '@tocsin/runtime';
+import type { Command } from 'commander';
 import { SERVICES } from '../catalog.ts';
 
 const VERSION = (
