@@ -57,31 +57,47 @@ export function exportCmd(a: ExportArgs, o: OpsOptions): Promise<number> {
     });
     const bar = progress('export');
     let written = 0;
+    let skipped = 0;
+    let totalSet = false;
     try {
-      for (let done = false; !done; ) {
+      reading: for (;;) {
         const batch = await c.fetch({ max_messages: 500, expires: 2000 });
         let got = 0;
         for await (const m of batch) {
           got++;
-          if (written === 0 && got === 1) bar.total(m.info.pending + 1);
-          bar.tick();
-          if (m.time.getTime() > until) {
-            done = true;
-            break;
+          if (!totalSet) {
+            // What is left in the range at most (the stream may hold more after --until).
+            bar.total(m.info.pending + 1);
+            totalSet = true;
           }
-          const event = m.json<{ source?: string }>();
-          if (sources.length > 1 && !sources.includes(event.source ?? '')) continue;
-          const line: ExportLine = { seq: m.seq, stored_at: m.time.toISOString(), subject: m.subject, event };
-          if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
-          written++;
-          if (m.info.pending === 0 || m.seq >= lastSeq) done = true;
+          bar.tick();
+          if (m.time.getTime() > until) break reading;
+          let event: { source?: string };
+          try {
+            event = m.json<{ source?: string }>();
+          } catch {
+            skipped++;
+            event = {};
+          }
+          if (event.source !== undefined && (sources.length <= 1 || sources.includes(event.source))) {
+            const line: ExportLine = {
+              seq: m.seq,
+              stored_at: m.time.toISOString(),
+              subject: m.subject,
+              event,
+            };
+            if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+            written++;
+          }
+          if (m.info.pending === 0 || m.seq >= lastSeq) break reading;
         }
-        if (got === 0) done = true;
+        if (got === 0) break;
       }
     } finally {
       bar.stop();
       await c.delete().catch(() => undefined);
     }
+    if (skipped) process.stderr.write(`skipped ${skipped} messages that are not JSON\n`);
     process.stderr.write(`exported ${written} events\n`);
     return 0;
   });
