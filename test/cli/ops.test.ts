@@ -102,10 +102,23 @@ describe('alerts, ack, silence, silences, expire', () => {
     expect((JSON.parse(f.lines[0]!) as Alert).fingerprint).toBe(alert.fingerprint);
   });
 
-  it('an unknown id is an error (exit 1), not a crash', async () => {
+  it('an unknown id is an error (exit 1), not a crash; so is an alerter that does not answer', async () => {
     const t = capture();
-    expect(await ackCmd('01JD4Y7ZKQ3M8V2N5P6R7S8T9V', {}, opts(t.print))).toBe(1);
+    const e = capture();
+    expect(await ackCmd('01JD4Y7ZKQ3M8V2N5P6R7S8T9V', {}, { ...opts(t.print), printError: e.print })).toBe(1);
     expect(t.lines).toEqual([]);
+    expect(e.lines).toEqual([expect.stringMatching(/^tocsin ack: /)]);
+    const gone = capture();
+    const prefix = `${env.prefix}_gone`;
+    expect(
+      await alertsCmd(
+        {},
+        { env: { ...env.env, TOCSIN_SUBJECT_PREFIX: prefix }, print: t.print, printError: gone.print },
+      ),
+    ).toBe(1);
+    expect(gone.lines).toEqual([
+      `tocsin alerts: the alerter does not answer on ${prefix}.rpc.alerter.alerts (is it running, with subject prefix ${prefix}? \`tocsin status\` checks)`,
+    ]);
   });
 
   it('silences by matchers for a duration, lists and expires them', async () => {

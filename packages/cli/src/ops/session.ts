@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { callRpc } from '@tocsin/bus';
+import { callRpc, isRpcError } from '@tocsin/bus';
 import { alerterRpc, type Subjects, subjects } from '@tocsin/events';
 import { configFileFrom, type LoadedConfig, loadConfig, readSecretFile, redactUrl } from '@tocsin/runtime';
 import type { z } from 'zod';
@@ -11,6 +11,8 @@ export interface OpsOptions {
   env?: NodeJS.ProcessEnv;
   /** Where lines go (tests capture them). */
   print?: (line: string) => void;
+  /** Where the one line of a failure goes (stderr). */
+  printError?: (line: string) => void;
   /** How long to wait for NATS and for each RPC answer (ms). */
   timeoutMs?: number;
 }
@@ -65,7 +67,14 @@ export async function alerterCall<M extends keyof Alerter>(
   body: z.input<Alerter[M]['request']>,
   timeoutMs = 10_000,
 ): Promise<z.output<Alerter[M]['result']>> {
-  const raw = await callRpc(s.nc, s.subjects.rpc('alerter', method), body, timeoutMs);
+  const subject = s.subjects.rpc('alerter', method);
+  const raw = await callRpc(s.nc, subject, body, timeoutMs).catch((err: unknown) => {
+    if (isRpcError(err, 'unavailable'))
+      throw new CliError(
+        `the alerter does not answer on ${subject} (is it running, with subject prefix ${s.subjects.prefix}? \`tocsin status\` checks)`,
+      );
+    throw err;
+  });
   const parsed = alerterRpc[method].result.safeParse(raw);
   if (!parsed.success) throw new CliError(`alerter.${method} answered in an unexpected shape`);
   return parsed.data as z.output<Alerter[M]['result']>;
@@ -91,7 +100,8 @@ export async function runOps(
     s = await openSession(o);
     return (await body(s, print)) ?? 0;
   } catch (err) {
-    process.stderr.write(`tocsin ${name}: ${(err as Error).message}\n`);
+    const say = o.printError ?? ((l: string) => process.stderr.write(`${l}\n`));
+    say(`tocsin ${name}: ${(err as Error).message}`);
     return 1;
   } finally {
     await s?.close().catch(() => undefined);
