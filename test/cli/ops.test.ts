@@ -7,8 +7,9 @@ import { ackCmd, alertsCmd, expireCmd, silenceCmd, silencesCmd } from '@tocsin/c
 import { statusCmd } from '@tocsin/cli/ops/status';
 import { tailCmd } from '@tocsin/cli/ops/tail';
 import { type Alert, cosmosIbc } from '@tocsin/events';
-import { ManualClock } from '@tocsin/runtime';
-import { type TestEnv, testEnv } from '@tocsin/testkit';
+import { notifierWebhookService } from '@tocsin/notifier-webhook';
+import { ManualClock, startService } from '@tocsin/runtime';
+import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
@@ -188,6 +189,35 @@ describe('status', () => {
     expect(human.text()).toMatch(/^ok {4}config/m);
     expect(human.text()).toMatch(/cosmos-ibc: .* ago \(client_status\)/);
     expect(human.text()).toContain('everything answers');
+  });
+
+  it('a notifier (no RPC) answers while a replica pulls on its durable consumer, wherever it runs', async () => {
+    // The webhook section turns notifier-webhook on for status, as for `tocsin up`.
+    const withWebhook = { ...env.env, TOCSIN__WEBHOOK__CONSOLE: 'false' };
+    // (Not asserted before it starts: this machine may run another stack whose notifier answers on port 9464.)
+    const notifier = await startService(notifierWebhookService, {
+      argv: [],
+      env: env.env,
+      clock,
+      config: { ...env.config, webhook: { console: false } },
+    });
+    try {
+      await eventually(
+        async () => {
+          const t = capture();
+          return (await statusCmd({}, { env: withWebhook, print: t.print })) === 0;
+        },
+        20_000,
+        'status to see the notifier pulling',
+      );
+      const t = capture();
+      await statusCmd({}, { env: withWebhook, print: t.print });
+      expect(t.text()).toMatch(
+        /^ok {4}notifier-webhook +pulling from T_CLI_OPS_\w+_ALERTS \(consumer notifier-webhook\)/m,
+      );
+    } finally {
+      await notifier.stop();
+    }
   });
 
   it('exits 1 with FAIL lines when NATS is unreachable or the config is invalid', async () => {

@@ -22,6 +22,8 @@ export interface ConsumerLag {
   pending: number;
   ack_pending: number;
   redelivered: number;
+  /** Pull requests waiting: more than 0 while a process of it is connected and pulling. */
+  waiting: number;
   last_active: string | null;
 }
 
@@ -105,6 +107,7 @@ async function streams(
           pending: c.num_pending,
           ack_pending: c.num_ack_pending,
           redelivered: c.num_redelivered,
+          waiting: c.num_waiting,
           last_active: c.delivered.last_active ? iso(c.delivered.last_active as unknown as string) : null,
         });
     } catch (err) {
@@ -199,11 +202,22 @@ export async function collectStatus(o: OpsOptions): Promise<StatusReport> {
         () => null,
         (err: Error) => err.message,
       );
-    } else problem = await healthz(svc.port, timeout);
+      out.checks.push({
+        name: svc.name,
+        level: problem ? 'fail' : 'ok',
+        detail: problem ?? `answers on ${subj.rpc(svc.name, ping[0])}`,
+      });
+      continue;
+    }
+    // No RPC (the notifiers): a replica pulling on its durable consumer, wherever it runs; else its /readyz here.
+    const pulling = out.consumers.find((c) => c.consumer === svc.name && c.waiting > 0);
+    problem = pulling ? null : await healthz(svc.port, timeout);
     out.checks.push({
       name: svc.name,
       level: problem ? 'fail' : 'ok',
-      detail: problem ?? (ping ? `answers on ${subj.rpc(svc.name, ping[0])}` : `ready on :${svc.port}`),
+      detail: pulling
+        ? `pulling from ${pulling.stream} (consumer ${pulling.consumer})`
+        : (problem ?? `ready on :${svc.port}`),
     });
   }
   await nc?.close().catch(() => undefined);
