@@ -15,7 +15,8 @@ const CLAUSE = /^([a-z_]+)(>=|!=|=)(.+)$/;
 
 /**
  * The tail filter: words `key=value` (several values: `key=a,b`), `key!=value`, `severity>=level`; all must hold.
- * Keys: source, type, chain (chain_id), severity (alerts only: events carry no severity), kind (event | alert).
+ * Keys: source, type (an alert's: its transition), chain (chain_id), severity (alerts only: events carry no
+ * severity), kind (event | alert).
  */
 export function parseTailFilter(words: string[]): Clause[] {
   const out: Clause[] = [];
