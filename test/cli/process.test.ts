@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPublisher, provisionStreams } from '@tocsin/bus';
 import { SERVICES } from '@tocsin/cli/catalog';
+import { cosmosIbc, type Notification } from '@tocsin/events';
 import { testEnv } from '@tocsin/testkit';
+import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { expect, it } from 'vitest';
 import { cleanEnv } from '../support/processes.ts';
 
@@ -45,5 +49,44 @@ it('status as a process: exit 1 and a FAIL line when nothing runs on the prefix;
     expect(report.checks.find((c) => c.name === 'alerter')?.level).toBe('fail');
   } finally {
     await env.cleanup();
+  }
+});
+
+it('events export > file, then replay and rules check, as processes (the options as commander passes them)', async () => {
+  const env = await testEnv('cli-process-replay');
+  const dir = mkdtempSync(join(tmpdir(), 'tocsin-process-'));
+  try {
+    const nc = await env.nats();
+    await provisionStreams(nc, env.subjects);
+    const publisher = createPublisher({ nc, subjects: env.subjects, instance: 'test' });
+    await publisher.publish(cosmosIbc.clientStatus, {
+      chain_id: 'cosmoshub-4',
+      dedup_key: 'process-test',
+      data: clientStatus('07-tendermint-3', { elapsed: 60_000, status: 'Expired' }),
+    });
+    const exported = tocsin(['events', 'export', '--since', '1h'], { ...cleanEnv(), ...env.env });
+    expect(exported.status).toBe(0);
+    expect(exported.stderr).toContain('exported 1 events');
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, exported.stdout);
+    const replayed = tocsin(
+      ['replay', file, '--database-url', env.databaseUrl, '--drain', '1m', '--json'],
+      cleanEnv(),
+    );
+    expect(replayed.stderr).toBe('');
+    expect(replayed.status).toBe(0);
+    const ns = replayed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Notification);
+    expect(ns.map((n) => [n.transition, n.alerts[0]!.rule_id])).toEqual([['firing', 'ibc-client-expired']]);
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, 'alerter:\n  tick_interval: often\n');
+    const checked = tocsin(['rules', 'check', config], cleanEnv());
+    expect(checked.status).toBe(1);
+    expect(checked.stderr).toMatch(/alerter\.tick_interval: "often" is not a duration/);
+  } finally {
+    await env.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
