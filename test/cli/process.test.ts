@@ -6,8 +6,8 @@ import { createPublisher, provisionStreams } from '@tocsin/bus';
 import { SERVICES } from '@tocsin/cli/catalog';
 import { cosmosIbc, type Notification } from '@tocsin/events';
 import { testEnv } from '@tocsin/testkit';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { expect, it } from 'vitest';
+import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { cleanEnv } from '../support/processes.ts';
 
 // The `tocsin` bin as a user runs it.
