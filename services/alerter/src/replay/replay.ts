@@ -115,8 +115,28 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const refused: string[] = [];
   // The next tick of the grid after the clock's start.
   let nextTick = Math.floor(first / tick) * tick + tick;
+  // Runs the ticks of the grid up to t that have something to do. A tick that finds nothing due does nothing, and
+  // what is due stays due until a tick handles it: so when nothing is due at the last tick of a stretch, none of
+  // its ticks would act, and otherwise the first one that would is found by bisection, run, and the search goes on.
+  const due = (at: number) => {
+    clock.set(at);
+    return alerter.pipeline.timersDueAt(at);
+  };
   const runTicksUntil = async (t: number) => {
     while (nextTick <= t) {
+      const steps = Math.floor((t - nextTick) / tick);
+      if (!(await due(nextTick + steps * tick))) {
+        nextTick += (steps + 1) * tick;
+        break;
+      }
+      let lo = 0;
+      let hi = steps;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (await due(nextTick + mid * tick)) hi = mid;
+        else lo = mid + 1;
+      }
+      nextTick += lo * tick;
       clock.set(nextTick);
       await alerter.tick();
       await alerter.published();
