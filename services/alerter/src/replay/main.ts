@@ -7,7 +7,7 @@ import { createPool, migrate, storeMigrations } from '@tocsin/store';
 import { type AlerterConfig, alerterConfig } from '../config.ts';
 import { loadRules } from '../rules/loadRules.ts';
 import { alerterMigrations } from '../service.ts';
-import { isReplayInputError, parseRecorded, type Recorded, replay } from './replay.ts';
+import { isReplayInputError, parseRecorded, type Recorded, ReplayInputError, replay } from './replay.ts';
 
 /**
  * The process behind `tocsin replay` and `tocsin rules check` (the CLI spawns it, as `tocsin up` spawns service
@@ -25,9 +25,7 @@ function readRecorded(file: string): Recorded[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw Object.assign(new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`), {
-      input: true,
-    });
+    throw new ReplayInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
   }
   const events: Recorded[] = [];
   const lines = text.split('\n');
@@ -97,7 +95,7 @@ async function run(argv: string[]): Promise<number> {
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
-  const bad = isConfigError(err) || isReplayInputError(err) || (err as { input?: boolean }).input;
+  const bad = isConfigError(err) || isReplayInputError(err);
   process.stderr.write(`${bad ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
   process.exitCode = bad ? EXIT_CODES.config : EXIT_CODES.failed;
 }
