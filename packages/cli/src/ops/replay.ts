@@ -35,6 +35,11 @@ export function transitions(ns: Notification[]): {
   );
 }
 
+/** The replay could not run at all (the embedded PostgreSQL did not start, say): a failed run saying why. */
+function spawnFailed(err: unknown): ReplayRun {
+  return { code: 2, rules: [], notifications: [], summary: null, stderr: (err as Error).message };
+}
+
 function failed(name: string, run: ReplayRun, a: ReplayArgs): number {
   const say = a.printError ?? ((l: string) => process.stderr.write(`${l}\n`));
   say(`tocsin ${name}: ${run.stderr.trim() || `the alerter's replay exited with ${run.code}`}`);
@@ -44,7 +49,7 @@ function failed(name: string, run: ReplayRun, a: ReplayArgs): number {
 /** `tocsin replay <events.jsonl>`: recorded events through the rules; the notifications they give, in order. */
 export async function replayCmd(file: string, a: ReplayArgs): Promise<number> {
   const print = a.print ?? defaultPrint;
-  const run = await runAlerterReplay('replay', file, { ...a, bar: 'replay' });
+  const run = await runAlerterReplay('replay', file, { ...a, bar: 'replay' }).catch(spawnFailed);
   if (run.code !== 0 || !run.summary) return failed('replay', run, a);
   if (a.json) {
     for (const n of run.notifications) print(JSON.stringify(n));
@@ -90,7 +95,9 @@ function sampleEvents(file: string): Map<string, SampleEvent> {
  */
 export async function rulesCheckCmd(file: string, a: ReplayArgs & { sample?: string }): Promise<number> {
   const print = a.print ?? defaultPrint;
-  const run = await runAlerterReplay('check', a.sample, { ...a, config: file, bar: 'check' });
+  const run = await runAlerterReplay('check', a.sample, { ...a, config: file, bar: 'check' }).catch(
+    spawnFailed,
+  );
   if (run.code !== 0) return failed('rules check', run, a);
   if (a.json) {
     print(

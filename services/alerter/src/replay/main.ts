@@ -96,6 +96,9 @@ try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
   const bad = isConfigError(err) || isReplayInputError(err);
-  process.stderr.write(`${bad ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+  // One line (a stack only when asked for: TOCSIN_LOG_LEVEL=debug).
+  const detail =
+    process.env.TOCSIN_LOG_LEVEL === 'debug' ? ((err as Error).stack ?? String(err)) : (err as Error).message;
+  process.stderr.write(`${bad ? (err as Error).message : `failed: ${detail}`}\n`);
   process.exitCode = bad ? EXIT_CODES.config : EXIT_CODES.failed;
 }
