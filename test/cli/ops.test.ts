@@ -202,16 +202,16 @@ describe('status', () => {
       config: { ...env.config, webhook: { console: false } },
     });
     try {
+      const t = capture();
       await eventually(
         async () => {
-          const t = capture();
-          return (await statusCmd({}, { env: withWebhook, print: t.print })) === 0;
+          t.lines.length = 0;
+          const code = await statusCmd({}, { env: withWebhook, print: t.print });
+          return code === 0 && t.text().includes('pulling from');
         },
         20_000,
         'status to see the notifier pulling',
       );
-      const t = capture();
-      await statusCmd({}, { env: withWebhook, print: t.print });
       expect(t.text()).toMatch(
         /^ok {4}notifier-webhook +pulling from T_CLI_OPS_\w+_ALERTS \(consumer notifier-webhook\)/m,
       );

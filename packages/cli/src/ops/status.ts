@@ -197,11 +197,14 @@ export async function collectStatus(o: OpsOptions): Promise<StatusReport> {
   for (const svc of enabledServices(config.raw)) {
     const ping = RPC_PING[svc.name];
     let problem: string | null;
-    if (ping && nc) {
-      problem = await callRpc(nc, subj.rpc(svc.name, ping[0]), ping[1], timeout).then(
-        () => null,
-        (err: Error) => err.message,
-      );
+    if (ping) {
+      // Asked over NATS only: another stack on this machine may answer on the catalog's ports.
+      problem = nc
+        ? await callRpc(nc, subj.rpc(svc.name, ping[0]), ping[1], timeout).then(
+            () => null,
+            (err: Error) => err.message,
+          )
+        : 'cannot ask it: NATS is unreachable';
       out.checks.push({
         name: svc.name,
         level: problem ? 'fail' : 'ok',
