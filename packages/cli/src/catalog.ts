@@ -64,3 +64,6 @@ export function enabledServices(config: Record<string, unknown>, only?: string[]
     only?.length ? only.includes(s.name) : !s.section || config[s.section] !== undefined,
   ).filter((s) => existsSync(s.main));
 }
+
+/** The alerter's backtesting entry (`tocsin replay`, `tocsin rules check`): spawned like a service main. */
+export const ALERTER_REPLAY_MAIN = join(repoRoot, 'services/alerter/src/replay/main.ts');

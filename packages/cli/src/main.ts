@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { up } from './up/up.ts';
+import { registerOps, upHelpText } from './ops/register.ts';
 
 const program = new Command('tocsin').description(
   'Monitoring and alerting for the people who keep blockchains running',
@@ -12,7 +12,10 @@ program
   .option('--data-dir <dir>', 'where embedded NATS/PostgreSQL keep data', '.tocsin')
   .option('--only <services...>', 'run only these services')
   .option('--raw-logs', 'print JSON log lines as they are')
+  .addHelpText('after', upHelpText())
   .action(async (o) => {
+    // Loaded on demand, so the other commands (and --version) start without the stack's modules.
+    const { up } = await import('./up/up.ts');
     process.exitCode = await up({ config: o.config, dataDir: o.dataDir, only: o.only, pretty: !o.rawLogs });
     process.exit();
   });
@@ -107,5 +110,7 @@ program
     const { runAgentCli } = await import('@tocsin/harmony-agent');
     process.exitCode = await runAgentCli(args);
   });
+
+registerOps(program);
 
 await program.parseAsync(process.argv);

@@ -116,6 +116,11 @@ const KNOWN_ENV: [string, string[], (v: string) => unknown][] = [
   ['TOCSIN_LOG_LEVEL', ['log', 'level'], String],
 ];
 
+/** The well-known variables and the key each sets (`tocsin up --help` lists them); any key: TOCSIN__SECTION__KEY. */
+export function configEnvVariables(): { name: string; key: string }[] {
+  return KNOWN_ENV.map(([name, path]) => ({ name, key: path.join('.') }));
+}
+
 /**
  * Environment overrides, with the variable each key came from. Well-known variables (NATS_URL, DATABASE_URL,
  * TOCSIN_SUBJECT_PREFIX, TOCSIN_INSTANCE, TOCSIN_HTTP_PORT, TOCSIN_LOG_LEVEL) plus a generic form for any key:

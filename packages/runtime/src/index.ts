@@ -6,6 +6,7 @@ export {
   ConfigError,
   type ConfigSection,
   commonConfig,
+  configEnvVariables,
   configFileFrom,
   displayOf,
   envOverrides,

@@ -217,6 +217,15 @@ export class Pipeline {
   }
 
   /**
+   * Whether a tick at `now` would find anything due (read-only). Every timer is a deadline, so once something is due
+   * it stays due until a tick handles it: the replay (replay/replay.ts) uses this to skip, over a long quiet stretch,
+   * the ticks that would do nothing, and runs only those that would.
+   */
+  timersDueAt(now: number): Promise<boolean> {
+    return this.core.serial(() => this.#timersDue(now));
+  }
+
+  /**
    * Whether a tick has anything to do, found without the lock: most ticks find nothing, and a tick that takes the
    * lock makes every batch of every replica wait for it.
    */
