@@ -5,6 +5,7 @@ import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';
 import type { Evaluator, Scope } from './scope.ts';
 import { type CompiledTemplate, compileTemplate } from './template.ts';
+import { type CompiledPolicy, policiesFor } from '../escalation/policy.ts';
 
 export type ConditionKind = 'threshold' | 'state_change' | 'absence' | 'count' | 'notice';
 export type SubscriptionKind = 'wallet' | 'harmony_token';
@@ -53,12 +54,16 @@ export interface CompiledRule {
   sendResolved: boolean;
   resolveAfterMs: number | null;
   escalation: { afterMs: number; mentions: string[] } | null;
+  /** The escalation policies this rule's alerts may climb (their labels pick the first that matches). */
+  escalationPolicies: CompiledPolicy[];
 }
 
 export interface CompileContext {
   registry: EventRegistry;
   defaults: RuleDefaults;
   params: Record<string, unknown>;
+  /** `alerter.escalation_policies`, compiled. */
+  policies?: readonly CompiledPolicy[];
 }
 
 /** Collects every problem of one rule (not just the first), each as `path: reason`. */
@@ -202,6 +207,9 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     r.mode === 'alert'
   )
     escalation = { afterMs: escalationDefaults.after, mentions: escalationDefaults.mentions };
+  // A rule's own `escalate:` (or `escalate: false`) wins over the policies.
+  const escalationPolicies =
+    r.escalate === undefined && r.mode === 'alert' ? policiesFor(cx.policies ?? [], r.severity) : [];
 
   const rule: CompiledRule = {
     id: r.id,
@@ -265,6 +273,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     sendResolved: r.send_resolved,
     resolveAfterMs: r.resolve_after ?? null,
     escalation,
+    escalationPolicies,
   };
   return issues.length ? { issues } : { rule, issues };
 }
