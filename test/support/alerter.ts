@@ -15,7 +15,12 @@ export interface InProcessAlerter {
  * The real alerter with its shipped default rules, in this process on the test's clock: no timer of its own
  * (tick_interval 0, the test ticks), no grouping wait, and no `service-silent` (the clock jumps past heartbeats).
  */
-export async function startAlerter(env: TestEnv, clock: ManualClock): Promise<InProcessAlerter> {
+export async function startAlerter(
+  env: TestEnv,
+  clock: ManualClock,
+  /** Merged over the `alerter:` section below (e.g. `escalation_policies`). */
+  extra: Record<string, unknown> = {},
+): Promise<InProcessAlerter> {
   let ready: AlerterHandle | undefined;
   const running = await startService(createAlerterService({ onReady: (x) => (ready = x) }), {
     argv: [],
@@ -27,6 +32,7 @@ export async function startAlerter(env: TestEnv, clock: ManualClock): Promise<In
         tick_interval: 0,
         defaults: { group_wait: 0, group_interval: 0 },
         rules: [{ id: 'service-silent', enabled: false }],
+        ...extra,
       },
     },
   });
