@@ -1,5 +1,5 @@
-import type { Ladder } from '../escalation/policy.ts';
 import type { EventEnvelope, Severity } from '@tocsin/events';
+import type { Ladder } from '../escalation/policy.ts';
 import type { CompiledRule } from '../rules/compileRule.ts';
 import type { Scope } from '../rules/scope.ts';
 

@@ -1,11 +1,11 @@
 import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
+import { type CompiledPolicy, policiesFor } from '../escalation/policy.ts';
 import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';
 import type { Evaluator, Scope } from './scope.ts';
 import { type CompiledTemplate, compileTemplate } from './template.ts';
-import { type CompiledPolicy, policiesFor } from '../escalation/policy.ts';
 
 export type ConditionKind = 'threshold' | 'state_change' | 'absence' | 'count' | 'notice';
 export type SubscriptionKind = 'wallet' | 'harmony_token';

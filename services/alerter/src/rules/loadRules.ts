@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { registry as defaultRegistry, type EventRegistry } from '@tocsin/events';
 import { ConfigError, parseConfigValue, parseDuration } from '@tocsin/runtime';
 import { parse as parseYaml } from 'yaml';
-import { compilePolicies } from '../escalation/policy.ts';
 import type { AlerterConfig } from '../config.ts';
+import { compilePolicies } from '../escalation/policy.ts';
 import { type CompiledRule, compileRule } from './compileRule.ts';
 import { ruleInput } from './ruleSchema.ts';
 
