@@ -267,6 +267,7 @@ describe('escalation_policies config', () => {
           steps: [{ wait: '5m', notify: 'role:x' }, { repeat: 2 }, { notify: 'role:y', escalate: true }],
           colour: 'red',
         },
+        { name: 'q', steps: [{ wait: '1m' }, { notify_by: 'telegarm' }] },
         { name: 'q', steps: [{ wait: '1m' }] },
       ],
     });
@@ -277,9 +278,19 @@ describe('escalation_policies config', () => {
         expect.stringMatching(/^escalation_policies\.0: Unrecognized key: "colour"/),
         expect.stringMatching(/^escalation_policies\.0\.steps\.0: a step is one of .* got wait \+ notify/),
         expect.stringMatching(/^escalation_policies\.0\.steps\.2: Unrecognized key: "escalate"/),
-        expect.stringMatching(/^escalation_policies\.1\.steps: a ladder needs at least one notify/),
+        'escalation_policies.1.steps.1.notify_by.0: unknown notifier "telegarm": one of discord, slack, telegram, webhook, console',
+        expect.stringMatching(/^escalation_policies\.2\.steps: a ladder needs at least one notify/),
       ]),
     );
+    const twice = alerterConfig.safeParse({
+      escalation_policies: [
+        { name: 'q', steps: [{ notify: 'role:a' }] },
+        { name: 'q', steps: [{ notify: ['role:a', 'role:b'] }] },
+      ],
+    });
+    expect(twice.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'escalation_policies.1.name: duplicate policy q',
+    ]);
     const order = alerterConfig.safeParse({
       escalation_policies: [
         {

@@ -4,10 +4,14 @@ import { z } from 'zod';
 import { matcherProblems, matchesAll } from '../silences/match.ts';
 
 const severityName = z.enum(['info', 'warning', 'critical']);
-const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
-const notifierName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]*$/, 'a notifier name like discord, slack or telegram');
+/** One value or a list of them, read as a list (so an error names the element, not "Invalid input"). */
+const oneOrMany = <T extends z.ZodType>(t: T) =>
+  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(t).min(1));
+/** The notifiers' provider names (packages/notify skips a notification addressed to others). */
+const notifierName = z.enum(['discord', 'slack', 'telegram', 'webhook', 'console'], {
+  error: (i) =>
+    `unknown notifier ${JSON.stringify(i.input)}: one of discord, slack, telegram, webhook, console`,
+});
 
 /**
  * One step of a ladder, in Grafana OnCall's words: `wait: 10m`, `notify: role:oncall` (or a list),
@@ -97,7 +101,7 @@ export interface CompiledPolicy {
   matchers: EscalationPolicyInput['matchers'];
 }
 
-const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const asList = <T>(v: T[] | undefined): T[] => v ?? [];
 
 export function compilePolicies(ps: readonly EscalationPolicyInput[]): CompiledPolicy[] {
   return ps.map((p) => {
