@@ -3,6 +3,7 @@ import type { Alert, Notification } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alerterConfig } from '../src/config.ts';
+import { loadRules } from '../src/rules/loadRules.ts';
 import { publishClient } from './fixtures.ts';
 import { type Harness, startAlerter } from './harness.ts';
 
@@ -307,5 +308,20 @@ describe('escalation_policies config', () => {
         expect.stringMatching(/^escalation_policies\.0\.matchers\.0\.value: bad regular expression/),
       ]),
     );
+  });
+
+  it('a policy applies to the rules of its severities; a rule’s own escalate (or escalate: false) wins', () => {
+    const cfg = alerterConfig.parse({
+      escalation_policies: POLICIES,
+      rules: [{ id: 'ibc-client-frozen', escalate: false }],
+    });
+    const rules = new Map(loadRules(cfg).rules.map((r) => [r.id, r]));
+    expect(rules.get('ibc-client-expiry-imminent')!.escalationPolicies.map((p) => p.ladder.policy)).toEqual([
+      'ladder-chains',
+    ]);
+    // A warning rule: the policy is for critical alerts only.
+    expect(rules.get('ibc-client-expiring')!.escalationPolicies).toEqual([]);
+    expect(rules.get('ibc-client-frozen')!.escalationPolicies).toEqual([]);
+    expect(rules.get('ibc-client-frozen')!.escalation).toBeNull();
   });
 });
