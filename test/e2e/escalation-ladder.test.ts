@@ -38,27 +38,28 @@ beforeAll(async () => {
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
   discord = await startDiscord(env);
   telegram = await startTelegram('ladder-e2e', {}, { mentions: [] }, { env, clock });
-  alerter = await startAlerter(env, clock, {
-    defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 },
+  alerter = await startAlerter(
+    env,
+    clock,
     // One alert per client status (the 'expiring' warning would fire beside it).
-    rules: [
-      { id: 'service-silent', enabled: false },
-      { id: 'ibc-client-expiring', enabled: false },
-    ],
-    escalation_policies: [
-      {
-        name: 'ibc-oncall',
-        severity: 'critical',
-        matchers: [{ name: 'rule', op: '=~', value: 'ibc-client-.*' }],
-        steps: [
-          { wait: '5m' },
-          { notify: `role:${discord.roles.oncall}` },
-          { wait: '10m' },
-          { notify_by: 'telegram' },
-        ],
-      },
-    ],
-  });
+    [{ id: 'ibc-client-expiring', enabled: false }],
+    {
+      defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 },
+      escalation_policies: [
+        {
+          name: 'ibc-oncall',
+          severity: 'critical',
+          matchers: [{ name: 'rule', op: '=~', value: 'ibc-client-.*' }],
+          steps: [
+            { wait: '5m' },
+            { notify: `role:${discord.roles.oncall}` },
+            { wait: '10m' },
+            { notify_by: 'telegram' },
+          ],
+        },
+      ],
+    },
+  );
   publisher = createPublisher({
     nc: discord.nc,
     subjects: env.subjects,

@@ -18,7 +18,9 @@ export interface InProcessAlerter {
 export async function startAlerter(
   env: TestEnv,
   clock: ManualClock,
-  /** Merged over the `alerter:` section below (e.g. `escalation_policies`). */
+  /** More rule overrides (e.g. `{ id, enabled: false }`). */
+  rules: Record<string, unknown>[] = [],
+  /** More `alerter:` config (e.g. `maintenance`). */
   extra: Record<string, unknown> = {},
 ): Promise<InProcessAlerter> {
   let ready: AlerterHandle | undefined;
@@ -31,7 +33,7 @@ export async function startAlerter(
       alerter: {
         tick_interval: 0,
         defaults: { group_wait: 0, group_interval: 0 },
-        rules: [{ id: 'service-silent', enabled: false }],
+        rules: [{ id: 'service-silent', enabled: false }, ...rules],
         ...extra,
       },
     },
