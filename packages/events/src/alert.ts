@@ -29,7 +29,16 @@ export const alert = z.object({
   resolved_at: z.iso.datetime({ offset: true }).nullable().default(null),
   value: z.number().nullable().default(null).describe('the measured value the condition looked at, if any'),
   acknowledged: z
-    .object({ by: z.string(), at: z.iso.datetime({ offset: true }) })
+    .object({
+      by: z.string(),
+      at: z.iso.datetime({ offset: true }),
+      until: z.iso
+        .datetime({ offset: true })
+        .nullable()
+        .optional()
+        .describe('an acknowledgement for a time: when it runs out (null: until the alert resolves)'),
+      note: z.string().nullable().optional(),
+    })
     .nullable()
     .default(null),
   silenced_by: z.array(z.string()).default([]),
@@ -82,6 +91,12 @@ export const notification = z.object({
   }),
   alerts: z.array(alert).min(1),
   mentions: z.array(z.string()).default([]),
+  notifiers: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'the notifiers (discord, slack, telegram, ...) that deliver it: an escalation step with notify_by; absent = every notifier',
+    ),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type Notification = z.infer<typeof notification>;

@@ -50,10 +50,22 @@ export const alerterRpc = {
         fingerprint: z.string().optional(),
         episode_id: z.string().optional(),
         note: z.string().max(500).optional(),
+        /** Acknowledged for this long (default: until the alert resolves). */
+        duration_s: z
+          .number()
+          .positive()
+          .max(366 * 86400)
+          .optional(),
+        /** Acknowledged until then (default: until the alert resolves). */
+        until: z.iso.datetime({ offset: true }).optional(),
       })
       .refine((r) => r.fingerprint || r.episode_id, {
         message: 'fingerprint or episode_id is required',
         path: ['episode_id'],
+      })
+      .refine((r) => r.duration_s === undefined || r.until === undefined, {
+        message: 'give duration_s or until, not both',
+        path: ['until'],
       }),
     result: z.object({ alert }),
   },

@@ -71,6 +71,8 @@ export function notifierService<S extends z.ZodType>(opts: NotifierServiceOption
         concurrency,
         ...(ackWaitMs ? { ackWaitMs } : {}),
         handler: async (n) => {
+          // An escalation step sent `notify_by` other notifiers is not for this one.
+          if (n.notifiers?.length && !n.notifiers.includes(provider.name)) return;
           const episodes = [...new Set(n.alerts.map((a) => a.episode_id))];
           await order.run(episodes, () =>
             deliverNotification({

@@ -1,6 +1,7 @@
 import { owner, WEEKDAYS } from '@tocsin/events';
 import { duration, intervalOrOff, positiveDuration } from '@tocsin/runtime';
 import { z } from 'zod';
+import { escalationPolicies } from './escalation/policy.ts';
 import { maintenanceConfigProblems } from './maintenance/config.ts';
 
 /** Where a heartbeat push goes: a URL (or a file holding it, since push URLs embed a token). */
@@ -74,6 +75,10 @@ export const alerterConfig = z.strictObject({
           critical: duration.default(3_600_000),
         })
         .prefault({}),
+      /**
+       * The old one-step escalation, kept: a rule with no `escalation_policies` match climbs the ladder
+       * `[{wait: after}, {notify: mentions}]` when its severity is listed here.
+       */
       escalation: z
         .strictObject({
           /** Severities that escalate when nobody acknowledges them. */
@@ -86,6 +91,11 @@ export const alerterConfig = z.strictObject({
       priority_wait: duration.default(2_000),
     })
     .prefault({}),
+  /**
+   * Escalation ladders (OnCall's vocabulary): the first policy whose `severity` and `matchers` fit an alert is the
+   * ladder it climbs once notified, until acknowledged or resolved. See the README.
+   */
+  escalation_policies: escalationPolicies.default([]),
   consumer: z
     .strictObject({
       durable: z

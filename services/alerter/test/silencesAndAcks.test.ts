@@ -108,6 +108,8 @@ describe('silences', () => {
       'firing',
       'notified',
       'silence_added',
+      // The escalation ladder's first step (wait 30 m) began with the firing notification.
+      'escalation_step',
       'resolved',
       'silenced',
       'notified',
@@ -163,7 +165,12 @@ describe('acknowledgements and escalation', () => {
       fingerprint: firing.alerts[0]!.fingerprint,
       note: 'relayer restarted',
     });
-    expect(alert.acknowledged).toEqual({ by: 'discord:42', at: new Date(h.clock.now()).toISOString() });
+    expect(alert.acknowledged).toEqual({
+      by: 'discord:42',
+      at: new Date(h.clock.now()).toISOString(),
+      until: null,
+      note: 'relayer restarted',
+    });
     const ns = (await h.received()).filter((n) => n.alerts[0]!.chain_id === 'ack-1');
     expect(ns.map((n) => n.transition)).toEqual(['firing', 'acknowledged']);
     expect(ns[1]!.alerts[0]!.acknowledged?.by).toBe('discord:42');

@@ -27,6 +27,18 @@ import {
   upsertSubscription,
 } from '../subscriptions/subscriptionStore.ts';
 
+/** When an acknowledgement runs out: null = when the alert resolves. */
+function ackUntil(req: { duration_s?: number; until?: string }, now: number): number | null {
+  if (req.duration_s !== undefined && req.until !== undefined)
+    throw new RpcError('bad_request', 'give duration_s or until, not both', ['until: with duration_s']);
+  if (req.duration_s !== undefined) return now + req.duration_s * 1000;
+  if (req.until === undefined) return null;
+  const t = Date.parse(req.until);
+  if (Number.isNaN(t) || t <= now)
+    throw new RpcError('bad_request', 'until must be a time in the future', ['until: in the past']);
+  return t;
+}
+
 /**
  * What people ask of the alerter (RPC and HTTP): acknowledge, silence, subscribe, and the reads behind them. A
  * command that changes shared state runs in the same queue and under the same lock as the pipeline's batches.
@@ -38,31 +50,57 @@ export class Commands {
     return this.core.d.clock.now();
   }
 
-  async ack(req: { by: string; fingerprint?: string; episode_id?: string; note?: string }): Promise<Alert> {
+  async ack(req: {
+    by: string;
+    fingerprint?: string;
+    episode_id?: string;
+    note?: string;
+    duration_s?: number;
+    until?: string;
+  }): Promise<Alert> {
     const core = this.core;
     return core.serial(() =>
       core.locked(null, async (c) => {
         const now = this.#now();
+        const until = ackUntil(req, now);
         const ep = req.episode_id
           ? await readEpisode(c, req.episode_id)
           : await latestEpisode(c, req.fingerprint!);
         if (!ep) throw new RpcError('not_found', `no alert ${req.episode_id ?? req.fingerprint}`);
         if (ep.mode === 'notice') throw new RpcError('bad_request', 'a notice cannot be acknowledged');
+        // Under the lock, so an ack racing the resolution sees it: a resolved alert stays resolved (no new episode).
         if (ep.acked_by) return { result: toAlert(ep, []) };
         if (ep.state === 'resolved')
           throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
         await c.query(
-          `UPDATE alerter_episodes SET acked_by = $2, acked_at = $3, ack_note = $4, escalate_at = NULL,
-             next_repeat_at = NULL WHERE episode_id = $1`,
-          [ep.episode_id, req.by, new Date(now), req.note ?? null],
+          `UPDATE alerter_episodes SET acked_by = $2, acked_at = $3, ack_note = $4, ack_until = $5,
+             escalate_at = NULL, next_repeat_at = NULL WHERE episode_id = $1`,
+          [ep.episode_id, req.by, new Date(now), req.note ?? null, until === null ? null : new Date(until)],
         );
+        // What was about to be repeated or escalated is moot now.
+        await c.query(
+          `DELETE FROM alerter_pending WHERE episode_id = $1 AND transition IN ('repeat', 'escalated')`,
+          [ep.episode_id],
+        );
+        const acks = await c.query(
+          `SELECT count(*)::int AS n FROM alerter_timeline WHERE episode_id = $1 AND kind = 'acknowledged'`,
+          [ep.episode_id],
+        );
+        const ack = Number(acks.rows[0].n) + 1;
         await insertTimeline(c, [
           {
             episode_id: ep.episode_id,
             at: now,
             kind: 'acknowledged',
-            detail: { by: req.by, note: req.note ?? null },
+            detail: {
+              by: req.by,
+              note: req.note ?? null,
+              until: until === null ? 'resolved' : new Date(until).toISOString(),
+            },
           },
+          ...(ep.escalate_at
+            ? [{ episode_id: ep.episode_id, at: now, kind: 'escalation_stopped', detail: { by: req.by } }]
+            : []),
         ]);
         // The notifiers show who acknowledged only on messages they sent.
         if (ep.notified_at && !ep.suppressed_by)
@@ -72,6 +110,7 @@ export class Commands {
               episode_id: ep.episode_id,
               transition: 'acknowledged',
               created_at: now,
+              ...(ack > 1 ? { detail: { ack } } : {}),
             },
           ]);
         const outbox = await core.flush(c, now, [ep.group_key]);

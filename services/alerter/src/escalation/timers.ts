@@ -1,5 +1,5 @@
 import type { PoolClient } from '@tocsin/store';
-import { insertPending, insertTimeline } from '../lifecycle/episodeStore.ts';
+import { insertPending } from '../lifecycle/episodeStore.ts';
 import { type ActiveSilence, silencedBy } from '../silences/match.ts';
 
 /**
@@ -31,40 +31,6 @@ export async function enqueueRepeats(c: PoolClient, now: number, silences: Activ
       episode_id: r.episode_id,
       transition: 'repeat',
       created_at: now,
-    })),
-  );
-}
-
-/**
- * Escalation: a firing alert nobody acknowledged within its escalation delay is notified again with the escalation
- * mentions added (once per episode).
- */
-export async function enqueueEscalations(c: PoolClient, now: number): Promise<void> {
-  const r = await c.query(
-    `UPDATE alerter_episodes SET escalated_at = to_timestamp($1 / 1000.0), escalate_at = NULL
-     WHERE escalate_at <= to_timestamp($1 / 1000.0) AND state = 'firing' AND acked_at IS NULL
-       AND suppressed_by IS NULL
-     RETURNING episode_id, group_key, escalation_mentions`,
-    [now],
-  );
-  if (!r.rows.length) return;
-  await insertPending(
-    c,
-    r.rows.map((row) => ({
-      group_key: row.group_key,
-      episode_id: row.episode_id,
-      transition: 'escalated' as const,
-      created_at: now,
-      detail: { mentions: row.escalation_mentions },
-    })),
-  );
-  await insertTimeline(
-    c,
-    r.rows.map((row) => ({
-      episode_id: row.episode_id,
-      at: now,
-      kind: 'escalated',
-      detail: { mentions: row.escalation_mentions },
     })),
   );
 }

@@ -39,12 +39,17 @@ function notificationKey(
   transition: PendingTransition,
   eps: EpisodeRow[],
   now: number,
+  detail: Record<string, unknown> = {},
 ): string {
   if (eps.length === 1) {
     const ep = eps[0]!;
-    return transition === 'repeat'
-      ? `${ep.episode_id}:repeat:${ep.repeats + 1}`
-      : `${ep.episode_id}:${transition}`;
+    if (transition === 'repeat') return `${ep.episode_id}:repeat:${ep.repeats + 1}`;
+    // Each step of a ladder, and an acknowledgement after an earlier one ran out, is a notification of its own.
+    if (transition === 'escalated' && typeof detail.step === 'number')
+      return `${ep.episode_id}:escalated:${Number(detail.round ?? 0)}.${detail.step}`;
+    if (transition === 'acknowledged' && typeof detail.ack === 'number' && detail.ack > 1)
+      return `${ep.episode_id}:acknowledged:${detail.ack}`;
+    return `${ep.episode_id}:${transition}`;
   }
   return `${group.group_key}:${transition}:${newId(now)}`;
 }
@@ -189,8 +194,16 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
     const alerts: Alert[] = eps.map((ep) => toAlert(ep, []));
-    const key = notificationKey(n.group, n.transition, eps, now);
-    const mentions = new Set(alerts.flatMap((a) => a.mentions));
+    const detail = n.entries.length === 1 ? n.entries[0]!.detail : {};
+    const key = notificationKey(n.group, n.transition, eps, now, detail);
+    // An escalation step tags its own owners (and the rule's), not those of the steps before it.
+    const mentions = new Set(
+      Array.isArray(detail.mentions)
+        ? [...eps[0]!.mentions, ...(detail.mentions as string[])]
+        : alerts.flatMap((a) => a.mentions),
+    );
+    // An escalation step sent `notify_by` some notifiers is for them only.
+    const notifiers = Array.isArray(detail.notifiers) ? (detail.notifiers as string[]) : [];
     const payload: Notification = {
       id: newId(now),
       version: 1,
@@ -201,6 +214,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
       group: { key: n.group.group_key, labels: n.group.labels },
       alerts,
       mentions: [...mentions],
+      ...(notifiers.length ? { notifiers } : {}),
       created_at: iso(now),
     };
     out.push({ key, payload });

@@ -7,6 +7,8 @@ export interface EpisodeRow extends EpisodeFields<Date> {
   acked_by: string | null;
   acked_at: Date | null;
   ack_note: string | null;
+  ack_until: Date | null;
+  escalate_at: Date | null;
   escalated_at: Date | null;
   notified_at: Date | null;
   repeats: number;
@@ -64,7 +66,15 @@ export function toAlert(ep: EpisodeRow, silencedBy: string[]): Alert {
     started_at: ep.started_at.toISOString(),
     resolved_at: ep.resolved_at?.toISOString() ?? null,
     value: ep.value,
-    acknowledged: ep.acked_by && ep.acked_at ? { by: ep.acked_by, at: ep.acked_at.toISOString() } : null,
+    acknowledged:
+      ep.acked_by && ep.acked_at
+        ? {
+            by: ep.acked_by,
+            at: ep.acked_at.toISOString(),
+            until: ep.ack_until?.toISOString() ?? null,
+            note: ep.ack_note ?? null,
+          }
+        : null,
     silenced_by: silencedBy,
     escalated,
     mentions: escalated ? [...new Set([...ep.mentions, ...ep.escalation_mentions])] : ep.mentions,

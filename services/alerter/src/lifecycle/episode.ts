@@ -1,9 +1,25 @@
 import { newId } from '@tocsin/events';
+import { legacyLadder, selectLadder } from '../escalation/policy.ts';
 import type { CompiledRule } from '../rules/compileRule.ts';
 import type { Scope } from '../rules/scope.ts';
 import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { groupKeyOf } from './fingerprint.ts';
 import type { NewEpisode } from './types.ts';
+
+/**
+ * The ladder an alert climbs: the first escalation policy its labels match, else the old one-step escalation of
+ * its rule or `defaults.escalation`. Mentions are added as the ladder's steps notify them.
+ */
+function escalationOf(
+  rule: CompiledRule,
+  labels: Record<string, string>,
+): Pick<NewEpisode, 'escalate_after_ms' | 'escalation_mentions' | 'escalation_ladder'> {
+  const ladder =
+    selectLadder(rule.escalationPolicies, labels) ??
+    (rule.escalation ? legacyLadder('escalate', rule.escalation.afterMs, rule.escalation.mentions) : null);
+  // The ladder's first step starts when the firing notification went out (its waits are steps of their own).
+  return { escalate_after_ms: ladder ? 0 : null, escalation_mentions: [], escalation_ladder: ladder };
+}
 
 export interface AlertVars {
   value: number | null;
@@ -71,8 +87,7 @@ export function newEpisode(
     priority: rule.priority?.rank ?? null,
     send_resolved: rule.sendResolved,
     repeat_interval_ms: rule.repeatIntervalMs,
-    escalate_after_ms: rule.escalation?.afterMs ?? null,
-    escalation_mentions: rule.escalation?.mentions ?? [],
+    ...escalationOf(rule, { ...epLabels, rule: rule.id, source: rule.source, severity: rule.severity }),
   };
   return ep;
 }

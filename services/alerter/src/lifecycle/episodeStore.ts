@@ -50,16 +50,16 @@ function episodesCtes(e: string, g: string): string {
      opened AS (
      INSERT INTO alerter_episodes (episode_id, fingerprint, rule_id, mode, state, severity, source, chain_id, labels,
        summary, description, value, started_at, fired_at, resolved_at, event_id, mentions, links, group_key,
-       object_key, priority, send_resolved, repeat_interval_ms, escalate_after_ms, escalation_mentions)
+       object_key, priority, send_resolved, repeat_interval_ms, escalate_after_ms, escalation_mentions, escalation_ladder)
      SELECT x.episode_id, x.fingerprint, x.rule_id, x.mode, x.state, x.severity, x.source, x.chain_id, x.labels,
        x.summary, x.description, x.value, to_timestamp(x.started_at / 1000.0), to_timestamp(x.fired_at / 1000.0),
        to_timestamp(x.resolved_at / 1000.0), x.event_id, x.mentions, x.links, x.group_key, x.object_key,
-       x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions
+       x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions, x.escalation_ladder
      FROM jsonb_to_recordset(${e}::jsonb) AS x(episode_id text, fingerprint text, rule_id text, mode text,
        state text, severity text, source text, chain_id text, labels jsonb, summary text, description text,
        value float8, started_at bigint, fired_at bigint, resolved_at bigint, event_id text, mentions jsonb,
        links jsonb, group_key text, object_key text, priority int, send_resolved boolean,
-       repeat_interval_ms bigint, escalate_after_ms bigint, escalation_mentions jsonb))`;
+       repeat_interval_ms bigint, escalate_after_ms bigint, escalation_mentions jsonb, escalation_ladder jsonb))`;
 }
 
 /** The statements that insert timeline entries ($t) and pending transitions ($p). */

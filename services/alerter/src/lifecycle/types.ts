@@ -1,4 +1,5 @@
 import type { EventEnvelope, Severity } from '@tocsin/events';
+import type { Ladder } from '../escalation/policy.ts';
 import type { CompiledRule } from '../rules/compileRule.ts';
 import type { Scope } from '../rules/scope.ts';
 
@@ -87,6 +88,8 @@ export interface NewEpisode extends EpisodeFields<number> {
   send_resolved: boolean;
   repeat_interval_ms: number;
   escalate_after_ms: number | null;
+  /** The escalation ladder it climbs once notified (null: none). */
+  escalation_ladder: Ladder | null;
 }
 
 export type Effect =

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@tocsin/events';
 import { type PoolClient, pruneInbox } from '@tocsin/store';
-import { enqueueEscalations, enqueueRepeats } from '../escalation/timers.ts';
+import { expireAcks, runLadders } from '../escalation/ladder.ts';
+import { enqueueRepeats } from '../escalation/timers.ts';
 import type { Received } from '../intake/receive.ts';
 import { applyEffects } from '../lifecycle/episodeStore.ts';
 import { evaluateEvent, factKey } from '../lifecycle/evaluate.ts';
@@ -205,8 +206,9 @@ export class Pipeline {
         const plan = d.plan();
         await applyEffects(c, plan.effects, now);
         await forgetPresence(c, forget);
+        await expireAcks(c, now);
         await enqueueRepeats(c, now, [...core.silences, ...core.maintenanceMuting(now)]);
-        await enqueueEscalations(c, now);
+        await runLadders(c, now);
         // Maintenance that ended: its summary goes out before what it held back and still matters.
         const outbox = await core.closeMaintenance(c, now);
         return { result: undefined, plan, outbox, flush: await core.planFlush(c, now) };
@@ -240,7 +242,8 @@ export class Pipeline {
        ${PRESENCE_SQL};
        SELECT EXISTS (SELECT 1 FROM alerter_pending)
            OR EXISTS (SELECT 1 FROM alerter_episodes WHERE next_repeat_at <= ${at} AND state = 'firing')
-           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE escalate_at <= ${at} AND state = 'firing') AS due`,
+           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE escalate_at <= ${at} AND state = 'firing')
+           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE ack_until <= ${at} AND state <> 'resolved') AS due`,
     )) as unknown as { rows: Record<string, unknown>[] }[];
     await core.refresh(core.d.pool, toMeta(meta!.rows[0]!));
     const d = core.decider(now);

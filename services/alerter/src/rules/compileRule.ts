@@ -1,6 +1,7 @@
 import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 import type { RuleDefaults } from '../config.ts';
+import { type CompiledPolicy, policiesFor } from '../escalation/policy.ts';
 import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';
@@ -56,12 +57,16 @@ export interface CompiledRule {
   escalation: { afterMs: number; mentions: string[] } | null;
   /** Events (of the rule's source) that withdraw an alert of this rule: see ruleSchema `retracted_by`. */
   retractedBy: { types: string[]; where: Evaluator | null; reason: CompiledTemplate } | null;
+  /** The escalation policies this rule's alerts may climb (their labels pick the first that matches). */
+  escalationPolicies: CompiledPolicy[];
 }
 
 export interface CompileContext {
   registry: EventRegistry;
   defaults: RuleDefaults;
   params: Record<string, unknown>;
+  /** `alerter.escalation_policies`, compiled. */
+  policies?: readonly CompiledPolicy[];
 }
 
 /** Collects every problem of one rule (not just the first), each as `path: reason`. */
@@ -235,6 +240,9 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     r.mode === 'alert'
   )
     escalation = { afterMs: escalationDefaults.after, mentions: escalationDefaults.mentions };
+  // A rule's own `escalate:` (or `escalate: false`) wins over the policies.
+  const escalationPolicies =
+    r.escalate === undefined && r.mode === 'alert' ? policiesFor(cx.policies ?? [], r.severity) : [];
 
   const rule: CompiledRule = {
     id: r.id,
@@ -299,6 +307,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     resolveAfterMs,
     escalation,
     retractedBy,
+    escalationPolicies,
   };
   return issues.length ? { issues } : { rule, issues };
 }

@@ -5,6 +5,7 @@ import { registry as defaultRegistry, type EventRegistry } from '@tocsin/events'
 import { ConfigError, parseConfigValue, parseDuration } from '@tocsin/runtime';
 import { parse as parseYaml } from 'yaml';
 import type { AlerterConfig } from '../config.ts';
+import { compilePolicies } from '../escalation/policy.ts';
 import { type CompiledRule, compileRule } from './compileRule.ts';
 import { ruleInput } from './ruleSchema.ts';
 
@@ -76,10 +77,12 @@ function describeRule(r: RawRule): string {
  * each line naming the rule's place, its id and the reason.
  */
 export function loadRules(
-  cfg: Pick<AlerterConfig, 'rules' | 'rules_files' | 'params' | 'defaults'>,
+  cfg: Pick<AlerterConfig, 'rules' | 'rules_files' | 'params' | 'defaults'> &
+    Partial<Pick<AlerterConfig, 'escalation_policies'>>,
   opts: { registry?: EventRegistry; defaultsDir?: string | null; source?: string } = {},
 ): RuleSet {
   const reg = opts.registry ?? defaultRegistry;
+  const policies = compilePolicies(cfg.escalation_policies ?? []);
   const issues: string[] = [];
   const files: RuleFile[] = [];
   const dir = opts.defaultsDir === undefined ? defaultRulesDir : opts.defaultsDir;
@@ -138,7 +141,7 @@ export function loadRules(
       continue;
     }
     if (!parsed.data.enabled) continue;
-    const compiled = compileRule(parsed.data, { registry: reg, defaults: cfg.defaults, params });
+    const compiled = compileRule(parsed.data, { registry: reg, defaults: cfg.defaults, params, policies });
     for (const line of compiled.issues) issues.push(`${describeRule(r)}: ${line}`);
     if (compiled.rule) rules.push(compiled.rule);
   }
