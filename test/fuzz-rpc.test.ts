@@ -76,6 +76,12 @@ const VALID: Record<string, Record<string, unknown>> = {
   ack: { by: 'discord:200000000000000001', episode_id: '01J0000000000000000000000' },
   silence: { by: 'slack:U0ADMIN', matchers: [{ name: 'chain_id', value: 'cosmoshub-4' }], duration_s: 60 },
   expire_silence: { by: 'slack:U0ADMIN', id: '01J0000000000000000000000' },
+  maintenance: {
+    by: 'slack:U0ADMIN',
+    matchers: [{ name: 'chain_id', value: 'cosmoshub-4' }],
+    duration_s: 3600,
+  },
+  end_maintenance: { by: 'slack:U0ADMIN', id: '01J0000000000000000000000' },
   subscribe: { owner: 'discord:200000000000000001', target: 'cosmos1fuzz', chain_id: 'cosmoshub-4' },
   unsubscribe: { by: 'discord:200000000000000001', target: 'cosmos1fuzz' },
 };
