@@ -1,0 +1,30 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+/**
+ * The OpenAPI document, generated from the routes' zod schemas (the RPC contract of @tocsin/events), served at
+ * /api/openapi.json, and Swagger UI at /api/docs. Only /api routes are documented.
+ */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tocsin console API',
+        version,
+        description:
+          'Alerts, silences, acknowledgements and each ingestor’s state. Reads are open; writes (ack, silences) ' +
+          'need the login token as `Authorization: Bearer <token>` (console.token_file).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: (args) =>
+      args.url.startsWith('/api/')
+        ? jsonSchemaTransform(args)
+        : { schema: { ...args.schema, hide: true }, url: args.url },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
