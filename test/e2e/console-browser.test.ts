@@ -107,6 +107,8 @@ afterAll(async () => {
 it('shows a firing alert, logs in with the token link and acknowledges it with the button', async () => {
   // The demo prints the console's login link (…/#token=<token>) in its startup summary.
   const [, base, tok] = await waitForOutput(/(https?:\/\/[^\s/]+)\/#token=([A-Za-z0-9_.~-]+)/, 120_000);
+  // The summary comes first; the service logs once it listens.
+  await waitForOutput(/console started/, 120_000);
   const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(30_000);
   const jsBytes = new Map<string, number>();
@@ -160,7 +162,18 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
   await page.locator('ol.timeline li').first().waitFor();
   expect(await page.locator('ol.timeline').textContent()).toMatch(/ack/i);
 
+  // Every other view renders from the real API (data, or a plain "not running" note), never an error.
   mkdirSync(outDir, { recursive: true });
+  for (const view of ['silences', 'ibc', 'wallets', 'ics', 'subspace', 'harmony']) {
+    await page.goto(`${base!}/#/${view}`);
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).not.toMatch(/Loading/);
+    expect(
+      await page.locator('main .note.error').count(),
+      `${view}: ${await page.locator('main').textContent()}`,
+    ).toBe(0);
+    await page.screenshot({ path: join(outDir, `${view}.png`), fullPage: true });
+  }
+
   await page.goto(`${base!}/#/alerts`);
   await acked.waitFor();
   await page.screenshot({ path: join(outDir, 'dashboard.png'), fullPage: true });

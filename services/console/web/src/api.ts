@@ -17,11 +17,12 @@ export class ApiError extends Error {
  * The login link `/#token=<token>` stores the token and removes it from the URL (and from the history entry), so
  * it is neither bookmarked nor shown over a shoulder.
  */
-export function takeTokenFromUrl(): void {
+export function takeTokenFromUrl(): boolean {
   const m = /^#token=([^&]+)/.exec(location.hash);
-  if (!m) return;
+  if (!m) return false;
   localStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]!));
   history.replaceState(null, '', location.pathname + location.search);
+  return true;
 }
 
 export const token = (): string | null => localStorage.getItem(TOKEN_KEY);

@@ -10,7 +10,17 @@ export function Chart({ opts, data }: { opts: Omit<uPlot.Options, 'width'>; data
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const box = el.current!;
-    const plot = new uPlot({ width: box.clientWidth || 600, ...opts }, data, box);
+    // One sample (or all at one time) would make uPlot span years: an hour either side instead.
+    const x = {
+      time: true,
+      range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax =>
+        min === max ? [min - 3600, max + 3600] : [min, max],
+    };
+    const plot = new uPlot(
+      { width: box.clientWidth || 600, ...opts, scales: { x, ...opts.scales } },
+      data,
+      box,
+    );
     const ro = new ResizeObserver(() => plot.setSize({ width: box.clientWidth, height: opts.height }));
     ro.observe(box);
     return () => {

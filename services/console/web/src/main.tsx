@@ -27,7 +27,7 @@ const VIEWS = [
 const route = () => location.hash.replace(/^#\/?/, '').split('/');
 
 /** `authed`: GET /api/session with the stored token says it is good. Write controls show only then. */
-function useSession(): { authed: boolean; rejected: boolean; logout: () => void } {
+function useSession(): { authed: boolean; rejected: boolean; check: () => void; logout: () => void } {
   const [state, setState] = useState({ authed: false, rejected: false });
   const check = () => {
     const t = token();
@@ -40,6 +40,7 @@ function useSession(): { authed: boolean; rejected: boolean; logout: () => void 
   useEffect(check, []);
   return {
     ...state,
+    check,
     logout: () => {
       forgetToken();
       check();
@@ -50,8 +51,18 @@ function useSession(): { authed: boolean; rejected: boolean; logout: () => void 
 function App() {
   const [path, setPath] = useState(route());
   const session = useSession();
+  // Re-render now and then: the relative times ("3m ago", "in 9m") stay true between fetches.
+  const [, tick] = useState(0);
   useEffect(() => {
-    const on = () => setPath(route());
+    const t = setInterval(() => tick((n) => n + 1), 15_000);
+    return () => clearInterval(t);
+  }, []);
+  useEffect(() => {
+    // The login link opened in a tab already showing the console changes only the fragment: no reload.
+    const on = () => {
+      if (takeTokenFromUrl()) session.check();
+      setPath(route());
+    };
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);

@@ -96,7 +96,9 @@ export function AlertRow({ a, authed, put }: { a: Alert; authed: boolean; put: (
           {a.acknowledged ? ` · acknowledged by ${a.acknowledged.by} ${since(a.acknowledged.at)}` : ''}
         </div>
       </td>
-      <td title={a.started_at}>{since(a.started_at)}</td>
+      <td class="when" title={a.started_at}>
+        {since(a.started_at)}
+      </td>
       <td>{authed && canAck(a) ? <AckButton alert={a} onDone={put} /> : null}</td>
     </tr>
   );

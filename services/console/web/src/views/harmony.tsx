@@ -3,9 +3,14 @@ import { short, since } from '../format.ts';
 import type { HarmonyHosts } from '../types.ts';
 import { Load } from '../ui.tsx';
 
+type Host = HarmonyHosts['hosts'][number];
+
+/** As harmony-signers judges it: a reachable node in mode Normal signs, whatever its backup flag says. */
+const signs = (h: Host) => h.node_reachable && h.mode === 'Normal' && !h.silent;
+
 /**
- * Keys × hosts: which host holds which BLS key and in which mode. Two hosts signing with one key in a
- * non-backup mode is the double-sign risk the alert is about: that column turns red.
+ * Keys × hosts: which host holds which BLS key and in which mode. Two hosts signing with one key is the
+ * double-sign risk the alert is about: that key's column turns red.
  */
 export function Harmony() {
   const q = useApi<HarmonyHosts>('/api/harmony/hosts', 15_000);
@@ -14,8 +19,7 @@ export function Harmony() {
       <Load q={q} what="Harmony (harmony-signers)">
         {({ hosts, keys }) => {
           if (hosts.length === 0) return <p class="dim">No host has reported yet.</p>;
-          const signing = (k: string) =>
-            hosts.filter((h) => h.blskeys.includes(k) && !h.is_backup && !h.silent).length;
+          const signing = (k: string) => hosts.filter((h) => h.blskeys.includes(k) && signs(h)).length;
           return (
             <table class="matrix">
               <thead>
@@ -50,8 +54,11 @@ export function Harmony() {
                     </td>
                     <td>{since(h.last_report_at)}</td>
                     {keys.map((k) => (
-                      <td key={k} class="cell">
-                        {h.blskeys.includes(k) ? (h.is_backup ? '○' : '●') : ''}
+                      <td
+                        key={k}
+                        class={signing(k) > 1 && h.blskeys.includes(k) && signs(h) ? 'cell band-red' : 'cell'}
+                      >
+                        {h.blskeys.includes(k) ? (signs(h) ? '●' : '○') : ''}
                       </td>
                     ))}
                   </tr>
@@ -61,7 +68,10 @@ export function Harmony() {
           );
         }}
       </Load>
-      <p class="dim small">● holds the key, active · ○ holds the key as backup</p>
+      <p class="dim small">
+        ● holds the key and signs (mode Normal) · ○ holds it, not signing · red: more than one host signs with
+        the key
+      </p>
     </section>
   );
 }
