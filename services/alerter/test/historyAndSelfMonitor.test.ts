@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { callRpc, isRpcError } from '@tocsin/bus';
 import type { Alert } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,6 @@ import { type Harness, startAlerter } from './harness.ts';
 
 let env: TestEnv;
 let h: Harness;
-const TOKEN = 'test-api-token-7f3a';
 const received: { url: string; method: string; body: string }[] = [];
 let pushUrl = '';
 const monitor = createServer((req: IncomingMessage, res) => {
@@ -27,9 +27,6 @@ const monitor = createServer((req: IncomingMessage, res) => {
 beforeAll(async () => {
   env = await testEnv('alerter-api');
   const dir = mkdtempSync(join(tmpdir(), 'alerter-api-'));
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, `${TOKEN}\n`);
-  chmodSync(tokenFile, 0o600);
   await new Promise<void>((r) => monitor.listen(0, '127.0.0.1', r));
   const port = (monitor.address() as { port: number }).port;
   pushUrl = `http://127.0.0.1:${port}`;
@@ -38,7 +35,6 @@ beforeAll(async () => {
   chmodSync(hcFile, 0o600);
   h = await startAlerter(env, {
     defaults: { group_wait: 0, priority_wait: 0 },
-    api_token_file: tokenFile,
     // Pushes only when the tests ask (pushHeartbeat); a timed push could land in `received` mid-test.
     heartbeat_push_interval: 0,
     heartbeat_urls: [
@@ -53,86 +49,61 @@ afterAll(async () => {
   await env.cleanup();
 });
 
-/** Calls a route in process (fastify's inject): the routes are under test here, not the network. */
-const api = async (
-  path: string,
-  init: { method?: 'GET' | 'POST' | 'DELETE'; body?: string; token?: string | null } = {},
-) => {
-  const { token = TOKEN, method = 'GET', body } = init;
-  const res = await h.running.ctx.http.inject({
-    method,
-    url: path,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body !== undefined ? { payload: body } : {}),
-  });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+const rpc = async (method: string, body: unknown) => {
+  try {
+    return {
+      ok: true as const,
+      result: await callRpc<Record<string, unknown>>(h.nc, env.subjects.rpc('alerter', method), body),
+    };
+  } catch (err) {
+    if (!isRpcError(err)) throw err;
+    return { ok: false as const, code: err.code, issues: err.issues ?? [] };
+  }
+};
+const alertsOf = async (q: Record<string, unknown>) => {
+  const r = await rpc('alerts', q);
+  if (!r.ok) throw new Error(`alerts ${JSON.stringify(q)}: ${r.code}`);
+  return r.result.alerts as Alert[];
 };
 
-describe('history routes', () => {
-  it('lists alerts by state, source and time, and serves an alert’s timeline', async () => {
+describe('history over RPC (what the console serves)', () => {
+  it('lists alerts by state, source, rule and time, and serves an alert with its timeline', async () => {
     await publishClient(h, 'api-1', 'c-0', { trusting: 46_800, elapsed: 41_400 });
     await publishClient(h, 'api-1', 'c-1', { trusting: 1_814_400, elapsed: 1_500_000 });
     await h.settle();
-    const firing = await api('/alerts?state=firing&source=cosmos-ibc&since=1h');
-    expect(firing.status).toBe(200);
-    const alerts = firing.body.alerts as Alert[];
+    const since = new Date(h.clock.now() - 3_600_000).toISOString();
+    const alerts = await alertsOf({ state: 'firing', source: 'cosmos-ibc', since });
     expect(alerts.map((a) => `${a.rule_id}:${a.labels.client_id}`).sort()).toEqual([
       'ibc-client-expiring:c-1',
       'ibc-client-expiry-imminent:c-0',
     ]);
-    expect((await api(`/alerts?since=${new Date(h.clock.now() + 1000).toISOString()}`)).body.alerts).toEqual(
-      [],
-    );
-    expect((await api('/alerts?state=resolved&chain_id=api-1')).body.alerts).toEqual([]);
+    expect(await alertsOf({ since: new Date(h.clock.now() + 1000).toISOString() })).toEqual([]);
+    expect(await alertsOf({ state: 'resolved', chain_id: 'api-1' })).toEqual([]);
+    expect(
+      (await alertsOf({ chain_id: 'api-1', rule_id: 'ibc-client-expiry-imminent' })).map(
+        (a) => a.labels.client_id,
+      ),
+    ).toEqual(['c-0']);
     // The warning on c-0 is outranked by its critical: listed only on request.
-    const all = (await api('/alerts?chain_id=api-1&include_suppressed=true')).body.alerts as Alert[];
-    expect(all).toHaveLength(3);
-    const bad = await api('/alerts?state=burning&limit=0');
-    expect(bad.status).toBe(400);
-    expect(bad.body.issues).toEqual([
-      expect.stringMatching(/^query\.state: /),
-      expect.stringMatching(/^query\.limit: /),
+    expect(await alertsOf({ chain_id: 'api-1', include_suppressed: true })).toHaveLength(3);
+    const bad = await rpc('alerts', { state: 'burning', limit: 0 });
+    expect(bad).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(!bad.ok && bad.issues).toEqual([
+      expect.stringMatching(/^state: /),
+      expect.stringMatching(/^limit: /),
     ]);
 
     const id = alerts[0]!.episode_id;
-    const tl = await api(`/alerts/${id}/timeline`);
-    expect(tl.status).toBe(200);
-    expect((tl.body.timeline as { kind: string }[]).map((t) => t.kind)).toEqual(['firing', 'notified']);
-    expect((await api('/alerts/01JD0000000000000000000000/timeline')).status).toBe(404);
-    const rules = await api('/rules');
-    expect((rules.body.rules as { id: string }[]).some((r) => r.id === 'service-silent')).toBe(false);
-  });
-
-  it('write routes need the bearer token; they acknowledge and silence', async () => {
-    const [alert] = (await api('/alerts?state=firing&chain_id=api-1&rule_id=ibc-client-expiry-imminent')).body
-      .alerts as Alert[];
-    const path = `/alerts/${alert!.episode_id}/ack`;
-    expect((await api(path, { method: 'POST', body: '{"by":"user:ops"}', token: null })).status).toBe(401);
-    expect((await api(path, { method: 'POST', body: '{"by":"user:ops"}', token: 'wrong' })).status).toBe(401);
-    const noBy = await api(path, { method: 'POST', body: '{}' });
-    expect(noBy.status).toBe(400);
-    expect(noBy.body.issues).toEqual([expect.stringMatching(/^body\.by: /)]);
-    const ok = await api(path, { method: 'POST', body: JSON.stringify({ by: 'user:ops', note: 'on it' }) });
-    expect(ok.status).toBe(200);
-    expect((ok.body.alert as Alert).acknowledged?.by).toBe('user:ops');
-
-    const sil = await api('/silences', {
-      method: 'POST',
-      body: JSON.stringify({
-        by: 'user:ops',
-        matchers: [{ name: 'chain_id', value: 'api-1' }],
-        duration_s: 600,
-      }),
+    const one = await rpc('alert', { id });
+    expect(one.ok && (one.result.alert as Alert).episode_id).toBe(id);
+    expect(one.ok && (one.result.timeline as { kind: string }[]).map((t) => t.kind)).toEqual([
+      'firing',
+      'notified',
+    ]);
+    expect(await rpc('alert', { id: '01JD0000000000000000000000' })).toMatchObject({
+      ok: false,
+      code: 'not_found',
     });
-    expect(sil.status).toBe(201);
-    const id = (sil.body.silence as { id: string }).id;
-    expect(((await api('/silences')).body.silences as { id: string }[]).map((s) => s.id)).toContain(id);
-    expect((await api(`/silences/${id}`, { method: 'DELETE', token: null })).status).toBe(401);
-    expect((await api(`/silences/${id}`, { method: 'DELETE' })).status).toBe(200);
-    expect((await api('/silences')).body.silences).toEqual([]);
   });
 });
 
@@ -180,25 +151,5 @@ describe('self-monitoring', () => {
     expect(r.skipped).toEqual(['last batch failed: database unreachable']);
     expect(received).toEqual([]);
     h.handle.alerter.lastBatchError = null;
-  });
-});
-
-describe('without a token file', () => {
-  it('refuses every write route (never open)', async () => {
-    const env2 = await testEnv('alerter-api-open');
-    const h2 = await startAlerter(env2);
-    try {
-      const res = await h2.running.ctx.http.inject({
-        method: 'POST',
-        url: '/silences',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer anything' },
-        payload: JSON.stringify({ by: 'x', matchers: [{ name: 'a', value: 'b' }], duration_s: 60 }),
-      });
-      expect(res.statusCode).toBe(401);
-      expect(res.json<{ message: string }>().message).toMatch(/api_token_file/);
-    } finally {
-      await h2.stop();
-      await env2.cleanup();
-    }
   });
 });
