@@ -272,7 +272,9 @@ export const subspaceBlocksRpc = {
     request: z.object({}),
     result: z.object({
       block_time: z
-        .array(z.object({ t: z.iso.datetime({ offset: true }), height: z.number().int(), seconds: z.number() }))
+        .array(
+          z.object({ t: z.iso.datetime({ offset: true }), height: z.number().int(), seconds: z.number() }),
+        )
         .describe('seconds since the previous checked best-fork block, over the slot window'),
       slot_time: z
         .array(z.object({ t: z.iso.datetime({ offset: true }), seconds_per_slot: z.number() }))
