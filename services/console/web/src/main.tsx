@@ -109,7 +109,7 @@ function App() {
           {view === 'alert' && arg ? (
             <AlertDetail id={decodeURIComponent(arg)} authed={session.authed} />
           ) : current === 'silences' ? (
-            <Silences authed={session.authed} />
+            <Silences authed={session.authed} prefill={arg && decodeURIComponent(arg)} />
           ) : current === 'ibc' ? (
             <Ibc />
           ) : current === 'wallets' ? (

@@ -33,15 +33,22 @@ export function AlertDetail({ id, authed }: { id: string; authed: boolean }) {
                 <Badge kind={s}>{s}</Badge> <Badge kind={a.severity}>{a.severity}</Badge> {a.summary}
               </h2>
               {a.description ? <p>{a.description}</p> : null}
-              {authed && a.state !== 'resolved' && !a.acknowledged ? (
+              {authed && a.state !== 'resolved' ? (
                 <p>
-                  <AckButton
-                    alert={a}
-                    onDone={(x) => {
-                      setAcked(x);
-                      q.reload();
-                    }}
-                  />
+                  {!a.acknowledged ? (
+                    <AckButton
+                      alert={a}
+                      onDone={(x) => {
+                        setAcked(x);
+                        q.reload();
+                      }}
+                    />
+                  ) : null}{' '}
+                  <a
+                    href={`#/silences/${encodeURIComponent(new URLSearchParams({ rule: a.rule_id, chain_id: a.chain_id }).toString())}`}
+                  >
+                    Silence this rule on {a.chain_id}…
+                  </a>
                 </p>
               ) : null}
               <table class="kv">

@@ -13,8 +13,16 @@ const DURATIONS: Array<[string, number]> = [
   ['1 week', 7 * 86400],
 ];
 
-function NewSilence({ onDone }: { onDone: () => void }) {
-  const [matchers, setMatchers] = useState<Matcher[]>([{ name: 'rule', op: '=', value: '' }]);
+/** `rule=x&chain_id=y` (the alert page's "Silence…" link) → one `=` matcher per label. */
+function prefilled(prefill: string | undefined): Matcher[] {
+  const ms = [...new URLSearchParams(prefill ?? '')].map(
+    ([name, value]): Matcher => ({ name, op: '=', value }),
+  );
+  return ms.length ? ms : [{ name: 'rule', op: '=', value: '' }];
+}
+
+function NewSilence({ onDone, prefill }: { onDone: () => void; prefill?: string }) {
+  const [matchers, setMatchers] = useState<Matcher[]>(() => prefilled(prefill));
   const [duration, setDuration] = useState(3600);
   const [reason, setReason] = useState('');
   const [err, setErr] = useState<string | null>(null);
@@ -94,7 +102,7 @@ function NewSilence({ onDone }: { onDone: () => void }) {
   );
 }
 
-export function Silences({ authed }: { authed: boolean }) {
+export function Silences({ authed, prefill }: { authed: boolean; prefill?: string }) {
   const [all, setAll] = useState(false);
   const q = useApi<{ silences: Silence[] }>(`/api/silences?active=${!all}`, 30_000);
   const [err, setErr] = useState<string | null>(null);
@@ -111,7 +119,7 @@ export function Silences({ authed }: { authed: boolean }) {
   return (
     <section>
       {authed ? (
-        <NewSilence onDone={q.reload} />
+        <NewSilence key={prefill} onDone={q.reload} prefill={prefill} />
       ) : (
         <p class="dim">Log in with the token link to create silences.</p>
       )}
