@@ -8,7 +8,6 @@ import { connect } from '@nats-io/transport-node';
 import { subjects } from '@tocsin/events';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { ensureWebBuilt, webDist } from '../../services/console/web/build.ts';
 import { cleanEnv } from '../support/processes.ts';
 
 // The dashboard on a running demo stack, in Debian's Chromium driven by playwright-core (no browser download):
@@ -16,6 +15,8 @@ import { cleanEnv } from '../support/processes.ts';
 // First-load time and JavaScript bytes are measured and printed (a figure, not an assertion).
 
 const repo = join(import.meta.dirname, '..', '..');
+// `tocsin up` builds it there from these sources when it is missing or stale (packages/cli/src/up/dashboard.ts).
+const webDist = join(repo, 'services', 'console', 'web', 'dist');
 const outDir = join(process.env.TEST_OUTPUT_DIR ?? join(repo, 'test-output'), 'console-browser');
 
 /** CHROMIUM_PATH, else Debian's binary; .ci/run installs the `chromium` package when it is absent. */
@@ -99,8 +100,6 @@ async function coldLoad(url: string, ready: string) {
 }
 
 beforeAll(async () => {
-  // What `pnpm start` does first: the dashboard of these sources (a no-op when web/dist is current).
-  await ensureWebBuilt();
   child = spawn(
     process.execPath,
     [join(repo, 'packages', 'cli', 'bin', 'tocsin.mjs'), 'up', '--data-dir', dataDir],

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { isConfigError, readConfigFile, redactUrl } from '@tocsin/runtime';
 import { stringify } from 'yaml';
 import { enabledServices, SERVICES, unknownServices } from '../catalog.ts';
+import { buildDashboard } from './dashboard.ts';
 import { type Demo, demoConsoleToken, startDemo } from './demo.ts';
 import { freePort, isMissingNatsServer, resolveDatabase, resolveNats } from './infrastructure.ts';
 import { Supervisor } from './supervisor.ts';
@@ -99,6 +100,7 @@ export async function up(opts: UpOptions = {}): Promise<number> {
   }
 
   const services = enabledServices(config, opts.only);
+  if (services.some((s) => s.name === 'console')) await buildDashboard(say);
   const specs = [];
   for (const s of services) {
     const port = await freePort(s.port);
