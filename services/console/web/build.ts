@@ -58,11 +58,21 @@ export async function buildWeb(): Promise<void> {
   const hash = sourceHash();
   const tmp = `${webDist}.tmp-${process.pid}`;
   const { build } = await import('vite');
-  await build({
-    configFile: join(webDir, 'vite.config.ts'),
-    build: { outDir: tmp, emptyOutDir: true },
-    logLevel: 'warn',
-  });
+  // Vite takes the mode from NODE_ENV when set: under vitest (NODE_ENV=test) it would ship Preact's development
+  // build (+60% of JavaScript). The dashboard is always the production build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(webDir, 'vite.config.ts'),
+      mode: 'production',
+      build: { outDir: tmp, emptyOutDir: true },
+      logLevel: 'warn',
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(join(tmp, STAMP), hash);
   const old = `${webDist}.old-${process.pid}`;
   if (existsSync(webDist)) renameSync(webDist, old);
