@@ -26,16 +26,29 @@ const VIEWS = [
 
 const route = () => location.hash.replace(/^#\/?/, '').split('/');
 
+interface Session {
+  authed: boolean;
+  /** A token is stored but the console does not take it (another stack's, or changed). */
+  rejected: boolean;
+  /** The console has a login token configured at all (else it is read-only for everyone). */
+  writable: boolean;
+}
+
 /** `authed`: GET /api/session with the stored token says it is good. Write controls show only then. */
-function useSession(): { authed: boolean; rejected: boolean; check: () => void; logout: () => void } {
-  const [state, setState] = useState({ authed: false, rejected: false });
+function useSession(): Session & { check: () => void; logout: () => void } {
+  const [state, setState] = useState<Session>({ authed: false, rejected: false, writable: true });
   const check = () => {
     const t = token();
-    if (!t) return setState({ authed: false, rejected: false });
-    fetch('/api/session', { headers: { authorization: `Bearer ${t}` } })
-      .then((r) => r.json() as Promise<{ authenticated?: boolean }>)
-      .then((s) => setState({ authed: s.authenticated === true, rejected: s.authenticated !== true }))
-      .catch(() => setState({ authed: false, rejected: false }));
+    fetch('/api/session', t ? { headers: { authorization: `Bearer ${t}` } } : {})
+      .then((r) => r.json() as Promise<{ authenticated?: boolean; writable?: boolean }>)
+      .then((s) =>
+        setState({
+          authed: s.authenticated === true,
+          rejected: !!t && s.authenticated !== true,
+          writable: s.writable !== false,
+        }),
+      )
+      .catch(() => setState({ authed: false, rejected: false, writable: true }));
   };
   useEffect(check, []);
   return {
@@ -97,9 +110,13 @@ function App() {
           ) : (
             <span
               class="dim"
-              title="Open the login link the stack printed (…/#token=…) to acknowledge and silence"
+              title={
+                session.writable
+                  ? 'Open the login link the stack printed (…/#token=…) to acknowledge and silence'
+                  : 'This console has no login token (console.token_file): nobody can write here'
+              }
             >
-              read-only
+              read-only{session.writable ? '' : ' (no login token configured)'}
             </span>
           )}
         </span>
