@@ -5,6 +5,8 @@ import type { Logger } from '@tocsin/runtime';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
 const dec = new TextDecoder();
+/** Bytes a live-stream client may leave unread before it is closed. */
+const MAX_BUFFERED = 1 << 20;
 
 /**
  * Live alerts for the dashboard: one core-NATS subscription on `<prefix>.alerts.>` (every notification the
@@ -61,7 +63,17 @@ export class AlertStream {
   }
 
   #send(chunk: string): void {
-    for (const c of this.#clients) c.write(chunk);
+    for (const c of this.#clients) {
+      // A client that does not read (stalled tab, dead proxy) is let go instead of buffering without end; its
+      // EventSource reconnects and reloads the list.
+      if (c.writableLength > MAX_BUFFERED) {
+        this.opts.log.warn({ buffered: c.writableLength }, 'live stream client not reading; closed');
+        this.#clients.delete(c);
+        c.end();
+        continue;
+      }
+      c.write(chunk);
+    }
   }
 
   stop(): void {
