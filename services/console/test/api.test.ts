@@ -346,6 +346,14 @@ describe('the page, unknown routes and the OpenAPI document', () => {
       '/api/wallets',
       '/api/wallets/{chain_id}/{address}/history',
     ]);
+    // The contract's shared shapes are named components, referenced from the routes.
+    const schemas = (doc.components as { schemas: Record<string, unknown> }).schemas;
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['Alert', 'Silence', 'TimelineItem', 'IbcClient']),
+    );
+    expect(JSON.stringify((doc.paths as Record<string, unknown>)['/api/alerts'])).toContain(
+      '"$ref":"#/components/schemas/Alert"',
+    );
     const docs = await svc.ctx.http.inject('/api/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toMatch(/swagger/i);
