@@ -1,14 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { subjects } from '@tocsin/events';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { cleanEnv } from '../support/processes.ts';
+import { consoleLogin, tocsinUp, type UpStack } from '../support/tocsinUp.ts';
 
 // The dashboard on a running demo stack, in Debian's Chromium driven by playwright-core (no browser download):
 // a firing alert shows, the login link logs in, the Acknowledge button acknowledges it and the row says so.
@@ -30,34 +24,10 @@ function chromiumPath(): string {
   return found;
 }
 
-const prefix = `t_console_ui_${randomBytes(4).toString('hex')}`;
-const dataDir = mkdtempSync(join(tmpdir(), 'tocsin-console-ui-'));
-let child: ChildProcess | undefined;
 let browser: Browser | undefined;
-let out = '';
-
-/** Resolves with the first match of `re` in the stack's output; fails naming what is missing after `ms`. */
-function waitForOutput(re: RegExp, ms: number): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = out.match(re);
-      if (!m) return false;
-      clearTimeout(timer);
-      child?.stdout?.off('data', check);
-      child?.stderr?.off('data', check);
-      resolve(m);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      child?.stdout?.off('data', check);
-      child?.stderr?.off('data', check);
-      reject(new Error(`stack output lacks ${re} after ${ms} ms:\n${out.slice(-4000)}`));
-    }, ms);
-    if (check()) return;
-    child?.stdout?.on('data', check);
-    child?.stderr?.on('data', check);
-  });
-}
+let demo: UpStack | undefined;
+/** The console alone (`--only console`): every other service "not running". */
+let alone: UpStack | undefined;
 
 /** Bytes of every JavaScript file the build made (the lazily loaded chart views too). */
 function allJs(): number {
@@ -100,24 +70,8 @@ async function coldLoad(url: string, ready: string) {
 }
 
 beforeAll(async () => {
-  child = spawn(
-    process.execPath,
-    [join(repo, 'packages', 'cli', 'bin', 'tocsin.mjs'), 'up', '--data-dir', dataDir],
-    {
-      cwd: dataDir,
-      env: { ...cleanEnv(), NATS_URL: inject('natsUrl'), TOCSIN_SUBJECT_PREFIX: prefix },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout!.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  child.once('exit', (code) => {
-    out += `\n[tocsin up exited: ${code}]\n`;
-  });
+  demo = tocsinUp('console_ui', inject('natsUrl'));
+  alone = tocsinUp('console_alone', inject('natsUrl'), ['--only', 'console']);
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -129,30 +83,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    const closed = new Promise((r) => child!.once('close', r));
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child!.kill('SIGKILL'), 20_000);
-    await closed;
-    clearTimeout(timer);
-  }
-  rmSync(dataDir, { recursive: true, force: true });
-  const nc = await connect({ servers: inject('natsUrl') });
-  const jsm = await jetstreamManager(nc);
-  for (const s of Object.values(subjects(prefix).streams)) await jsm.streams.delete(s).catch(() => undefined);
-  await nc.close();
+  await Promise.all([demo?.stop(), alone?.stop()]);
 }, 60_000);
 
 it('shows a firing alert, logs in with the token link and acknowledges it with the button', async () => {
   // The demo prints the console's login link (…/#token=<token>) in its startup summary.
-  const [, base, tok] = await waitForOutput(/(https?:\/\/[^\s/]+)\/#token=([A-Za-z0-9_.~-]+)/, 120_000);
-  // The summary comes first; the service logs once it listens.
-  await waitForOutput(/console started/, 120_000);
+  const { base, token: tok } = await consoleLogin(demo!);
   const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(30_000);
 
   // Read-only at first: no token stored in this browser yet.
-  await page.goto(`${base!}/`);
+  await page.goto(`${base}/`);
   await page.locator('header nav').waitFor();
   await expect.poll(() => page.locator('.session').textContent()).toContain('read-only');
 
@@ -162,7 +103,7 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
   expect(await page.locator('button.ack').count()).toBe(0);
 
   // The login link stores the token and leaves the URL clean.
-  await page.goto(`${base!}/#token=${tok!}`);
+  await page.goto(`${base}/#token=${tok}`);
   await expect.poll(() => page.locator('.session').textContent()).toContain('logged in');
   expect(new URL(page.url()).hash).not.toContain('token');
   expect(await page.evaluate(`localStorage.getItem('tocsin.console.token')`)).toBe(tok);
@@ -178,21 +119,21 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
   expect(await acked.textContent()).toContain('acknowledged by');
 
   // The server agrees (the alerter recorded it), not just the page.
-  const detail = (await (await fetch(`${base!}/api/alerts/${episode}`)).json()) as {
+  const detail = (await (await fetch(`${base}/api/alerts/${episode}`)).json()) as {
     alert: { acknowledged: { by: string } | null };
     timeline: Array<{ kind: string }>;
   };
   expect(detail.alert.acknowledged?.by).toMatch(/^user:/);
 
   // The alert's page shows the acknowledgement in its timeline.
-  await page.goto(`${base!}/#/alert/${episode}`);
+  await page.goto(`${base}/#/alert/${episode}`);
   await page.locator('ol.timeline li').first().waitFor();
   expect(await page.locator('ol.timeline').textContent()).toMatch(/ack/i);
 
   mkdirSync(outDir, { recursive: true });
   // A silence: created with the form (matchers, duration, reason), listed, expired with its button.
-  await page.goto(`${base!}/#/silences`);
-  const marker = `browser-${prefix}`;
+  await page.goto(`${base}/#/silences`);
+  const marker = `browser-test-${Date.now().toString(36)}`;
   const form = page.locator('form.card');
   await form.locator('input[placeholder="value"]').fill(marker);
   await form.locator('input[placeholder="reason"]').fill('console browser test');
@@ -206,7 +147,7 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
 
   // Every other view renders from the real API (data, or a plain "not running" note), never an error.
   for (const view of ['ibc', 'wallets', 'ics', 'subspace', 'harmony']) {
-    await page.goto(`${base!}/#/${view}`);
+    await page.goto(`${base}/#/${view}`);
     await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).not.toMatch(/Loading/);
     expect(
       await page.locator('main .note.error').count(),
@@ -215,7 +156,7 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
     await page.screenshot({ path: join(outDir, `${view}.png`), fullPage: true });
   }
 
-  await page.goto(`${base!}/#/alerts`);
+  await page.goto(`${base}/#/alerts`);
   await acked.waitFor();
   await page.screenshot({ path: join(outDir, 'dashboard.png'), fullPage: true });
 
@@ -224,8 +165,8 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
   const dash = [];
   const base1 = [];
   for (let i = 0; i < 5; i++) {
-    base1.push(await coldLoad(`${base!}/healthz`, 'body'));
-    dash.push(await coldLoad(`${base!}/`, 'tr.alert'));
+    base1.push(await coldLoad(`${base}/healthz`, 'body'));
+    dash.push(await coldLoad(`${base}/`, 'tr.alert'));
   }
   const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const figures = {
@@ -247,3 +188,20 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
   );
   expect(figures.first_load_js_bytes).toBeGreaterThan(0);
 }, 360_000);
+
+it('says "not running" on the views whose service is not part of the stack (the API answers 503)', async () => {
+  const { base } = await consoleLogin(alone!);
+  const page = await browser!.newPage();
+  page.setDefaultTimeout(30_000);
+  mkdirSync(outDir, { recursive: true });
+  for (const view of ['alerts', 'ibc', 'wallets', 'ics', 'subspace', 'harmony']) {
+    await page.goto(`${base}/#/${view}`);
+    // The console waits console.rpc_timeout (5 s) for an answer before it says 503.
+    const note = page.locator('main .note').first();
+    await note.waitFor({ timeout: 30_000 });
+    expect(await note.getAttribute('class'), `${view}: ${await note.textContent()}`).toContain('not-running');
+    expect(await page.locator('main .note.error').count(), view).toBe(0);
+  }
+  expect(await page.locator('main .note.not-running').first().textContent()).toMatch(/Not running: Harmony/);
+  await page.screenshot({ path: join(outDir, 'not-running.png'), fullPage: true });
+}, 240_000);

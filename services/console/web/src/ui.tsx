@@ -6,7 +6,7 @@ export function Problem({ error, what }: { error: ApiError; what: string }) {
   if (error.status === 503)
     return (
       <p class="note not-running">
-        {what} is not running. <span class="dim">{error.message}</span>
+        Not running: {what}. <span class="dim">{error.message}</span>
       </p>
     );
   return (

@@ -23,7 +23,7 @@ export function AlertDetail({ id, authed }: { id: string; authed: boolean }) {
       <p>
         <a href="#/alerts">← alerts</a>
       </p>
-      <Load q={q} what="the alert">
+      <Load q={q} what="the alerter (this alert)">
         {({ alert: fetched, timeline }) => {
           const a = acked ?? fetched;
           const s = status(a);

@@ -108,7 +108,7 @@ export function Alerts({ authed }: { authed: boolean }) {
   const { alerts, error, live, put } = useLiveAlerts();
   const [tab, setTab] = useState('active');
   const [text, setText] = useState('');
-  if (error && !alerts) return <Problem error={error} what="the alert list" />;
+  if (error && !alerts) return <Problem error={error} what="the alerter (alert list)" />;
   const filter = TABS.find(([t]) => t === tab)![1];
   const needle = text.toLowerCase();
   const shown = (alerts ?? []).filter(

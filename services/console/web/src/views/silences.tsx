@@ -130,7 +130,7 @@ export function Silences({ authed, prefill }: { authed: boolean; prefill?: strin
         </label>
       </div>
       {err ? <p class="bad">{err}</p> : null}
-      <Load q={q} what="silences">
+      <Load q={q} what="silences (alerter)">
         {({ silences }) =>
           silences.length === 0 ? (
             <p class="dim">No silences.</p>

@@ -38,7 +38,7 @@ function Charts() {
     [q.data],
   );
   return (
-    <Load q={q} what="Subspace series">
+    <Load q={q} what="Subspace series (subspace-blocks)">
       {() => (
         <div class="charts">
           <div class="card">

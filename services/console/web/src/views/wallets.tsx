@@ -44,7 +44,7 @@ function History({ w }: { w: Wallet }) {
       <h3>
         {w.chain_id} · <code>{w.address}</code>
       </h3>
-      <Load q={q} what="the balance history">
+      <Load q={q} what="the balance history (cosmos-ibc)">
         {(h) =>
           h.points.length === 0 ? (
             <p class="dim">No balance samples yet.</p>
