@@ -112,14 +112,13 @@ export const alertRoutes =
         },
         onRequest: guard,
       },
-      async (req) => {
-        return d.call('alerter', 'ack', {
+      async (req) =>
+        d.call('alerter', 'ack', {
           by: d.actor,
           is_admin: true,
           episode_id: req.params.id,
           note: req.body?.note,
-        });
-      },
+        }),
     );
 
     app.get(
@@ -165,8 +164,6 @@ export const alertRoutes =
         },
         onRequest: guard,
       },
-      async (req) => {
-        return d.call('alerter', 'expire_silence', { id: req.params.id, by: d.actor, is_admin: true });
-      },
+      async (req) => d.call('alerter', 'expire_silence', { id: req.params.id, by: d.actor, is_admin: true }),
     );
   };
