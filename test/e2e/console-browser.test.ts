@@ -99,7 +99,13 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
 
   // A firing alert arrives (listed, or pushed over the live stream); read-only shows no Acknowledge button.
   const firing = page.locator('tr.alert.firing');
-  await firing.first().waitFor({ timeout: 150_000 });
+  await firing
+    .first()
+    .waitFor({ timeout: 150_000 })
+    .catch(async (e: Error) => {
+      const main = await page.locator('main').textContent();
+      throw new Error(`${e.message}\npage: ${main}\nstack:\n${demo!.output().slice(-3000)}`);
+    });
   expect(await page.locator('button.ack').count()).toBe(0);
 
   // The login link stores the token and leaves the URL clean.

@@ -14,7 +14,11 @@ const TABS: Array<[string, (s: Status) => boolean]> = [
   ['all', () => true],
 ];
 
-/** The list once, then every change pushed by the server over SSE (`event: alert`). */
+/**
+ * The list, then every change pushed by the server over SSE (`event: alert`). The list is fetched again when the
+ * stream reconnects (what changed meanwhile is in it), and every 10 s while it cannot be had (the alerter is
+ * starting or down).
+ */
 function useLiveAlerts(): {
   alerts: Alert[] | null;
   error: ApiError | null;
@@ -26,25 +30,50 @@ function useLiveAlerts(): {
   const [live, setLive] = useState(false);
   useEffect(() => {
     let open = true;
-    api<{ alerts: Alert[] }>('/api/alerts?limit=500').then(
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let pushed = new Set<string>();
+    const load = () => {
+      clearTimeout(retry);
       // Versions pushed over SSE while the list was on its way are newer: they win.
-      (r) =>
-        open &&
-        setAlerts((old) => {
-          const pushed = new Set((old ?? []).map((a) => a.episode_id));
-          return r.alerts.filter((a) => !pushed.has(a.episode_id)).reduce(upsert, old ?? []);
-        }),
-      (e: unknown) => open && setError(e instanceof ApiError ? e : new ApiError(0, 'network', String(e))),
-    );
+      const since = new Set<string>();
+      pushed = since;
+      api<{ alerts: Alert[] }>('/api/alerts?limit=500').then(
+        (r) => {
+          if (!open) return;
+          setError(null);
+          setAlerts((old) =>
+            r.alerts
+              .filter((a) => !since.has(a.episode_id))
+              .reduce(
+                upsert,
+                (old ?? []).filter((a) => since.has(a.episode_id)),
+              ),
+          );
+        },
+        (e: unknown) => {
+          if (!open) return;
+          setError(e instanceof ApiError ? e : new ApiError(0, 'network', String(e)));
+          retry = setTimeout(load, 10_000);
+        },
+      );
+    };
+    load();
+    let opened = false;
     const es = new EventSource('/api/stream');
-    es.onopen = () => setLive(true);
+    es.onopen = () => {
+      setLive(true);
+      if (opened) load();
+      opened = true;
+    };
     es.onerror = () => setLive(false);
     es.addEventListener('alert', (ev) => {
       const a = JSON.parse((ev as MessageEvent<string>).data) as Alert;
+      pushed.add(a.episode_id);
       setAlerts((old) => upsert(old ?? [], a));
     });
     return () => {
       open = false;
+      clearTimeout(retry);
       es.close();
     };
   }, []);
