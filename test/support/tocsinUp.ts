@@ -77,10 +77,13 @@ export function tocsinUp(name: string, natsUrl: string, args: string[] = []): Up
   return { output: () => out, waitFor, stop };
 }
 
-/** The console's login link `tocsin up` prints (demo): its base URL and token, once the console listens. */
+/**
+ * The console's login (demo): the token from the login link `tocsin up` prints, the URL from the console's own
+ * "started" log line. The summary's port was free when `up` looked; when another stack took it first (tests in
+ * parallel), the supervisor starts the console again on another port, and only its log says which.
+ */
 export async function consoleLogin(stack: UpStack, ms = 120_000): Promise<{ base: string; token: string }> {
-  const [, base, token] = await stack.waitFor(/(https?:\/\/[^\s/]+)\/#token=([A-Za-z0-9_.~-]+)/, ms);
-  // The summary comes first; the service logs once it listens.
-  await stack.waitFor(/console started/, ms);
+  const [, , token] = await stack.waitFor(/(https?:\/\/[^\s/]+)\/#token=([A-Za-z0-9_.~-]+)/, ms);
+  const [, base] = await stack.waitFor(/console started \{"url":"(https?:\/\/[^"]+)"/, ms);
   return { base: base!, token: token! };
 }
