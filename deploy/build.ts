@@ -23,6 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 
@@ -102,8 +103,19 @@ export async function buildPackage(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A package with a web UI (web/build.ts: the console's dashboard) also builds it into web/dist, which ships; its
+ * sources do not (shipPackage).
+ */
+async function buildWebUi(dir: string): Promise<void> {
+  const script = join(dir, 'web', 'build.ts');
+  if (!existsSync(script)) return;
+  const { buildWeb } = (await import(pathToFileURL(script).href)) as { buildWeb: () => Promise<void> };
+  await buildWeb();
+}
+
 export async function buildAll(root = repoRoot): Promise<void> {
-  await Promise.all(workspacePackages(root).map(buildPackage));
+  await Promise.all(workspacePackages(root).flatMap((dir) => [buildPackage(dir), buildWebUi(dir)]));
 }
 
 /** `./src/x.ts` → `./dist/x.js`; anything else is left alone. */
@@ -135,7 +147,8 @@ function shipPackage(dir: string): void {
     ...(pkg.exports ? { exports: distExports(pkg.exports) } : {}),
   };
   replaceFile(join(dir, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
-  for (const dev of ['src', 'test', 'scripts', 'tsconfig.json', 'node_modules/.bin']) {
+  const webSources = ['web/src', 'web/build.ts', 'web/index.html', 'web/vite.config.ts', 'web/tsconfig.json'];
+  for (const dev of ['src', 'test', 'scripts', 'tsconfig.json', 'node_modules/.bin', ...webSources]) {
     rmSync(join(dir, dev), { recursive: true, force: true });
   }
   if (!existsSync(join(dir, 'dist'))) throw new Error(`${pkg.name}: no dist/ in the deployed copy`);

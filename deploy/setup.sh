@@ -28,15 +28,15 @@ if [ ! -e tocsin.yaml ]; then
   echo "created tocsin.yaml (from deploy/tocsin.example.yaml): edit it, then docker compose up"
 fi
 
-# Generated: the database password (and the .pgpass line the services read it from), the alerter API token and
-# the webhook HMAC key.
+# Generated: the database password (and the .pgpass line the services read it from), the console's login token
+# and the webhook HMAC key.
 if [ ! -e "$secrets/postgres_password" ]; then
   create "$secrets/postgres_password" "$(random)"
   rm -f "$secrets/pgpass"
 fi
 create "$secrets/pgpass" "postgres:5432:tocsin:tocsin:$(cat "$secrets/postgres_password")
 "
-create "$secrets/alerter_api_token" "$(random)"
+create "$secrets/console_token" "$(random)"
 create "$secrets/webhook_hmac" "$(random)"
 # Yours to fill in when you enable that notifier (empty until then; a service refuses an empty secret file).
 for f in discord_token discord_webhook_url slack_token slack_signing_secret telegram_token; do

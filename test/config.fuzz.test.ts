@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { alerterConfig } from '../services/alerter/src/config.ts';
+import { consoleConfig } from '../services/console/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
 import { harmonySignersConfig } from '../services/harmony-signers/src/config.ts';
 import { icsCcvConfig } from '../services/ics-ccv/src/config.ts';
@@ -22,6 +23,7 @@ import { subspaceBlocksConfig } from '../services/subspace-blocks/src/config.ts'
 const RUNS = 1000;
 const SECTIONS: Record<(typeof CONFIG_SECTIONS)[number], z.ZodType> = {
   alerter: alerterConfig,
+  console: consoleConfig,
   cosmos_ibc: cosmosIbcConfig,
   discord: discordConfig,
   harmony_signers: harmonySignersConfig,

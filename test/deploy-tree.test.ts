@@ -173,3 +173,25 @@ describe.each(services)('the production tree of services/%s', (service) => {
     expect(await run.exited, run.output().slice(-2000)).toBe(0);
   });
 });
+
+// The console's image serves the dashboard deploy/build.ts built (web/dist); the dashboard's sources stay behind.
+it('the console tree serves the built dashboard at / and ships no dashboard sources', async () => {
+  const tree = trees.console!;
+  expect(existsSync(join(tree, 'web', 'dist', 'index.html'))).toBe(true);
+  expect(readdirSync(join(tree, 'web'))).toEqual(['dist']);
+  const run = start('console', configFile('console-web.yaml', goodConfig('console')));
+  try {
+    const url = await startedUrl('console', run);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1];
+    expect(script, html).toMatch(/^\/assets\/index-.*\.js$/);
+    const js = await fetch(`${url}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+  } finally {
+    run.kill('SIGTERM');
+  }
+  expect(await run.exited, run.output().slice(-2000)).toBe(0);
+});

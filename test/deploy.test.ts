@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../packages/runtime/src/config.ts';
 import { alerterConfig } from '../services/alerter/src/config.ts';
+import { consoleConfig } from '../services/console/src/config.ts';
 import { cosmosIbcConfig } from '../services/cosmos-ibc/src/config.ts';
 import { discordConfig } from '../services/notifier-discord/src/config.ts';
 import { slackConfig } from '../services/notifier-slack/src/config.ts';
@@ -67,11 +68,12 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('can scale every service: no container names, no fixed host ports except the endpoints others call (Slack, Harmony agents)', () => {
+  it('can scale every service: no container names, no fixed host ports except the endpoints others call (Slack, Harmony agents, browsers)', () => {
+    const endpoints = ['notifier-slack', 'harmony-signers', 'console'];
     for (const name of serviceFolders) {
       const svc = compose.services[name]!;
       expect(svc.container_name, name).toBeUndefined();
-      if (name !== 'notifier-slack' && name !== 'harmony-signers') expect(svc.ports, name).toBeUndefined();
+      if (!endpoints.includes(name)) expect(svc.ports, name).toBeUndefined();
     }
   });
 
@@ -144,7 +146,7 @@ describe('docker compose on a fresh machine', () => {
       const password = readFileSync(secret('postgres_password'), 'utf8');
       expect(password).toMatch(/^[0-9a-f]{48}$/);
       expect(readFileSync(secret('pgpass'), 'utf8')).toBe(`postgres:5432:tocsin:tocsin:${password}\n`);
-      expect(readFileSync(secret('alerter_api_token'), 'utf8')).toMatch(/^[0-9a-f]{48}$/);
+      expect(readFileSync(secret('console_token'), 'utf8')).toMatch(/^[0-9a-f]{48}$/);
     });
 
     it('run again, keeps every file as it is', () => {
@@ -178,6 +180,7 @@ describe('deploy/tocsin.example.yaml', () => {
     expect(check(file, 'alerter', alerterConfig).instance).toBe('compose');
     expect(check(file, 'cosmos_ibc', cosmosIbcConfig).section.chains).toHaveLength(1);
     expect(check(file, 'webhook', webhookConfig).section.console).toBe(true);
+    expect(check(file, 'console', consoleConfig).section.token_file).toBe('/run/secrets/console_token');
   });
 
   it('has Discord and Slack sections that are valid once uncommented, naming the compose secret files', () => {

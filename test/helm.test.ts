@@ -182,6 +182,7 @@ describe('deploy/helm/tocsin', () => {
     const names = byKind(render([]), 'Deployment').map((d) => d.metadata.name);
     expect(names.sort()).toEqual([
       'prod-alerter',
+      'prod-console',
       'prod-cosmos-ibc',
       'prod-harmony-signers',
       'prod-notifier-webhook',

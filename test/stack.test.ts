@@ -27,6 +27,9 @@ it('tocsin up (demo, embedded PostgreSQL) shows alerts on the console and stops 
   const seen = (re: RegExp) => re.test(out);
   const wanted = [
     /PostgreSQL .*\(embedded PGlite\)/,
+    // The console, and the demo's login link to it (the token the demo generated).
+    /console {5}http:\/\/127\.0\.0\.1:\d+\/ /,
+    /login {7}http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{32}\n/,
     /NOTICE info · system/,
     /has expired/,
     /is frozen/,

@@ -52,6 +52,7 @@ describe('deploy/systemd', () => {
     expect(unit).toMatch(/^DynamicUser=yes$/m);
     const dropIns = readdirSync(dir).filter((f) => f.endsWith('.d'));
     expect(dropIns.sort()).toEqual([
+      'tocsin@console.service.d',
       'tocsin@ics-ccv.service.d',
       'tocsin@notifier-discord.service.d',
       'tocsin@notifier-slack.service.d',

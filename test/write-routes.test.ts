@@ -11,6 +11,7 @@ import { notifierWebhookService } from '@tocsin/notifier-webhook';
 import { type RunningService, type ServiceDefinition, startService } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { consoleService } from '../services/console/src/index.ts';
 
 // Every HTTP route that writes (POST, PUT, PATCH, DELETE) of every service refuses a request without credentials
 // (401 or 403). The routes are read from each service's own router, so a route added later is covered too.
@@ -39,7 +40,9 @@ beforeAll(async () => {
     () => telegram.close(),
   );
   const sections: [ServiceDefinition, Record<string, unknown>][] = [
-    [alerterService as ServiceDefinition, { alerter: { api_token_file: secret('routes-api-token') } }],
+    // The console first: the wrong-token check below goes to it.
+    [consoleService as ServiceDefinition, { console: { token_file: secret('routes-console-token') } }],
+    [alerterService as ServiceDefinition, {}],
     [cosmosIbcService as ServiceDefinition, { cosmos_ibc: { auto_scan: false } }],
     [notifierWebhookService as ServiceDefinition, { webhook: { console: false } }],
     [
@@ -115,9 +118,9 @@ it('every write route of every service answers 401 or 403 without credentials', 
   // The known ones are among them (the list is read from the routers, not written here).
   expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(
     expect.arrayContaining([
-      'POST /alerts/:id/ack',
-      'POST /silences',
-      'DELETE /silences/:id',
+      'POST /api/alerts/:id/ack',
+      'POST /api/silences',
+      'DELETE /api/silences/:id',
       'POST /slack/interactions',
       'POST /slack/commands',
       'POST /telegram/webhook',
@@ -134,7 +137,7 @@ it('every write route of every service answers 401 or 403 without credentials', 
   }
   expect(answers.filter((a) => !/ 40[13]$/.test(a))).toEqual([]);
   // A wrong token is refused the same way.
-  const wrong = await fetch(`${running[0]!.url}/silences`, {
+  const wrong = await fetch(`${running[0]!.url}/api/silences`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-token' },
     body: JSON.stringify({ by: 'intruder', matchers: [{ name: 'chain_id', value: 'x' }], duration_s: 60 }),

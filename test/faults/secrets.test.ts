@@ -14,7 +14,7 @@ import { type NatsNode, startNatsServer } from './harness/servers.ts';
 import { type ServiceProcess, spawnService, workDir } from './harness/services.ts';
 
 // One full run with every kind of configured secret: chat tokens and the Slack signing secret, a webhook signing
-// secret, the alerter's API token, a database password (in a URL read from a file), and an RPC URL with user
+// secret, the console's login token, a database password (in a URL read from a file), and an RPC URL with user
 // info and an API key in its query. Everything the run produced is captured: every process's stdout and stderr,
 // every message published on the test's subjects (events, alerts, RPC, heartbeats), everything the fake Discord
 // and Slack received (bodies, paths and queries; a platform's own token in its Authorization header is how it
@@ -22,7 +22,7 @@ import { type ServiceProcess, spawnService, workDir } from './harness/services.t
 
 const SECRETS = {
   webhook: 'faults-webhook-hmac-secret-5d0c77',
-  apiToken: 'faults-alerter-api-token-8e1f09',
+  consoleToken: 'faults-console-login-token-8e1f09',
   dbPassword: 'faults-db-password-c3a9e2',
   rpcUser: 'faults-rpc-user-b71d4f',
   rpcPassword: 'faults-rpc-password-0a6e58',
@@ -87,7 +87,7 @@ it('a full run never shows a configured secret in logs, events, alerts or chat',
     extra: {
       ...c.sections,
       database: { url_file: work.secret('database-url', db.toString()), pool_size: 4 },
-      alerter: { api_token_file: work.secret('api-token', SECRETS.apiToken) },
+      console: { token_file: work.secret('console-token', SECRETS.consoleToken) },
       cosmos_ibc: {
         retries: 0,
         chains: [
@@ -109,7 +109,7 @@ it('a full run never shows a configured secret in logs, events, alerts or chat',
       published.push(`${m.subject} ${m.string()}`);
     },
   });
-  const services = (['notifier-discord', 'notifier-slack', 'cosmos-ibc'] as const).map((n) =>
+  const services = (['notifier-discord', 'notifier-slack', 'cosmos-ibc', 'console'] as const).map((n) =>
     spawnService(n, pipeline.config),
   );
   extra.push(...services);

@@ -36,7 +36,16 @@ export {
   type PublishInput,
   type PublishResult,
 } from './publisher.ts';
-export { callRpc, isRpcError, RpcError, type RpcReply, type ServeRpcOptions, serveRpc } from './rpc.ts';
+export {
+  callRpc,
+  callService,
+  isRpcError,
+  RpcError,
+  type RpcReply,
+  type RpcService,
+  type ServeRpcOptions,
+  serveRpc,
+} from './rpc.ts';
 export { isStreamPublishError, StreamPublishError, StreamPublisher } from './streamPublish.ts';
 export {
   AckFloorAge,

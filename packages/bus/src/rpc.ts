@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { formatIssues } from '@tocsin/events';
+import { formatIssues, rpcContracts, type Subjects } from '@tocsin/events';
 import type { z } from 'zod';
 import { parseJson } from './decoders.ts';
 import { type Log, silentLog } from './log.ts';
@@ -100,4 +100,30 @@ export async function callRpc<R = unknown>(
   const reply = JSON.parse(dec.decode(raw)) as RpcReply<R>;
   if (!reply.ok) throw new RpcError(reply.error.code, reply.error.message, reply.error.issues);
   return reply.result;
+}
+
+type Contract = { request: z.ZodType; result: z.ZodType };
+type Contracts = typeof rpcContracts;
+/** A service that answers RPC (`<prefix>.rpc.<service>.<method>`), as named in the contract. */
+export type RpcService = keyof Contracts;
+type ContractOf<S extends RpcService, M extends keyof Contracts[S]> = Extract<Contracts[S][M], Contract>;
+
+/**
+ * Calls a service's RPC method and decodes the answer with the shared contract (`rpcContracts` of
+ * @tocsin/events), so a caller only ever sees well-formed results. Errors are `RpcError` (bad_request, not_found,
+ * forbidden, `unavailable` when nobody answers within `timeoutMs`, `internal` for an answer of the wrong shape).
+ */
+export async function callService<S extends RpcService, M extends keyof Contracts[S] & string>(
+  nc: NatsConnection,
+  subjects: Subjects,
+  service: S,
+  method: M,
+  body: z.input<ContractOf<S, M>['request']>,
+  timeoutMs?: number,
+): Promise<z.output<ContractOf<S, M>['result']>> {
+  const contract = rpcContracts[service][method as keyof Contracts[S]] as unknown as Contract;
+  const raw = await callRpc(nc, subjects.rpc(service, method), body, timeoutMs);
+  const parsed = contract.result.safeParse(raw);
+  if (!parsed.success) throw new RpcError('internal', `${service}.${method} answered in an unexpected shape`);
+  return parsed.data as z.output<ContractOf<S, M>['result']>;
 }

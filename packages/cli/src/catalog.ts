@@ -51,6 +51,8 @@ export const SERVICES: ServiceEntry[] = (
       port: 9468,
       section: 'telegram',
     },
+    // Always on: the dashboard is useful with any config (read-only until console.token_file is set).
+    { name: 'console', main: 'services/console/src/main.ts', port: 9469 },
   ] satisfies ServiceEntry[]
 ).map((s) => ({ ...s, main: join(repoRoot, s.main) }));
 

@@ -132,8 +132,8 @@ describe('$alerts and $ack', () => {
     await run('$alerts resolved');
     await run('$alerts osmosis-1');
     expect(rpc.bodies('alerter.alerts').slice(1)).toEqual([
-      { state: 'resolved', limit: 200 },
-      { state: 'firing', chain_id: 'osmosis-1', limit: 200 },
+      { state: 'resolved', limit: 200, include_suppressed: false },
+      { state: 'firing', chain_id: 'osmosis-1', limit: 200, include_suppressed: false },
     ]);
   });
 

@@ -41,6 +41,13 @@ export const subscription = z.object({
   created_at: z.iso.datetime({ offset: true }),
 });
 
+/** One step in an alert's life (opened, fired, notified, acknowledged, silenced, resolved, ...). */
+export const timelineItem = z.object({
+  at: z.iso.datetime({ offset: true }),
+  kind: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
 const caller = z.object({ by: owner, is_admin: z.boolean().default(false) });
 
 export const alerterRpc = {
@@ -111,9 +118,19 @@ export const alerterRpc = {
       state: z.enum(['pending', 'firing', 'resolved']).optional(),
       source: z.string().optional(),
       chain_id: z.string().optional(),
+      rule_id: z.string().optional(),
+      since: z.iso.datetime({ offset: true }).optional().describe('alerts started at or after this time'),
       limit: z.number().int().min(1).max(500).default(50),
+      include_suppressed: z
+        .boolean()
+        .default(false)
+        .describe('also alerts outranked by another alert about the same object'),
     }),
     result: z.object({ alerts: z.array(alert) }),
+  },
+  alert: {
+    request: z.object({ id: z.string().min(1).describe('episode id') }),
+    result: z.object({ alert, timeline: z.array(timelineItem) }),
   },
   subscribe: {
     request: z.object({
@@ -206,6 +223,21 @@ export const cosmosIbcRpc = {
     request: z.object({ chain_id: z.string().optional(), client_id: z.string().optional() }),
     result: z.object({ rechecked: z.number().int() }),
   },
+  wallet_history: {
+    request: z.object({
+      chain_id: z.string().min(1),
+      address: z.string().min(1),
+      since: z.iso.datetime({ offset: true }).optional().describe('default: the burn-rate window'),
+    }),
+    result: z.object({
+      denom: z.string(),
+      display_denom: z.string(),
+      points: z
+        .array(z.object({ t: z.iso.datetime({ offset: true }), amount: z.number() }))
+        .describe('balance samples, oldest first, in display units'),
+      projected_empty_at: z.iso.datetime({ offset: true }).nullable(),
+    }),
+  },
 } as const;
 
 export const icsConsumerSummary = z.object({
@@ -268,6 +300,19 @@ export const subspaceBlocksRpc = {
       farmers_window_average: z.number().nullable(),
     }),
   },
+  series: {
+    request: z.object({}),
+    result: z.object({
+      block_time: z
+        .array(
+          z.object({ t: z.iso.datetime({ offset: true }), height: z.number().int(), seconds: z.number() }),
+        )
+        .describe('seconds since the previous checked best-fork block, over the slot window'),
+      slot_time: z
+        .array(z.object({ t: z.iso.datetime({ offset: true }), seconds_per_slot: z.number() }))
+        .describe('seconds per slot between consecutive checked blocks'),
+    }),
+  },
 } as const;
 
 /** One host of the caller, as `$harmony` shows it: the keys it holds and its mode at its last report. */
@@ -293,11 +338,23 @@ export const harmonyTokenSummary = z.object({
   last_used_at: z.string().nullable(),
 });
 
-/** `<prefix>.rpc.harmony-signers.<method>`: `$harmony` and `$token` in chat, `tocsin harmony token` on the CLI. */
+/**
+ * `<prefix>.rpc.harmony-signers.<method>`: `$harmony` and `$token` in chat, `tocsin harmony token` on the CLI,
+ * `hosts` for the console.
+ */
 export const harmonySignersRpc = {
   signers: {
     request: z.object({ owner }),
     result: z.object({ hosts: z.array(harmonyHostSummary) }),
+  },
+  hosts: {
+    request: z.object({}),
+    result: z.object({
+      hosts: z
+        .array(harmonyHostSummary.extend({ owner }))
+        .describe('every host of every owner (admin view: the console); chat keeps `signers`, per owner'),
+      keys: z.array(z.string()).describe('every BLS key some host reported, sorted'),
+    }),
   },
   token_new: {
     request: z.object({ owner, label: z.string().max(100).default('') }),
@@ -314,4 +371,13 @@ export const harmonySignersRpc = {
     request: z.object({ id: z.string().min(1), by: owner, is_admin: z.boolean().default(false) }),
     result: z.object({ summary: harmonyTokenSummary }),
   },
+} as const;
+
+/** Every service's RPC contract by service name (`<prefix>.rpc.<service>.<method>`), for typed callers. */
+export const rpcContracts = {
+  alerter: alerterRpc,
+  'cosmos-ibc': cosmosIbcRpc,
+  'ics-ccv': icsCcvRpc,
+  'subspace-blocks': subspaceBlocksRpc,
+  'harmony-signers': harmonySignersRpc,
 } as const;

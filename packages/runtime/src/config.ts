@@ -15,6 +15,7 @@ export { ConfigError, isConfigError };
  */
 export const CONFIG_SECTIONS = [
   'alerter',
+  'console',
   'cosmos_ibc',
   'discord',
   'harmony_signers',

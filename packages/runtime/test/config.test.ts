@@ -36,6 +36,7 @@ describe('strict configuration', () => {
     expect(() => loadConfig({ env: {}, defaults: all })).not.toThrow();
     expect(CONFIG_SECTIONS).toEqual([
       'alerter',
+      'console',
       'cosmos_ibc',
       'discord',
       'harmony_signers',

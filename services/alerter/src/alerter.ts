@@ -84,7 +84,7 @@ export class Alerter {
     return this.#core.published();
   }
 
-  // ---- commands (RPC and HTTP) ----
+  // ---- commands (RPC) ----
 
   ack(req: { by: string; fingerprint?: string; episode_id?: string; note?: string }): Promise<Alert> {
     return this.commands.ack(req);

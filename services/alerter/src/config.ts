@@ -117,8 +117,6 @@ export const alerterConfig = z.strictObject({
   tick_interval: intervalOrOff.default(1_000),
   /** A replica that committed a notification but died before publishing it: another publishes it after this. */
   outbox_lease: positiveDuration.default(10_000),
-  /** Bearer token for the HTTP write routes (ack, silences). Without it, write routes answer 401. */
-  api_token_file: z.string().optional(),
   /** Maintenance windows kept in the configuration (others are created over RPC and chat). */
   maintenance: z
     .array(maintenanceConfig)

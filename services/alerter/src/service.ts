@@ -7,7 +7,6 @@ import { isDbUnavailable, ping } from '@tocsin/store';
 import { Counter, Histogram } from 'prom-client';
 import { Alerter } from './alerter.ts';
 import { type AlerterConfig, alerterConfig } from './config.ts';
-import { registerRoutes } from './history/routes.ts';
 import { createBatcher } from './intake/batcher.ts';
 import { fastEventDecoder } from './intake/decode.ts';
 import { admit, isFutureEventError, type Received } from './intake/receive.ts';
@@ -171,7 +170,6 @@ export function createAlerterService(
 
       for (const sub of serveAlerterRpc({ nc: ctx.nc, subjects: ctx.subjects, alerter, log: ctx.log }))
         ctx.onStop(() => sub.unsubscribe());
-      registerRoutes(ctx.http, alerter, cfg.api_token_file ? ctx.readSecret(cfg.api_token_file) : null);
 
       let natsUp = true;
       void (async () => {

@@ -102,8 +102,9 @@ describe('silences', () => {
     expect(active.silences.some((s) => s.id === silence.id)).toBe(false);
     // The timeline says who muted it and when.
     const ep = (await h.received())[0]!.alerts[0]!.episode_id;
-    const res = await h.running.ctx.http.inject(`/alerts/${ep}/timeline`);
-    const body = res.json<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>();
+    const body = await rpc<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>('alert', {
+      id: ep,
+    });
     expect(body.timeline.map((t) => t.kind)).toEqual([
       'firing',
       'notified',

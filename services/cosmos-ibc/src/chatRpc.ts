@@ -1,18 +1,24 @@
 import { RpcError, serveRpc } from '@tocsin/bus';
 import { cosmosIbcRpc, type ibcClientSummary, type walletSummary } from '@tocsin/events';
-import type { ServiceContext } from '@tocsin/runtime';
+import { type ServiceContext, toDisplay } from '@tocsin/runtime';
 import type { z } from 'zod';
 import { clientStatusData } from './clientObservation.ts';
 import { type CosmosIbcIngestor, isUnknownChain } from './ingestor.ts';
+import { readBalances } from './store/walletHistory.ts';
 
 /** Reply bodies stay under NATS' max payload (1 MB by default); a long client list is cut, most urgent first. */
 const REPLY_BUDGET_BYTES = 900_000;
 
 /**
- * `<prefix>.rpc.cosmos-ibc.{chains, clients, wallets, recheck}` for chat commands ($data, $wallets, $recheck).
- * Answers come from the latest scan; times left are computed for now.
+ * `<prefix>.rpc.cosmos-ibc.{chains, clients, wallets, recheck}` for chat commands ($data, $wallets, $recheck) and
+ * the console, plus `wallet_history` (the stored balance samples) for the console's chart. Answers come from the
+ * latest scan; times left are computed for now.
  */
-export function serveChatRpc(ctx: ServiceContext, ingestor: CosmosIbcIngestor): void {
+export function serveChatRpc(
+  ctx: ServiceContext,
+  ingestor: CosmosIbcIngestor,
+  opts: { burnWindowMs: number },
+): void {
   const subject = (method: string) => ctx.subjects.rpc('cosmos-ibc', method);
   const common = { nc: ctx.nc, queue: 'cosmos-ibc', log: ctx.log };
   const knownChain = (chainId: string | undefined) => {
@@ -104,6 +110,34 @@ export function serveChatRpc(ctx: ServiceContext, ingestor: CosmosIbcIngestor): 
           }
         }
         return { wallets };
+      },
+    }),
+    serveRpc({
+      ...common,
+      subject: subject('wallet_history'),
+      schema: cosmosIbcRpc.wallet_history.request,
+      handler: async (req) => {
+        const view = ingestor.views().find((v) => v.config.chain_id === req.chain_id);
+        if (!view) throw new RpcError('not_found', `chain "${req.chain_id}" is not watched`);
+        const w = view.wallets.get(req.address);
+        if (!w) throw new RpcError('not_found', `wallet ${req.address} is not tracked on ${req.chain_id}`);
+        const c = view.config;
+        const since = req.since ? Date.parse(req.since) : ctx.clock.now() - opts.burnWindowMs;
+        const samples = await readBalances(
+          ctx.pool,
+          { chainId: c.chain_id, address: req.address, denom: c.denom },
+          since,
+        );
+        const empty = w.data.projected_empty_s;
+        return {
+          denom: c.denom,
+          display_denom: c.display_denom,
+          points: samples.map((s) => ({
+            t: new Date(s.atMs).toISOString(),
+            amount: toDisplay(s.amount, c.exponent),
+          })),
+          projected_empty_at: empty === null ? null : new Date(w.observedAtMs + empty * 1000).toISOString(),
+        };
       },
     }),
     serveRpc({

@@ -34,7 +34,7 @@ export const cosmosIbcService: ServiceDefinition<typeof cosmosIbcConfig> = {
     const ingestor = await createIngestor(ctx, VERSION);
     ingestors.set(ctx as ServiceContext, ingestor);
     ctx.onStop(() => ingestor.close());
-    serveChatRpc(ctx as ServiceContext, ingestor);
+    serveChatRpc(ctx as ServiceContext, ingestor, { burnWindowMs: ctx.section.burn_window });
     if (ctx.section.auto_scan) {
       const schedule = scheduleScans({
         clock: ctx.clock,

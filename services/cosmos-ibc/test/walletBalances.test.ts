@@ -159,6 +159,31 @@ describe('wallet balances', () => {
     expect(mine.wallets).toEqual([]);
   });
 
+  it('answers the wallet_history RPC: the stored samples in display units and the projected empty time', async () => {
+    const call = (body: unknown) => callRpc(s.nc, s.env.subjects.rpc('cosmos-ibc', 'wallet_history'), body);
+    const h = cosmosIbcRpc.wallet_history.result.parse(await call({ chain_id: HUB, address: RELAYER }));
+    const now = s.clock.now();
+    expect(h.points).toEqual([
+      { t: new Date(now - 2 * HOUR_MS).toISOString(), amount: 1.5 },
+      { t: new Date(now - HOUR_MS).toISOString(), amount: 1.4 },
+      { t: new Date(now).toISOString(), amount: 1.3 },
+    ]);
+    expect(h.display_denom).toBe('ATOM');
+    // 0.1 ATOM an hour from 1.3 ATOM: empty in 13 h.
+    expect(Date.parse(h.projected_empty_at!)).toBeCloseTo(now + 13 * HOUR_MS, -4);
+    const recent = cosmosIbcRpc.wallet_history.result.parse(
+      await call({ chain_id: HUB, address: RELAYER, since: new Date(now - HOUR_MS).toISOString() }),
+    );
+    expect(recent.points.map((p) => p.amount)).toEqual([1.4, 1.3]);
+    await expect(call({ chain_id: HUB, address: 'cosmos1nobody' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(call({ chain_id: 'nowhere-1', address: RELAYER })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(call({ chain_id: HUB })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
   it('keeps the last known subscriptions when the alerter does not answer', async () => {
     alerter?.unsubscribe();
     alerter = undefined;

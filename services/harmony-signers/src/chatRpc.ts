@@ -7,9 +7,22 @@ import { isTokenForbidden, isTokenNotFound, type TokenStore } from './tokens.ts'
 
 /**
  * `<prefix>.rpc.harmony-signers.{signers, token_new, token_list, token_revoke}` for `$harmony`, `$token` and
- * `tocsin harmony token`. Replicas answer in one queue group. A caller only ever sees their own hosts and tokens.
+ * `tocsin harmony token`. Replicas answer in one queue group. A chat caller only ever sees their own hosts and
+ * tokens; `hosts` (every owner's hosts, the keys × hosts matrix) is for the console, an operator's view.
  */
 export function serveChatRpc(ctx: ServiceContext<HarmonySignersConfig>, tokens: TokenStore): void {
+  const hostSummary = (h: HostRow, now: number) => ({
+    hostname: h.hostname,
+    validator_address: h.validator_address,
+    token_id: h.token_id,
+    mode: h.mode,
+    is_backup: h.is_backup,
+    shard_id: h.shard_id,
+    blskeys: h.blskeys,
+    node_reachable: h.node_reachable,
+    last_report_at: h.reported_at.toISOString(),
+    silent: now - h.received_at.getTime() > h.interval_s * 1000 * ctx.section.silent_intervals,
+  });
   const common = { nc: ctx.nc, queue: 'harmony-signers', log: ctx.log };
   const subject = (m: string) => ctx.subjects.rpc('harmony-signers', m);
   const subs = [
@@ -18,24 +31,25 @@ export function serveChatRpc(ctx: ServiceContext<HarmonySignersConfig>, tokens: 
       subject: subject('signers'),
       schema: harmonySignersRpc.signers.request,
       handler: async (req) => {
-        const now = ctx.clock.now();
         const { rows } = await ctx.pool.query<HostRow>(
           'SELECT * FROM harmony_hosts WHERE owner = $1 ORDER BY hostname, token_id',
           [req.owner],
         );
+        return { hosts: rows.map((h) => hostSummary(h, ctx.clock.now())) };
+      },
+    }),
+    serveRpc({
+      ...common,
+      subject: subject('hosts'),
+      schema: harmonySignersRpc.hosts.request,
+      handler: async () => {
+        const { rows } = await ctx.pool.query<HostRow>(
+          'SELECT * FROM harmony_hosts ORDER BY hostname, token_id LIMIT 5000',
+        );
+        const now = ctx.clock.now();
         return {
-          hosts: rows.map((h) => ({
-            hostname: h.hostname,
-            validator_address: h.validator_address,
-            token_id: h.token_id,
-            mode: h.mode,
-            is_backup: h.is_backup,
-            shard_id: h.shard_id,
-            blskeys: h.blskeys,
-            node_reachable: h.node_reachable,
-            last_report_at: h.reported_at.toISOString(),
-            silent: now - h.received_at.getTime() > h.interval_s * 1000 * ctx.section.silent_intervals,
-          })),
+          hosts: rows.map((h) => ({ ...hostSummary(h, now), owner: h.owner })),
+          keys: [...new Set(rows.flatMap((h) => h.blskeys))].sort(),
         };
       },
     }),

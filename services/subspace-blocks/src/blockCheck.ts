@@ -85,7 +85,7 @@ export function checkBlock(deps: CheckDeps, b: Header, tip: boolean, f: Fetched)
         }),
       );
   }
-  const st = deps.windows.slot(decoded.slot, decoded.timestampMs);
+  const st = deps.windows.slot(decoded.slot, decoded.timestampMs, b.height);
   events.push(
     E.make(E.slotTime, b.hash, {
       block: blockRef(b),

@@ -371,6 +371,11 @@ export class SubspaceIngestor {
     };
   }
 
+  /** Block time and slot time over the slot window (`series` RPC). */
+  series(): ReturnType<Windows['series']> {
+    return this.#windows.series();
+  }
+
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#closed = true;

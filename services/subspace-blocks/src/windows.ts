@@ -4,7 +4,7 @@
  * farming_monitor compute them. Their state is plain data, kept with the fork state.
  */
 export interface WindowState {
-  slots: [number, number][]; // [slot, timestamp ms]
+  slots: [number, number, number?][]; // [slot, timestamp ms, height (absent in state saved before it was kept)]
   lastVoted: [string, number][]; // [public key, height]
   active: number[];
 }
@@ -28,7 +28,7 @@ export class Windows {
   readonly #slotWindow: number;
   readonly #inactive: number;
   readonly #history: number;
-  #slots: [number, number][] = [];
+  #slots: [number, number, number?][] = [];
   #lastVoted = new Map<string, number>();
   #active: number[] = [];
 
@@ -46,9 +46,9 @@ export class Windows {
     }
   }
 
-  slot(slot: number | null, timestampMs: number | null): SlotTime {
+  slot(slot: number | null, timestampMs: number | null, height?: number): SlotTime {
     if (slot !== null && timestampMs !== null) {
-      this.#slots.push([slot, timestampMs]);
+      this.#slots.push(height === undefined ? [slot, timestampMs] : [slot, timestampMs, height]);
       if (this.#slots.length > this.#slotWindow) this.#slots.splice(0, this.#slots.length - this.#slotWindow);
     }
     return this.slotTime();
@@ -64,6 +64,27 @@ export class Windows {
       blocks: s.length,
       full: s.length >= this.#slotWindow,
     };
+  }
+
+  /**
+   * The window as two series, one point per block after the first: the chain time since the previous block and
+   * the seconds per slot between the two (the console's block-time and slot-time charts).
+   */
+  series(): {
+    block_time: { t: string; height: number; seconds: number }[];
+    slot_time: { t: string; seconds_per_slot: number }[];
+  } {
+    const block_time: { t: string; height: number; seconds: number }[] = [];
+    const slot_time: { t: string; seconds_per_slot: number }[] = [];
+    for (let i = 1; i < this.#slots.length; i++) {
+      const [prevSlot, prevMs] = this.#slots[i - 1]!;
+      const [slot, ms, height] = this.#slots[i]!;
+      const t = new Date(ms).toISOString();
+      const seconds = (ms - prevMs) / 1000;
+      if (height !== undefined) block_time.push({ t, height, seconds });
+      if (slot > prevSlot) slot_time.push({ t, seconds_per_slot: seconds / (slot - prevSlot) });
+    }
+    return { block_time, slot_time };
   }
 
   farmers(height: number, voters: string[]): Farmers {

@@ -11,7 +11,8 @@ export type ServiceName =
   | 'cosmos-ibc'
   | 'notifier-webhook'
   | 'notifier-discord'
-  | 'notifier-slack';
+  | 'notifier-slack'
+  | 'console';
 
 /** A folder for one test's files (config, secrets); secrets are written mode 600 as the services require. */
 export function workDir(name: string) {

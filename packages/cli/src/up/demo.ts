@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarmonyAgent } from '@tocsin/harmony-agent';
@@ -28,6 +28,24 @@ export interface Demo {
   /** Once the services' ports are known: starts what talks to them (the Harmony agents). */
   servicesAt(ports: Record<string, number>): void;
   close(): Promise<void>;
+}
+
+/**
+ * The demo's console login token, in `<dataDir>/console-token` (mode 600): kept across restarts so a browser that
+ * logged in stays logged in; a new one when the file is missing, empty or readable by others.
+ */
+export function demoConsoleToken(dataDir: string): { file: string; token: string } {
+  const file = join(dataDir, 'console-token');
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(token) && (statSync(file).mode & 0o077) === 0) return { file, token };
+  } catch {
+    // missing: made below
+  }
+  const token = randomBytes(24).toString('base64url');
+  rmSync(file, { force: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { file, token };
 }
 
 /** The demo's agents report every 5 s (15 s in production) so the scenario's double-sign risk shows quickly. */

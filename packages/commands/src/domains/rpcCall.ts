@@ -1,21 +1,11 @@
-import { callRpc, isRpcError, RpcError } from '@tocsin/bus';
-import { alerterRpc, cosmosIbcRpc, harmonySignersRpc, icsCcvRpc, subspaceBlocksRpc } from '@tocsin/events';
-import type { z } from 'zod';
+import { callService, isRpcError, type RpcService } from '@tocsin/bus';
+import type { rpcContracts } from '@tocsin/events';
 import type { CommandContext, CommandReply } from '../registry.ts';
 
-type Contract = { request: z.ZodType; result: z.ZodType };
 type Base = Pick<CommandContext, 'nc' | 'subjects'>;
+type Services = typeof rpcContracts;
 
-const SERVICES = {
-  alerter: alerterRpc,
-  'cosmos-ibc': cosmosIbcRpc,
-  'ics-ccv': icsCcvRpc,
-  'subspace-blocks': subspaceBlocksRpc,
-  'harmony-signers': harmonySignersRpc,
-} as const;
-type Services = typeof SERVICES;
-
-const LABEL: Record<keyof Services, string> = {
+const LABEL: Record<RpcService, string> = {
   alerter: 'The alerter',
   'cosmos-ibc': 'The cosmos-ibc ingestor',
   'ics-ccv': 'The ics-ccv ingestor',
@@ -27,24 +17,18 @@ const LABEL: Record<keyof Services, string> = {
  * Calls `<prefix>.rpc.<service>.<method>` and decodes the answer with the shared contract, so a command only
  * ever sees well-formed results. Errors stay `RpcError` (code: bad_request, not_found, forbidden, unavailable).
  */
-export async function call<S extends keyof Services, M extends keyof Services[S] & string>(
+export function call<S extends RpcService, M extends keyof Services[S] & string>(
   ctx: Base,
   service: S,
   method: M,
-  body: z.input<Extract<Services[S][M], Contract>['request']>,
+  body: Parameters<typeof callService<S, M>>[4],
   timeoutMs?: number,
-): Promise<z.output<Extract<Services[S][M], Contract>['result']>> {
-  const contract = SERVICES[service][method as keyof Services[S]] as unknown as Contract;
-  const raw = await callRpc(ctx.nc, ctx.subjects.rpc(service, method), body, timeoutMs);
-  const parsed = contract.result.safeParse(raw);
-  if (!parsed.success) {
-    throw new RpcError('internal', `${service}.${method} answered in an unexpected shape`);
-  }
-  return parsed.data as z.output<Extract<Services[S][M], Contract>['result']>;
+): ReturnType<typeof callService<S, M>> {
+  return callService(ctx.nc, ctx.subjects, service, method, body, timeoutMs);
 }
 
 /** A reply for an rpc failure the command does not handle itself. */
-export function failureReply(service: keyof Services, err: unknown): CommandReply {
+export function failureReply(service: RpcService, err: unknown): CommandReply {
   if (isRpcError(err)) {
     if (err.code === 'unavailable') {
       return {

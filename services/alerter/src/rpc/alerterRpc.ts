@@ -1,10 +1,10 @@
-import { type Log, serveRpc } from '@tocsin/bus';
+import { type Log, RpcError, serveRpc } from '@tocsin/bus';
 import { alerterRpc, type Subjects } from '@tocsin/events';
 import type { ServiceContext } from '@tocsin/runtime';
 import type { Alerter } from '../alerter.ts';
 
 /**
- * `<prefix>.rpc.alerter.<method>` for the chat notifiers' buttons and commands (contracts in @tocsin/events
+ * `<prefix>.rpc.alerter.<method>` for the chat notifiers' buttons and commands and the console (contracts in @tocsin/events
  * alerterRpc). Replicas share one queue group, so each request is answered once.
  */
 export function serveAlerterRpc(opts: {
@@ -67,7 +67,18 @@ export function serveAlerterRpc(opts: {
     serveRpc({
       ...at('alerts'),
       schema: alerterRpc.alerts.request,
-      handler: async (r) => ({ alerts: await alerter.alerts(r) }),
+      handler: async (r) => ({
+        alerts: await alerter.alerts({ ...r, since: r.since === undefined ? undefined : new Date(r.since) }),
+      }),
+    }),
+    serveRpc({
+      ...at('alert'),
+      schema: alerterRpc.alert.request,
+      handler: async (r) => {
+        const found = await alerter.alert(r.id);
+        if (!found) throw new RpcError('not_found', `no alert ${r.id}`);
+        return found;
+      },
     }),
     serveRpc({
       ...at('subscribe'),

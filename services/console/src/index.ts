@@ -1,0 +1,3 @@
+export { TokenCheck } from './auth.ts';
+export { type ConsoleConfig, consoleConfig } from './config.ts';
+export { consoleService, VERSION } from './service.ts';
