@@ -31,6 +31,7 @@ const alert: Alert = {
   mentions: [],
   links: [],
   event_id: null,
+  retracted: null,
 };
 const silence = {
   id: 'sil-1',

@@ -52,6 +52,7 @@ const alert: Alert = {
   mentions: [],
   links: [],
   event_id: null,
+  retracted: null,
 };
 
 /** Reads the stream until `until` matches what arrived, or fails after `ms` saying what it saw. */
