@@ -43,6 +43,7 @@ const VERB: Record<Transition, string> = {
   acknowledged: 'Acknowledged',
   retracted: 'Retracted',
   notice: 'Notice',
+  flapping: 'Flapping',
 };
 /** Transitions that tag people; the others (resolve, ack, retract) are news, not calls to act. */
 const MENTION_ON = new Set<Transition>(['firing', 'repeat', 'escalated']);
@@ -262,6 +263,7 @@ const REPLY_ICON: Record<Transition, string> = {
   acknowledged: '👀',
   retracted: '↩️',
   notice: 'ℹ️',
+  flapping: '〰️',
 };
 
 function replyHeadline(n: Notification): string {

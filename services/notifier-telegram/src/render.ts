@@ -59,6 +59,7 @@ const VERB: Record<Transition, string> = {
   acknowledged: 'ACKNOWLEDGED',
   retracted: 'RETRACTED',
   notice: 'NOTICE',
+  flapping: 'FLAPPING',
 };
 const PINGING = new Set<Transition>(['firing', 'repeat', 'escalated']);
 const TELEGRAM_OWNER = /^telegram:(\d{1,15})$/;

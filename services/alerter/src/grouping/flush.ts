@@ -2,6 +2,7 @@ import { type Alert, type Notification, newId, SEVERITIES, type Severity } from 
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
+import { flappingAlert } from '../flap/alert.ts';
 import { recordMuted } from '../maintenance/store.ts';
 import { maintenanceHolds } from '../maintenance/windows.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
@@ -42,6 +43,8 @@ function notificationKey(
 ): string {
   if (eps.length === 1) {
     const ep = eps[0]!;
+    // A flapping card is edited many times: each edit is a notification of its own.
+    if (transition === 'flapping') return `${ep.episode_id}:flapping:${newId(now)}`;
     return transition === 'repeat'
       ? `${ep.episode_id}:repeat:${ep.repeats + 1}`
       : `${ep.episode_id}:${transition}`;
@@ -188,7 +191,9 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
-    const alerts: Alert[] = eps.map((ep) => toAlert(ep, []));
+    const alerts: Alert[] = eps.map((ep, i) =>
+      n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
+    );
     const key = notificationKey(n.group, n.transition, eps, now);
     const mentions = new Set(alerts.flatMap((a) => a.mentions));
     const payload: Notification = {

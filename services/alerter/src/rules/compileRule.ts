@@ -56,6 +56,8 @@ export interface CompiledRule {
   escalation: { afterMs: number; mentions: string[] } | null;
   /** Events (of the rule's source) that withdraw an alert of this rule: see ruleSchema `retracted_by`. */
   retractedBy: { types: string[]; where: Evaluator | null; reason: CompiledTemplate } | null;
+  /** Flap suppression (ruleSchema `flap`): more than `maxTransitions` changes within `windowMs` → flapping. */
+  flap: { windowMs: number; maxTransitions: number } | null;
 }
 
 export interface CompileContext {
@@ -299,6 +301,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     resolveAfterMs,
     escalation,
     retractedBy,
+    flap: r.flap ? { windowMs: r.flap.window, maxTransitions: r.flap.max_transitions } : null,
   };
   return issues.length ? { issues } : { rule, issues };
 }
