@@ -107,7 +107,8 @@ export function applyFlap(plan: Plan, cx: FlapContext): void {
     const row = plan.rows.get(fp) ?? cx.before(fp);
     if (!row) continue;
     const state = w.state.card === null && w.state.flips.length === 0 ? null : w.state;
-    if (JSON.stringify(row.flap ?? null) !== JSON.stringify(state)) plan.rows.set(fp, { ...row, flap: state });
+    if (JSON.stringify(row.flap ?? null) !== JSON.stringify(state))
+      plan.rows.set(fp, { ...row, flap: state });
   }
   for (const f of flaps.values()) plan.effects.push(f);
 }

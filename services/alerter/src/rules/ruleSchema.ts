@@ -133,9 +133,7 @@ export const ruleInput = z
      * Flap suppression: an alert that changes (fires or resolves) more than `max_transitions` times within `window`
      * is held as flapping: one message, edited as it flips, until it has been stable for `window`.
      */
-    flap: z
-      .strictObject({ window: duration, max_transitions: z.number().int().positive() })
-      .optional(),
+    flap: z.strictObject({ window: duration, max_transitions: z.number().int().positive() }).optional(),
     escalate: z
       .union([z.literal(false), z.strictObject({ after: duration, mentions: z.array(owner).default([]) })])
       .optional(),

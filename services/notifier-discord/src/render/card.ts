@@ -138,7 +138,8 @@ function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions
   if (a.retracted)
     f.push({ name: 'Retracted', value: clip(`retracted: ${a.retracted.reason}`, LIMITS.fieldValue) });
   const flap = flapNote(a);
-  if (flap) f.push({ name: a.flapping?.settled ? 'Settled' : 'Flapping', value: clip(flap, LIMITS.fieldValue) });
+  if (flap)
+    f.push({ name: a.flapping?.settled ? 'Settled' : 'Flapping', value: clip(flap, LIMITS.fieldValue) });
   const ack = ackNote(a);
   if (ack) f.push({ name: 'Acknowledged', value: ack, inline: true });
   const silenced = silenceNote(card, a);
