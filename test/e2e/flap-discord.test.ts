@@ -96,7 +96,7 @@ describe('a flapping alert in Discord', () => {
     expect(edits.length).toBeGreaterThanOrEqual(7);
   });
 
-  it('stable for the window: a last edit says the state it settled in; later flips are normal again', async () => {
+  it('stable for the window: a last edit says the state it settled in; its resolve is said again', async () => {
     const card = cards()[0]!;
     const postsBefore = posts();
     // The last flip (the 9th) fired; nothing changes for 10 minutes.
@@ -110,5 +110,13 @@ describe('a flapping alert in Discord', () => {
     const settled = all().find((m) => m.id === card.id)!;
     expect(text(settled)).toContain('settled firing after flapping (stable for 10m)');
     expect(posts()).toBe(postsBefore);
+
+    // Settled firing: the open episode counts as announced, so its resolve is said (a new message: the card is
+    // another episode's), and the change history starts afresh (no flapping note on it).
+    await client(false);
+    expect(posts()).toBe(postsBefore + 1);
+    const resolved = all().at(-1)!;
+    expect(title(resolved)).toMatch(/^✅ RESOLVED · /);
+    expect(text(resolved)).not.toContain('flapping');
   });
 });

@@ -137,6 +137,7 @@ export function settleFlaps(
       window_ms: cfg?.windowMs ?? Math.max(1, now - lastFlip),
       state: row.status === 'firing' ? 'firing' : 'resolved',
       settled: true,
+      ...(row.status === 'firing' && row.episode_id ? { current: row.episode_id } : {}),
     });
     out.rows.push({ ...row, flap: null });
   }

@@ -25,5 +25,18 @@ export async function writeFlaps(c: PoolClient, flaps: FlapEffect[], now: number
      RETURNING group_key`,
     [JSON.stringify(list), now],
   );
+  // Settled firing: the held episode counts as announced (by the card's last edit), so it repeats, escalates and
+  // its resolve is said like any alert's.
+  const current = flaps.flatMap((f) => (f.current ? [f.current] : []));
+  if (current.length)
+    await c.query(
+      `UPDATE alerter_episodes SET notified_at = to_timestamp($2 / 1000.0),
+         next_repeat_at = CASE WHEN repeat_interval_ms > 0 AND acked_at IS NULL
+           THEN to_timestamp(($2 + repeat_interval_ms) / 1000.0) END,
+         escalate_at = CASE WHEN escalate_after_ms IS NOT NULL AND acked_at IS NULL AND escalated_at IS NULL
+           THEN to_timestamp(($2 + escalate_after_ms) / 1000.0) END
+       WHERE episode_id = ANY($1) AND state = 'firing' AND notified_at IS NULL AND suppressed_by IS NULL`,
+      [current, now],
+    );
   return new Set(r.rows.map((row) => row.group_key as string));
 }

@@ -124,6 +124,8 @@ export type Effect =
       settled: boolean;
       /** Episodes whose transitions in this decision are recorded, not notified (the card's edit says them). */
       held?: string[];
+      /** Settled firing: the open episode, counted as announced by the card's last edit (its resolve is said). */
+      current?: string;
     };
 
 export interface Presence {
