@@ -1,8 +1,8 @@
 import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
+import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
-import { flappingAlert } from '../flap/alert.ts';
 import { recordMuted } from '../maintenance/store.ts';
 import { maintenanceHolds } from '../maintenance/windows.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';

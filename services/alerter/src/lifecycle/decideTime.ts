@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@tocsin/events';
-import type { Scope } from '../rules/scope.ts';
 import { settleFlaps } from '../flap/flap.ts';
+import type { Scope } from '../rules/scope.ts';
 import { countIn, DeciderBase } from './decideCore.ts';
 import type { RuleIndex } from './evaluate.ts';
 import type { Presence, StateRow } from './types.ts';
