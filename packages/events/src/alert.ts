@@ -56,6 +56,17 @@ export const alert = z.object({
     .describe(
       'the fact behind the alert no longer holds (e.g. its block left the best chain): chats strike it through',
     ),
+  flapping: z
+    .object({
+      changes: z.number().int().nonnegative().describe('fires and resolves within the window'),
+      window_ms: z.number().int().positive(),
+      state: z.enum(['firing', 'resolved']).describe('the state it is in now'),
+      settled: z.boolean().describe('stable for the window: the final edit'),
+    })
+    .optional()
+    .describe(
+      'flap suppression: the alert changes too often; its one message is edited (transition `flapping`) until it settles',
+    ),
 });
 export type Alert = z.infer<typeof alert>;
 
@@ -67,6 +78,7 @@ export const TRANSITIONS = [
   'acknowledged',
   'retracted',
   'notice',
+  'flapping',
 ] as const;
 export const transition = z.enum(TRANSITIONS);
 export type Transition = z.infer<typeof transition>;

@@ -90,7 +90,8 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
       let delivered = claim.attempts > 1 && provider.reconcile ? await provider.reconcile(ctx) : null;
       const reconciled = delivered !== null;
       delivered ??= await provider.deliver(ctx);
-      const remember = n.transition === 'firing' || n.transition === 'notice';
+      // A flapping alert's card posted anew (its original was gone or never sent) is the one its next edits find.
+      const remember = n.transition === 'firing' || n.transition === 'notice' || n.transition === 'flapping';
       await log.markSent({ key: n.key, channel, ref: delivered.ref, episodes: remember ? episodes : [] });
       outcomes.push({ channel, state: reconciled ? 'reconciled' : 'sent', ref: delivered.ref });
       opts.onAttempt?.(channel, 'sent');

@@ -27,4 +27,12 @@ export {
   notifierService,
   notifyMigrations,
 } from './service.ts';
-export { alertLine, isNotice, listedLabels, renderText, SEVERITY_ICON, TRANSITION_VERB } from './text.ts';
+export {
+  alertLine,
+  flapNote,
+  isNotice,
+  listedLabels,
+  renderText,
+  SEVERITY_ICON,
+  TRANSITION_VERB,
+} from './text.ts';

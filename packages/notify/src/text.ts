@@ -1,4 +1,5 @@
 import { type Alert, IMPLICIT_LABELS, type Notification } from '@tocsin/events';
+import { formatDuration } from '@tocsin/runtime';
 import { SENDER_ICON_LABEL, SENDER_NAME_LABEL } from './sender.ts';
 
 /** How every chat shows a severity and a transition. */
@@ -11,7 +12,20 @@ export const TRANSITION_VERB: Record<string, string> = {
   acknowledged: 'ACKNOWLEDGED',
   retracted: 'RETRACTED',
   notice: 'NOTICE',
+  flapping: 'FLAPPING',
 };
+
+/**
+ * What a flapping alert's message says (the alerter's flap suppression), or null when it is not flapping:
+ * "flapping: 7 changes in 30m — held until stable for 30m", then, once stable, the state it settled in.
+ */
+export function flapNote(a: Pick<Alert, 'flapping'>): string | null {
+  const f = a.flapping;
+  if (!f) return null;
+  const w = formatDuration(f.window_ms);
+  if (f.settled) return `settled ${f.state} after flapping (stable for ${w})`;
+  return `flapping: ${f.changes} changes in ${w} — held until stable for ${w} (now ${f.state})`;
+}
 
 /** Labels a message does not list: shown in places of their own (rule, chain, …), or who posts it (sender). */
 const UNLISTED = new Set<string>([...IMPLICIT_LABELS, SENDER_NAME_LABEL, SENDER_ICON_LABEL]);
@@ -31,8 +45,9 @@ export function isNotice(n: Pick<Notification, 'transition'>): boolean {
 
 export function alertLine(a: Alert): string {
   const ack = a.acknowledged ? ` (acked by ${a.acknowledged.by})` : '';
+  const flap = flapNote(a);
   // '-' is the chain of facts about no chain (tocsin itself).
-  return `${a.summary}${ack}${a.chain_id === '-' ? '' : ` [${a.chain_id}]`}`;
+  return `${a.summary}${ack}${a.chain_id === '-' ? '' : ` [${a.chain_id}]`}${flap ? ` — ${flap}` : ''}`;
 }
 
 /** Plain-text rendering shared by the console notifier and chat fallbacks. Pure. */

@@ -181,7 +181,7 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
 
     posts(ctx) {
       const t = ctx.notification.transition;
-      return !((t === 'acknowledged' || t === 'retracted') && ctx.priorRefs.size > 0);
+      return !((t === 'acknowledged' || t === 'retracted' || t === 'flapping') && ctx.priorRefs.size > 0);
     },
 
     deliver: (ctx) => wrap(ctx.channel, () => deliverOne(ctx)),

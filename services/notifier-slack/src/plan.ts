@@ -1,14 +1,24 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
 
 /** Transitions that change how the original message looks (edited in place), besides the thread reply. */
-export const UPDATES_ORIGINAL = new Set<Transition>(['resolved', 'acknowledged', 'retracted']);
+export const UPDATES_ORIGINAL = new Set<Transition>(['resolved', 'acknowledged', 'retracted', 'flapping']);
+/** Transitions that only edit the original (a flapping alert's one message): no thread reply. */
+export const EDITS_ONLY = new Set<Transition>(['flapping']);
 /**
  * One Slack call a notification turns into: a new message, or a reply in the thread of the message that announced
  * some of its alerts (editing that message first when the transition changes how it looks).
  */
 export type Step =
   | { kind: 'post'; alerts: Alert[] }
-  | { kind: 'reply'; thread: string; alerts: Alert[]; update: boolean; broadcast: boolean };
+  | {
+      kind: 'reply';
+      thread: string;
+      alerts: Alert[];
+      update: boolean;
+      broadcast: boolean;
+      /** Edit the original only, reply nothing (EDITS_ONLY). */
+      quiet?: boolean;
+    };
 
 /** Firing and notices are new messages; later transitions go to the threads of the messages that announced them. */
 export function planDelivery(n: Notification, priorRefs: Map<string, string>): Step[] {
@@ -29,6 +39,7 @@ export function planDelivery(n: Notification, priorRefs: Map<string, string>): S
       alerts,
       update: UPDATES_ORIGINAL.has(n.transition),
       broadcast: n.transition === 'escalated',
+      ...(EDITS_ONLY.has(n.transition) ? { quiet: true } : {}),
     });
   }
   return steps;

@@ -1,5 +1,5 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
-import { isNotice, listedLabels, SEVERITY_ICON } from '@tocsin/notify';
+import { flapNote, isNotice, listedLabels, SEVERITY_ICON } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import { alertButtons } from './actions.ts';
 import {
@@ -43,6 +43,7 @@ const VERB: Record<Transition, string> = {
   acknowledged: 'Acknowledged',
   retracted: 'Retracted',
   notice: 'Notice',
+  flapping: 'Flapping',
 };
 /** Transitions that tag people; the others (resolve, ack, retract) are news, not calls to act. */
 const MENTION_ON = new Set<Transition>(['firing', 'repeat', 'escalated']);
@@ -89,6 +90,8 @@ export function alertLine(a: Alert, retracted = false, notice = false): string {
   if (a.state === 'resolved' && a.resolved_at && !notice) parts.push(`resolved ${slackDate(a.resolved_at)}`);
   if (a.acknowledged) parts.push(`acked by ${ownerMention(a.acknowledged.by)}`);
   if (retracted && a.retracted) parts.push(`retracted: ${esc(a.retracted.reason)}`);
+  const flap = flapNote(a);
+  if (flap) parts.push(esc(flap));
   return parts.join(' · ');
 }
 
@@ -133,6 +136,8 @@ function singleAlertBlocks(a: Alert, state: MessageState): Block[] {
       value: `${slackDate(a.resolved_at)} (after ${lifetime(a, a.resolved_at)})`,
     });
   }
+  const flap = flapNote(a);
+  if (flap) fields.push({ name: a.flapping?.settled ? 'Settled' : 'Flapping', value: esc(flap) });
   if (a.acknowledged) {
     fields.push({
       name: 'Acknowledged',
@@ -262,6 +267,7 @@ const REPLY_ICON: Record<Transition, string> = {
   acknowledged: '👀',
   retracted: '↩️',
   notice: 'ℹ️',
+  flapping: '〰️',
 };
 
 function replyHeadline(n: Notification): string {

@@ -37,6 +37,10 @@ describe('planDelivery', () => {
     expect(planDelivery(notificationFixture({ transition: 'repeat' }, [b!]), prior)).toEqual([
       { kind: 'reply', thread: '222.2', alerts: [b], update: false, broadcast: false },
     ]);
+    // A flapping alert's edits: the original is edited, nothing is said in its thread.
+    expect(planDelivery(notificationFixture({ transition: 'flapping' }, [b!]), prior)).toEqual([
+      { kind: 'reply', thread: '222.2', alerts: [b], update: true, broadcast: false, quiet: true },
+    ]);
   });
 });
 

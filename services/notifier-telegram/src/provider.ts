@@ -21,7 +21,7 @@ import {
 import type { TelegramStore } from './store.ts';
 
 /** Transitions that change how the original message looks (edited in place). */
-const EDITS = new Set(['resolved', 'acknowledged', 'retracted']);
+const EDITS = new Set(['resolved', 'acknowledged', 'retracted', 'flapping']);
 /** Transitions that also reply under the original (an acknowledgement only edits it). */
 const REPLIES = new Set(['resolved', 'repeat', 'escalated']);
 
@@ -200,7 +200,10 @@ export function telegramProvider(opts: TelegramProviderOptions): DigestingProvid
       const { chatId, threadId } = parseChannel(channel);
       return chatId > 0 ? 'private' : threadId !== undefined ? 'topic' : 'group';
     },
-    posts: (ctx) => ctx.notification.transition !== 'acknowledged',
+    // A flapping alert's edits only edit its one message (a new one only when there is none to edit).
+    posts: (ctx) =>
+      ctx.notification.transition !== 'acknowledged' &&
+      !(ctx.notification.transition === 'flapping' && ctx.priorRefs.size > 0),
     editMessage,
 
     async deliver(ctx) {

@@ -1,5 +1,5 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
-import { listedLabels, SEVERITY_ICON } from '@tocsin/notify';
+import { flapNote, listedLabels, SEVERITY_ICON } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import type { TelegramConfig } from './config.ts';
 
@@ -59,6 +59,7 @@ const VERB: Record<Transition, string> = {
   acknowledged: 'ACKNOWLEDGED',
   retracted: 'RETRACTED',
   notice: 'NOTICE',
+  flapping: 'FLAPPING',
 };
 const PINGING = new Set<Transition>(['firing', 'repeat', 'escalated']);
 const TELEGRAM_OWNER = /^telegram:(\d{1,15})$/;
@@ -142,6 +143,8 @@ function alertBlock(a: Alert, opts: RenderOptions, state: MessageState): string[
   } else {
     lines.push(`since ${esc(a.started_at)}`);
   }
+  const flap = flapNote(a);
+  if (flap) lines.push(`〰️ ${esc(flap)}`);
   const acked = a.acknowledged;
   if (acked) lines.push(`✋ Acknowledged by ${ownerText(acked.by, state.ackedBy)}`);
   const ls = links(a, opts);
@@ -154,7 +157,9 @@ function compactLine(a: Alert, state: MessageState): string {
   const chain = a.chain_id === '-' ? '' : ` · ${esc(clip(a.chain_id, 40))}`;
   const acked = a.acknowledged ? ` · ✋ ${ownerText(a.acknowledged.by, state.ackedBy)}` : '';
   const gone = a.retracted ? ` · retracted: ${esc(clip(a.retracted.reason, 120))}` : '';
-  return `${icon(a)} ${summaryOf(a, 150)}${chain} · <code>${esc(a.episode_id)}</code>${acked}${gone}`;
+  const note = flapNote(a);
+  const flap = note ? ` · ${esc(note)}` : '';
+  return `${icon(a)} ${summaryOf(a, 150)}${chain} · <code>${esc(a.episode_id)}</code>${acked}${gone}${flap}`;
 }
 
 function header(n: Notification, count: number): string {

@@ -1,5 +1,6 @@
 import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
+import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';
@@ -43,6 +44,8 @@ function notificationKey(
 ): string {
   if (eps.length === 1) {
     const ep = eps[0]!;
+    // A flapping card is edited many times: each edit is a notification of its own.
+    if (transition === 'flapping') return `${ep.episode_id}:flapping:${newId(now)}`;
     if (transition === 'repeat') return `${ep.episode_id}:repeat:${ep.repeats + 1}`;
     // Each step of a ladder, and an acknowledgement after an earlier one ran out, is a notification of its own.
     if (transition === 'escalated' && typeof detail.step === 'number')
@@ -193,7 +196,9 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
-    const alerts: Alert[] = eps.map((ep) => toAlert(ep, []));
+    const alerts: Alert[] = eps.map((ep, i) =>
+      n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
+    );
     const detail = n.entries.length === 1 ? n.entries[0]!.detail : {};
     const key = notificationKey(n.group, n.transition, eps, now, detail);
     // An escalation step tags its own owners (and the rule's), not those of the steps before it.

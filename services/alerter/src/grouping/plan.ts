@@ -8,7 +8,8 @@ export type PendingTransition =
   | 'escalated'
   | 'acknowledged'
   | 'retracted'
-  | 'notice';
+  | 'notice'
+  | 'flapping';
 
 export interface PendingRow {
   id: number;

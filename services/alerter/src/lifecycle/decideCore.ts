@@ -1,3 +1,4 @@
+import { applyFlap, type FlapConfig } from '../flap/flap.ts';
 import type { CompiledRule } from '../rules/compileRule.ts';
 import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { type AlertVars, newEpisode } from './episode.ts';
@@ -11,6 +12,8 @@ export interface DecideContext {
   now: number;
   get(fingerprint: string): StateRow | undefined;
   subscriptions: SubscriptionIndex;
+  /** Flap suppression: a rule's `flap` settings (none given: nothing flaps). */
+  flapOf?: (ruleId: string) => FlapConfig | null;
 }
 
 export function isStale(row: StateRow | undefined, inst: Instance): boolean {
@@ -37,6 +40,7 @@ export function countIn(buckets: Record<string, number>, from: number): number {
 export abstract class DeciderBase {
   readonly rows = new Map<string, StateRow>();
   readonly effects: Effect[] = [];
+  #flapped = false;
   constructor(protected readonly cx: DecideContext) {}
 
   get(fp: string): StateRow | undefined {
@@ -45,8 +49,14 @@ export abstract class DeciderBase {
   protected set(row: StateRow): void {
     this.rows.set(row.fingerprint, row);
   }
+  /** The decision; flap suppression (flap/flap.ts) is applied to it once, when it is taken. */
   plan(): Plan {
-    return { rows: this.rows, effects: this.effects };
+    const plan = { rows: this.rows, effects: this.effects };
+    if (this.cx.flapOf && !this.#flapped) {
+      this.#flapped = true;
+      applyFlap(plan, { now: this.cx.now, before: (fp) => this.cx.get(fp), flapOf: this.cx.flapOf });
+    }
+    return plan;
   }
 
   protected base(

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@tocsin/events';
+import { settleFlaps } from '../flap/flap.ts';
 import type { Scope } from '../rules/scope.ts';
 import { countIn, DeciderBase } from './decideCore.ts';
 import type { RuleIndex } from './evaluate.ts';
@@ -9,7 +10,9 @@ export abstract class TimeDecider extends DeciderBase {
   /** Time-driven transitions: `for` elapsed, count windows sliding, resolve_after, rules that were removed. */
   timers(index: RuleIndex, active: Iterable<StateRow>): void {
     const now = this.cx.now;
+    const flapping: StateRow[] = [];
     for (const row of active) {
+      if (row.flap?.card) flapping.push(row);
       const rule = index.byId.get(row.rule_id);
       if (!rule) {
         if (row.status !== 'ok') {
@@ -49,6 +52,16 @@ export abstract class TimeDecider extends DeciderBase {
         this.close(row, now, null, null, 'not confirmed by any event');
         this.set({ ...row, status: 'ok', since: null });
       }
+    }
+    if (this.cx.flapOf) {
+      const fps = flapping.map((r) => r.fingerprint);
+      const settled = settleFlaps(
+        fps.map((fp) => this.get(fp)!),
+        now,
+        this.cx.flapOf,
+      );
+      for (const row of settled.rows) this.set(row);
+      this.effects.push(...settled.effects);
     }
   }
 

@@ -1,11 +1,21 @@
 import type { PoolClient } from '@tocsin/store';
+import type { FlapEffect } from '../flap/flap.ts';
+import { writeFlaps } from '../flap/store.ts';
 import type { Effect, NewEpisode } from './types.ts';
 
 /** A transition waiting for its group to be flushed into a notification. */
 export interface PendingEntry {
   group_key: string;
   episode_id: string;
-  transition: 'firing' | 'resolved' | 'repeat' | 'escalated' | 'acknowledged' | 'retracted' | 'notice';
+  transition:
+    | 'firing'
+    | 'resolved'
+    | 'repeat'
+    | 'escalated'
+    | 'acknowledged'
+    | 'retracted'
+    | 'notice'
+    | 'flapping';
   created_at: number;
   detail?: Record<string, unknown>;
 }
@@ -104,6 +114,26 @@ async function insertEpisodes(c: PoolClient, eps: NewEpisode[]): Promise<void> {
  * grouping stage decides when). Returns the groups that received new transitions.
  */
 export async function applyEffects(c: PoolClient, effects: Effect[], now: number): Promise<Set<string>> {
+  const flaps = effects.filter((e): e is FlapEffect => e.kind === 'flap');
+  if (!flaps.length) return applyLifecycle(c, effects, now, new Set());
+  // Flap suppression: what the flapping alerts did is recorded, not notified; their card's message is edited.
+  const held = new Set(flaps.flatMap((f) => f.held ?? []));
+  const touched = await applyLifecycle(
+    c,
+    effects.filter((e) => e.kind !== 'flap'),
+    now,
+    held,
+  );
+  for (const g of await writeFlaps(c, flaps, now)) touched.add(g);
+  return touched;
+}
+
+async function applyLifecycle(
+  c: PoolClient,
+  effects: Effect[],
+  now: number,
+  held: Set<string>,
+): Promise<Set<string>> {
   const timeline: TimelineEntry[] = [];
   const pending: PendingEntry[] = [];
   const opened: NewEpisode[] = [];
@@ -144,12 +174,18 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
             created_at: now,
           });
       }
-    } else if (e.kind === 'fire') fires.push(e);
+    } else if (e.kind === 'flap') continue;
+    else if (e.kind === 'fire') fires.push(e);
     else if (e.kind === 'step') steps.push(e);
     else if (e.kind === 'retract') retracts.push(e);
     else closes.push(e);
   }
+  const unheld = () => {
+    for (let i = pending.length - 1; i >= 0; i--)
+      if (held.has(pending[i]!.episode_id) && pending[i]!.transition !== 'notice') pending.splice(i, 1);
+  };
   if (!fires.length && !steps.length && !closes.length && !retracts.length) {
+    unheld();
     // Only new episodes (the common case): one statement for the episodes, their timeline and transitions.
     if (opened.length)
       await c.query(`WITH ${episodesCtes('$1', '$2')}, ${saidAndPending('$3', '$4')}`, [
@@ -251,6 +287,7 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
   }
 
   if (retracts.length) await retract(c, retracts, now, timeline, pending);
+  unheld();
 
   if (timeline.length || pending.length)
     await c.query(`WITH ${saidAndPending('$1', '$2')}`, [JSON.stringify(timeline), JSON.stringify(pending)]);

@@ -81,6 +81,7 @@ function toRow(r: Record<string, unknown>): StateRow {
     buckets: (r.buckets as Record<string, number> | null) ?? null,
     labels: r.labels as Record<string, string>,
     subscription_id: (r.subscription_id as string | null) ?? null,
+    flap: (r.flap as StateRow['flap']) ?? null,
   };
 }
 
@@ -125,7 +126,7 @@ export class StateCache {
       this.#openByRule.set(prev.rule_id, (this.#openByRule.get(prev.rule_id) ?? 1) - 1);
     if (row.status !== 'ok') this.#openByRule.set(row.rule_id, (this.#openByRule.get(row.rule_id) ?? 0) + 1);
     this.rows.set(row.fingerprint, row);
-    if (row.status !== 'ok' || row.buckets) this.active.add(row.fingerprint);
+    if (row.status !== 'ok' || row.buckets || row.flap?.card) this.active.add(row.fingerprint);
     else this.active.delete(row.fingerprint);
   }
 
@@ -142,17 +143,18 @@ export class StateCache {
 
 function writeStatesSql(version: string, rows: string): string {
   return `INSERT INTO alerter_state (fingerprint, rule_id, status, episode_id, since, band, last_value, step, fact_at,
-       fact_id, seen_at, buckets, labels, subscription_id, version)
+       fact_id, seen_at, buckets, labels, subscription_id, flap, version)
      SELECT x.fingerprint, x.rule_id, x.status, x.episode_id, x.since, x.band, x.last_value, x.step, x.fact_at,
-       x.fact_id, x.seen_at, x.buckets, x.labels, x.subscription_id, ${version}
+       x.fact_id, x.seen_at, x.buckets, x.labels, x.subscription_id, x.flap, ${version}
      FROM jsonb_to_recordset(${rows}::jsonb) AS x(fingerprint text, rule_id text, status text, episode_id text,
        since bigint, band text, last_value jsonb, step float8, fact_at bigint, fact_id text, seen_at bigint,
-       buckets jsonb, labels jsonb, subscription_id text)
+       buckets jsonb, labels jsonb, subscription_id text, flap jsonb)
      ON CONFLICT (fingerprint) DO UPDATE SET rule_id = EXCLUDED.rule_id, status = EXCLUDED.status,
        episode_id = EXCLUDED.episode_id, since = EXCLUDED.since, band = EXCLUDED.band,
        last_value = EXCLUDED.last_value, step = EXCLUDED.step, fact_at = EXCLUDED.fact_at,
        fact_id = EXCLUDED.fact_id, seen_at = EXCLUDED.seen_at, buckets = EXCLUDED.buckets,
-       labels = EXCLUDED.labels, subscription_id = EXCLUDED.subscription_id, version = EXCLUDED.version`;
+       labels = EXCLUDED.labels, subscription_id = EXCLUDED.subscription_id, flap = EXCLUDED.flap,
+       version = EXCLUDED.version`;
 }
 
 export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, version: number): Promise<void> {

@@ -29,6 +29,15 @@ export interface StateRow {
   buckets: Record<string, number> | null;
   labels: Record<string, string>;
   subscription_id: string | null;
+  /** Flap suppression (flap/flap.ts): recent changes and, while flapping, the episode whose message is edited. */
+  flap?: FlapState | null;
+}
+
+export interface FlapState {
+  /** When it fired or resolved (ms), within the rule's flap window. */
+  flips: number[];
+  /** While flapping: the episode whose message is edited as it flips; null when not flapping. */
+  card: string | null;
 }
 
 /** One rule applied to one event (or one subscriber of it): what the condition says about one fingerprint. */
@@ -106,7 +115,21 @@ export type Effect =
   | { kind: 'clear'; episode_id: string; at: number; event_id: string | null }
   | { kind: 'step'; episode_id: string; at: number; value: number; step: number; event_id: string | null }
   | { kind: 'notice'; episode: NewEpisode; previous?: unknown }
-  | { kind: 'retract'; episode_id: string; at: number; event_id: string | null; reason: string };
+  | { kind: 'retract'; episode_id: string; at: number; event_id: string | null; reason: string }
+  | {
+      /** Flap suppression: edit the flapping alert's one message (the `card` episode's). */
+      kind: 'flap';
+      episode_id: string;
+      at: number;
+      changes: number;
+      window_ms: number;
+      state: 'firing' | 'resolved';
+      settled: boolean;
+      /** Episodes whose transitions in this decision are recorded, not notified (the card's edit says them). */
+      held?: string[];
+      /** Settled firing: the open episode, counted as announced by the card's last edit (its resolve is said). */
+      current?: string;
+    };
 
 export interface Presence {
   fingerprint: string;

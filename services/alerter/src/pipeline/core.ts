@@ -112,7 +112,12 @@ export class AlerterCore {
 
   /** A decider over the cached state. */
   decider(now: number): Decider {
-    return new Decider({ now, get: (fp) => this.cache.get(fp), subscriptions: this.subs });
+    return new Decider({
+      now,
+      get: (fp) => this.cache.get(fp),
+      subscriptions: this.subs,
+      flapOf: (id) => this.index.byId.get(id)?.flap ?? null,
+    });
   }
 
   /**

@@ -59,6 +59,8 @@ export interface CompiledRule {
   retractedBy: { types: string[]; where: Evaluator | null; reason: CompiledTemplate } | null;
   /** The escalation policies this rule's alerts may climb (their labels pick the first that matches). */
   escalationPolicies: CompiledPolicy[];
+  /** Flap suppression (ruleSchema `flap`): more than `maxTransitions` changes within `windowMs` → flapping. */
+  flap: { windowMs: number; maxTransitions: number } | null;
 }
 
 export interface CompileContext {
@@ -308,6 +310,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     escalation,
     retractedBy,
     escalationPolicies,
+    flap: r.flap ? { windowMs: r.flap.window, maxTransitions: r.flap.max_transitions } : null,
   };
   return issues.length ? { issues } : { rule, issues };
 }

@@ -129,6 +129,11 @@ export const ruleInput = z
         reason: z.string().min(1).default('the fact behind it no longer holds'),
       })
       .optional(),
+    /**
+     * Flap suppression: an alert that changes (fires or resolves) more than `max_transitions` times within `window`
+     * is held as flapping: one message, edited as it flips, until it has been stable for `window`.
+     */
+    flap: z.strictObject({ window: duration, max_transitions: z.number().int().positive() }).optional(),
     escalate: z
       .union([z.literal(false), z.strictObject({ after: duration, mentions: z.array(owner).default([]) })])
       .optional(),
@@ -148,6 +153,10 @@ export const ruleInput = z
         path: ['retracted_by'],
         message: 'only an alert rule can be retracted',
       });
+    if (r.flap && r.mode !== 'alert')
+      ctx.addIssue({ code: 'custom', path: ['flap'], message: 'only an alert rule can flap' });
+    if (r.flap && r.flap.window <= 0)
+      ctx.addIssue({ code: 'custom', path: ['flap', 'window'], message: 'must be positive' });
     if (r.steps && !r.value)
       ctx.addIssue({ code: 'custom', path: ['steps'], message: 'steps need a `value` expression' });
   });

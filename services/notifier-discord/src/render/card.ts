@@ -1,5 +1,5 @@
 import type { Alert, Notification } from '@tocsin/events';
-import { isNotice, listedLabels, SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
+import { flapNote, isNotice, listedLabels, SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
 import type { DiscordConfig } from '../config.ts';
@@ -137,6 +137,9 @@ function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions
   }
   if (a.retracted)
     f.push({ name: 'Retracted', value: clip(`retracted: ${a.retracted.reason}`, LIMITS.fieldValue) });
+  const flap = flapNote(a);
+  if (flap)
+    f.push({ name: a.flapping?.settled ? 'Settled' : 'Flapping', value: clip(flap, LIMITS.fieldValue) });
   const ack = ackNote(a);
   if (ack) f.push({ name: 'Acknowledged', value: ack, inline: true });
   const silenced = silenceNote(card, a);
@@ -173,6 +176,8 @@ function listField(
         : `since ${relative(a.started_at)}`,
   ];
   if (a.retracted) parts.push(`retracted: ${a.retracted.reason}`);
+  const flap = flapNote(a);
+  if (flap) parts.push(flap);
   const ack = ackNote(a);
   if (ack) parts.push(`acked by ${ack}`);
   const silenced = a.state !== 'resolved' ? silenceNote(card, a) : null;

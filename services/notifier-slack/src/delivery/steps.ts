@@ -29,6 +29,7 @@ export async function runStep(
   }
   if (already) return already;
   if (step.update) await updateOriginal(d, channel, step.thread, n);
+  if (step.quiet) return step.thread;
   try {
     return await post(
       d,
