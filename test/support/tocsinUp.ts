@@ -12,6 +12,8 @@ const bin = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'bin', 'toc
 
 /** `tocsin up` as a newcomer runs it (demo, embedded PostgreSQL), isolated: its own subject prefix and data dir. */
 export interface UpStack {
+  /** Its subject prefix (what a subscriber of its own needs). */
+  prefix: string;
   output: () => string;
   /** The first match of `re` in the output, as it arrives; fails naming what is missing after `ms`. */
   waitFor: (re: RegExp, ms: number) => Promise<RegExpMatchArray>;
@@ -74,7 +76,7 @@ export function tocsinUp(name: string, natsUrl: string, args: string[] = []): Up
       await jsm.streams.delete(s).catch(() => undefined);
     await nc.close();
   };
-  return { output: () => out, waitFor, stop };
+  return { prefix, output: () => out, waitFor, stop };
 }
 
 /**
