@@ -156,7 +156,15 @@ const bench: Benchmark = {
           note: `RSS when ready ${readyRss.toFixed(0)} MB (${TREE ? 'production tree, no tsx' : 'sources through tsx'}: node, @polkadot/api with the metadata, NATS and pg clients)`,
         },
       ];
-      return { figures, environment: { blocks: seen, raw_subset: raw.blocks, node_args: NODE_ARGS.join(' '), tree: TREE ? 'production' : 'tsx' } };
+      return {
+        figures,
+        environment: {
+          blocks: seen,
+          raw_subset: raw.blocks,
+          node_args: NODE_ARGS.join(' '),
+          tree: TREE ? 'production' : 'tsx',
+        },
+      };
     } finally {
       await nc.close();
       sim.close();

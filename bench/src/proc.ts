@@ -137,16 +137,12 @@ export async function spawnService(
   const entry = tree
     ? ['--enable-source-maps', join(tree, 'dist/main.js')]
     : ['--import', 'tsx', join(root, `services/${name}/src/main.ts`)];
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, ...entry, '--config', file],
-    {
-      cwd: tree ?? root,
-      // PGOPTIONS reaches node-postgres (e.g. `-c log_min_duration_statement=0` to profile the services' SQL).
-      env: { PATH: process.env.PATH, ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, '--config', file], {
+    cwd: tree ?? root,
+    // PGOPTIONS reaches node-postgres (e.g. `-c log_min_duration_statement=0` to profile the services' SQL).
+    env: { PATH: process.env.PATH, ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`))),
   );

@@ -151,11 +151,14 @@ function recordWalk(registry: Registry, names: PerRegistry['names']): PerRegistr
     // biome-ignore lint/suspicious/noExplicitAny: Si1Field
     const byName = (n: string) => fields.find((f: any) => f.name.unwrapOr('').toString() === n);
     const [phase, event, topics] = [byName('phase'), byName('event'), byName('topics')];
-    if (fields.length !== 3 || !phase || !event || !topics) return 'EventRecord is not {phase, event, topics}';
+    if (fields.length !== 3 || !phase || !event || !topics)
+      return 'EventRecord is not {phase, event, topics}';
     const phaseDef = skipper.def(phase.type.toNumber());
-    // biome-ignore lint/suspicious/noExplicitAny: Si1Variant
-    const apply = phaseDef.isVariant && phaseDef.asVariant.variants.find((v: any) => v.index.toNumber() === 0);
-    if (!apply || apply.name.toString() !== 'ApplyExtrinsic') return 'Phase variant 0 is not ApplyExtrinsic';
+    const apply = phaseDef.isVariant
+      ? // biome-ignore lint/suspicious/noExplicitAny: Si1Variant
+        phaseDef.asVariant.variants.find((v: any) => v.index.toNumber() === 0)
+      : undefined;
+    if (apply?.name.toString() !== 'ApplyExtrinsic') return 'Phase variant 0 is not ApplyExtrinsic';
     const runtimeEvent = skipper.def(event.type.toNumber());
     if (!runtimeEvent.isVariant) return 'RuntimeEvent is not an enum';
     for (const pallet of runtimeEvent.asVariant.variants) {
@@ -163,7 +166,10 @@ function recordWalk(registry: Registry, names: PerRegistry['names']): PerRegistr
       if (!inner?.isVariant) continue;
       const section = stringCamelCase(pallet.name.toString());
       for (const v of inner.asVariant.variants)
-        names.set((pallet.index.toNumber() << 8) | v.index.toNumber(), { section, method: v.name.toString() });
+        names.set((pallet.index.toNumber() << 8) | v.index.toNumber(), {
+          section,
+          method: v.name.toString(),
+        });
     }
     return {
       phase: skipper.of(phase.type.toNumber()),
@@ -352,7 +358,15 @@ export function decodeBlock(
       failures.push({ part: 'events', index: null, reason: short(err) });
     }
   }
-  return { slot, timestampMs, extrinsics, extrinsicCount: raw.extrinsics.length, events, eventCount, failures };
+  return {
+    slot,
+    timestampMs,
+    extrinsics,
+    extrinsicCount: raw.extrinsics.length,
+    events,
+    eventCount,
+    failures,
+  };
 }
 
 function short(err: unknown): string {

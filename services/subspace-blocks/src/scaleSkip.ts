@@ -58,12 +58,11 @@ export class Skipper {
   }
 
   of(id: number): Skip {
-    let fn = this.#fns.get(id);
+    const fn = this.#fns.get(id);
     if (fn) return fn;
-    // Recursive types refer to themselves: the entry exists before it is built.
-    let built: Skip | undefined;
-    this.#fns.set(id, (b, at) => built!(b, at));
-    built = this.#build(id);
+    // Recursive types refer to themselves: the entry exists (looking up the built one) before it is built.
+    this.#fns.set(id, (b, at) => this.#fns.get(id)!(b, at));
+    const built = this.#build(id);
     this.#fns.set(id, built);
     return built;
   }
