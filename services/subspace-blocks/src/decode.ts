@@ -186,7 +186,11 @@ function signedWalk(registry: Registry): PerRegistry['signed'] {
     // biome-ignore lint/suspicious/noExplicitAny: ExtrinsicMetadataLatest (v16 shape: extensions by version)
     const x = registry.metadata.extrinsic as any;
     const skipper = new Skipper(registry);
-    const v4: { toNumber(): number }[] | undefined = x.transactionExtensionsByVersion?.get?.(4)?.toArray?.();
+    // The map's keys are u8 codecs: found by value, not by `get(4)`.
+    const byVersion: [{ toNumber(): number }, { toNumber(): number }[]][] = [
+      ...(x.transactionExtensionsByVersion?.entries?.() ?? []),
+    ];
+    const v4 = byVersion.find(([k]) => k.toNumber() === 4)?.[1];
     if (!x.addressType || !x.signatureType || !v4) return 'no v4 extrinsic layout in the metadata';
     const exts = x.transactionExtensions.toArray();
     const extra = v4.map((i) => skipper.of(exts[i.toNumber()].type.toNumber()));
