@@ -119,12 +119,14 @@ export class PgBackendCpu {
 
 /**
  * A tocsin service as it is deployed: its own process (`services/<name>/src/main.ts --config file`), ready once
- * its /readyz answers 200 (60 s at most).
+ * its /readyz answers 200 (60 s at most). `tree`: a production tree (`pnpm build --service <name> --out DIR`) run
+ * as the image runs it, `node --enable-source-maps DIR/dist/main.js`, instead of the sources through tsx.
  */
 export async function spawnService(
   name: string,
   config: Record<string, unknown>,
   nodeArgs: string[] = [],
+  tree?: string,
 ): Promise<ChildProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tocsin-bench-'));
@@ -132,16 +134,15 @@ export async function spawnService(
   // JSON is YAML.
   writeFileSync(file, JSON.stringify({ ...config, http: { host: '127.0.0.1', port } }));
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(root, `services/${name}/src/main.ts`), '--config', file],
-    {
-      cwd: root,
-      // PGOPTIONS reaches node-postgres (e.g. `-c log_min_duration_statement=0` to profile the services' SQL).
-      env: { PATH: process.env.PATH, ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  const entry = tree
+    ? ['--enable-source-maps', join(tree, 'dist/main.js')]
+    : ['--import', 'tsx', join(root, `services/${name}/src/main.ts`)];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, '--config', file], {
+    cwd: tree ?? root,
+    // PGOPTIONS reaches node-postgres (e.g. `-c log_min_duration_statement=0` to profile the services' SQL).
+    env: { PATH: process.env.PATH, ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`))),
   );

@@ -189,6 +189,25 @@ export function blockFacts(block: DecodedBlock, important: Set<string>): BlockFa
   return facts;
 }
 
+const SUDO_EVENTS = ['Sudid', 'SudoAsDone', 'KeyChanged', 'KeyRemoved'];
+
+/**
+ * The events `eventFacts` reads (the others are not decoded): the named ones, and with important addresses to
+ * watch every event outside `system` and `transactionPayment` (any of its fields may be such an address).
+ */
+export function eventsRead(important: Set<string>): (section: string, method: string) => boolean {
+  const activity = important.size > 0;
+  return (section, method) => {
+    if (section === 'system') return method === 'CodeUpdated';
+    if (section === 'transactionPayment') return false;
+    if (activity) return true;
+    if (section === 'balances') return method === 'Transfer';
+    if (section === 'sudo') return SUDO_EVENTS.includes(method);
+    if (section === 'domains') return method === 'OperatorSlashed' || method === 'OperatorOffline';
+    return section === 'subspace' && method === 'FarmerVote';
+  };
+}
+
 function eventFacts(ev: DecodedEvent, facts: BlockFacts, isImportant: (a: string | null) => boolean): void {
   const ref: Ref = { extrinsic: ev.extrinsic, event: ev.index };
   const name = `${ev.section}.${ev.method}`;
@@ -206,7 +225,7 @@ function eventFacts(ev: DecodedEvent, facts: BlockFacts, isImportant: (a: string
     });
     return;
   }
-  if (ev.section === 'sudo' && ['Sudid', 'SudoAsDone', 'KeyChanged', 'KeyRemoved'].includes(ev.method)) {
+  if (ev.section === 'sudo' && SUDO_EVENTS.includes(ev.method)) {
     const r = d.sudoResult as Record<string, unknown> | undefined;
     facts.sudos.push({
       call: name,

@@ -1,4 +1,4 @@
-import { type BlockFacts, blockFacts } from './activity.ts';
+import { type BlockFacts, blockFacts, eventsRead } from './activity.ts';
 import type { NodeConnection, RawBlock } from './connections.ts';
 import { decodeBlock, SYSTEM_EVENTS_KEY } from './decode.ts';
 import type { Header } from './fork/forkMonitor.ts';
@@ -41,7 +41,7 @@ export interface CheckResult {
 /** The events of one checked best-fork block: the block itself, its facts, windows, gaps, upgrades, warnings. */
 export function checkBlock(deps: CheckDeps, b: Header, tip: boolean, f: Fetched): CheckResult {
   const api = f.node.api!;
-  const decoded = decodeBlock(api.registry, f.raw, f.eventsHex);
+  const decoded = decodeBlock(api.registry, f.raw, f.eventsHex, eventsRead(deps.important));
   const facts = blockFacts(decoded, deps.important);
   const events: Outgoing[] = [];
   const spec = f.node.api?.runtimeVersion?.specVersion?.toNumber() ?? null;
@@ -55,7 +55,7 @@ export function checkBlock(deps: CheckDeps, b: Header, tip: boolean, f: Fetched)
       slot: decoded.slot,
       timestamp: decoded.timestampMs === null ? null : new Date(decoded.timestampMs).toISOString(),
       extrinsics: decoded.extrinsicCount,
-      events: decoded.events?.length ?? null,
+      events: decoded.eventCount,
       spec_version: spec,
     }),
   );
