@@ -147,7 +147,14 @@ function shipPackage(dir: string): void {
     ...(pkg.exports ? { exports: distExports(pkg.exports) } : {}),
   };
   replaceFile(join(dir, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
-  const webSources = ['web/src', 'web/build.ts', 'web/index.html', 'web/vite.config.ts', 'web/tsconfig.json'];
+  const webSources = [
+    'web/src',
+    'web/build.ts',
+    'web/index.html',
+    'web/vite.config.ts',
+    'web/tsconfig.json',
+    'web/README.md',
+  ];
   for (const dev of ['src', 'test', 'scripts', 'tsconfig.json', 'node_modules/.bin', ...webSources]) {
     rmSync(join(dir, dev), { recursive: true, force: true });
   }

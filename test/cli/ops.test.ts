@@ -169,7 +169,11 @@ describe('status', () => {
       last_events: { source: string; type: string }[];
     };
     expect(r.ok).toBe(true);
-    expect(Object.fromEntries(r.checks.map((c) => [c.name, c.level]))).toEqual({
+    // The console is not on the path of alerts: not running here, it is a warning (another stack on this machine
+    // may answer on its port, then it is ok).
+    expect(['ok', 'warn']).toContain(r.checks.find((c) => c.name === 'console')?.level);
+    const checks = r.checks.filter((c) => c.name !== 'console');
+    expect(Object.fromEntries(checks.map((c) => [c.name, c.level]))).toEqual({
       config: 'ok',
       nats: 'ok',
       'stream events': 'ok',
@@ -188,7 +192,7 @@ describe('status', () => {
     expect(await statusCmd({}, opts(human.print))).toBe(0);
     expect(human.text()).toMatch(/^ok {4}config/m);
     expect(human.text()).toMatch(/cosmos-ibc: .* ago \(client_status\)/);
-    expect(human.text()).toContain('everything answers');
+    expect(human.text()).toMatch(/everything (on the path of alerts )?answers/);
   });
 
   it('a notifier (no RPC) answers while a replica pulls on its durable consumer, wherever it runs', async () => {

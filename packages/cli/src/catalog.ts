@@ -12,6 +12,8 @@ export interface ServiceEntry {
   /** Config section whose presence turns the service on; undefined = always on. Every section is in runtime's
    * CONFIG_SECTIONS (the file's top level accepts exactly those and the common keys). */
   section?: ConfigSection;
+  /** Not on the path of alerts (they still flow without it): `tocsin status` warns when it does not answer. */
+  offPath?: boolean;
 }
 
 /** Every deployable service; `tocsin up` runs those that are enabled by the config. */
@@ -52,7 +54,7 @@ export const SERVICES: ServiceEntry[] = (
       section: 'telegram',
     },
     // Always on: the dashboard is useful with any config (read-only until console.token_file is set).
-    { name: 'console', main: 'services/console/src/main.ts', port: 9469 },
+    { name: 'console', main: 'services/console/src/main.ts', port: 9469, offPath: true },
   ] satisfies ServiceEntry[]
 ).map((s) => ({ ...s, main: join(repoRoot, s.main) }));
 

@@ -162,8 +162,8 @@ export class DeliveryLog {
       current_ref: string | null;
       prior: [string, string][] | null;
     }>({
-      // Named: each connection parses and plans it once (it is sent for every batch).
-      name: 'notify_claim',
+      // Not a named prepared statement: the embedded PostgreSQL of `tocsin up` serves every connection from one
+      // session, where a second connection preparing the same name fails ("already exists").
       text: CLAIM_SQL,
       values: [
         this.notifier,
@@ -192,7 +192,6 @@ export class DeliveryLog {
 
   async #markSent(items: SentMark[]): Promise<undefined[]> {
     await this.pool.query({
-      name: 'notify_sent',
       text: SENT_SQL,
       values: [
         this.notifier,

@@ -217,7 +217,7 @@ export async function collectStatus(o: OpsOptions): Promise<StatusReport> {
     problem = pulling ? null : await healthz(svc.port, timeout);
     out.checks.push({
       name: svc.name,
-      level: problem ? 'fail' : 'ok',
+      level: problem ? (svc.offPath ? 'warn' : 'fail') : 'ok',
       detail: pulling
         ? `pulling from ${pulling.stream} (consumer ${pulling.consumer})`
         : (problem ?? `ready on :${svc.port}`),
@@ -250,7 +250,15 @@ export function statusLines(r: StatusReport): string[] {
     }
     for (const [source, e] of bySource) lines.push(`  ${source}: ${ago(e.last_at)} (${e.type})`);
   }
-  lines.push('', r.ok ? 'everything answers' : 'something is broken (FAIL lines above)');
+  const warned = r.checks.some((c) => c.level === 'warn');
+  lines.push(
+    '',
+    !r.ok
+      ? 'something is broken (FAIL lines above)'
+      : warned
+        ? 'everything on the path of alerts answers (warn lines above)'
+        : 'everything answers',
+  );
   return lines;
 }
 

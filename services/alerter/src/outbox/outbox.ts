@@ -133,18 +133,12 @@ async function publishAndMark(
   // copy of every payload and its index entries (the outbox's largest cost in a burst). Exactly once does not rest
   // on the row: the stream drops a re-publish by its Nats-Msg-Id, and the notifiers' delivery log by its key.
   if (done.length)
-    await pool
-      .query({
-        name: 'alerter_outbox_published',
-        text: 'DELETE FROM alerter_outbox WHERE seq = ANY($1)',
-        values: [done],
-      })
-      .catch((err) => {
-        log.warn(
-          { err: String(err) },
-          'could not remove published notifications from the outbox; they may be re-sent (deduplicated)',
-        );
-      });
+    await pool.query('DELETE FROM alerter_outbox WHERE seq = ANY($1)', [done]).catch((err) => {
+      log.warn(
+        { err: String(err) },
+        'could not remove published notifications from the outbox; they may be re-sent (deduplicated)',
+      );
+    });
   return done.length;
 }
 
