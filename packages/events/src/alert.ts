@@ -75,6 +75,13 @@ export const notification = z.object({
   }),
   alerts: z.array(alert).min(1),
   mentions: z.array(z.string()).default([]),
+  incident: z
+    .object({
+      id: z.string().describe('the correlation rule'),
+      summary: z.string().describe('one line, the likely cause first'),
+    })
+    .optional()
+    .describe('set when the alerts are one incident (a correlation rule tied them): they are listed cause first'),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type Notification = z.infer<typeof notification>;

@@ -1,6 +1,7 @@
 import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
+import { type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
@@ -61,6 +62,8 @@ export interface FlushOptions {
   outboxLeaseMs: number;
   /** The silences (the alerter caches them by version); read here when not given. */
   silences?: ActiveSilence[];
+  /** Correlation rules: a group of one of them is notified as an incident (cause first, with its summary). */
+  incidents?: IncidentIndex;
 }
 
 /**
@@ -183,7 +186,8 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
-    const alerts: Alert[] = eps.map((ep) => toAlert(ep, []));
+    const incident = incidentOf(opts.incidents, n.group.labels, eps.map((ep) => toAlert(ep, [])));
+    const alerts: Alert[] = incident?.alerts ?? eps.map((ep) => toAlert(ep, []));
     const key = notificationKey(n.group, n.transition, eps, now);
     const mentions = new Set(alerts.flatMap((a) => a.mentions));
     const payload: Notification = {
@@ -196,6 +200,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
       group: { key: n.group.group_key, labels: n.group.labels },
       alerts,
       mentions: [...mentions],
+      ...(incident ? { incident: incident.incident } : {}),
       created_at: iso(now),
     };
     out.push({ key, payload });

@@ -216,6 +216,7 @@ export class AlerterCore {
       silences: freshSilences ? undefined : this.silences,
       priorityWaitMs: this.d.config.defaults.priority_wait,
       outboxLeaseMs: this.d.config.outbox_lease,
+      incidents: this.d.rules.incidents,
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { IncidentMembership } from '../incidents/incidents.ts';
 import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
 import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
@@ -53,6 +54,8 @@ export interface CompiledRule {
   sendResolved: boolean;
   resolveAfterMs: number | null;
   escalation: { afterMs: number; mentions: string[] } | null;
+  /** Set when the rule is a member of a correlation rule (its alerts may group into an incident). */
+  incident?: IncidentMembership;
 }
 
 export interface CompileContext {

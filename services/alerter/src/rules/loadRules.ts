@@ -5,6 +5,7 @@ import { registry as defaultRegistry, type EventRegistry } from '@tocsin/events'
 import { ConfigError, parseConfigValue, parseDuration } from '@tocsin/runtime';
 import { parse as parseYaml } from 'yaml';
 import type { AlerterConfig } from '../config.ts';
+import { type IncidentIndex, loadIncidents } from '../incidents/incidents.ts';
 import { type CompiledRule, compileRule } from './compileRule.ts';
 import { ruleInput } from './ruleSchema.ts';
 
@@ -14,6 +15,8 @@ export const defaultRulesDir = join(dirname(fileURLToPath(import.meta.url)), 'de
 export interface RuleSet {
   rules: CompiledRule[];
   params: Record<string, unknown>;
+  /** Correlation rules by id (their member rules carry `incident`). */
+  incidents: IncidentIndex;
 }
 
 interface RawRule {
@@ -76,7 +79,8 @@ function describeRule(r: RawRule): string {
  * each line naming the rule's place, its id and the reason.
  */
 export function loadRules(
-  cfg: Pick<AlerterConfig, 'rules' | 'rules_files' | 'params' | 'defaults'>,
+  cfg: Pick<AlerterConfig, 'rules' | 'rules_files' | 'params' | 'defaults'> &
+    Partial<Pick<AlerterConfig, 'incidents'>>,
   opts: { registry?: EventRegistry; defaultsDir?: string | null; source?: string } = {},
 ): RuleSet {
   const reg = opts.registry ?? defaultRegistry;
@@ -142,6 +146,7 @@ export function loadRules(
     for (const line of compiled.issues) issues.push(`${describeRule(r)}: ${line}`);
     if (compiled.rule) rules.push(compiled.rule);
   }
+  const incidents = loadIncidents(cfg.incidents ?? [], rules, new Set(byId.keys()), issues);
   if (issues.length) throw new ConfigError(opts.source ?? 'alerter rules', issues);
-  return { rules, params };
+  return { rules, params, incidents };
 }
