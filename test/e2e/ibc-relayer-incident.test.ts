@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { callRpc } from '@tocsin/bus';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
 import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
@@ -15,6 +16,7 @@ import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
  * later: the incident's 15-minute wait lets the cause join, and one message says it first.
  */
 const HUB = 'cosmoshub-4';
+const OWNER = 'discord:111111111111111111';
 const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
 const scenarioPath = fileURLToPath(
   new URL('../../tools/sim-cosmos/scenarios/relayer-incident.yaml', import.meta.url),
@@ -112,5 +114,35 @@ describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for re
     expect(JSON.stringify(fields[0])).toContain(RELAYER);
     expect(fields.filter((f) => JSON.stringify(f).includes('07-tendermint-'))).toHaveLength(40);
     expect(alertMessages().filter((m) => title(m) !== '' && m.id !== heads![0]!.id)).toEqual([]);
+  });
+
+  it('an alert joining the incident later edits its message instead of posting another', async () => {
+    const [head] = alertMessages().filter((m) => title(m).includes('incident'));
+    expect(head!.edited_timestamp).toBeNull();
+    // Someone registers the relayer wallet with a threshold above its balance: a new alert of the same incident.
+    await callRpc(h.nc, env.subjects.rpc('alerter', 'subscribe'), {
+      owner: OWNER,
+      target: RELAYER,
+      chain_id: HUB,
+      threshold: 100,
+    });
+    clock.advance(600_000);
+    await scan();
+    // The incident group was quiet for its group_interval (0 here): the new alert waits the incident's wait.
+    clock.advance(15 * 60_000);
+    await alerter.settle(h.nc);
+    const edited = await eventually(
+      () => {
+        const m = h.fake.messages(h.channels.alerts).find((x) => x.id === head!.id);
+        return m?.edited_timestamp && JSON.stringify(m.embeds).includes('below 100') ? m : undefined;
+      },
+      20_000,
+      'the incident message edited with the new alert',
+    );
+    await drained(h);
+    expect(title(edited!)).toMatch(/^🔴 FIRING · incident · Wallet .* also 41 alert\(s\) toward osmosis-1/);
+    // Still one incident message, no new one.
+    expect(alertMessages().filter((m) => title(m).includes('incident'))).toHaveLength(1);
+    expect(alertMessages().filter((m) => title(m) !== '' && m.id !== head!.id)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
-import { type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
+import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
@@ -115,9 +115,11 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
      SELECT episode_id, object_key, priority, started_at FROM alerter_episodes
        WHERE object_key = ANY(ARRAY(SELECT object_key FROM alerter_episodes
          WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL))
-       AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL`,
+       AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL;
+     ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}`,
   )) as unknown as { rows: Record<string, unknown>[] }[];
-  const [pr, gr, er, rr] = results as [
+  const [pr, gr, er, rr, mr] = results as [
+    (typeof results)[0],
     (typeof results)[0],
     (typeof results)[0],
     (typeof results)[0],
@@ -155,6 +157,14 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     priorityWaitMs: opts.priorityWaitMs,
   });
 
+  const members = new Map<string, EpisodeRow[]>();
+  for (const row of mr.rows) {
+    const ep = toEpisode(row);
+    const l = members.get(ep.group_key);
+    if (l) l.push(ep);
+    else members.set(ep.group_key, [ep]);
+  }
+
   const timeline: TimelineEntry[] = [];
   const remove: number[] = plan.drop.map((e) => e.id);
   if (plan.suppress.length) {
@@ -186,7 +196,16 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
-    const incident = incidentOf(opts.incidents, n.group.labels, eps.map((ep) => toAlert(ep, [])));
+    // An incident's firing lists its members already announced too: the notifier edits their message.
+    const announced =
+      n.transition === 'firing'
+        ? (members.get(n.group.group_key) ?? []).filter((m) => !eps.some((e) => e.episode_id === m.episode_id))
+        : [];
+    const incident = incidentOf(
+      opts.incidents,
+      n.group.labels,
+      [...eps, ...announced].map((ep) => toAlert(ep, [])),
+    );
     const alerts: Alert[] = incident?.alerts ?? eps.map((ep) => toAlert(ep, []));
     const key = notificationKey(n.group, n.transition, eps, now);
     const mentions = new Set(alerts.flatMap((a) => a.mentions));

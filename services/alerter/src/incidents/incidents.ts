@@ -218,3 +218,12 @@ export function incidentOf(
   const d = describeIncident(inc, key, alerts);
   return { alerts: d.alerts, incident: { id: inc.id, summary: d.summary } };
 }
+
+/**
+ * The announced, open, unsuppressed members of the incident groups among `groupKeys` (an SQL array expression):
+ * a later firing of an incident lists them with the new alerts, so its message can be edited to the whole incident.
+ */
+export const INCIDENT_MEMBERS_SQL = (groupKeys: string) =>
+  `SELECT * FROM alerter_episodes WHERE group_key = ANY(ARRAY(
+       SELECT g.group_key FROM alerter_groups g WHERE g.group_key = ANY(${groupKeys}) AND g.labels ? 'incident'))
+     AND state = 'firing' AND suppressed_by IS NULL AND notified_at IS NOT NULL`;
