@@ -8,7 +8,7 @@ describe('correlation rules', () => {
     const inc = set.incidents.get('ibc-relayer');
     expect(inc?.tie).toEqual(['chain_id', 'counterparty']);
     const wallet = set.rules.find((r) => r.id === 'wallet-projected-empty')!;
-    expect(wallet.incident).toEqual({ id: 'ibc-relayer', tie: ['chain_id', 'counterparty'], waitMs: 900_000 });
+    expect(wallet.incident).toEqual({ id: 'ibc-relayer', tie: ['chain_id', 'counterparty'], waitMs: null });
     const scope = (labels: Record<string, string>) => ({
       event: { chain_id: 'cosmoshub-4' },
       data: { address: 'cosmos1x', display_denom: 'ATOM', labels },

@@ -7,8 +7,9 @@ import { type CompiledTemplate, compileTemplate } from '../rules/template.ts';
 /**
  * Correlation rules: alerts of several rules that share a cause become one incident. Built on the grouping
  * machinery: a member rule's alerts whose tie labels all have a value get one cross-rule group (`incident` plus the
- * tie labels), so they are notified together in one message (after the incident's `wait`, which gives the cause
- * time to show up), with the alerts ordered cause first and a summary line rendered from the incident's template.
+ * tie labels), so they are notified together in one message, with the alerts ordered cause first and a summary
+ * line rendered from the incident's template. A later firing of the incident lists its members already announced
+ * as well, so the notifier edits that message (the cause, found later, moves first) instead of posting another.
  */
 export const incidentRule = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
@@ -16,8 +17,11 @@ export const incidentRule = z.strictObject({
   rules: z.array(z.string().min(1)).min(2, 'an incident ties at least two rules'),
   /** Labels every member rule carries: alerts with equal values (none empty) are one incident. */
   tie: z.array(z.string().min(1)).min(1),
-  /** How long the first alert of an incident waits for the others (the incident's group_wait). */
-  wait: duration.default(15 * 60_000),
+  /**
+   * How long the first alert of an incident waits for the others (the incident's group_wait); by default the member
+   * rule's own group_wait: the first alert is not delayed, and a cause found later edits the message, cause first.
+   */
+  wait: duration.optional(),
   /**
    * One line, cause first (template like a rule summary). In scope: `cause` (the first alert: summary, rule_id,
    * labels, value), `effects` (the others: `count`, `labels.<name>` = their distinct values, `rules` = their rule
@@ -42,7 +46,6 @@ export const DEFAULT_INCIDENTS: z.input<typeof incidentRule>[] = [
       'ibc-client-expiring',
     ],
     tie: ['chain_id', 'counterparty'],
-    wait: '15m',
     summary:
       "{{ cause.summary }}{{ effects.count > 0 ? '; also ' + string(effects.count) + ' alert(s) toward ' + key.counterparty : '' }}{{ effects.count > 0 && size(effects.labels.client_id) > 0 ? ': clients ' : '' }}{{ effects.labels.client_id | ranges }}",
   },
@@ -52,7 +55,7 @@ export interface Incident {
   id: string;
   rank: Map<string, number>;
   tie: string[];
-  waitMs: number;
+  waitMs: number | null;
   summary: CompiledTemplate;
 }
 
@@ -60,7 +63,8 @@ export interface Incident {
 export interface IncidentMembership {
   id: string;
   tie: string[];
-  waitMs: number;
+  /** null: the member rule's group_wait. */
+  waitMs: number | null;
 }
 
 export type IncidentIndex = Map<string, Incident>;
@@ -112,10 +116,10 @@ export function compileIncidents(
       id: inc.id,
       rank: new Map(inc.rules.map((r, n) => [r, n])),
       tie: inc.tie,
-      waitMs: inc.wait,
+      waitMs: inc.wait ?? null,
       summary,
     });
-    for (const rule of present) rule.incident = { id: inc.id, tie: inc.tie, waitMs: inc.wait };
+    for (const rule of present) rule.incident = { id: inc.id, tie: inc.tie, waitMs: inc.wait ?? null };
   }
   return { index, issues };
 }

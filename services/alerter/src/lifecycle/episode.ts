@@ -70,7 +70,7 @@ export function newEpisode(
       .filter((l) => l.url !== ''),
     group_key: groupKeyOf(rule.source, groupLabels),
     group_labels: groupLabels,
-    group_wait_ms: incidentLabels && rule.incident ? rule.incident.waitMs : rule.groupWaitMs,
+    group_wait_ms: (incidentLabels && rule.incident?.waitMs) ?? rule.groupWaitMs,
     group_interval_ms: rule.groupIntervalMs,
     object_key: object === null || object === undefined || object === '' ? null : String(object),
     priority: rule.priority?.rank ?? null,
