@@ -80,6 +80,8 @@ export function compileIncidents(
   knownIds: ReadonlySet<string>,
   /** Ids of shipped correlations the user did not change. */
   shipped: ReadonlySet<string> = new Set(),
+  /** Where each input was configured (for messages). */
+  wheres?: readonly string[],
 ): { index: IncidentIndex; issues: string[] } {
   const issues: string[] = [];
   const index: IncidentIndex = new Map();
@@ -87,7 +89,7 @@ export function compileIncidents(
   const owner = new Map<string, string>();
   for (const [i, inc] of inputs.entries()) {
     if (!inc.enabled) continue;
-    const where = `incidents.${i} (id=${inc.id})`;
+    const where = `${wheres?.[i] ?? `incidents.${i}`} (id=${inc.id})`;
     if (index.has(inc.id)) issues.push(`${where}: duplicate incident id`);
     let summary: CompiledTemplate | null = null;
     try {
@@ -198,12 +200,16 @@ export function loadIncidents(
     }
     else merged.push([`alerter.incidents.${i}`, rec]);
   }
-  for (const [where, rec] of [...[...byId].map(([id, r]) => [`incidents (id=${id})`, r] as const), ...merged]) {
+  const wheres: string[] = [];
+  for (const [where, rec] of [...[...byId.values()].map((r) => ['alerter.incidents', r] as const), ...merged]) {
     const parsed = parseConfigValue(incidentRule, rec);
-    if (!parsed.success) for (const line of parsed.issues) issues.push(`${where}: ${line}`);
-    else inputs.push(parsed.data);
+    if (!parsed.success) for (const line of parsed.issues) issues.push(`${where} (id=${String(rec.id)}): ${line}`);
+    else {
+      inputs.push(parsed.data);
+      wheres.push(where);
+    }
   }
-  const { index, issues: more } = compileIncidents(inputs, rules, knownIds, shipped);
+  const { index, issues: more } = compileIncidents(inputs, rules, knownIds, shipped, wheres);
   issues.push(...more);
   return index;
 }
