@@ -92,7 +92,9 @@ describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for re
       20_000,
       'the incident message',
     );
-    expect(title(head!)).toMatch(/^🔴 FIRING · incident · IBC client 07-tendermint-\d+ on cosmoshub-4 expires in 9h/);
+    expect(title(head!)).toMatch(
+      /^🔴 FIRING · incident · IBC client 07-tendermint-\d+ on cosmoshub-4 expires in 9h/,
+    );
     await drained(h);
 
     // Ten minutes later the wallet's burn rate is known: it empties long before the clients expire.

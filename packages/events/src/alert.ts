@@ -81,7 +81,9 @@ export const notification = z.object({
       summary: z.string().describe('one line, the likely cause first'),
     })
     .optional()
-    .describe('set when the alerts are one incident (a correlation rule tied them): they are listed cause first'),
+    .describe(
+      'set when the alerts are one incident (a correlation rule tied them): they are listed cause first',
+    ),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type Notification = z.infer<typeof notification>;

@@ -69,26 +69,27 @@ describe('correlation rules: configuration', () => {
 });
 
 describe('an incident message', () => {
-  const alert = (rule_id: string, labels: Record<string, string>, summary: string, at: string): Alert => ({
-    episode_id: `${rule_id}-${labels.client_id ?? labels.address}`,
-    rule_id,
-    source: 'cosmos-ibc',
-    chain_id: 'cosmoshub-4',
-    state: 'firing',
-    severity: 'warning',
-    labels,
-    summary,
-    description: '',
-    value: null,
-    started_at: at,
-    fired_at: at,
-    resolved_at: null,
-    acked_by: null,
-    acked_at: null,
-    ack_note: null,
-    mentions: [],
-    links: [],
-  } as unknown as Alert);
+  const alert = (rule_id: string, labels: Record<string, string>, summary: string, at: string): Alert =>
+    ({
+      episode_id: `${rule_id}-${labels.client_id ?? labels.address}`,
+      rule_id,
+      source: 'cosmos-ibc',
+      chain_id: 'cosmoshub-4',
+      state: 'firing',
+      severity: 'warning',
+      labels,
+      summary,
+      description: '',
+      value: null,
+      started_at: at,
+      fired_at: at,
+      resolved_at: null,
+      acked_by: null,
+      acked_at: null,
+      ack_note: null,
+      mentions: [],
+      links: [],
+    }) as unknown as Alert;
 
   it('lists the cause first and says it first, with the tied clients as ranges', () => {
     const set = loadRules(alerterConfig.parse({}));

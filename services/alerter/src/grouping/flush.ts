@@ -199,7 +199,9 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     // An incident's firing lists its members already announced too: the notifier edits their message.
     const announced =
       n.transition === 'firing'
-        ? (members.get(n.group.group_key) ?? []).filter((m) => !eps.some((e) => e.episode_id === m.episode_id))
+        ? (members.get(n.group.group_key) ?? []).filter(
+            (m) => !eps.some((e) => e.episode_id === m.episode_id),
+          )
         : [];
     const incident = incidentOf(
       opts.incidents,

@@ -147,14 +147,13 @@ export function describeIncident(
   alerts: Alert[],
 ): { alerts: Alert[]; summary: string } {
   const rank = (a: Alert) => inc.rank.get(a.rule_id) ?? inc.rank.size;
-  const sorted = [...alerts].sort(
-    (a, b) => rank(a) - rank(b) || a.started_at.localeCompare(b.started_at),
-  );
+  const sorted = [...alerts].sort((a, b) => rank(a) - rank(b) || a.started_at.localeCompare(b.started_at));
   const [cause, ...effects] = sorted;
   const labels: Record<string, string[]> = {};
   for (const e of effects)
     for (const [k, v] of Object.entries(e.labels)) {
-      const l = (labels[k] ??= []);
+      const l = labels[k] ?? [];
+      labels[k] = l;
       if (v && !l.includes(v)) l.push(v);
     }
   const vars = {
@@ -197,13 +196,16 @@ export function loadIncidents(
     if (prev) {
       byId.set(rec.id as string, { ...prev, ...rec });
       shipped.delete(rec.id as string);
-    }
-    else merged.push([`alerter.incidents.${i}`, rec]);
+    } else merged.push([`alerter.incidents.${i}`, rec]);
   }
   const wheres: string[] = [];
-  for (const [where, rec] of [...[...byId.values()].map((r) => ['alerter.incidents', r] as const), ...merged]) {
+  for (const [where, rec] of [
+    ...[...byId.values()].map((r) => ['alerter.incidents', r] as const),
+    ...merged,
+  ]) {
     const parsed = parseConfigValue(incidentRule, rec);
-    if (!parsed.success) for (const line of parsed.issues) issues.push(`${where} (id=${String(rec.id)}): ${line}`);
+    if (!parsed.success)
+      for (const line of parsed.issues) issues.push(`${where} (id=${String(rec.id)}): ${line}`);
     else {
       inputs.push(parsed.data);
       wheres.push(where);

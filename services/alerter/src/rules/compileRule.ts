@@ -1,6 +1,6 @@
-import type { IncidentMembership } from '../incidents/incidents.ts';
 import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/events';
 import type { RuleDefaults } from '../config.ts';
+import type { IncidentMembership } from '../incidents/incidents.ts';
 import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';

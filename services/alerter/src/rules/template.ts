@@ -67,7 +67,6 @@ function ranges(values: unknown): unknown {
   return [...out, ...plain].join(', ');
 }
 
-
 function stringify(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return JSON.stringify(v);
