@@ -81,10 +81,10 @@ const alertMessages = () => h.fake.messages(h.channels.alerts).filter((m) => m.e
 describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for relayer trouble', () => {
   it('40 expiring clients, then the draining relayer wallet: one message, edited, the wallet first', async () => {
     await scan();
-    const firing = await alerter.handle.alerter.alerts({ state: 'firing' });
+    const firing = await alerter.handle.alerter.alerts({ state: 'firing', limit: 1000 });
     expect(firing.filter((a) => a.rule_id === 'ibc-client-expiry-imminent')).toHaveLength(40);
     // The clients are one incident message at once (the wallet's burn rate is not known yet: one balance seen).
-    const [head] = await eventually(
+    const heads = await eventually(
       () => {
         const l = alertMessages().filter((m) => title(m).includes('incident'));
         return l.length ? l : undefined;
@@ -92,6 +92,7 @@ describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for re
       20_000,
       'the incident message',
     );
+    const head = heads![0];
     expect(title(head!)).toMatch(
       /^🔴 FIRING · incident · IBC client 07-tendermint-\d+ on cosmoshub-4 expires in 9h/,
     );
