@@ -264,6 +264,7 @@ async function latency(nc: NatsConnection) {
   // without grouping, so each transition is its own notification.
   const child = await spawnAlerter(env, {
     defaults: { group_by: ['...'], group_wait: 0, priority_wait: 0 },
+    incidents: [{ id: 'ibc-relayer', enabled: false }],
   });
   const pub = createPublisher({ nc, subjects: subj, instance: 'bench' });
   const sentAt = new Map<string, number>();

@@ -108,6 +108,7 @@ async function startStack(
             // group_wait and priority_wait are deliberate delays (30 s and 2 s by default): without them here, and
             // without grouping, so each new alert is one notification.
             defaults: { group_by: ['...'], group_wait: 0, priority_wait: 0 },
+            incidents: [{ id: 'ibc-relayer', enabled: false }],
             rules: [{ id: 'service-silent', enabled: false }],
           },
         },

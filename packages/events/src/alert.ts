@@ -109,6 +109,15 @@ export const notification = z.object({
     .describe(
       'the notifiers (discord, slack, telegram, ...) that deliver it: an escalation step with notify_by; absent = every notifier',
     ),
+  incident: z
+    .object({
+      id: z.string().describe('the correlation rule'),
+      summary: z.string().describe('one line, the likely cause first'),
+    })
+    .optional()
+    .describe(
+      'set when the alerts are one incident (a correlation rule tied them): they are listed cause first',
+    ),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type Notification = z.infer<typeof notification>;

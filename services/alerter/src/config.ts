@@ -63,6 +63,11 @@ export const alerterConfig = z.strictObject({
   rules_files: z.array(z.string()).default([]),
   /** Values the rules read as `params.<name>` (thresholds of the default rules live here). */
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).default({}),
+  /**
+   * Correlation rules (one incident for alerts that share a cause), merged over the shipped ones by id like
+   * `rules`; see src/incidents/incidents.ts and the README.
+   */
+  incidents: z.array(z.unknown()).default([]),
   defaults: z
     .strictObject({
       group_by: z.array(z.string()).default(['rule', 'chain_id']),

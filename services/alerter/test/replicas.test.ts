@@ -55,6 +55,9 @@ it('two replicas, 10,000 events, kill -9 of one mid-stream: every alert transiti
       tick_interval: '250ms',
       // One notification per alert (no grouping), so the kill is likely to land between commit and publish.
       defaults: { group_by: ['...'], group_wait: 0, group_interval: 0, priority_wait: 0 },
+      // Every alert its own group (group_by ...): the shipped `ibc-relayer` incident, which groups a path's clients
+      // and lists its announced members again, is off.
+      incidents: [{ id: 'ibc-relayer', enabled: false }],
       rules: [{ id: 'service-silent', enabled: false }],
     },
   });

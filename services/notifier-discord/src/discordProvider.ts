@@ -139,6 +139,12 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
     const n = ctx.notification;
     const marker = markerOf(ctx.attemptId);
     let edited: string[] = [];
+    if (n.incident && n.transition === 'firing' && ctx.priorRefs.size > 0) {
+      // An incident that grew (it lists its members already announced): its message becomes the whole incident.
+      for (const ref of new Set(ctx.priorRefs.values()))
+        if (await updateCardMessages(ctx.channel, ref, (card) => ({ ...card, notifications: [n] })))
+          return { ref };
+    }
     if (n.transition !== 'firing' && n.transition !== 'notice') {
       edited = await editOriginals(ctx.channel, ctx.priorRefs, n.alerts);
       if (edited.length && !REPLYING.has(n.transition)) return { ref: edited[0]! };
@@ -181,7 +187,13 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
 
     posts(ctx) {
       const t = ctx.notification.transition;
-      return !((t === 'acknowledged' || t === 'retracted' || t === 'flapping') && ctx.priorRefs.size > 0);
+      return !(
+        (t === 'acknowledged' ||
+          t === 'retracted' ||
+          t === 'flapping' ||
+          (t === 'firing' && ctx.notification.incident)) &&
+        ctx.priorRefs.size > 0
+      );
     },
 
     deliver: (ctx) => wrap(ctx.channel, () => deliverOne(ctx)),

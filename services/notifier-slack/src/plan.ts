@@ -10,6 +10,8 @@ export const EDITS_ONLY = new Set<Transition>(['flapping']);
  */
 export type Step =
   | { kind: 'post'; alerts: Alert[] }
+  /** An incident that grew (its firing lists the members already announced): its message becomes the whole. */
+  | { kind: 'replace'; thread: string; alerts: Alert[] }
   | {
       kind: 'reply';
       thread: string;
@@ -22,6 +24,10 @@ export type Step =
 
 /** Firing and notices are new messages; later transitions go to the threads of the messages that announced them. */
 export function planDelivery(n: Notification, priorRefs: Map<string, string>): Step[] {
+  if (n.incident && n.transition === 'firing') {
+    const thread = n.alerts.map((a) => priorRefs.get(a.episode_id)).find((t) => t !== undefined);
+    if (thread) return [{ kind: 'replace', thread, alerts: n.alerts }];
+  }
   if (n.transition === 'firing' || n.transition === 'notice') return [{ kind: 'post', alerts: n.alerts }];
   const byThread = new Map<string | null, Alert[]>();
   for (const a of n.alerts) {

@@ -108,6 +108,8 @@ function headline(state: MessageState): string {
   const verb = retracted ? 'Retracted' : resolved ? 'Resolved' : VERB[n.transition];
   const lead = retracted ? '↩️' : resolved ? '✅' : (SEVERITY_ICON[n.severity] ?? '•');
   if (all.length === 1) return `${lead} ${verb}: ${all[0]!.summary}`;
+  // One incident (a correlation rule tied these alerts): its cause-first line; the alerts follow, cause first.
+  if (n.incident) return `${lead} ${verb}: incident · ${n.incident.summary}`;
   return `${lead} ${verb}: ${all.length} ${n.source} alerts`;
 }
 
@@ -174,6 +176,8 @@ export function renderMessage(state: MessageState, opts: RenderOptions): SlackMe
   const n = state.notification;
   const mentions = mentionsFor(n, opts);
   const blocks: Block[] = [header(headline(state))];
+  // The header is clipped: an incident's whole cause-first line goes below it.
+  if (n.incident && n.alerts.length > 1) blocks.push(section(esc(n.incident.summary)));
   if (mentions.length) blocks.push(section(mentions.join(' ')));
   const tail: Block[] = [];
   const episodes = n.alerts.length === 1 ? ` · episode \`${n.alerts[0]!.episode_id}\`` : '';

@@ -2,6 +2,7 @@ import { type Alert, type Notification, newId, SEVERITIES, type Severity } from 
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
+import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';
 import { maintenanceHolds } from '../maintenance/windows.ts';
@@ -73,6 +74,8 @@ export interface FlushOptions {
   silences?: ActiveSilence[];
   /** The maintenance occurrences muting alerts now (maintenance/windows.ts mutingAt). */
   maintenance?: ActiveSilence[];
+  /** Correlation rules: a group of one of them is notified as an incident (cause first, with its summary). */
+  incidents?: IncidentIndex;
 }
 
 /**
@@ -124,9 +127,11 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
      SELECT episode_id, object_key, priority, started_at FROM alerter_episodes
        WHERE object_key = ANY(ARRAY(SELECT object_key FROM alerter_episodes
          WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL))
-       AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL`,
+       AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL;
+     ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}`,
   )) as unknown as { rows: Record<string, unknown>[] }[];
-  const [pr, gr, er, rr] = results as [
+  const [pr, gr, er, rr, mr] = results as [
+    (typeof results)[0],
     (typeof results)[0],
     (typeof results)[0],
     (typeof results)[0],
@@ -164,6 +169,14 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     priorityWaitMs: opts.priorityWaitMs,
   });
 
+  const members = new Map<string, EpisodeRow[]>();
+  for (const row of mr.rows) {
+    const ep = toEpisode(row);
+    const l = members.get(ep.group_key);
+    if (l) l.push(ep);
+    else members.set(ep.group_key, [ep]);
+  }
+
   const timeline: TimelineEntry[] = [];
   const remove: number[] = plan.drop.map((e) => e.id);
   if (plan.suppress.length) {
@@ -196,10 +209,27 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
-    const alerts: Alert[] = eps.map((ep, i) =>
-      n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
-    );
     const detail = n.entries.length === 1 ? n.entries[0]!.detail : {};
+    // An incident's firing lists its members already announced too: the notifier edits their message.
+    const announced =
+      n.transition === 'firing'
+        ? (members.get(n.group.group_key) ?? []).filter(
+            (m) => !eps.some((e) => e.episode_id === m.episode_id),
+          )
+        : [];
+    const incident =
+      n.transition === 'flapping'
+        ? undefined
+        : incidentOf(
+            opts.incidents,
+            n.group.labels,
+            [...eps, ...announced].map((ep) => toAlert(ep, [])),
+          );
+    const alerts: Alert[] =
+      incident?.alerts ??
+      eps.map((ep, i) =>
+        n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
+      );
     const key = notificationKey(n.group, n.transition, eps, now, detail);
     // An escalation step tags its own owners (and the rule's), not those of the steps before it.
     const mentions = new Set(
@@ -220,6 +250,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
       alerts,
       mentions: [...mentions],
       ...(notifiers.length ? { notifiers } : {}),
+      ...(incident ? { incident: incident.incident } : {}),
       created_at: iso(now),
     };
     out.push({ key, payload });

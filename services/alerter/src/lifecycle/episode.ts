@@ -1,5 +1,6 @@
 import { newId } from '@tocsin/events';
 import { legacyLadder, selectLadder } from '../escalation/policy.ts';
+import { incidentGroupLabels } from '../incidents/incidents.ts';
 import type { CompiledRule } from '../rules/compileRule.ts';
 import type { Scope } from '../rules/scope.ts';
 import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
@@ -43,9 +44,13 @@ export function newEpisode(
 ): NewEpisode {
   const epLabels = opts.vars.band ? { ...labels, band: opts.vars.band } : labels;
   const s: Scope = { ...scope, vars: { ...scope.vars, labels: epLabels, alert: opts.vars } };
-  const groupLabels: Record<string, string> = {};
-  if (rule.groupBy.includes('...')) Object.assign(groupLabels, labels);
-  else for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';
+  // A member of a correlation rule groups with the other alerts of its incident (when its tie labels have values).
+  const incidentLabels = rule.incident ? incidentGroupLabels(rule.incident, labels) : null;
+  const groupLabels: Record<string, string> = incidentLabels ?? {};
+  if (!incidentLabels) {
+    if (rule.groupBy.includes('...')) Object.assign(groupLabels, labels);
+    else for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';
+  }
   const mentions = new Set([...rule.mentions, ...opts.owners]);
   if (rule.mentionSubscribers) {
     const target = rule.mentionSubscribers.target(s);
@@ -81,7 +86,7 @@ export function newEpisode(
       .filter((l) => l.url !== ''),
     group_key: groupKeyOf(rule.source, groupLabels),
     group_labels: groupLabels,
-    group_wait_ms: rule.groupWaitMs,
+    group_wait_ms: (incidentLabels && rule.incident?.waitMs) ?? rule.groupWaitMs,
     group_interval_ms: rule.groupIntervalMs,
     object_key: object === null || object === undefined || object === '' ? null : String(object),
     priority: rule.priority?.rank ?? null,

@@ -259,6 +259,7 @@ export class AlerterCore {
       maintenance: this.maintenanceMuting(now),
       priorityWaitMs: this.d.config.defaults.priority_wait,
       outboxLeaseMs: this.d.config.outbox_lease,
+      incidents: this.d.rules.incidents,
     };
   }
 }

@@ -2,6 +2,7 @@ import { type EventRegistry, IMPLICIT_LABELS, type Severity } from '@tocsin/even
 import { parseDuration } from '@tocsin/runtime';
 import type { RuleDefaults } from '../config.ts';
 import { type CompiledPolicy, policiesFor } from '../escalation/policy.ts';
+import type { IncidentMembership } from '../incidents/incidents.ts';
 import { type CompiledExpression, compileExpression, isExpressionError } from './cel.ts';
 import { checkDataPath } from './eventFields.ts';
 import type { RuleInput } from './ruleSchema.ts';
@@ -61,6 +62,8 @@ export interface CompiledRule {
   escalationPolicies: CompiledPolicy[];
   /** Flap suppression (ruleSchema `flap`): more than `maxTransitions` changes within `windowMs` → flapping. */
   flap: { windowMs: number; maxTransitions: number } | null;
+  /** Set when the rule is a member of a correlation rule (its alerts may group into an incident). */
+  incident?: IncidentMembership;
 }
 
 export interface CompileContext {

@@ -6,6 +6,7 @@ import { ConfigError, parseConfigValue, parseDuration } from '@tocsin/runtime';
 import { parse as parseYaml } from 'yaml';
 import type { AlerterConfig } from '../config.ts';
 import { compilePolicies } from '../escalation/policy.ts';
+import { type IncidentIndex, loadIncidents } from '../incidents/incidents.ts';
 import { type CompiledRule, compileRule } from './compileRule.ts';
 import { ruleInput } from './ruleSchema.ts';
 
@@ -15,6 +16,8 @@ export const defaultRulesDir = join(dirname(fileURLToPath(import.meta.url)), 'de
 export interface RuleSet {
   rules: CompiledRule[];
   params: Record<string, unknown>;
+  /** Correlation rules by id (their member rules carry `incident`). */
+  incidents: IncidentIndex;
 }
 
 interface RawRule {
@@ -78,7 +81,7 @@ function describeRule(r: RawRule): string {
  */
 export function loadRules(
   cfg: Pick<AlerterConfig, 'rules' | 'rules_files' | 'params' | 'defaults'> &
-    Partial<Pick<AlerterConfig, 'escalation_policies'>>,
+    Partial<Pick<AlerterConfig, 'escalation_policies' | 'incidents'>>,
   opts: { registry?: EventRegistry; defaultsDir?: string | null; source?: string } = {},
 ): RuleSet {
   const reg = opts.registry ?? defaultRegistry;
@@ -145,6 +148,7 @@ export function loadRules(
     for (const line of compiled.issues) issues.push(`${describeRule(r)}: ${line}`);
     if (compiled.rule) rules.push(compiled.rule);
   }
+  const incidents = loadIncidents(cfg.incidents ?? [], rules, new Set(byId.keys()), issues);
   if (issues.length) throw new ConfigError(opts.source ?? 'alerter rules', issues);
-  return { rules, params };
+  return { rules, params, incidents };
 }

@@ -5,7 +5,7 @@ import type { Scope } from './scope.ts';
 /**
  * Summary, description, label and link templates: text with `{{ expression | filter | filter(arg) }}` holes, each
  * expression CEL like the conditions (one expression language for users to learn). Filters: duration (seconds → "2h 52m"), percent (ratio → "80.0%", optional digits), fixed(n), round, upper,
- * lower, default(text), json. A hole whose value is null renders as "" (or the default filter's text).
+ * lower, default(text), json, ranges (a list of ids → `07-tendermint-0..12, 07-tendermint-20`). A hole whose value is null renders as "" (or the default filter's text).
  */
 export interface CompiledTemplate {
   source: string;
@@ -31,7 +31,41 @@ const FILTERS: Record<string, Filter> = {
   lower: (v) => (typeof v === 'string' ? v.toLowerCase() : v),
   default: (v, [d]) => (v === null || v === undefined || v === '' ? d : v),
   json: (v) => JSON.stringify(v),
+  ranges: (v) => ranges(v),
 };
+
+/** `07-tendermint-0, 07-tendermint-1, 07-tendermint-2, 07-tendermint-5` → `07-tendermint-0..2, 07-tendermint-5`. */
+function ranges(values: unknown): unknown {
+  if (!Array.isArray(values)) return values;
+  const byPrefix = new Map<string, number[]>();
+  const plain: string[] = [];
+  for (const v of values) {
+    const m = /^(.*?)(\d+)$/.exec(String(v));
+    if (!m) {
+      plain.push(String(v));
+      continue;
+    }
+    const l = byPrefix.get(m[1]!);
+    if (l) l.push(Number(m[2]));
+    else byPrefix.set(m[1]!, [Number(m[2])]);
+  }
+  const out: string[] = [];
+  for (const [prefix, nums] of byPrefix) {
+    const sorted = [...new Set(nums)].sort((a, b) => a - b);
+    let start = sorted[0]!;
+    let prev = start;
+    for (const n of [...sorted.slice(1), Number.NaN]) {
+      if (n === prev + 1) {
+        prev = n;
+        continue;
+      }
+      out.push(start === prev ? `${prefix}${start}` : `${prefix}${start}..${prev}`);
+      start = n;
+      prev = n;
+    }
+  }
+  return [...out, ...plain].join(', ');
+}
 
 function stringify(v: unknown): string {
   if (v === null || v === undefined) return '';

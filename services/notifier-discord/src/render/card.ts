@@ -244,9 +244,15 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
   } else {
     const icon = transition === 'resolved' ? '✅' : (ICON[severity] ?? '•');
     const partly = resolved && !allResolved ? ` (${resolved} resolved)` : '';
-    title = `${icon} ${VERB[transition] ?? transition} · ${alerts.length} alerts${partly} · ${first.source}`;
     const labels = Object.entries(first.group.labels).filter(([, v]) => v !== '');
-    if (labels.length) description = labels.map(([k, v]) => `${k}=${v}`).join(' · ');
+    if (first.incident) {
+      // One incident (a correlation rule tied these alerts): its cause-first line leads; the alerts follow.
+      title = `${icon} ${VERB[transition] ?? transition} · incident · ${first.incident.summary}`;
+      description = `${first.incident.summary}\n${alerts.length} alerts${partly} · ${labels.map(([k, v]) => `${k}=${v}`).join(' · ')}`;
+    } else {
+      title = `${icon} ${VERB[transition] ?? transition} · ${alerts.length} alerts${partly} · ${first.source}`;
+      if (labels.length) description = labels.map(([k, v]) => `${k}=${v}`).join(' · ');
+    }
   }
   return {
     header: {

@@ -3,7 +3,7 @@ import { type DeliveryContext, senderOf } from '@tocsin/notify';
 import { platformError } from '../client.ts';
 import { type Step, stepKey } from '../plan.ts';
 import { renderNotification, renderThreadReply } from '../render.ts';
-import { updateOriginal } from './edit.ts';
+import { replaceOriginal, updateOriginal } from './edit.ts';
 import { post } from './post.ts';
 import { initialState, type SlackDelivery } from './shared.ts';
 
@@ -28,6 +28,13 @@ export async function runStep(
     return ts;
   }
   if (already) return already;
+  if (step.kind === 'replace') {
+    if (await replaceOriginal(d, channel, step.thread, n)) return step.thread;
+    // The incident's message is gone (or too old to edit): a new one.
+    const ts = await post(d, channel, renderNotification(n, render), attemptId, undefined, senderOf(n));
+    await store.save(channel, ts, initialState(n));
+    return ts;
+  }
   if (step.update) await updateOriginal(d, channel, step.thread, n);
   if (step.quiet) return step.thread;
   try {

@@ -1,0 +1,241 @@
+import type { Alert } from '@tocsin/events';
+import { duration, parseConfigValue } from '@tocsin/runtime';
+import { z } from 'zod';
+import type { CompiledRule } from '../rules/compileRule.ts';
+import { type CompiledTemplate, compileTemplate } from '../rules/template.ts';
+
+/**
+ * Correlation rules: alerts of several rules that share a cause become one incident. Built on the grouping
+ * machinery: a member rule's alerts whose tie labels all have a value get one cross-rule group (`incident` plus the
+ * tie labels), so they are notified together in one message, with the alerts ordered cause first and a summary
+ * line rendered from the incident's template. A later firing of the incident lists its members already announced
+ * as well, so the notifier edits that message (the cause, found later, moves first) instead of posting another.
+ */
+export const incidentRule = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+  /** Member rules, the likely cause first: an alert's rank in this list orders the incident's message. */
+  rules: z.array(z.string().min(1)).min(2, 'an incident ties at least two rules'),
+  /** Labels every member rule carries: alerts with equal values (none empty) are one incident. */
+  tie: z.array(z.string().min(1)).min(1),
+  /**
+   * How long the first alert of an incident waits for the others (the incident's group_wait); by default the member
+   * rule's own group_wait: the first alert is not delayed, and a cause found later edits the message, cause first.
+   */
+  wait: duration.optional(),
+  /**
+   * One line, cause first (template like a rule summary). In scope: `cause` (the first alert: summary, rule_id,
+   * labels, value), `effects` (the others: `count`, `labels.<name>` = their distinct values, `rules` = their rule
+   * ids), `key` (the tie labels), `count` (all alerts). Filter `ranges` writes ids as `07-tendermint-0..12`.
+   */
+  summary: z.string().min(1),
+  /** false turns a shipped correlation off. */
+  enabled: z.boolean().default(true),
+});
+export type IncidentRuleInput = z.infer<typeof incidentRule>;
+
+/** The shipped correlation: relayer trouble on one IBC path (see the alerter README). As configured (raw). */
+export const DEFAULT_INCIDENTS: z.input<typeof incidentRule>[] = [
+  {
+    id: 'ibc-relayer',
+    rules: [
+      'wallet-projected-empty',
+      'wallet-below-threshold',
+      'ibc-client-expired',
+      'ibc-client-frozen',
+      'ibc-client-expiry-imminent',
+      'ibc-client-expiring',
+    ],
+    tie: ['chain_id', 'counterparty'],
+    summary:
+      "{{ cause.summary }}{{ effects.count > 0 ? '; also ' + string(effects.count) + ' alert(s) toward ' + key.counterparty : '' }}{{ effects.count > 0 && size(effects.labels.client_id) > 0 ? ': clients ' : '' }}{{ effects.labels.client_id | ranges }}",
+  },
+];
+
+export interface Incident {
+  id: string;
+  rank: Map<string, number>;
+  tie: string[];
+  waitMs: number | null;
+  summary: CompiledTemplate;
+}
+
+/** A member rule's part in an incident (set on the compiled rule, read when an episode is built). */
+export interface IncidentMembership {
+  id: string;
+  tie: string[];
+  /** null: the member rule's group_wait. */
+  waitMs: number | null;
+}
+
+export type IncidentIndex = Map<string, Incident>;
+
+/**
+ * Compiles the correlation rules against the loaded rules: every problem is returned (unknown rules, tie labels a
+ * member does not carry, a rule in two incidents, a bad template); members get `incident` set.
+ */
+export function compileIncidents(
+  inputs: readonly IncidentRuleInput[],
+  rules: CompiledRule[],
+  /** Every rule id configured, disabled ones included (a disabled member just leaves the incident). */
+  knownIds: ReadonlySet<string>,
+  /** Ids of shipped correlations the user did not change. */
+  shipped: ReadonlySet<string> = new Set(),
+  /** Where each input was configured (for messages). */
+  wheres?: readonly string[],
+): { index: IncidentIndex; issues: string[] } {
+  const issues: string[] = [];
+  const index: IncidentIndex = new Map();
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const owner = new Map<string, string>();
+  for (const [i, inc] of inputs.entries()) {
+    if (!inc.enabled) continue;
+    const where = `${wheres?.[i] ?? `incidents.${i}`} (id=${inc.id})`;
+    if (index.has(inc.id)) issues.push(`${where}: duplicate incident id`);
+    let summary: CompiledTemplate | null = null;
+    try {
+      summary = compileTemplate(inc.summary, { vars: ['cause', 'effects', 'key', 'count'] });
+    } catch (err) {
+      issues.push(`${where}.summary: ${(err as Error).message}`);
+    }
+    const present: CompiledRule[] = [];
+    for (const id of inc.rules) {
+      const rule = byId.get(id);
+      if (!rule) {
+        // A shipped correlation names the shipped rules; without them (no defaults loaded) it just has no members.
+        if (!knownIds.has(id) && !shipped.has(inc.id)) issues.push(`${where}.rules: "${id}" is not a rule`);
+        continue;
+      }
+      const other = owner.get(id);
+      if (other) issues.push(`${where}.rules: "${id}" is already a member of incident "${other}"`);
+      owner.set(id, inc.id);
+      for (const t of inc.tie)
+        if (t !== 'chain_id' && !rule.labelsByName.has(t))
+          issues.push(`${where}.tie: "${t}" is not a label of rule "${id}"`);
+      present.push(rule);
+    }
+    if (!summary) continue;
+    index.set(inc.id, {
+      id: inc.id,
+      rank: new Map(inc.rules.map((r, n) => [r, n])),
+      tie: inc.tie,
+      waitMs: inc.wait ?? null,
+      summary,
+    });
+    for (const rule of present) rule.incident = { id: inc.id, tie: inc.tie, waitMs: inc.wait ?? null };
+  }
+  return { index, issues };
+}
+
+/** The incident group of an alert: its labels, or null when a tie label is empty (then it groups as usual). */
+export function incidentGroupLabels(
+  m: IncidentMembership,
+  labels: Record<string, string>,
+): Record<string, string> | null {
+  const out: Record<string, string> = { incident: m.id };
+  for (const t of m.tie) {
+    const v = labels[t];
+    if (!v) return null;
+    out[t] = v;
+  }
+  return out;
+}
+
+/** Orders an incident's alerts cause first and renders its summary line. */
+export function describeIncident(
+  inc: Incident,
+  key: Record<string, string>,
+  alerts: Alert[],
+): { alerts: Alert[]; summary: string } {
+  const rank = (a: Alert) => inc.rank.get(a.rule_id) ?? inc.rank.size;
+  const sorted = [...alerts].sort((a, b) => rank(a) - rank(b) || a.started_at.localeCompare(b.started_at));
+  const [cause, ...effects] = sorted;
+  const labels: Record<string, string[]> = {};
+  for (const e of effects)
+    for (const [k, v] of Object.entries(e.labels)) {
+      const l = labels[k] ?? [];
+      labels[k] = l;
+      if (v && !l.includes(v)) l.push(v);
+    }
+  const vars = {
+    cause: { summary: cause!.summary, rule_id: cause!.rule_id, labels: cause!.labels, value: cause!.value },
+    effects: { count: effects.length, labels, rules: [...new Set(effects.map((e) => e.rule_id))] },
+    key,
+    count: sorted.length,
+  };
+  let summary: string;
+  try {
+    summary = inc.summary.render({ event: {}, data: {}, params: {}, vars });
+  } catch {
+    // A template that fails on these alerts (e.g. a label they lack) still says the cause.
+    summary = cause!.summary;
+  }
+  return { alerts: sorted, summary };
+}
+
+/**
+ * The configured correlation rules (`alerter.incidents`) merged over the shipped ones by id (a user entry's keys
+ * over the default's, like rules), validated and compiled; problems are pushed to `issues` as `incidents.N: …`.
+ */
+export function loadIncidents(
+  raw: readonly unknown[],
+  rules: CompiledRule[],
+  knownIds: ReadonlySet<string>,
+  issues: string[],
+): IncidentIndex {
+  const byId = new Map<string, Record<string, unknown>>(DEFAULT_INCIDENTS.map((d) => [d.id, { ...d }]));
+  const inputs: IncidentRuleInput[] = [];
+  const shipped = new Set(byId.keys());
+  const merged: [string, Record<string, unknown>][] = [];
+  for (const [i, r] of raw.entries()) {
+    if (!r || typeof r !== 'object' || Array.isArray(r)) {
+      issues.push(`alerter.incidents.${i}: must be a mapping`);
+      continue;
+    }
+    const rec = r as Record<string, unknown>;
+    const prev = typeof rec.id === 'string' ? byId.get(rec.id) : undefined;
+    if (prev) {
+      byId.set(rec.id as string, { ...prev, ...rec });
+      shipped.delete(rec.id as string);
+    } else merged.push([`alerter.incidents.${i}`, rec]);
+  }
+  const wheres: string[] = [];
+  for (const [where, rec] of [
+    ...[...byId.values()].map((r) => ['alerter.incidents', r] as const),
+    ...merged,
+  ]) {
+    const parsed = parseConfigValue(incidentRule, rec);
+    if (!parsed.success)
+      for (const line of parsed.issues) issues.push(`${where} (id=${String(rec.id)}): ${line}`);
+    else {
+      inputs.push(parsed.data);
+      wheres.push(where);
+    }
+  }
+  const { index, issues: more } = compileIncidents(inputs, rules, knownIds, shipped, wheres);
+  issues.push(...more);
+  return index;
+}
+
+/** For a group of a correlation rule: its alerts cause first and the notification's `incident`; else null. */
+export function incidentOf(
+  index: IncidentIndex | undefined,
+  groupLabels: Record<string, string>,
+  alerts: Alert[],
+): { alerts: Alert[]; incident: { id: string; summary: string } } | null {
+  const id = groupLabels.incident;
+  const inc = id && index ? index.get(id) : undefined;
+  if (!inc || alerts.length === 0) return null;
+  const key: Record<string, string> = {};
+  for (const t of inc.tie) key[t] = groupLabels[t] ?? '';
+  const d = describeIncident(inc, key, alerts);
+  return { alerts: d.alerts, incident: { id: inc.id, summary: d.summary } };
+}
+
+/**
+ * The announced, open, unsuppressed members of the incident groups among `groupKeys` (an SQL array expression):
+ * a later firing of an incident lists them with the new alerts, so its message can be edited to the whole incident.
+ */
+export const INCIDENT_MEMBERS_SQL = (groupKeys: string) =>
+  `SELECT * FROM alerter_episodes WHERE group_key = ANY(ARRAY(
+       SELECT g.group_key FROM alerter_groups g WHERE g.group_key = ANY(${groupKeys}) AND g.labels ? 'incident'))
+     AND state = 'firing' AND suppressed_by IS NULL AND notified_at IS NOT NULL`;

@@ -1,0 +1,155 @@
+import { fileURLToPath } from 'node:url';
+import { callRpc } from '@tocsin/bus';
+import type { DiscordMessage } from '@tocsin/chat-fakes';
+import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
+import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { type CosmosSim, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
+import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drained, type Harness, startHarness } from '../../services/notifier-discord/test/harness.ts';
+import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+
+/**
+ * The IBC incident scenario on one ManualClock: sim-cosmos (40 clients 9 h from expiry, the relayer wallet empty in
+ * under an hour) → cosmos-ibc → alerter (shipped rules and its shipped `ibc-relayer` correlation) → notifier-discord
+ * → the fake Discord. The clients fire at the first scan (one incident message); the wallet's burn rate is known at
+ * the second, 10 minutes later: the same message is edited to name the wallet as the cause.
+ */
+const HUB = 'cosmoshub-4';
+const OWNER = 'discord:111111111111111111';
+const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
+const scenarioPath = fileURLToPath(
+  new URL('../../tools/sim-cosmos/scenarios/relayer-incident.yaml', import.meta.url),
+);
+
+let env: TestEnv;
+let clock: ManualClock;
+let sim: CosmosSim;
+let ingestorService: RunningService;
+let ingestor: CosmosIbcIngestor;
+let alerter: InProcessAlerter;
+let h: Harness;
+
+beforeAll(async () => {
+  env = await testEnv('ibc-incident');
+  clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
+  sim = await startCosmosSim({ scenario: await loadScenario(scenarioPath), clock, tickIntervalMs: 0 });
+  alerter = await startAlerter(env, clock);
+  h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
+  ingestorService = await startService(cosmosIbcService, {
+    argv: [],
+    env: env.env,
+    clock,
+    config: {
+      ...env.config,
+      cosmos_ibc: {
+        auto_scan: false,
+        retry_backoff: '10ms',
+        chains: [
+          {
+            chain_id: HUB,
+            rpc: [sim.chainUrl(HUB)],
+            denom: 'uatom',
+            display_denom: 'ATOM',
+            // The relayer wallet of the cosmoshub-4 ↔ osmosis-1 path: what ties it to those clients.
+            wallets: [{ address: RELAYER, labels: { counterparty: 'osmosis-1' } }],
+          },
+        ],
+      },
+    },
+  });
+  ingestor = ingestorOf(ingestorService.ctx);
+  await ingestor.announced;
+}, 60_000);
+afterAll(async () => {
+  await ingestorService?.stop();
+  await h?.stop();
+  await alerter?.running.stop();
+  await sim?.close();
+  await env.cleanup();
+});
+
+async function scan() {
+  await ingestor.scanOnce();
+  await h.nc.flush();
+  await alerter.settle(h.nc);
+}
+
+const title = (m: DiscordMessage) => (m.embeds as { title?: string }[])[0]?.title ?? '';
+const alertMessages = () => h.fake.messages(h.channels.alerts).filter((m) => m.embeds.length > 0);
+
+describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for relayer trouble', () => {
+  it('40 expiring clients, then the draining relayer wallet: one message, edited, the wallet first', async () => {
+    await scan();
+    const firing = await alerter.handle.alerter.alerts({ state: 'firing', limit: 1000 });
+    expect(firing.filter((a) => a.rule_id === 'ibc-client-expiry-imminent')).toHaveLength(40);
+    // The clients are one incident message at once (the wallet's burn rate is not known yet: one balance seen).
+    const heads = await eventually(
+      () => {
+        const l = alertMessages().filter((m) => title(m).includes('incident'));
+        return l.length ? l : undefined;
+      },
+      20_000,
+      'the incident message',
+    );
+    const head = heads![0];
+    expect(title(head!)).toMatch(
+      /^🔴 FIRING · incident · IBC client 07-tendermint-\d+ on cosmoshub-4 expires in 9h/,
+    );
+    await drained(h);
+
+    // Ten minutes later the wallet's burn rate is known: it empties long before the clients expire.
+    clock.advance(600_000);
+    await scan();
+    const edited = await eventually(
+      () => {
+        const m = h.fake.messages(h.channels.alerts).find((x) => x.id === head!.id);
+        return m?.edited_timestamp && title(m).includes('Wallet') ? m : undefined;
+      },
+      20_000,
+      'the incident message edited, the wallet first',
+    );
+    await drained(h);
+    // The same message now names the wallet as the cause, then the clients it ties.
+    expect(title(edited!)).toMatch(
+      new RegExp(`^🔴 FIRING · incident · Wallet ${RELAYER} on ${HUB} will be empty in `),
+    );
+    const description = (edited!.embeds as { description?: string }[])[0]!.description!;
+    expect(description).toContain('also 40 alert(s) toward osmosis-1: clients 07-tendermint-0..39');
+    // The alerts are listed cause first; every message posted is this incident (its parts), nothing else.
+    const fields = alertMessages().flatMap((m) =>
+      (m.embeds as { fields?: { name: string; value: string }[] }[]).flatMap((e) => e.fields ?? []),
+    );
+    expect(JSON.stringify(fields[0])).toContain(RELAYER);
+    expect(fields.filter((f) => JSON.stringify(f).includes('07-tendermint-'))).toHaveLength(40);
+    expect(alertMessages().filter((m) => title(m) !== '' && m.id !== head!.id)).toEqual([]);
+  });
+
+  it('an alert joining the incident later edits its message instead of posting another', async () => {
+    const [head] = alertMessages().filter((m) => title(m).includes('incident'));
+    const before = JSON.stringify(head!.embeds);
+    expect(before).not.toContain('below 100');
+    // Someone registers the relayer wallet with a threshold above its balance: a new alert of the same incident.
+    await callRpc(h.nc, env.subjects.rpc('alerter', 'subscribe'), {
+      owner: OWNER,
+      target: RELAYER,
+      chain_id: HUB,
+      threshold: 100,
+    });
+    clock.advance(600_000);
+    await scan();
+    const edited = await eventually(
+      () => {
+        const m = h.fake.messages(h.channels.alerts).find((x) => x.id === head!.id);
+        return m && JSON.stringify(m.embeds).includes('below 100') ? m : undefined;
+      },
+      20_000,
+      'the incident message edited with the new alert',
+    );
+    await drained(h);
+    expect(title(edited!)).toMatch(/^🔴 FIRING · incident · Wallet .* also 41 alert\(s\) toward osmosis-1/);
+    // Still one incident message, no new one.
+    expect(alertMessages().filter((m) => title(m).includes('incident'))).toHaveLength(1);
+    expect(alertMessages().filter((m) => title(m) !== '' && m.id !== head!.id)).toEqual([]);
+  });
+});
