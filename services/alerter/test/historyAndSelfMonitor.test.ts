@@ -35,6 +35,8 @@ beforeAll(async () => {
   chmodSync(hcFile, 0o600);
   h = await startAlerter(env, {
     defaults: { group_wait: 0, priority_wait: 0 },
+    // Each rule its own group, so both alerts are notified at once (an incident's later member waits group_interval).
+    incidents: [{ id: 'ibc-relayer', enabled: false }],
     // Pushes only when the tests ask (pushHeartbeat); a timed push could land in `received` mid-test.
     heartbeat_push_interval: 0,
     heartbeat_urls: [
