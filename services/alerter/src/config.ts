@@ -1,4 +1,4 @@
-import { owner, WEEKDAYS } from '@tocsin/events';
+import { maintenanceTimes, owner } from '@tocsin/events';
 import { duration, intervalOrOff, positiveDuration } from '@tocsin/runtime';
 import { z } from 'zod';
 import { escalationPolicies } from './escalation/policy.ts';
@@ -15,8 +15,6 @@ const heartbeatTarget = z.union([
     })
     .refine((t) => Boolean(t.url) !== Boolean(t.url_file), 'give exactly one of url and url_file'),
 ]);
-
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 14:00');
 
 /**
  * A maintenance window from the configuration (maintenance/config.ts checks its times): alerts its matchers select
@@ -37,16 +35,8 @@ export const maintenanceConfig = z.strictObject({
       }),
     )
     .min(1),
-  weekly: z
-    .strictObject({
-      days: z
-        .array(z.enum(WEEKDAYS))
-        .min(1)
-        .default([...WEEKDAYS]),
-      start: timeOfDay,
-      end: timeOfDay,
-    })
-    .optional(),
+  // The same weekly shape as the RPC's (one definition of days and times of day).
+  weekly: maintenanceTimes.shape.weekly,
   cron: z.string().min(1).optional(),
   duration: positiveDuration.optional(),
   timezone: z.string().min(1).default('UTC'),

@@ -1,21 +1,14 @@
 import type { PoolClient } from '@tocsin/store';
 import type { FlapEffect } from '../flap/flap.ts';
 import { writeFlaps } from '../flap/store.ts';
+import type { PendingTransition } from '../grouping/plan.ts';
 import type { Effect, NewEpisode } from './types.ts';
 
 /** A transition waiting for its group to be flushed into a notification. */
 export interface PendingEntry {
   group_key: string;
   episode_id: string;
-  transition:
-    | 'firing'
-    | 'resolved'
-    | 'repeat'
-    | 'escalated'
-    | 'acknowledged'
-    | 'retracted'
-    | 'notice'
-    | 'flapping';
+  transition: PendingTransition;
   created_at: number;
   detail?: Record<string, unknown>;
 }
