@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import { type FakeTelegram, startFakeTelegram, type TgMessage, type TgUser } from '@tocsin/chat-fakes';
-import { type Alert, type Notification, newId } from '@tocsin/events';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { type TelegramNotifierOptions, telegramNotifier } from '../src/index.ts';
