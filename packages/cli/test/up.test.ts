@@ -98,6 +98,7 @@ describe('ports', () => {
     );
     const f = file('echo.yaml', 'echo:\n  greeting: hi\n');
     const out = sink();
+    const moves: { name: string; port: number }[] = [];
     const sup = new Supervisor(
       [
         {
@@ -107,7 +108,8 @@ describe('ports', () => {
           port: taken,
         },
       ],
-      { out: out.stream, pretty: true },
+      // `tocsin up` prints the console's login link again from this (the first one names the taken port).
+      { out: out.stream, pretty: true, onPortChanged: (name, port) => moves.push({ name, port }) },
     );
     try {
       sup.start();
@@ -122,6 +124,7 @@ describe('ports', () => {
       expect(text).toMatch(/echo started/);
       expect(text).not.toContain('restarting in');
       expect((await fetch(`${moved![1]}/healthz`)).status).toBe(200);
+      expect(moves).toEqual([{ name: 'echo', port: Number(new URL(moved![1]!).port) }]);
     } finally {
       await sup.stop();
       blocker.close();

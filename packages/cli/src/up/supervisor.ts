@@ -24,6 +24,8 @@ export interface SupervisorOptions {
   pretty?: boolean;
   /** Restarts allowed within a minute before the supervisor gives up on a service. */
   maxRestartsPerMinute?: number;
+  /** A service started again on another port (its port was taken): what was printed with the old one is stale. */
+  onPortChanged?(name: string, port: number): void;
 }
 
 const LEVELS: Record<number, string> = {
@@ -119,6 +121,7 @@ export class Supervisor {
           this.#out.write(
             `${spec.name.padEnd(17)}│ port ${taken} was taken; starting again on http://127.0.0.1:${port}\n`,
           );
+          this.opts.onPortChanged?.(spec.name, port);
           this.#spawn(spec);
         });
         return;

@@ -125,15 +125,21 @@ export async function up(opts: UpOptions = {}): Promise<number> {
   for (const s of demo?.sims ?? []) say(`  simulator   ${s.name} ${s.url}`);
   for (const s of specs)
     say(`  service     ${s.name.padEnd(17)} http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);
-  const consolePort = specs.find((s) => s.name === 'console')?.port;
-  if (consolePort !== undefined) {
-    say(`  console     http://127.0.0.1:${consolePort}/  (API: /api/docs)`);
+  const sayConsole = (port: number) => {
+    say(`  console     http://127.0.0.1:${port}/  (API: /api/docs)`);
     // The link carries the token on purpose: it is the demo's login. It is printed here and nowhere else.
-    if (consoleLogin) say(`  login       http://127.0.0.1:${consolePort}/#token=${consoleLogin.token}`);
-  }
+    if (consoleLogin) say(`  login       http://127.0.0.1:${port}/#token=${consoleLogin.token}`);
+  };
+  const consolePort = specs.find((s) => s.name === 'console')?.port;
+  if (consolePort !== undefined) sayConsole(consolePort);
   say('Press Ctrl-C to stop.\n');
 
-  const sup = new Supervisor(specs, { out, pretty: opts.pretty ?? true });
+  const sup = new Supervisor(specs, {
+    out,
+    pretty: opts.pretty ?? true,
+    // Another stack took the console's port: the link printed above is stale, so it is printed again.
+    onPortChanged: (name, port) => name === 'console' && sayConsole(port),
+  });
   sup.start();
   demo?.servicesAt(Object.fromEntries(specs.map((s) => [s.name, s.port])));
 
