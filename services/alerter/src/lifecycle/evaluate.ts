@@ -49,32 +49,31 @@ function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-function stringLabel(v: string): string {
-  return v;
-}
-
-/** Renders the rule's labels plus the implicit ones for one scope. */
-export function labelsFor(rule: CompiledRule, scope: Scope, owner?: string): Record<string, string> {
-  const labels: Record<string, string> = {
+/** The labels the alerter sets on every alert of a rule (IMPLICIT_LABELS). */
+function implicitLabels(rule: CompiledRule, scope: Scope): Record<string, string> {
+  return {
     rule: rule.id,
     source: rule.source,
     chain_id: String(scope.event.chain_id ?? '-'),
     severity: rule.severity,
   };
-  for (const [k, t] of rule.labels) labels[k] = stringLabel(t.render(scope));
+}
+
+/** Renders the rule's labels plus the implicit ones for one scope. */
+export function labelsFor(rule: CompiledRule, scope: Scope, owner?: string): Record<string, string> {
+  const labels = implicitLabels(rule, scope);
+  for (const [k, t] of rule.labels) labels[k] = t.render(scope);
   if (owner !== undefined) labels[SUBSCRIBER_LABEL] = owner;
   return labels;
 }
 
 /** The fingerprint alone: renders only the labels it is made of (equal to hashing `labelsFor`'s). */
 function fingerprintFor(rule: CompiledRule, scope: Scope, owner: string | null): string {
+  const implicit = implicitLabels(rule, scope);
   const labels: Record<string, string> = {};
   for (const name of rule.fingerprintLabels) {
     if (name === SUBSCRIBER_LABEL && owner !== null) labels[name] = owner;
-    else if (name === 'rule') labels[name] = rule.id;
-    else if (name === 'source') labels[name] = rule.source;
-    else if (name === 'chain_id') labels[name] = String(scope.event.chain_id ?? '-');
-    else if (name === 'severity') labels[name] = rule.severity;
+    else if (Object.hasOwn(implicit, name)) labels[name] = implicit[name]!;
     else {
       const t = rule.labelsByName.get(name);
       if (t) labels[name] = t.render(scope);
