@@ -1,6 +1,9 @@
 import { DeliveryError } from '@tocsin/notify';
-import type { Client, Message, SendableChannels } from 'discord.js';
+import type { Client, SendableChannels } from 'discord.js';
 import type { DiscordTransport } from './transport.ts';
+
+/** Discord's largest page of channel messages. */
+const PAGE = 100;
 
 /** Messages through a logged-in discord.js Client: its REST queue handles buckets, 429s and 5xx retries. */
 export function botTransport(client: Client<true>): DiscordTransport {
@@ -36,12 +39,25 @@ export function botTransport(client: Client<true>): DiscordTransport {
         ...(body.components ? { components: body.components } : {}),
       });
     },
-    async recent(channel, limit) {
+    async recent(channel, sinceMs, max) {
       const ch = await channelOf(channel);
-      const messages = await ch.messages.fetch({ limit, cache: false });
-      return [...messages.values()]
-        .filter((m: Message) => m.author.id === client.user.id)
-        .map((m) => ({ id: m.id, footers: m.embeds.map((e) => e.footer?.text ?? '') }));
+      const out: { id: string; footers: string[] }[] = [];
+      let before: string | undefined;
+      for (let seen = 0; seen < max; ) {
+        const limit = Math.min(PAGE, max - seen);
+        const page = [
+          ...(await ch.messages.fetch({ limit, cache: false, ...(before ? { before } : {}) })).values(),
+        ];
+        seen += page.length;
+        for (const m of page) {
+          if (m.createdTimestamp < sinceMs) return { messages: out, complete: true };
+          if (m.author.id === client.user.id)
+            out.push({ id: m.id, footers: m.embeds.map((e) => e.footer?.text ?? '') });
+        }
+        if (page.length < limit) return { messages: out, complete: true };
+        before = page.at(-1)!.id;
+      }
+      return { messages: out, complete: false };
     },
     async close() {
       await client.destroy();

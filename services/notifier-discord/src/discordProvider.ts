@@ -24,8 +24,13 @@ import type { DiscordTransport } from './transport.ts';
 
 /** The one "channel" of webhook-only mode: the webhook posts where it was created. */
 export const WEBHOOK_CHANNEL = 'webhook';
-/** How far back reconcile looks for a message it may have posted before a crash. */
-const RECONCILE_DEPTH = 50;
+/**
+ * How many of a channel's newest messages reconcile pages through, within its window (the messages since the
+ * first attempt began), for a message it may have posted before a crash; past it, the post is taken as missing.
+ */
+const RECONCILE_MAX = 2_000;
+/** Clock skew allowed between the delivery log's clock (PostgreSQL, which stamps the first attempt) and Discord's. */
+const SKEW_MS = 120_000;
 /** Transitions that post a new message even when the original exists (as a reply to it). */
 const REPLYING = new Set(['resolved', 'repeat', 'escalated']);
 
@@ -208,7 +213,12 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
         if (!transport.recent) return null;
         const marker = markerOf(ctx.attemptId);
         const known = new Map<number, string>();
-        for (const m of await transport.recent(ctx.channel, RECONCILE_DEPTH)) {
+        // Only messages since the first attempt began can be its posts (the notification may have waited long
+        // before); a busy channel can have had many since, so the walk is bounded by time, not by a count.
+        const since =
+          Math.max(Date.parse(ctx.notification.created_at), ctx.firstAttemptAt?.getTime() ?? 0) - SKEW_MS;
+        const { messages, complete } = await transport.recent(ctx.channel, since, RECONCILE_MAX);
+        for (const m of messages) {
           for (const footer of m.footers) {
             const refs = footerRefs(footer);
             if (!refs?.refs.includes(marker)) continue;
@@ -216,7 +226,14 @@ export function discordProvider(deps: DiscordProviderDeps): DigestingProvider & 
             if (!known.has(refs.part)) known.set(refs.part, m.id);
           }
         }
-        if (!known.size) return null;
+        if (!known.size) {
+          if (!complete)
+            log.warn(
+              { channel: ctx.channel, messages: RECONCILE_MAX },
+              'earlier post not found in the newest messages of the window; sending again (a duplicate is possible)',
+            );
+          return null;
+        }
         log.info(
           { channel: ctx.channel, key: ctx.notification.key },
           'found a message posted before a restart',

@@ -21,7 +21,15 @@ export interface DiscordTransport {
   readonly mode: 'bot' | 'webhook';
   post(channel: string, body: MessageBody, opts: PostOptions): Promise<{ id: string }>;
   edit(channel: string, messageId: string, body: Pick<MessageBody, 'embeds' | 'components'>): Promise<void>;
-  /** The bot's own recent messages in a channel; absent where Discord offers no way to list them (webhooks). */
-  recent?(channel: string, limit: number): Promise<RecentMessage[]>;
+  /**
+   * The bot's own messages in a channel posted since `sinceMs`, newest first, paging back through at most `max`
+   * messages; `complete` is false when that cap ended the walk first. Absent where Discord offers no way to list
+   * them (webhooks).
+   */
+  recent?(
+    channel: string,
+    sinceMs: number,
+    max: number,
+  ): Promise<{ messages: RecentMessage[]; complete: boolean }>;
   close(): Promise<void>;
 }

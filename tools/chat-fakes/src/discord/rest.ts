@@ -150,8 +150,19 @@ export function registerRestRoutes(app: FastifyInstance, ctx: RestContext): void
 
   app.get(`${api}/channels/:channelId/messages`, async (req: P<'channelId'>, reply) => {
     if (!world.channels.has(req.params.channelId)) return notFound(reply, 10003, 'Unknown Channel');
-    const limit = Number(pending.get(req)?.query.limit ?? 50);
-    return world.messages(req.params.channelId).slice(-limit).reverse();
+    // Newest first, as Discord answers; `before`/`after` page by snowflake (ids grow with time).
+    const q = pending.get(req)?.query ?? {};
+    const limit = Number(q.limit ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return reply.code(400).send({ code: 50035, message: 'Invalid Form Body', errors: { limit: {} } });
+    const snowflake = (v: string | undefined) =>
+      v !== undefined && /^\d{1,20}$/.test(v) ? BigInt(v) : undefined;
+    const before = snowflake(q.before);
+    const after = snowflake(q.after);
+    let all = world.messages(req.params.channelId);
+    if (before !== undefined) all = all.filter((m) => BigInt(m.id) < before);
+    if (after !== undefined) all = all.filter((m) => BigInt(m.id) > after);
+    return (after !== undefined && before === undefined ? all.slice(0, limit) : all.slice(-limit)).reverse();
   });
 
   app.post(`${api}/channels/:channelId/messages`, async (req: P<'channelId'>, reply) => {
