@@ -51,7 +51,9 @@ it('two replicas, 10,000 events, kill -9 of one mid-stream: every alert transiti
   const config = yamlFile('tocsin.yaml', {
     alerter: {
       consumer: { ack_wait: '2s', batch: 250 },
-      outbox_lease: '2s',
+      // Short enough that the killed replica's notifications are re-sent well within the drain wait, long enough
+      // that a live replica's renewals (every third of it) survive the event-loop stalls of a loaded machine.
+      outbox_lease: '6s',
       tick_interval: '250ms',
       // One notification per alert (no grouping), so the kill is likely to land between commit and publish.
       defaults: { group_by: ['...'], group_wait: 0, group_interval: 0, priority_wait: 0 },
