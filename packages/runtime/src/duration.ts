@@ -42,6 +42,22 @@ export function parseDuration(input: string | number): number {
   return checkFinite(total, input);
 }
 
+/**
+ * A moment written as a time (`2026-12-04T10:00:00Z`, `2026-12-04`) or as a duration ago (`2h`, `7d`), in epoch
+ * milliseconds: how the CLI's and the console's `since`/`until` read. Throws with a message naming both forms.
+ */
+export function parseWhen(text: string, now: number): number {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const t = Date.parse(text);
+    if (!Number.isNaN(t)) return t;
+  } else {
+    try {
+      return now - parseDuration(text);
+    } catch {}
+  }
+  throw new Error(`"${text}" is neither a time (2026-12-04T10:00:00Z) nor a duration ago (2h, 7d)`);
+}
+
 function checkFinite(ms: number, input: string): number {
   if (!Number.isFinite(ms)) throw new Error(`"${input}" is too long a duration`);
   return ms;

@@ -27,6 +27,7 @@ export {
   intervalOrOff,
   MAX_TIMER_MS,
   parseDuration,
+  parseWhen,
   positiveDuration,
 } from './duration.ts';
 export { EXIT_CODES } from './exitCodes.ts';

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { parseDuration } from '@tocsin/runtime';
+import { parseWhen } from '@tocsin/runtime';
 import { progress } from './progress.ts';
 import { CliError, type OpsOptions, runOps } from './session.ts';
 
@@ -12,14 +12,12 @@ export interface ExportLine {
   event: unknown;
 }
 
-/** `2026-12-04T10:00:00Z`, `2026-12-04`, or a duration meaning that long ago (`2h`, `7d`). */
-export function parseWhen(text: string, now = Date.now()): number {
-  const t = Date.parse(text);
-  if (!Number.isNaN(t) && /^\d{4}-\d{2}-\d{2}/.test(text)) return t;
+/** `since`/`until` of an export, or a usage error naming both forms. */
+function when(text: string, now: number): number {
   try {
-    return now - parseDuration(text);
-  } catch {
-    throw new CliError(`"${text}" is neither a time (2026-12-04T10:00:00Z) nor a duration ago (2h, 7d)`);
+    return parseWhen(text, now);
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
 }
 
@@ -38,8 +36,8 @@ export function exportCmd(a: ExportArgs, o: OpsOptions): Promise<number> {
   return runOps('events export', o, async (s) => {
     const out = a.out ?? process.stdout;
     const now = Date.now();
-    const since = a.since ? parseWhen(a.since, now) : undefined;
-    const until = a.until ? parseWhen(a.until, now) : now;
+    const since = a.since ? when(a.since, now) : undefined;
+    const until = a.until ? when(a.until, now) : now;
     const sources = a.source?.flatMap((x) => x.split(',')).filter(Boolean) ?? [];
     const stream = s.subjects.streams.events;
     const jsm = await jetstreamManager(s.nc);

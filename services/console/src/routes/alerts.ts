@@ -1,5 +1,5 @@
 import { alerterRpc } from '@tocsin/events';
-import { parseDuration } from '@tocsin/runtime';
+import { parseWhen } from '@tocsin/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,14 +15,13 @@ export interface AlertRouteDeps {
   now(): number;
 }
 
-/** `since`: an RFC 3339 time, or a duration ago (24h, 30m). */
+/** `since`: a time (RFC 3339, or a date), or a duration ago (24h, 30m). */
 const since = z
   .string()
   .refine(
     (v) => {
-      if (/^\d{4}-\d{2}-\d{2}/.test(v)) return z.iso.datetime({ offset: true }).safeParse(v).success;
       try {
-        parseDuration(v);
+        parseWhen(v, 0);
         return true;
       } catch {
         return false;
@@ -74,10 +73,7 @@ export const alertRoutes =
       async (req) => {
         const q = req.query;
         let from: string | undefined;
-        if (q.since !== undefined)
-          from = /^\d{4}-\d{2}-\d{2}/.test(q.since)
-            ? q.since
-            : new Date(d.now() - parseDuration(q.since)).toISOString();
+        if (q.since !== undefined) from = new Date(parseWhen(q.since, d.now())).toISOString();
         return d.call('alerter', 'alerts', {
           ...q,
           since: from,
