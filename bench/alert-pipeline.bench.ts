@@ -6,7 +6,15 @@ import { cosmosIbc } from '@tocsin/events';
 import pg from 'pg';
 import { alertmanagerBinary, Receiver, runAlertmanager, type SystemRun } from './src/alertmanager.ts';
 import { benchEnv, databaseUrl, natsUrl } from './src/env.ts';
-import { cpuSeconds, PgBackendCpu, peakRssMb, spawnService, stopChild, until } from './src/proc.ts';
+import {
+  cpuSeconds,
+  PgBackendCpu,
+  peakRssMb,
+  productionTree,
+  spawnService,
+  stopChild,
+  until,
+} from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 import { clientStatusData, inParallel } from './src/workload.ts';
 
@@ -17,7 +25,9 @@ import { clientStatusData, inParallel } from './src/workload.ts';
  * same alerts, fed through `/api/v2/alerts` in batches of 100, notifying the same kind of receiver.
  *
  * BENCH_PIPELINE_ALERTS sets N (default 10,000); above 10,000 the baseline is skipped (tocsin alone, to show how
- * the cost grows) unless BENCH_PIPELINE_BASELINE=1. BENCH_PIPELINE_NODE_ARGS passes flags to the tocsin services
+ * the cost grows) unless BENCH_PIPELINE_BASELINE=1. The services run as their images run them: production trees built
+ * at the start (BENCH_PIPELINE_TSX=1 runs the sources through tsx instead). BENCH_PIPELINE_NODE_ARGS passes flags to
+ * the tocsin services
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`); BENCH_PIPELINE_DEBUG=1 prints the tables' counts at the end.
  */
 const N = Number(process.env.BENCH_PIPELINE_ALERTS ?? 10_000);
@@ -25,6 +35,7 @@ const WITH_BASELINE = process.env.BENCH_PIPELINE_BASELINE
   ? process.env.BENCH_PIPELINE_BASELINE === '1'
   : N <= 10_000;
 const NODE_ARGS = (process.env.BENCH_PIPELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const TSX = process.env.BENCH_PIPELINE_TSX === '1';
 const CHAIN = 'cosmoshub-4';
 /** Every wait for the pipeline to finish a phase gives up after this (and says what it waited for). */
 const PHASE_TIMEOUT_MS = Number(process.env.BENCH_PIPELINE_TIMEOUT_MS ?? Math.max(300_000, N * 30));
@@ -48,6 +59,9 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
     return n.alerts.map((a) => ({ key: a.labels.client_id!, status: n.transition }));
   });
   const url = await receiver.start();
+  const trees = TSX
+    ? { alerter: undefined, notifier: undefined }
+    : { alerter: productionTree('alerter'), notifier: productionTree('notifier-webhook') };
   const alerter = await spawnService(
     'alerter',
     {
@@ -59,11 +73,13 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
       },
     },
     NODE_ARGS,
+    trees.alerter,
   );
   const notifier = await spawnService(
     'notifier-webhook',
     { ...env.config, webhook: { targets: [{ name: 'bench', url }] } },
     NODE_ARGS,
+    trees.notifier,
   );
   const procs = { alerter, 'notifier-webhook': notifier };
   const admin = new pg.Client({ connectionString: databaseUrl });

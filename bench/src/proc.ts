@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,26 @@ export class PgBackendCpu {
     }
     return s;
   }
+}
+
+/**
+ * Builds a service's production tree (`pnpm build --service <name>`: the bundle and the dependencies the image
+ * carries) in a fresh temporary folder and returns it, so a benchmark measures the process users run (no tsx
+ * loader, no TypeScript transform) — memory above all.
+ */
+export function productionTree(name: string): string {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const out = mkdtempSync(join(tmpdir(), `tocsin-tree-${name}-`));
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'deploy/build.ts', '--service', name, '--out', out],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`building the ${name} tree failed: ${r.stderr || r.stdout}`);
+  return out;
 }
 
 /**
