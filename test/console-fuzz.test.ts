@@ -79,6 +79,37 @@ const silenceBody = fc.record(
   },
   { requiredKeys: [] },
 );
+const maintenanceBody = fc.record(
+  {
+    matchers: fc.oneof(fc.array(matcher, { maxLength: 3 }), scalar),
+    weekly: fc.oneof(
+      fc.record(
+        {
+          days: fc.oneof(fc.array(fc.constantFrom('mon', 'tue', 'sun', 'x'), { maxLength: 3 }), scalar),
+          start: fc.oneof(fc.constantFrom('14:00', '23:59', '00:00', '25:00'), scalar),
+          end: fc.oneof(fc.constantFrom('15:00', '14:00', '9:00'), scalar),
+        },
+        { requiredKeys: [] },
+      ),
+      scalar,
+    ),
+    cron: fc.oneof(fc.constantFrom('0 3 * * *', '61 * * * *', '* * 31 2 *', '@daily'), scalar),
+    duration_s: scalar,
+    timezone: fc.oneof(fc.constantFrom('Europe/Zurich', 'UTC', 'Mars/Olympus'), scalar),
+    starts_at: fc.oneof(
+      scalar,
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    ),
+    ends_at: fc.oneof(
+      scalar,
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    ),
+    name: scalar,
+    reason: scalar,
+    origin: scalar,
+  },
+  { requiredKeys: [] },
+);
 /** A body: structured, any JSON, or text that is not JSON at all. */
 const body = (structured: fc.Arbitrary<unknown>) =>
   fc.oneof(
@@ -116,7 +147,25 @@ describe('console alert API over a real alerter', () => {
   );
 
   it(
-    'POST /api/alerts/:id/ack and DELETE /api/silences/:id',
+    'POST /api/maintenance',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(body(maintenanceBody), async (b) => {
+          const res = await fetch(`${svc.url}/api/maintenance`, {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: b,
+          });
+          await check(res);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    LONG,
+  );
+
+  it(
+    'POST /api/alerts/:id/ack and DELETE /api/silences/:id, /api/maintenance/:id',
     async () => {
       const ack = fc.record({ by: scalar, note: scalar }, { requiredKeys: [] });
       await fc.assert(
@@ -128,7 +177,7 @@ describe('console alert API over a real alerter', () => {
             const path =
               method === 'POST'
                 ? `/api/alerts/${encodeURIComponent(id)}/ack`
-                : `/api/silences/${encodeURIComponent(id)}`;
+                : `/api/${id.length % 2 ? 'silences' : 'maintenance'}/${encodeURIComponent(id)}`;
             const res = await fetch(`${svc.url}${path}`, {
               method,
               headers: { ...auth, 'content-type': 'application/json' },
@@ -144,7 +193,7 @@ describe('console alert API over a real alerter', () => {
   );
 
   it(
-    'GET /api/alerts, /api/alerts/:id and /api/silences with any query',
+    'GET /api/alerts, /api/alerts/:id, /api/silences and /api/maintenance with any query',
     async () => {
       const query = fc.dictionary(
         fc.constantFrom(
@@ -164,7 +213,12 @@ describe('console alert API over a real alerter', () => {
       );
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('/api/alerts', '/api/silences', '/api/alerts/01JD0000000000000000000000'),
+          fc.constantFrom(
+            '/api/alerts',
+            '/api/silences',
+            '/api/maintenance',
+            '/api/alerts/01JD0000000000000000000000',
+          ),
           query,
           async (path, q) => {
             const res = await fetch(`${svc.url}${path}?${new URLSearchParams(q)}`);

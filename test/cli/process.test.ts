@@ -85,6 +85,17 @@ it('events export > file, then replay and rules check, as processes (the options
     const checked = tocsin(['rules', 'check', config], cleanEnv());
     expect(checked.status).toBe(1);
     expect(checked.stderr).toMatch(/alerter\.tick_interval: "often" is not a duration/);
+    // --at reaches the explanation: a window's next occurrence counted from then, in its zone.
+    const good = join(dir, 'window.yaml');
+    writeFileSync(
+      good,
+      'alerter:\n  maintenance:\n    - name: nightly\n      cron: "0 3 * * *"\n      duration: 1h\n' +
+        '      timezone: Asia/Tokyo\n      matchers: [{ name: chain_id, value: cosmoshub-4 }]\n',
+    );
+    const explained = tocsin(['rules', 'check', good, '--at', '2026-06-01T00:00:00Z'], cleanEnv());
+    expect(explained.stderr).toBe('');
+    expect(explained.status).toBe(0);
+    expect(explained.stdout).toContain('next: Tue 2 Jun 2026, 03:00 GMT+9 → Tue 2 Jun 2026, 04:00 GMT+9');
   } finally {
     await env.cleanup();
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { consoleLogin, tocsinUp, type UpStack } from '../support/tocsinUp.ts';
 
 // The dashboard on a running demo stack, in Debian's Chromium driven by playwright-core (no browser download):
-// a firing alert shows, the login link logs in, the Acknowledge button acknowledges it and the row says so.
+// a firing alert shows, the login link logs in, the Acknowledge button acknowledges it and the row says so; a
+// silence and a maintenance window are created with their forms and ended with their buttons.
 // First-load time and JavaScript bytes are measured and printed (a figure, not an assertion).
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -152,6 +153,19 @@ it('shows a firing alert, logs in with the token link and acknowledges it with t
   await page.screenshot({ path: join(outDir, 'silences.png'), fullPage: true });
   await silenceRow.locator('button', { hasText: 'Expire' }).click();
   await silenceRow.waitFor({ state: 'detached' });
+
+  // A maintenance window: created with its form (weekly, Tuesdays by default), listed by the alerter, ended.
+  await page.goto(`${base}/#/maintenance`);
+  const mForm = page.locator('form.card');
+  await mForm.locator('input[placeholder="value"]').fill(marker);
+  await mForm.locator('input[placeholder="reason"]').fill('console browser maintenance');
+  await mForm.locator('button[type="submit"]').click();
+  const windowRow = page.locator('tr', { hasText: marker });
+  await windowRow.waitFor();
+  expect(await windowRow.textContent()).toMatch(/tue 14:00–15:00/);
+  await page.screenshot({ path: join(outDir, 'maintenance.png'), fullPage: true });
+  await windowRow.locator('button', { hasText: 'End' }).click();
+  await windowRow.waitFor({ state: 'detached' });
 
   // Every other view renders from the real API (data, or a plain "not running" note), never an error.
   for (const view of ['ibc', 'wallets', 'ics', 'subspace', 'harmony']) {

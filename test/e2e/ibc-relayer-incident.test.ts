@@ -104,18 +104,20 @@ describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for re
     const edited = await eventually(
       () => {
         const m = h.fake.messages(h.channels.alerts).find((x) => x.id === head!.id);
-        return m?.edited_timestamp && title(m).includes('Wallet') ? m : undefined;
+        return m?.edited_timestamp && title(m).includes('relayer wallet') ? m : undefined;
       },
       20_000,
       'the incident message edited, the wallet first',
     );
     await drained(h);
-    // The same message now names the wallet as the cause, then the clients it ties.
-    expect(title(edited!)).toMatch(
-      new RegExp(`^🔴 FIRING · incident · Wallet ${RELAYER} on ${HUB} will be empty in `),
-    );
+    // The same message now names the wallet as the cause (its burn-rate ETA is before the clients' expiry), then
+    // the clients it ties.
     const description = (edited!.embeds as { description?: string }[])[0]!.description!;
-    expect(description).toContain('also 40 alert(s) toward osmosis-1: clients 07-tendermint-0..39');
+    expect(`${title(edited!)}\n${description}`).toMatch(
+      new RegExp(
+        `clients 07-tendermint-0\\.\\.39 expire in 8h 49m; the relayer wallet ${RELAYER} empties in 39m 56s at the current burn rate`,
+      ),
+    );
     // The alerts are listed cause first; every message posted is this incident (its parts), nothing else.
     const fields = alertMessages().flatMap((m) =>
       (m.embeds as { fields?: { name: string; value: string }[] }[]).flatMap((e) => e.fields ?? []),
@@ -147,7 +149,9 @@ describe('sim-cosmos → cosmos-ibc → alerter → Discord: one incident for re
       'the incident message edited with the new alert',
     );
     await drained(h);
-    expect(title(edited!)).toMatch(/^🔴 FIRING · incident · Wallet .* also 41 alert\(s\) toward osmosis-1/);
+    expect(title(edited!)).toMatch(
+      /^🔴 FIRING · incident · clients 07-tendermint-0\.\.39 expire in .*; the relayer wallet /,
+    );
     // Still one incident message, no new one.
     expect(alertMessages().filter((m) => title(m).includes('incident'))).toHaveLength(1);
     expect(alertMessages().filter((m) => title(m) !== '' && m.id !== head!.id)).toEqual([]);

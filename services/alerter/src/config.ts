@@ -126,3 +126,13 @@ export const alerterConfig = z.strictObject({
 });
 export type AlerterConfig = z.output<typeof alerterConfig>;
 export type RuleDefaults = AlerterConfig['defaults'];
+
+/**
+ * What the alerter refuses at start beyond its section's schema (`tocsin rules check` asks the same): a
+ * notification re-sent after a lease ran out is dropped by the stream only within its duplicate window.
+ */
+export function startProblems(cfg: Pick<AlerterConfig, 'outbox_lease'>, duplicateWindowMs: number): string[] {
+  return cfg.outbox_lease * 2 > duplicateWindowMs
+    ? [`alerter.outbox_lease: must be at most half of nats.duplicate_window (${duplicateWindowMs / 1000} s)`]
+    : [];
+}

@@ -6,7 +6,7 @@ import { ConfigError, registerSecret, type ServiceContext, type ServiceDefinitio
 import { isDbUnavailable, ping } from '@tocsin/store';
 import { Counter, Histogram } from 'prom-client';
 import { Alerter } from './alerter.ts';
-import { type AlerterConfig, alerterConfig } from './config.ts';
+import { type AlerterConfig, alerterConfig, startProblems } from './config.ts';
 import { createBatcher } from './intake/batcher.ts';
 import { fastEventDecoder } from './intake/decode.ts';
 import { admit, isFutureEventError, type Received } from './intake/receive.ts';
@@ -54,11 +54,8 @@ export function createAlerterService(
     async start(ctx: ServiceContext<AlerterConfig>) {
       const cfg = ctx.section;
       const source = ctx.config.file ?? 'configuration';
-      // A notification re-sent after a lease ran out is dropped by the stream only within its duplicate window.
-      if (cfg.outbox_lease * 2 > ctx.config.nats.duplicate_window)
-        throw new ConfigError(source, [
-          `alerter.outbox_lease: must be at most half of nats.duplicate_window (${ctx.config.nats.duplicate_window / 1000} s)`,
-        ]);
+      const refused = startProblems(cfg, ctx.config.nats.duplicate_window);
+      if (refused.length) throw new ConfigError(source, refused);
       const rules = loadRules(cfg, { source });
       const notifications = new Counter({
         name: 'tocsin_alerter_notifications_total',

@@ -69,7 +69,13 @@ describe('correlation rules: configuration', () => {
 });
 
 describe('an incident message', () => {
-  const alert = (rule_id: string, labels: Record<string, string>, summary: string, at: string): Alert =>
+  const alert = (
+    rule_id: string,
+    labels: Record<string, string>,
+    summary: string,
+    at: string,
+    value: number | null = null,
+  ): Alert =>
     ({
       episode_id: `${rule_id}-${labels.client_id ?? labels.address}`,
       rule_id,
@@ -80,7 +86,7 @@ describe('an incident message', () => {
       labels,
       summary,
       description: '',
-      value: null,
+      value,
       started_at: at,
       fired_at: at,
       resolved_at: null,
@@ -91,31 +97,75 @@ describe('an incident message', () => {
       links: [],
     }) as unknown as Alert;
 
-  it('lists the cause first and says it first, with the tied clients as ranges', () => {
-    const set = loadRules(alerterConfig.parse({}));
-    const path = { chain_id: 'cosmoshub-4', counterparty: 'osmosis-1' };
-    const clients = [0, 1, 2, 3, 7].map((i) =>
-      alert(
-        'ibc-client-expiry-imminent',
-        { ...path, client_id: `07-tendermint-${i}` },
-        `IBC client 07-tendermint-${i} on cosmoshub-4 expires in 9h`,
-        '2026-11-21T12:00:00.000Z',
-      ),
-    );
-    const wallet = alert(
+  const NOW = Date.parse('2026-11-21T12:10:00.000Z');
+  const path = { chain_id: 'cosmoshub-4', counterparty: 'osmosis-1' };
+  // Clients measured at 12:00 with 9 h 10 m left: due at 21:10, 9 h from NOW.
+  const clients = [0, 1, 2, 3, 7].map((i) =>
+    alert(
+      'ibc-client-expiry-imminent',
+      { ...path, client_id: `07-tendermint-${i}` },
+      `IBC client 07-tendermint-${i} on cosmoshub-4 expires in 9h 10m`,
+      '2026-11-21T12:00:00.000Z',
+      33_000 + i * 60,
+    ),
+  );
+  const wallet = (left: number) =>
+    alert(
       'wallet-projected-empty',
       { ...path, address: 'cosmos1abc' },
-      'Wallet cosmos1abc on cosmoshub-4 will be empty in 4h',
+      'Wallet cosmos1abc on cosmoshub-4 will be empty in …',
       '2026-11-21T12:10:00.000Z',
+      left,
     );
-    const r = incidentOf(set.incidents, { incident: 'ibc-relayer', ...path }, [...clients, wallet]);
+
+  it('the wallet due before the clients expire is the cause: both ETAs in one line', () => {
+    const set = loadRules(alerterConfig.parse({}));
+    const r = incidentOf(
+      set.incidents,
+      { incident: 'ibc-relayer', ...path },
+      [...clients, wallet(4 * 3600)],
+      NOW,
+    );
     expect(r!.alerts[0]!.rule_id).toBe('wallet-projected-empty');
     expect(r!.incident).toEqual({
       id: 'ibc-relayer',
       summary:
-        'Wallet cosmos1abc on cosmoshub-4 will be empty in 4h; also 5 alert(s) toward osmosis-1: clients 07-tendermint-0..3, 07-tendermint-7',
+        'clients 07-tendermint-0..3, 07-tendermint-7 expire in 9h; the relayer wallet cosmos1abc empties in 4h at the current burn rate',
     });
     // Not an incident group: nothing changes.
-    expect(incidentOf(set.incidents, { rule: 'x' }, clients)).toBeNull();
+    expect(incidentOf(set.incidents, { rule: 'x' }, clients, NOW)).toBeNull();
+  });
+
+  it('a wallet that outlasts the clients is not the cause: the clients lead, the wallet goes last', () => {
+    const set = loadRules(alerterConfig.parse({}));
+    const r = incidentOf(
+      set.incidents,
+      { incident: 'ibc-relayer', ...path },
+      [wallet(3 * 86_400), ...clients],
+      NOW,
+    );
+    expect(r!.alerts.map((a) => a.rule_id)).toEqual([
+      ...clients.map(() => 'ibc-client-expiry-imminent'),
+      'wallet-projected-empty',
+    ]);
+    expect(r!.incident.summary).toBe(
+      'IBC client 07-tendermint-0 on cosmoshub-4 expires in 9h 10m; also 5 alert(s) toward osmosis-1: clients 07-tendermint-1..3, 07-tendermint-7',
+    );
+  });
+
+  it('without ETAs (no burn rate yet, or only expiring clients) the rank orders: the cause first, its summary first', () => {
+    const set = loadRules(alerterConfig.parse({}));
+    const noRate = { ...wallet(0), value: null };
+    const r = incidentOf(set.incidents, { incident: 'ibc-relayer', ...path }, [...clients, noRate], NOW);
+    expect(r!.alerts[0]!.rule_id).toBe('wallet-projected-empty');
+    expect(r!.incident.summary).toBe(
+      'Wallet cosmos1abc on cosmoshub-4 will be empty in …; also 5 alert(s) toward osmosis-1: clients 07-tendermint-0..3, 07-tendermint-7',
+    );
+  });
+
+  it('an eta rule that is not a member is a config error naming the field', () => {
+    expect(() =>
+      loadRules(alerterConfig.parse({ incidents: [{ id: 'ibc-relayer', eta: ['ibc-client-stale'] }] })),
+    ).toThrow(/alerter\.incidents \(id=ibc-relayer\)\.eta: "ibc-client-stale" is not one of its rules/);
   });
 });

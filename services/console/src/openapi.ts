@@ -6,6 +6,7 @@ import {
   harmonyHostSummary,
   ibcClientSummary,
   icsConsumerSummary,
+  maintenanceWindow,
   matcher,
   silence,
   subspaceNodeSummary,
@@ -23,6 +24,7 @@ for (const [schema, id] of [
   [timelineItem, 'TimelineItem'],
   [silence, 'Silence'],
   [matcher, 'Matcher'],
+  [maintenanceWindow, 'MaintenanceWindow'],
   [ibcClientSummary, 'IbcClient'],
   [walletSummary, 'Wallet'],
   [chainSummary, 'Chain'],
@@ -45,7 +47,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'tocsin console API',
         version,
         description:
-          'Alerts, silences, acknowledgements and each ingestor’s state. Reads are open; writes (ack, silences) ' +
+          'Alerts, silences, maintenance windows, acknowledgements and each ingestor’s state. Reads are open; ' +
+          'writes (ack, silences, maintenance) ' +
           'need the login token as `Authorization: Bearer <token>` (console.token_file).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -338,6 +338,8 @@ describe('the page, unknown routes and the OpenAPI document', () => {
       '/api/harmony/hosts',
       '/api/ibc/clients',
       '/api/ics/consumers',
+      '/api/maintenance',
+      '/api/maintenance/{id}',
       '/api/session',
       '/api/silences',
       '/api/silences/{id}',
@@ -350,7 +352,7 @@ describe('the page, unknown routes and the OpenAPI document', () => {
     // The contract's shared shapes are named components, referenced from the routes.
     const schemas = (doc.components as { schemas: Record<string, unknown> }).schemas;
     expect(Object.keys(schemas)).toEqual(
-      expect.arrayContaining(['Alert', 'Silence', 'TimelineItem', 'IbcClient']),
+      expect.arrayContaining(['Alert', 'Silence', 'TimelineItem', 'IbcClient', 'MaintenanceWindow']),
     );
     expect(JSON.stringify((doc.paths as Record<string, unknown>)['/api/alerts'])).toContain(
       '"$ref":"#/components/schemas/Alert"',

@@ -22,8 +22,18 @@ export interface ReplayRun {
     from: string | null;
     to: string | null;
   } | null;
+  /** check: the config's maintenance windows, flap settings, escalation ladders and incidents, in words. */
+  explain: Explain | null;
   /** What the child said on stderr (the bad fields of a config, a bad input line). */
   stderr: string;
+}
+
+/** What `main.ts check` explains (services/alerter/src/replay/explain.ts), each item a name and its lines. */
+export interface Explain {
+  maintenance: { name: string; lines: string[]; next: { starts_at: string; ends_at: string }[] }[];
+  flap: { rule: string; lines: string[] }[];
+  escalation: { policy: string; lines: string[] }[];
+  incidents: { id: string; lines: string[] }[];
 }
 
 export interface ReplaySpawnOptions {
@@ -32,6 +42,8 @@ export interface ReplaySpawnOptions {
   databaseUrl?: string;
   tick?: string;
   drain?: string;
+  /** check: the time the explanation counts next occurrences from (default: now). */
+  at?: string;
   env?: NodeJS.ProcessEnv;
   /** Draw a progress bar (stderr, terminals only). */
   bar?: string;
@@ -61,12 +73,20 @@ export async function runAlerterReplay(
     ...(o.config ? ['--config', o.config] : []),
     ...(o.tick ? ['--tick', o.tick] : []),
     ...(o.drain ? ['--drain', o.drain] : []),
+    ...(mode === 'check' && o.at ? ['--at', o.at] : []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...(o.env ?? process.env), ...(url ? { TOCSIN_REPLAY_DATABASE_URL: url } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const run: ReplayRun = { code: 0, rules: [], notifications: [], summary: null, stderr: '' };
+  const run: ReplayRun = {
+    code: 0,
+    rules: [],
+    notifications: [],
+    summary: null,
+    explain: null,
+    stderr: '',
+  };
   child.stderr.on('data', (b: Buffer) => {
     run.stderr += b.toString();
   });
@@ -78,7 +98,10 @@ export async function runAlerterReplay(
       const m = JSON.parse(line) as { kind: string } & Record<string, unknown>;
       if (m.kind === 'rules') run.rules = m.rules as ReplayRun['rules'];
       else if (m.kind === 'notification') run.notifications.push(m.notification as Notification);
-      else if (m.kind === 'summary') run.summary = m as unknown as ReplayRun['summary'];
+      else if (m.kind === 'explain') {
+        const { kind: _, ...rest } = m;
+        run.explain = rest as unknown as Explain;
+      } else if (m.kind === 'summary') run.summary = m as unknown as ReplayRun['summary'];
       else if (m.kind === 'progress') {
         if (!totalSet) {
           bar.total(m.total as number);

@@ -138,10 +138,13 @@ export function registerOps(program: Command): void {
       .command('rules')
       .description('rule tools')
       .command('check')
-      .description('validate a config and its rules (CEL compiled); with --sample, what would fire and why')
+      .description(
+        'validate a config and its rules (CEL compiled); explain its maintenance windows, flap settings, escalation ladders and incidents; with --sample, what would fire and why',
+      )
       .argument('<file>', 'config file'),
   )
     .option('--sample <events.jsonl>', 'events (an export, or one envelope a line)')
+    .option('--at <time>', "count maintenance windows' next occurrences from this time (default: now)")
     .action(async (file: string, o) => {
       const { rulesCheckCmd } = await import('./replay.ts');
       exit(await rulesCheckCmd(file, { ...o, databaseUrl: o.databaseUrl }));

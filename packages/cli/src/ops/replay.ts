@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Notification } from '@tocsin/events';
-import { type ReplayRun, type ReplaySpawnOptions, runAlerterReplay } from './alerterReplay.ts';
+import { type Explain, type ReplayRun, type ReplaySpawnOptions, runAlerterReplay } from './alerterReplay.ts';
 import { table } from './table.ts';
 
 export interface ReplayArgs extends ReplaySpawnOptions {
@@ -37,7 +37,14 @@ export function transitions(ns: Notification[]): {
 
 /** The replay could not run at all (the embedded PostgreSQL did not start, say): a failed run saying why. */
 function spawnFailed(err: unknown): ReplayRun {
-  return { code: 2, rules: [], notifications: [], summary: null, stderr: (err as Error).message };
+  return {
+    code: 2,
+    rules: [],
+    notifications: [],
+    summary: null,
+    explain: null,
+    stderr: (err as Error).message,
+  };
 }
 
 function failed(name: string, run: ReplayRun, a: ReplayArgs): number {
@@ -89,9 +96,39 @@ function sampleEvents(file: string): Map<string, SampleEvent> {
   return out;
 }
 
+/** The explanation in plain words: one heading per kind, one block per item (nothing for a kind not configured). */
+function printExplain(x: Explain, print: (l: string) => void): void {
+  const section = (title: string, items: { name: string; lines: string[] }[]) => {
+    if (!items.length) return;
+    print('');
+    print(`${title}:`);
+    for (const it of items) {
+      print(`  ${it.name}`);
+      for (const l of it.lines) print(`      ${l}`);
+    }
+  };
+  section(
+    'maintenance windows',
+    x.maintenance.map((m) => ({ name: m.name, lines: m.lines })),
+  );
+  section(
+    'flap suppression',
+    x.flap.map((f) => ({ name: `rule ${f.rule}`, lines: f.lines })),
+  );
+  section(
+    'escalation ladders',
+    x.escalation.map((e) => ({ name: e.policy, lines: e.lines })),
+  );
+  section(
+    'incidents (correlation rules)',
+    x.incidents.map((i) => ({ name: i.id, lines: i.lines })),
+  );
+}
+
 /**
- * `tocsin rules check <file> [--sample events.jsonl]`: the config as the services read it (exit 1 naming each bad
- * field) and its rules (every CEL condition compiled); with a sample, what would fire on it and why.
+ * `tocsin rules check <file> [--sample events.jsonl] [--at time]`: the config as the services read it (exit 1
+ * naming each bad field) and its rules (every CEL condition compiled); what its maintenance windows, flap settings,
+ * escalation ladders and incidents do, in words; with a sample, what would fire on it and why.
  */
 export async function rulesCheckCmd(file: string, a: ReplayArgs & { sample?: string }): Promise<number> {
   const print = a.print ?? defaultPrint;
@@ -101,12 +138,19 @@ export async function rulesCheckCmd(file: string, a: ReplayArgs & { sample?: str
   if (run.code !== 0) return failed('rules check', run, a);
   if (a.json) {
     print(
-      JSON.stringify({ ok: true, rules: run.rules, fired: a.sample ? transitions(run.notifications) : null }),
+      JSON.stringify({
+        ok: true,
+        rules: run.rules,
+        explain: run.explain,
+        fired: a.sample ? transitions(run.notifications) : null,
+      }),
     );
     return 0;
   }
   print(`${file}: valid; ${run.rules.length} rules, every condition compiled`);
+  if (run.explain) printExplain(run.explain, print);
   if (!a.sample) return 0;
+  print('');
   const events = sampleEvents(a.sample);
   const fired = run.notifications.flatMap((n) => n.alerts.map((al) => ({ n, al })));
   if (!fired.length) {

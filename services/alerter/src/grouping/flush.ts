@@ -224,6 +224,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
             opts.incidents,
             n.group.labels,
             [...eps, ...announced].map((ep) => toAlert(ep, [])),
+            now,
           );
     const alerts: Alert[] =
       incident?.alerts ??

@@ -28,6 +28,17 @@ export const incidentRule = z.strictObject({
    * ids), `key` (the tie labels), `count` (all alerts). Filter `ranges` writes ids as `07-tendermint-0..12`.
    */
   summary: z.string().min(1),
+  /**
+   * Member rules whose alert value is the seconds left until what they warn of (a wallet's projected_empty_s, a
+   * client's remaining_s), measured at the event that fired it, counted from when the alert started: its ETA. A member with an ETA
+   * is the cause only when it is due before every other member's ETA; due later, it goes after the others.
+   */
+  eta: z.array(z.string().min(1)).default([]),
+  /**
+   * The line instead of `summary` when the cause has an ETA due before those of the other rules' alerts (the wallet
+   * empties before the clients expire): same scope, with `cause.eta_s` and `effects.eta_s` (seconds from now).
+   */
+  due_summary: z.string().min(1).optional(),
   /** false turns a shipped correlation off. */
   enabled: z.boolean().default(true),
 });
@@ -48,6 +59,9 @@ export const DEFAULT_INCIDENTS: z.input<typeof incidentRule>[] = [
     tie: ['chain_id', 'counterparty'],
     summary:
       "{{ cause.summary }}{{ effects.count > 0 ? '; also ' + string(effects.count) + ' alert(s) toward ' + key.counterparty : '' }}{{ effects.count > 0 && size(effects.labels.client_id) > 0 ? ': clients ' : '' }}{{ effects.labels.client_id | ranges }}",
+    eta: ['wallet-projected-empty', 'ibc-client-expiry-imminent'],
+    due_summary:
+      'clients {{ effects.labels.client_id | ranges }} expire in {{ effects.eta_s | duration }}; the relayer wallet {{ cause.labels.address }} empties in {{ cause.eta_s | duration }} at the current burn rate',
   },
 ];
 
@@ -57,6 +71,9 @@ export interface Incident {
   tie: string[];
   waitMs: number | null;
   summary: CompiledTemplate;
+  dueSummary: CompiledTemplate | null;
+  /** Member rules whose value is the seconds left (see `eta`). */
+  eta: Set<string>;
 }
 
 /** A member rule's part in an incident (set on the compiled rule, read when an episode is built). */
@@ -68,6 +85,8 @@ export interface IncidentMembership {
 }
 
 export type IncidentIndex = Map<string, Incident>;
+
+const VARS = ['cause', 'effects', 'key', 'count'];
 
 /**
  * Compiles the correlation rules against the loaded rules: every problem is returned (unknown rules, tie labels a
@@ -93,10 +112,18 @@ export function compileIncidents(
     if (index.has(inc.id)) issues.push(`${where}: duplicate incident id`);
     let summary: CompiledTemplate | null = null;
     try {
-      summary = compileTemplate(inc.summary, { vars: ['cause', 'effects', 'key', 'count'] });
+      summary = compileTemplate(inc.summary, { vars: VARS });
     } catch (err) {
       issues.push(`${where}.summary: ${(err as Error).message}`);
     }
+    let dueSummary: CompiledTemplate | null = null;
+    try {
+      if (inc.due_summary) dueSummary = compileTemplate(inc.due_summary, { vars: VARS });
+    } catch (err) {
+      issues.push(`${where}.due_summary: ${(err as Error).message}`);
+    }
+    if (inc.due_summary && !inc.eta.length)
+      issues.push(`${where}.due_summary: needs eta (which rules are due when)`);
     const present: CompiledRule[] = [];
     for (const id of inc.rules) {
       const rule = byId.get(id);
@@ -113,6 +140,8 @@ export function compileIncidents(
           issues.push(`${where}.tie: "${t}" is not a label of rule "${id}"`);
       present.push(rule);
     }
+    for (const id of inc.eta)
+      if (!inc.rules.includes(id)) issues.push(`${where}.eta: "${id}" is not one of its rules`);
     if (!summary) continue;
     index.set(inc.id, {
       id: inc.id,
@@ -120,6 +149,8 @@ export function compileIncidents(
       tie: inc.tie,
       waitMs: inc.wait ?? null,
       summary,
+      dueSummary,
+      eta: new Set(inc.eta),
     });
     for (const rule of present) rule.incident = { id: inc.id, tie: inc.tie, waitMs: inc.wait ?? null };
   }
@@ -140,13 +171,40 @@ export function incidentGroupLabels(
   return out;
 }
 
-/** Orders an incident's alerts cause first and renders its summary line. */
+/**
+ * When an alert of an `eta` rule is due (ms): its value (seconds left, the value of the event that fired it) from
+ * when it started (the time that event counts as a fact at, on the alerter's clock).
+ */
+function etaOf(inc: Incident, a: Alert): number | null {
+  if (!inc.eta.has(a.rule_id) || a.value === null) return null;
+  const at = Date.parse(a.started_at);
+  return Number.isNaN(at) ? null : at + a.value * 1000;
+}
+
+/**
+ * Orders an incident's alerts cause first and renders its summary line. The rank of the member rules orders them,
+ * except that an alert with an ETA due later than an alert of a rule ranked after it goes after the others (a wallet that
+ * lasts three days is not why clients expire in nine hours). Template vars add `cause.eta_s` and `effects.eta_s`
+ * (the earliest of the other rules' alerts, seconds from now); `due_summary` is the line when the cause is due first.
+ */
 export function describeIncident(
   inc: Incident,
   key: Record<string, string>,
   alerts: Alert[],
+  now: number,
 ): { alerts: Alert[]; summary: string } {
-  const rank = (a: Alert) => inc.rank.get(a.rule_id) ?? inc.rank.size;
+  const etas = new Map(alerts.map((a) => [a, etaOf(inc, a)]));
+  const ranked = (a: Alert) => inc.rank.get(a.rule_id) ?? inc.rank.size;
+  // Ranked ahead of an alert due before it: moved back.
+  const later = (a: Alert) => {
+    const due = etas.get(a) ?? null;
+    return (
+      due !== null &&
+      alerts.some((b) => ranked(b) > ranked(a) && (etas.get(b) ?? Number.POSITIVE_INFINITY) < due)
+    );
+  };
+  const demoted = new Set(alerts.filter(later));
+  const rank = (a: Alert) => (demoted.has(a) ? inc.rank.size : ranked(a));
   const sorted = [...alerts].sort((a, b) => rank(a) - rank(b) || a.started_at.localeCompare(b.started_at));
   const [cause, ...effects] = sorted;
   const labels: Record<string, string[]> = {};
@@ -156,15 +214,36 @@ export function describeIncident(
       labels[k] = l;
       if (v && !l.includes(v)) l.push(v);
     }
+  const seconds = (ms: number | null) => (ms === null ? null : Math.max(0, Math.round((ms - now) / 1000)));
+  const causeEta = etas.get(cause!) ?? null;
+  const effectEtas = effects
+    .filter((e) => e.rule_id !== cause!.rule_id)
+    .map((e) => etas.get(e) ?? null)
+    .filter((x): x is number => x !== null);
+  const effectsEta = effectEtas.length ? Math.min(...effectEtas) : null;
   const vars = {
-    cause: { summary: cause!.summary, rule_id: cause!.rule_id, labels: cause!.labels, value: cause!.value },
-    effects: { count: effects.length, labels, rules: [...new Set(effects.map((e) => e.rule_id))] },
+    cause: {
+      summary: cause!.summary,
+      rule_id: cause!.rule_id,
+      labels: cause!.labels,
+      value: cause!.value,
+      eta_s: seconds(causeEta),
+    },
+    effects: {
+      count: effects.length,
+      labels,
+      rules: [...new Set(effects.map((e) => e.rule_id))],
+      eta_s: seconds(effectsEta),
+    },
     key,
     count: sorted.length,
   };
+  // Due first: the cause has an ETA before every other rule's, and no alert was moved back for being due later.
+  const dueFirst = causeEta !== null && effectsEta !== null && causeEta < effectsEta && demoted.size === 0;
+  const template = dueFirst && inc.dueSummary ? inc.dueSummary : inc.summary;
   let summary: string;
   try {
-    summary = inc.summary.render({ event: {}, data: {}, params: {}, vars });
+    summary = template.render({ event: {}, data: {}, params: {}, vars });
   } catch {
     // A template that fails on these alerts (e.g. a label they lack) still says the cause.
     summary = cause!.summary;
@@ -221,13 +300,14 @@ export function incidentOf(
   index: IncidentIndex | undefined,
   groupLabels: Record<string, string>,
   alerts: Alert[],
+  now: number,
 ): { alerts: Alert[]; incident: { id: string; summary: string } } | null {
   const id = groupLabels.incident;
   const inc = id && index ? index.get(id) : undefined;
   if (!inc || alerts.length === 0) return null;
   const key: Record<string, string> = {};
   for (const t of inc.tie) key[t] = groupLabels[t] ?? '';
-  const d = describeIncident(inc, key, alerts);
+  const d = describeIncident(inc, key, alerts, now);
   return { alerts: d.alerts, incident: { id: inc.id, summary: d.summary } };
 }
 

@@ -2,18 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Notification } from '@tocsin/events';
-import { EXIT_CODES, isConfigError, loadConfig, parseDuration } from '@tocsin/runtime';
+import { ConfigError, EXIT_CODES, isConfigError, loadConfig, parseDuration } from '@tocsin/runtime';
 import { createPool, migrate, storeMigrations } from '@tocsin/store';
-import { type AlerterConfig, alerterConfig } from '../config.ts';
+import { type AlerterConfig, alerterConfig, startProblems } from '../config.ts';
 import { loadRules } from '../rules/loadRules.ts';
 import { alerterMigrations } from '../service.ts';
+import { explainConfig } from './explain.ts';
 import { isReplayInputError, parseRecorded, type Recorded, ReplayInputError, replay } from './replay.ts';
 
 /**
  * The process behind `tocsin replay` and `tocsin rules check` (the CLI spawns it, as `tocsin up` spawns service
  * mains): `main.ts replay <events.jsonl>` or `main.ts check [--sample <events.jsonl>]`, with `--config FILE`.
  * Prints JSON lines on stdout: `{kind: "rules", …}`, `{kind: "progress", done, total}`,
- * `{kind: "notification", notification}`, `{kind: "summary", …}`. A bad config, rule or input line: its lines on
+ * `{kind: "notification", notification}`, `{kind: "summary", …}`; check adds `{kind: "explain", …}` (the config's
+ * maintenance windows, flap settings, escalation ladders and incidents in words, from `--at` or now). A bad config, rule or input line: its lines on
  * stderr and exit 1. PostgreSQL: TOCSIN_REPLAY_DATABASE_URL, in a schema of its own dropped at the end.
  */
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -48,6 +50,8 @@ async function run(argv: string[]): Promise<number> {
       sample: { type: 'string' },
       tick: { type: 'string' },
       drain: { type: 'string' },
+      /** check: the time the explanation's next occurrences count from (default: now). */
+      at: { type: 'string' },
     },
   });
   const [mode, file] = positionals;
@@ -57,6 +61,8 @@ async function run(argv: string[]): Promise<number> {
     section: { name: 'alerter', schema: alerterConfig },
   });
   const cfg = config.section as AlerterConfig;
+  const refused = startProblems(cfg, config.nats.duplicate_window);
+  if (refused.length) throw new ConfigError(values.config ?? 'configuration', refused);
   const rules = loadRules(cfg, { source: values.config ?? 'configuration' });
   out({
     kind: 'rules',
@@ -64,6 +70,12 @@ async function run(argv: string[]): Promise<number> {
   });
   const input = mode === 'replay' ? file : values.sample;
   if (mode !== 'replay' && mode !== 'check') throw new Error(`unknown mode ${mode}`);
+  if (mode === 'check') {
+    const at = values.at === undefined ? Date.now() : Date.parse(values.at);
+    if (Number.isNaN(at))
+      throw new ReplayInputError(`--at: "${values.at}" is not a time (2026-03-24T13:00:00Z)`);
+    out({ kind: 'explain', ...explainConfig(cfg, rules, at) });
+  }
   if (!input) return 0;
   const events = readRecorded(input);
   const url = process.env.TOCSIN_REPLAY_DATABASE_URL;

@@ -47,10 +47,19 @@ export const silenceBody = alerterRpc.silence.request
     message: 'duration_s or ends_at is required',
     path: ['duration_s'],
   });
+/** A maintenance window from the console: the alerter's request, the author and origin (`api`) set here. */
+export const maintenanceBody = alerterRpc.maintenance.request.omit({
+  by: true,
+  is_admin: true,
+  origin: true,
+});
 const unauthorized = apiError.describe('no or a wrong login token (Authorization: Bearer <token>)');
 const errors = { 400: apiError, 404: apiError, 503: apiError };
 
-/** Alerts, timelines, acknowledgements and silences: the alerter's RPC, with the login token for writes. */
+/**
+ * Alerts, timelines, acknowledgements, silences and maintenance windows: the alerter's RPC (the same methods chat's
+ * commands call), with the login token for writes.
+ */
 export const alertRoutes =
   (d: AlertRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -161,5 +170,59 @@ export const alertRoutes =
         onRequest: guard,
       },
       async (req) => d.call('alerter', 'expire_silence', { id: req.params.id, by: d.actor, is_admin: true }),
+    );
+
+    app.get(
+      '/maintenance',
+      {
+        schema: {
+          tags: ['maintenance'],
+          summary: 'Maintenance windows (those not ended by default), with their current or next occurrence',
+          querystring: z.object({ active: bool('true') }),
+          response: { 200: alerterRpc.maintenances.result, ...errors },
+        },
+      },
+      async (req) => d.call('alerter', 'maintenances', { active: req.query.active === 'true' }),
+    );
+
+    app.post(
+      '/maintenance',
+      {
+        schema: {
+          tags: ['maintenance'],
+          summary: 'Create a maintenance window (login token): alerts it matches are recorded, not notified',
+          description:
+            'Exactly one of `weekly` (days, start, end in `timezone`), `cron` with `duration_s`, or a one-off: ' +
+            '`starts_at` (default now) with `ends_at` or `duration_s`. A summary is posted when an occurrence ends.',
+          security: [{ bearer: [] }],
+          body: maintenanceBody,
+          response: { 201: alerterRpc.maintenance.result, 401: unauthorized, ...errors },
+        },
+        onRequest: guard,
+      },
+      async (req, reply) => {
+        const r = await d.call('alerter', 'maintenance', {
+          ...req.body,
+          by: d.actor,
+          is_admin: true,
+          origin: 'api',
+        });
+        return reply.code(201).send(r);
+      },
+    );
+
+    app.delete(
+      '/maintenance/:id',
+      {
+        schema: {
+          tags: ['maintenance'],
+          summary: 'End a maintenance window now (login token): no later occurrence; its summary follows',
+          security: [{ bearer: [] }],
+          params: idParams,
+          response: { 200: alerterRpc.end_maintenance.result, 401: unauthorized, ...errors },
+        },
+        onRequest: guard,
+      },
+      async (req) => d.call('alerter', 'end_maintenance', { id: req.params.id, by: d.actor, is_admin: true }),
     );
   };

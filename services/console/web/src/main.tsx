@@ -13,10 +13,13 @@ import { Silences } from './views/silences.tsx';
 // The two chart views load uPlot: fetched on first visit, so the alerts page loads without it.
 const Wallets = lazy(() => import('./views/wallets.tsx').then((m) => m.Wallets));
 const Subspace = lazy(() => import('./views/subspace.tsx').then((m) => m.Subspace));
+// Visited rarely: its own chunk, so the first load does not carry it.
+const MaintenanceView = lazy(() => import('./views/maintenance.tsx').then((m) => m.MaintenanceView));
 
 const VIEWS = [
   ['alerts', 'Alerts'],
   ['silences', 'Silences'],
+  ['maintenance', 'Maintenance'],
   ['ibc', 'IBC clients'],
   ['wallets', 'Wallets'],
   ['ics', 'ICS consumers'],
@@ -127,6 +130,8 @@ function App() {
             <AlertDetail id={decodeURIComponent(arg)} authed={session.authed} />
           ) : current === 'silences' ? (
             <Silences authed={session.authed} prefill={arg && decodeURIComponent(arg)} />
+          ) : current === 'maintenance' ? (
+            <MaintenanceView authed={session.authed} />
           ) : current === 'ibc' ? (
             <Ibc />
           ) : current === 'wallets' ? (

@@ -12,6 +12,8 @@ import type {
 import type { z } from 'zod';
 
 export type Silence = z.output<typeof silence>;
+export type Maintenance = z.output<typeof alerterRpc.maintenances.result>;
+export type MaintenanceWindow = Maintenance['maintenances'][number];
 export type TimelineItem = z.output<typeof timelineItem>;
 export type AlertWithTimeline = z.output<typeof alerterRpc.alert.result>;
 export type IbcClients = z.output<typeof cosmosIbcRpc.clients.result>;

@@ -21,28 +21,18 @@ function prefilled(prefill: string | undefined): Matcher[] {
   return ms.length ? ms : [{ name: 'rule', op: '=', value: '' }];
 }
 
-function NewSilence({ onDone, prefill }: { onDone: () => void; prefill?: string }) {
-  const [matchers, setMatchers] = useState<Matcher[]>(() => prefilled(prefill));
-  const [duration, setDuration] = useState(3600);
-  const [reason, setReason] = useState('');
-  const [err, setErr] = useState<string | null>(null);
+/** The label matchers of a silence or a maintenance window: one row each, + matcher, remove. */
+export function MatcherRows({
+  matchers,
+  setMatchers,
+}: {
+  matchers: Matcher[];
+  setMatchers: (m: Matcher[]) => void;
+}) {
   const set = (i: number, m: Partial<Matcher>) =>
     setMatchers(matchers.map((x, j) => (j === i ? { ...x, ...m } : x)));
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setErr(null);
-    try {
-      await api('/api/silences', { method: 'POST', body: { matchers, duration_s: duration, reason } });
-      setMatchers([{ name: 'rule', op: '=', value: '' }]);
-      setReason('');
-      onDone();
-    } catch (x) {
-      setErr((x as Error).message);
-    }
-  };
   return (
-    <form class="card" onSubmit={submit}>
-      <h3>New silence</h3>
+    <>
       {matchers.map((m, i) => (
         <div key={i} class="row">
           <input
@@ -81,6 +71,31 @@ function NewSilence({ onDone, prefill }: { onDone: () => void; prefill?: string 
           + matcher
         </button>
       </div>
+    </>
+  );
+}
+
+function NewSilence({ onDone, prefill }: { onDone: () => void; prefill?: string }) {
+  const [matchers, setMatchers] = useState<Matcher[]>(() => prefilled(prefill));
+  const [duration, setDuration] = useState(3600);
+  const [reason, setReason] = useState('');
+  const [err, setErr] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setErr(null);
+    try {
+      await api('/api/silences', { method: 'POST', body: { matchers, duration_s: duration, reason } });
+      setMatchers([{ name: 'rule', op: '=', value: '' }]);
+      setReason('');
+      onDone();
+    } catch (x) {
+      setErr((x as Error).message);
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit}>
+      <h3>New silence</h3>
+      <MatcherRows matchers={matchers} setMatchers={setMatchers} />
       <div class="row">
         <select value={duration} onChange={(e) => setDuration(Number(e.currentTarget.value))}>
           {DURATIONS.map(([label, s]) => (
