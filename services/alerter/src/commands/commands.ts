@@ -120,6 +120,51 @@ export class Commands {
     );
   }
 
+  /**
+   * Resolves an alert by hand (the chats' Resolve button): only alerts of rules that cannot resolve on their own
+   * (`manual_resolve`), only by an admin. The same race-safe path as the pipeline's resolutions (under the lock,
+   * through the decider): a resolved alert stays resolved, and an ack after it is refused as for any resolution.
+   */
+  async resolve(req: {
+    by: string;
+    is_admin: boolean;
+    fingerprint?: string;
+    episode_id?: string;
+    note?: string;
+  }): Promise<Alert> {
+    const core = this.core;
+    return core.serial(() =>
+      core.locked(null, async (c) => {
+        const now = this.#now();
+        const ep = req.episode_id
+          ? await readEpisode(c, req.episode_id)
+          : await latestEpisode(c, req.fingerprint!);
+        if (!ep) throw new RpcError('not_found', `no alert ${req.episode_id ?? req.fingerprint}`);
+        if (ep.mode === 'notice')
+          throw new RpcError('bad_request', 'a notice is over once sent: nothing to resolve');
+        if (ep.state === 'resolved')
+          throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
+        const rule = core.index.byId.get(ep.rule_id);
+        if (!rule?.manualResolve)
+          throw new RpcError(
+            'bad_request',
+            `alert ${ep.episode_id} (rule ${ep.rule_id}) resolves on its own when its condition clears; only notice-like alerts (rules with manual_resolve) can be resolved by hand — acknowledge or silence it instead`,
+          );
+        if (!req.is_admin) throw new RpcError('forbidden', 'only an admin can resolve an alert by hand');
+        const row = core.cache.get(ep.fingerprint);
+        if (!row || row.episode_id !== ep.episode_id || row.status === 'ok')
+          throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
+        const d = core.decider(now);
+        d.release([row], `resolved by ${req.by}${req.note ? `: ${req.note}` : ''}`);
+        const plan = d.plan();
+        const touched = await applyEffects(c, plan.effects, now);
+        const flush = await core.planFlush(c, now, touched);
+        const updated = (await readEpisode(c, ep.episode_id))!;
+        return { result: toAlert(updated, []), plan, flush };
+      }),
+    );
+  }
+
   async silence(req: {
     by: string;
     matchers: Matcher[];
