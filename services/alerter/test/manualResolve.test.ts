@@ -76,6 +76,8 @@ const refused = (method: string, body: unknown) =>
 describe('manual resolve (the chats’ Resolve button)', () => {
   it('an admin resolves a fact alert: resolved, who is in the timeline, notified, a later event opens a new one', async () => {
     const a = await fired('mr-1', 'sudo', { extrinsic: '10-1' });
+    // The notification says so, so chats offer a Resolve button on it.
+    expect(a.manual_resolve).toBe(true);
     const { alert } = await rpc<{ alert: Alert }>('resolve', {
       by: 'telegram:7',
       is_admin: true,
@@ -149,6 +151,7 @@ describe('manual resolve (the chats’ Resolve button)', () => {
 
   it('refuses an alert that resolves on its own, a non-admin, and an unknown alert, each with a clear reason', async () => {
     const self = await fired('mr-3', 'height', { height: 3 });
+    expect(self.manual_resolve).toBeUndefined();
     expect(
       await refused('resolve', { by: 'discord:6', is_admin: true, episode_id: self.episode_id }),
     ).toMatchObject({
