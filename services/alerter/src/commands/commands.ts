@@ -50,6 +50,12 @@ export class Commands {
     return this.core.d.clock.now();
   }
 
+  /** An alert as the RPC answers it: marked `manual_resolve` as in notifications, so a chat keeps its Resolve. */
+  #alert(ep: EpisodeRow, silencedBy: string[]): Alert {
+    const a = toAlert(ep, silencedBy);
+    return this.core.index.byId.get(ep.rule_id)?.manualResolve ? { ...a, manual_resolve: true } : a;
+  }
+
   async ack(req: {
     by: string;
     fingerprint?: string;
@@ -69,7 +75,7 @@ export class Commands {
         if (!ep) throw new RpcError('not_found', `no alert ${req.episode_id ?? req.fingerprint}`);
         if (ep.mode === 'notice') throw new RpcError('bad_request', 'a notice cannot be acknowledged');
         // Under the lock, so an ack racing the resolution sees it: a resolved alert stays resolved (no new episode).
-        if (ep.acked_by) return { result: toAlert(ep, []) };
+        if (ep.acked_by) return { result: this.#alert(ep, []) };
         if (ep.state === 'resolved')
           throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
         await c.query(
@@ -115,7 +121,7 @@ export class Commands {
           ]);
         const outbox = await core.flush(c, now, [ep.group_key]);
         const updated = (await readEpisode(c, ep.episode_id))!;
-        return { result: toAlert(updated, []), outbox };
+        return { result: this.#alert(updated, []), outbox };
       }),
     );
   }
@@ -160,7 +166,7 @@ export class Commands {
         const touched = await applyEffects(c, plan.effects, now);
         const flush = await core.planFlush(c, now, touched);
         const updated = (await readEpisode(c, ep.episode_id))!;
-        return { result: toAlert(updated, []), plan, flush };
+        return { result: this.#alert(updated, []), plan, flush };
       }),
     );
   }
@@ -239,7 +245,9 @@ export class Commands {
     ]);
     // Maintenance occurrences mute like silences (their ids: `maintenance:<window>@<start>`).
     const muting = [...silences, ...this.core.maintenanceMuting(now)];
-    return rows.map((ep) => toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(muting, ep.labels, now)));
+    return rows.map((ep) =>
+      this.#alert(ep, ep.state === 'resolved' ? [] : silencedBy(muting, ep.labels, now)),
+    );
   }
 
   async alert(id: string): Promise<{ alert: Alert; timeline: TimelineItem[] } | undefined> {
@@ -249,7 +257,7 @@ export class Commands {
     const now = this.#now();
     const silences = [...(await readActiveSilences(pool, now)), ...this.core.maintenanceMuting(now)];
     return {
-      alert: toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(silences, ep.labels, now)),
+      alert: this.#alert(ep, ep.state === 'resolved' ? [] : silencedBy(silences, ep.labels, now)),
       timeline: await readTimeline(pool, id),
     };
   }
