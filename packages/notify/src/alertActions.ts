@@ -1,5 +1,6 @@
-import { isRpcError } from '@tocsin/bus';
-import type { Alert, Matcher } from '@tocsin/events';
+import { callRpc, isRpcError } from '@tocsin/bus';
+import { type Alert, alerterRpc, type Matcher, type Subjects } from '@tocsin/events';
+import type { ServiceContext } from '@tocsin/runtime';
 
 /**
  * Matchers that silence exactly what a message shows: the labels all its alerts share (for one alert, all of its
@@ -22,4 +23,30 @@ export function actionProblem(err: unknown): string {
     return err.message;
   }
   return (err as Error).message;
+}
+
+/**
+ * The Resolve button of every chat: asks the alerter to resolve the alerts a message shows (those marked
+ * `manual_resolve`; if none is, all of them, so the alerter says why not). The alerter decides who may and what can
+ * be resolved. Returns the resolved alerts and, if any failed, why (in words for the person who pressed).
+ */
+export async function resolveAlerts(
+  nc: ServiceContext['nc'],
+  subjects: Subjects,
+  alerts: Alert[],
+  by: { by: string; is_admin: boolean },
+): Promise<{ resolved: Alert[]; failed: string | null }> {
+  const manual = alerts.filter((a) => a.manual_resolve);
+  const results = await Promise.allSettled(
+    (manual.length ? manual : alerts).map((a) =>
+      callRpc(nc, subjects.rpc('alerter', 'resolve'), { ...by, episode_id: a.episode_id }).then(
+        (r) => alerterRpc.resolve.result.parse(r).alert,
+      ),
+    ),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  return {
+    resolved: results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    failed: failed ? actionProblem(failed.reason) : null,
+  };
 }
