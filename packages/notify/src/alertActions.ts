@@ -26,20 +26,29 @@ export function actionProblem(err: unknown): string {
 }
 
 /**
- * The Resolve button of every chat: asks the alerter to resolve the alerts a message shows (those marked
- * `manual_resolve`; if none is, all of them, so the alerter says why not). The alerter decides who may and what can
- * be resolved. Returns the resolved alerts and, if any failed, why (in words for the person who pressed).
+ * What a Resolve button on a message acts on: its open alerts marked `manual_resolve`; if none is (a message from
+ * before a rule changed), all of them, so that the alerter says why not.
+ */
+export function resolveTargets(alerts: Alert[]): string[] {
+  const open = alerts.filter((a) => a.state !== 'resolved');
+  const manual = open.filter((a) => a.manual_resolve);
+  return (manual.length ? manual : open).map((a) => a.episode_id);
+}
+
+/**
+ * The Resolve button of every chat: asks the alerter to resolve these episodes. The alerter decides who may and
+ * what can be resolved. Returns the resolved alerts and, if any failed, why (in words for the person who pressed).
  */
 export async function resolveAlerts(
   nc: ServiceContext['nc'],
   subjects: Subjects,
-  alerts: Alert[],
+  episodes: string[],
   by: { by: string; is_admin: boolean },
+  timeoutMs?: number,
 ): Promise<{ resolved: Alert[]; failed: string | null }> {
-  const manual = alerts.filter((a) => a.manual_resolve);
   const results = await Promise.allSettled(
-    (manual.length ? manual : alerts).map((a) =>
-      callRpc(nc, subjects.rpc('alerter', 'resolve'), { ...by, episode_id: a.episode_id }).then(
+    episodes.map((episode_id) =>
+      callRpc(nc, subjects.rpc('alerter', 'resolve'), { ...by, episode_id }, timeoutMs).then(
         (r) => alerterRpc.resolve.result.parse(r).alert,
       ),
     ),

@@ -1,6 +1,6 @@
 import { callRpc } from '@tocsin/bus';
 import { alerterRpc, type Subjects } from '@tocsin/events';
-import { actionProblem, awaitState, resolveAlerts, silenceMatchers } from '@tocsin/notify';
+import { actionProblem, awaitState, resolveAlerts, resolveTargets, silenceMatchers } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import type { CardStore } from './cardStore.ts';
@@ -74,7 +74,7 @@ export function alertButtonHandler(deps: AlertButtonDeps) {
 
     if (action.kind === 'resolve') {
       // The alerter decides: only notice-like alerts (manual_resolve), only admins; a refusal says why.
-      const { resolved, failed } = await resolveAlerts(deps.nc, deps.subjects, targets, by);
+      const { resolved, failed } = await resolveAlerts(deps.nc, deps.subjects, resolveTargets(targets), by);
       if (resolved.length) {
         const done = new Set(resolved.map((a) => a.episode_id));
         await deps.updateCardMessages(stored.channelId, stored.messageId, (card) => ({

@@ -1,7 +1,7 @@
 import { callRpc } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
 import { type Alert, alerterRpc, type Subjects } from '@tocsin/events';
-import { actionProblem, awaitState, resolveAlerts, silenceMatchers } from '@tocsin/notify';
+import { actionProblem, awaitState, resolveAlerts, resolveTargets, silenceMatchers } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import type { Bot, Context } from 'grammy';
 import { type ButtonAction, clip, codeSpans, decodeCallback, esc, type MessageState } from './render.ts';
@@ -294,7 +294,7 @@ export function attachChat(opts: ChatOptions): void {
     by: { by: string; is_admin: boolean },
     names: Record<string, string>,
   ): Promise<{ text: string; alert: boolean }> {
-    const { resolved, failed } = await resolveAlerts(opts.nc, opts.subjects, targets, by);
+    const { resolved, failed } = await resolveAlerts(opts.nc, opts.subjects, resolveTargets(targets), by);
     if (resolved.length) {
       const byEpisode = new Map(resolved.map((a) => [a.episode_id, a]));
       await opts.editMessage(chatId, messageId, (s) => ({
