@@ -130,7 +130,9 @@ describe('alert buttons in Discord → the alerter', () => {
       episode_id: episode,
     }).catch((e: Error) => e.message);
     expect(again).toMatch(/already resolved/);
-    expect(await alerter.handle.alerter.alerts({ state: 'firing', rule_id: factRule.id })).toEqual([]);
+    expect(await alerter.handle.alerter.alerts({ state: 'firing', rule_id: factRule.id, limit: 50 })).toEqual(
+      [],
+    );
   });
 
   it('an alert that resolves on its own has no Resolve, and a forged one is refused; a bad button is told so', async () => {

@@ -118,7 +118,7 @@ const incidentHooks = () => hooks.filter((x) => x.body.incident);
 describe('sim-cosmos → cosmos-ibc → alerter → Telegram and webhook: a grown incident is an update', () => {
   it('the clients, then the draining wallet: one Telegram message edited to name the wallet; the webhook gets an update of the same id', async () => {
     await scan();
-    const [head] = await eventually(
+    const heads = await eventually(
       () => {
         const l = incidentMessages();
         return l.length ? l : undefined;
@@ -126,6 +126,7 @@ describe('sim-cosmos → cosmos-ibc → alerter → Telegram and webhook: a grow
       20_000,
       'the incident message',
     );
+    const head = heads![0];
     expect(head!.text).toMatch(/Incident: IBC client 07-tendermint-\d+ on cosmoshub-4 expires in 9h/);
     // Critical: in the general chat and in its pager topic, one message each.
     const before = incidentMessages().map((m) => [m.message_id, m.message_thread_id ?? null]);

@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { callRpc, type RpcError } from '@tocsin/bus';
 import type { Alert, Notification } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
