@@ -1,7 +1,10 @@
 import { callRpc, type RpcError } from '@tocsin/bus';
 import type { Alert, Notification } from '@tocsin/events';
+import { ConfigError } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alerterConfig } from '../src/config.ts';
+import { loadRules } from '../src/rules/loadRules.ts';
 import { type Harness, startAlerter } from './harness.ts';
 
 let env: TestEnv;
@@ -173,5 +176,34 @@ describe('manual resolve (the chats’ Resolve button)', () => {
     expect(still.alerts.map((a) => a.episode_id)).toEqual(
       expect.arrayContaining([self.episode_id, fact.episode_id]),
     );
+  });
+});
+
+describe('rule `manual_resolve`', () => {
+  const load = (rules: unknown[]) => loadRules(alerterConfig.parse({ rules }));
+  const base = { match: { source: 'cosmos-ibc', type: 'client_status' }, severity: 'warning', summary: 'x' };
+
+  it('defaults to true for threshold "true" only; can be set either way; the shipped sudo rule has it', () => {
+    const { rules: compiled } = load([
+      { ...base, id: 'fact', condition: { threshold: ' true ' } },
+      { ...base, id: 'cond', condition: { threshold: "status == 'Frozen'" } },
+      { ...base, id: 'set', condition: { threshold: "status == 'Frozen'" }, manual_resolve: true },
+      { ...base, id: 'unset', condition: { threshold: 'true' }, manual_resolve: false },
+    ]);
+    const of = (id: string) => compiled.find((r) => r.id === id)!.manualResolve;
+    expect([of('fact'), of('cond'), of('set'), of('unset')]).toEqual([true, false, true, false]);
+    expect(of('subspace-sudo')).toBe(true);
+    expect(of('ibc-client-frozen')).toBe(false);
+  });
+
+  it('refuses manual_resolve on a notice rule, naming the rule and the field', () => {
+    let issues = '';
+    try {
+      load([{ ...base, id: 'news', mode: 'notice', manual_resolve: true }]);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      issues = (err as ConfigError).issues.join('\n');
+    }
+    expect(issues).toMatch(/news.*manual_resolve: a notice is over once sent/);
   });
 });
