@@ -74,6 +74,7 @@ const value = fc.oneof(
 /** A valid request of each method that takes required fields; the fuzz changes, drops and adds fields. */
 const VALID: Record<string, Record<string, unknown>> = {
   ack: { by: 'discord:200000000000000001', episode_id: '01J0000000000000000000000' },
+  resolve: { by: 'slack:U0ADMIN', is_admin: true, episode_id: '01J0000000000000000000000' },
   silence: { by: 'slack:U0ADMIN', matchers: [{ name: 'chain_id', value: 'cosmoshub-4' }], duration_s: 60 },
   expire_silence: { by: 'slack:U0ADMIN', id: '01J0000000000000000000000' },
   maintenance: {

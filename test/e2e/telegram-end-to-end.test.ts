@@ -129,7 +129,7 @@ describe('simulator → cosmos-ibc → alerter → Telegram', () => {
       'the IBC alert',
     );
     const buttons = alert!.reply_markup!.inline_keyboard[0]!;
-    expect(buttons.map((b) => b.text)).toEqual(['✋ Acknowledge', '🔕 Silence 1 h', '🔕 Silence 24 h']);
+    expect(buttons.map((b) => b.text)).toEqual(['✋ Acknowledge', '💤 Snooze 1 h', '💤 Snooze 24 h']);
     const press = h.fake.pressButton({
       chatId: CHATS.ops,
       messageId: alert!.message_id,

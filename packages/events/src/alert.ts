@@ -49,6 +49,12 @@ export const alert = z.object({
     .describe('owners to tag: discord:<id>, slack:<id>, telegram:<id>, role:<id>'),
   links: z.array(z.object({ title: z.string(), url: z.string() })).default([]),
   event_id: z.string().nullable().default(null).describe('the event that caused the latest transition'),
+  manual_resolve: z
+    .boolean()
+    .optional()
+    .describe(
+      'its rule cannot resolve it on its own (a notice-like fact): it may be resolved by hand (RPC `resolve`, the chats’ Resolve button)',
+    ),
   retracted: z
     .object({ at: z.iso.datetime({ offset: true }), reason: z.string() })
     .nullable()

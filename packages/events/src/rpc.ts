@@ -76,6 +76,20 @@ export const alerterRpc = {
       }),
     result: z.object({ alert }),
   },
+  /** Resolve by hand: only alerts of rules that cannot resolve on their own (rule `manual_resolve`), by an admin. */
+  resolve: {
+    request: caller
+      .extend({
+        fingerprint: z.string().optional(),
+        episode_id: z.string().optional(),
+        note: z.string().max(500).optional(),
+      })
+      .refine((r) => r.fingerprint || r.episode_id, {
+        message: 'fingerprint or episode_id is required',
+        path: ['episode_id'],
+      }),
+    result: z.object({ alert }),
+  },
   silence: {
     request: caller.extend({
       matchers: z.array(matcher).min(1),

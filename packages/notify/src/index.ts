@@ -1,4 +1,4 @@
-export { actionProblem, silenceMatchers } from './alertActions.ts';
+export { actionProblem, resolveAlerts, resolveTargets, silenceMatchers } from './alertActions.ts';
 export { type AwaitStateOptions, awaitState } from './awaitState.ts';
 export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
 export {

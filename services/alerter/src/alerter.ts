@@ -89,6 +89,9 @@ export class Alerter {
   ack(req: { by: string; fingerprint?: string; episode_id?: string; note?: string }): Promise<Alert> {
     return this.commands.ack(req);
   }
+  resolve(req: Parameters<Commands['resolve']>[0]): Promise<Alert> {
+    return this.commands.resolve(req);
+  }
   silence(req: {
     by: string;
     matchers: Matcher[];

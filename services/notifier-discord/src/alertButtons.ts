@@ -1,6 +1,6 @@
 import { callRpc } from '@tocsin/bus';
 import { alerterRpc, type Subjects } from '@tocsin/events';
-import { actionProblem, awaitState, silenceMatchers } from '@tocsin/notify';
+import { actionProblem, awaitState, resolveAlerts, resolveTargets, silenceMatchers } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import { type ButtonInteraction, MessageFlags } from 'discord.js';
 import type { CardStore } from './cardStore.ts';
@@ -21,7 +21,7 @@ export interface AlertButtonDeps {
 }
 
 /**
- * Acknowledge / Silence 1 h / Silence 24 h on an alert message: the alerter acts (over NATS), then the message is
+ * Acknowledge / Snooze 1 h / Snooze 24 h / Resolve on an alert message: the alerter acts (over NATS), then the message is
  * re-rendered from its stored card to show who acknowledged or silenced it. The click is answered at once
  * (deferred update); problems come back to the clicker only.
  */
@@ -69,6 +69,20 @@ export function alertButtonHandler(deps: AlertButtonDeps) {
       }
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) await tell(`Not acknowledged: ${actionProblem(failed.reason)}`);
+      return;
+    }
+
+    if (action.kind === 'resolve') {
+      // The alerter decides: only notice-like alerts (manual_resolve), only admins; a refusal says why.
+      const { resolved, failed } = await resolveAlerts(deps.nc, deps.subjects, resolveTargets(targets), by);
+      if (resolved.length) {
+        const done = new Set(resolved.map((a) => a.episode_id));
+        await deps.updateCardMessages(stored.channelId, stored.messageId, (card) => ({
+          ...updateCard(card, resolved),
+          resolvedBy: { ...card.resolvedBy, ...Object.fromEntries([...done].map((e) => [e, caller.owner])) },
+        }));
+      }
+      if (failed) await tell(`Not resolved: ${failed}`);
       return;
     }
 

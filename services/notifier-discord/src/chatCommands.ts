@@ -187,7 +187,10 @@ export function attachChatCommands(deps: ChatDeps): void {
     if (i.isAutocomplete()) return onAutocomplete(i);
     if (i.isButton()) {
       const action = decodeButton(i.customId);
-      if (!action) return;
+      if (!action) {
+        await i.reply({ content: 'This button is no longer valid.', flags: MessageFlags.Ephemeral });
+        return;
+      }
       if (action.kind === 'page') return onPage(i, action);
       return deps.onAlertButton(i, action);
     }

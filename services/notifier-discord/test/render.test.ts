@@ -73,8 +73,8 @@ describe('single alert', () => {
           type: 1,
           components: [
             { type: 2, custom_id: `ack:${a.episode_id}`, label: 'Acknowledge', style: 1 },
-            { type: 2, custom_id: `sil:1h:${a.episode_id}`, label: 'Silence 1 h', style: 2 },
-            { type: 2, custom_id: `sil:24h:${a.episode_id}`, label: 'Silence 24 h', style: 2 },
+            { type: 2, custom_id: `sil:1h:${a.episode_id}`, label: 'Snooze 1 h', style: 2 },
+            { type: 2, custom_id: `sil:24h:${a.episode_id}`, label: 'Snooze 24 h', style: 2 },
           ],
         },
       ],

@@ -10,6 +10,7 @@ export const ACTION = {
   ack: 'tocsin_ack',
   silence1h: 'tocsin_silence_1h',
   silence24h: 'tocsin_silence_24h',
+  resolve: 'tocsin_resolve',
 } as const;
 
 const SILENCE_SECONDS: Record<string, number> = { [ACTION.silence1h]: 3600, [ACTION.silence24h]: 86_400 };
@@ -18,9 +19,11 @@ export type Matcher = { name: string; op: '='; value: string };
 
 export type ButtonAction =
   | { kind: 'ack'; episodes: string[]; fingerprint?: string }
-  | { kind: 'silence'; matchers: Matcher[]; duration_s: number };
+  | { kind: 'silence'; matchers: Matcher[]; duration_s: number }
+  | { kind: 'resolve'; episodes: string[] };
 
 const ackValue = z.object({ e: z.array(z.string().min(1)).min(1).max(60), f: z.string().optional() });
+const resolveValue = z.object({ e: z.array(z.string().min(1)).min(1).max(60) });
 const silenceValue = z.object({ m: z.array(z.tuple([z.string().min(1), z.string()])).min(1) });
 
 /**
@@ -54,7 +57,10 @@ const button = (text: string, action_id: string, value: string, style?: 'primary
   ...(style ? { style } : {}),
 });
 
-/** Acknowledge / Silence 1 h / Silence 24 h for the alerts of a notification (those that fit in a value). */
+/**
+ * Acknowledge / Snooze 1 h / Snooze 24 h (a silence of the alert's labels) for the alerts of a notification (those
+ * that fit in a value), and Resolve for its open alerts whose rule cannot resolve them (`manual_resolve`).
+ */
 export function alertButtons(n: Notification): Button[] {
   const open = n.alerts.filter((a) => a.state !== 'resolved');
   if (open.length === 0) return [];
@@ -77,8 +83,12 @@ export function alertButtons(n: Notification): Button[] {
   const matchers = n.alerts.length === 1 ? alertMatchers(n.alerts[0]!) : groupMatchers(n);
   const silence = matchers.length ? encodeMatchers(matchers) : null;
   if (silence) {
-    out.push(button('Silence 1h', ACTION.silence1h, silence));
-    out.push(button('Silence 24h', ACTION.silence24h, silence, 'danger'));
+    out.push(button('Snooze 1h', ACTION.silence1h, silence));
+    out.push(button('Snooze 24h', ACTION.silence24h, silence, 'danger'));
+  }
+  const resolvable = JSON.stringify({ e: open.filter((a) => a.manual_resolve).map((a) => a.episode_id) });
+  if (open.some((a) => a.manual_resolve) && resolvable.length <= LIMITS.buttonValue) {
+    out.push(button(open.length > 1 ? 'Resolve all' : 'Resolve', ACTION.resolve, resolvable));
   }
   return out;
 }
@@ -96,6 +106,10 @@ export function decodeAction(actionId: string, value: string | undefined): Butto
     const v = ackValue.safeParse(raw);
     if (!v.success) return null;
     return { kind: 'ack', episodes: v.data.e, ...(v.data.f ? { fingerprint: v.data.f } : {}) };
+  }
+  if (actionId === ACTION.resolve) {
+    const v = resolveValue.safeParse(raw);
+    return v.success ? { kind: 'resolve', episodes: v.data.e } : null;
   }
   const seconds = SILENCE_SECONDS[actionId];
   if (seconds) {

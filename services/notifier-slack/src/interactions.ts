@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { callRpc, isRpcError } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
 import { type Alert, alerterRpc, type Subjects } from '@tocsin/events';
-import { awaitState } from '@tocsin/notify';
+import { awaitState, resolveAlerts } from '@tocsin/notify';
 import type { Logger, ServiceContext } from '@tocsin/runtime';
 import { z } from 'zod';
 import { type ButtonAction, decodeAction } from './actions.ts';
@@ -140,6 +140,12 @@ export function interactionHandlers(opts: InteractionOptions) {
               ),
           ),
         );
+      } else if (action.kind === 'resolve') {
+        // The alerter decides: only notice-like alerts (manual_resolve), only admins; a refusal is told.
+        const { resolved, failed } = await resolveAlerts(nc, subjects, action.episodes, caller, timeout);
+        if (resolved.length)
+          await refresh(channel, ts, (s) => ({ ...withAlerts(s, resolved), resolvedBy: caller.by }));
+        if (failed) await tell(channel, user, `Could not resolve: ${failed}`);
       } else {
         const res = await callRpc(
           nc,
@@ -160,7 +166,7 @@ export function interactionHandlers(opts: InteractionOptions) {
       }
     } catch (err) {
       opts.onError?.('slack_action');
-      const what = action.kind === 'ack' ? 'acknowledge' : 'silence';
+      const what = action.kind === 'ack' ? 'acknowledge' : action.kind === 'resolve' ? 'resolve' : 'silence';
       const reason = isRpcError(err) ? err.message : (platformError(err) ?? String(err));
       log.warn({ channel, user, action: action.kind, reason }, 'button action failed');
       await tell(channel, user, `Could not ${what}: ${reason}`);
@@ -194,6 +200,13 @@ export function interactionHandlers(opts: InteractionOptions) {
         const action = decodeAction(a.action_id, a.value);
         if (!action) {
           log.debug({ action_id: a.action_id }, 'ignored an interaction that is not a tocsin button');
+          // One of ours that does not read back (tampered, or from an older version): say so.
+          if (a.action_id.startsWith('tocsin_'))
+            await tell(
+              payload.container?.channel_id ?? payload.channel?.id,
+              payload.user.id,
+              'This button is no longer valid.',
+            );
           continue;
         }
         await act(action, payload);

@@ -1,7 +1,7 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
 import { flapNote, isNotice, listedLabels, SEVERITY_ICON } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
-import { alertButtons } from './actions.ts';
+import { ACTION, alertButtons } from './actions.ts';
 import {
   type Block,
   clip,
@@ -26,6 +26,8 @@ export interface MessageState {
   /** Episodes whose alert was retracted (e.g. its block left the best chain). */
   retracted: string[];
   silence: { by: string; until: string } | null;
+  /** Who resolved it by hand (the Resolve button). */
+  resolvedBy?: string;
   /** Set when the message is a digest of several notifications (a burst past the channel's rate). */
   digest?: { notifications: number };
 }
@@ -191,9 +193,15 @@ export function renderMessage(state: MessageState, opts: RenderOptions): SlackMe
       context(`🔕 Silenced by ${ownerMention(state.silence.by)} until ${slackDate(state.silence.until)}`),
     );
   }
+  if (state.resolvedBy) tail.push(context(`✅ Resolved by ${ownerMention(state.resolvedBy)}`));
   const live = n.alerts.filter((a) => !state.retracted.includes(a.episode_id));
+  // Snoozed: only Resolve is left (a snooze does not end what only a person can end).
   const buttons =
-    n.transition === 'notice' || state.silence ? [] : alertButtons({ ...n, alerts: live.length ? live : [] });
+    n.transition === 'notice'
+      ? []
+      : alertButtons({ ...n, alerts: live.length ? live : [] }).filter(
+          (b) => !state.silence || b.action_id === ACTION.resolve,
+        );
   if (buttons.length) tail.push({ type: 'actions', block_id: 'tocsin_alert_actions', elements: buttons });
 
   const budget = LIMITS.blocks - blocks.length - tail.length;

@@ -31,6 +31,24 @@ describe('buttons', () => {
     expect(decodeAction(ACTION.ack, undefined)).toBeNull();
   });
 
+  it('Resolve only for manual_resolve alerts, carrying just those episodes; a forged value does not decode', () => {
+    const fact = alertFixture({ manual_resolve: true });
+    const other = alertFixture({ episode_id: '01JD4Y7ZKQ3M8V2N5P6R7S8TB2' });
+    expect(alertButtons(notificationFixture({}, [other])).map((b) => b.action_id)).not.toContain(
+      ACTION.resolve,
+    );
+    const resolve = alertButtons(notificationFixture({}, [fact, other])).find(
+      (b) => b.action_id === ACTION.resolve,
+    )!;
+    expect(resolve.text.text).toBe('Resolve all');
+    expect(decodeAction(resolve.action_id, resolve.value)).toEqual({
+      kind: 'resolve',
+      episodes: [fact.episode_id],
+    });
+    expect(decodeAction(ACTION.resolve, '{"e":[]}')).toBeNull();
+    expect(decodeAction(ACTION.resolve, '{"m":[["rule","x"]]}')).toBeNull();
+  });
+
   it('no silence button when the matchers would not fit: never a broader silence than the alert', () => {
     const labels = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`label_${i}`, 'v'.repeat(60)]));
     const buttons = alertButtons(notificationFixture({}, [alertFixture({ labels })]));

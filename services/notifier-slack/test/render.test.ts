@@ -81,14 +81,14 @@ describe('renderNotification: one alert', () => {
             },
             {
               type: 'button',
-              text: { type: 'plain_text', text: 'Silence 1h', emoji: true },
+              text: { type: 'plain_text', text: 'Snooze 1h', emoji: true },
               action_id: 'tocsin_silence_1h',
               value:
                 '{"m":[["rule","ibc-client-expiry-warning"],["chain_id","cosmoshub-4"],["client_id","07-tendermint-0"]]}',
             },
             {
               type: 'button',
-              text: { type: 'plain_text', text: 'Silence 24h', emoji: true },
+              text: { type: 'plain_text', text: 'Snooze 24h', emoji: true },
               action_id: 'tocsin_silence_24h',
               value:
                 '{"m":[["rule","ibc-client-expiry-warning"],["chain_id","cosmoshub-4"],["client_id","07-tendermint-0"]]}',

@@ -1,7 +1,7 @@
 import { callRpc } from '@tocsin/bus';
 import type { Caller, CommandRegistry, CommandReply } from '@tocsin/commands';
-import { alerterRpc, type Subjects } from '@tocsin/events';
-import { actionProblem, awaitState, silenceMatchers } from '@tocsin/notify';
+import { type Alert, alerterRpc, type Subjects } from '@tocsin/events';
+import { actionProblem, awaitState, resolveAlerts, resolveTargets, silenceMatchers } from '@tocsin/notify';
 import type { Clock, Logger, ServiceContext } from '@tocsin/runtime';
 import type { Bot, Context } from 'grammy';
 import { type ButtonAction, clip, codeSpans, decodeCallback, esc, type MessageState } from './render.ts';
@@ -252,11 +252,13 @@ export function attachChat(opts: ChatOptions): void {
     }
 
     if (!caller.isAdmin) {
+      const verb = action.kind === 'resolve' ? 'resolve' : 'silence';
       return {
-        text: 'Only the chat’s admins (or users listed in telegram.admins) may silence alerts.',
+        text: `Only the chat’s admins (or users listed in telegram.admins) may ${verb} alerts.`,
         alert: true,
       };
     }
+    if (action.kind === 'resolve') return resolve(chatId, messageId, targets, by, names);
     const matchers = silenceMatchers(targets);
     if (!matchers)
       return {
@@ -282,5 +284,30 @@ export function attachChat(opts: ChatOptions): void {
       log.warn({ err: String(err) }, 'silence from a button failed');
       return { text: `Not silenced: ${actionProblem(err)}`, alert: true };
     }
+  }
+
+  /** Resolve: the alerter decides (only notice-like alerts, only admins); the message shows who resolved. */
+  async function resolve(
+    chatId: number,
+    messageId: number,
+    targets: Alert[],
+    by: { by: string; is_admin: boolean },
+    names: Record<string, string>,
+  ): Promise<{ text: string; alert: boolean }> {
+    const { resolved, failed } = await resolveAlerts(opts.nc, opts.subjects, resolveTargets(targets), by);
+    if (resolved.length) {
+      const byEpisode = new Map(resolved.map((a) => [a.episode_id, a]));
+      await opts.editMessage(chatId, messageId, (s) => ({
+        ...s,
+        ackedBy: { ...s.ackedBy, ...names },
+        resolvedBy: by.by,
+        notification: {
+          ...s.notification,
+          alerts: s.notification.alerts.map((a) => byEpisode.get(a.episode_id) ?? a),
+        },
+      }));
+    }
+    if (failed) return { text: `Not resolved: ${failed}`, alert: true };
+    return { text: '✅ Resolved', alert: false };
   }
 }

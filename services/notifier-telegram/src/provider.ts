@@ -42,6 +42,10 @@ const notModified = (err: unknown) =>
 const editGone = (err: unknown) =>
   err instanceof GrammyError && /message to edit not found|message can't be edited/.test(err.description);
 
+/** An incident that grew: its firing lists members already announced here, so their message becomes the whole. */
+const grownIncident = (n: Notification, priorRefs: Map<string, string>) =>
+  n.incident !== undefined && n.transition === 'firing' && priorRefs.size > 0;
+
 type Step = { kind: 'post'; alerts: Alert[] } | { kind: 'follow'; original: number; alerts: Alert[] };
 
 /** Firing and notices are new messages; later transitions edit and reply to the message that announced them. */
@@ -162,6 +166,11 @@ export function telegramProvider(opts: TelegramProviderOptions): DigestingProvid
     const sent = earlier.get(ctx) ?? new Map<string, number>();
     const digest = sent.get('digest');
     if (digest !== undefined) return { ref: String(digest) };
+    if (grownIncident(ctx.notification, ctx.priorRefs)) {
+      const whole = ctx.notification;
+      for (const ref of new Set(ctx.priorRefs.values()))
+        if (await editMessage(chatId, Number(ref), (s) => ({ ...s, notification: whole }))) return { ref };
+    }
     let first: number | null = null;
     for (const step of planDelivery(ctx.notification, ctx.priorRefs)) {
       const n: Notification = { ...ctx.notification, alerts: step.alerts };
@@ -200,10 +209,11 @@ export function telegramProvider(opts: TelegramProviderOptions): DigestingProvid
       const { chatId, threadId } = parseChannel(channel);
       return chatId > 0 ? 'private' : threadId !== undefined ? 'topic' : 'group';
     },
-    // A flapping alert's edits only edit its one message (a new one only when there is none to edit).
+    // A flapping alert's edits, and a grown incident, only edit its one message (a new one only when there is none).
     posts: (ctx) =>
       ctx.notification.transition !== 'acknowledged' &&
-      !(ctx.notification.transition === 'flapping' && ctx.priorRefs.size > 0),
+      !(ctx.notification.transition === 'flapping' && ctx.priorRefs.size > 0) &&
+      !grownIncident(ctx.notification, ctx.priorRefs),
     editMessage,
 
     async deliver(ctx) {

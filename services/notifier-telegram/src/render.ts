@@ -41,6 +41,8 @@ export interface MessageState {
   /** Who acknowledged (owner → name shown), set by a button or by the alerter's acknowledged transition. */
   ackedBy?: Record<string, string>;
   silenced?: { by: string; until: string } | null;
+  /** Who resolved it by hand (the Resolve button): an owner, named through `ackedBy`. */
+  resolvedBy?: string;
   /** A digest of several notifications (a burst past the chat's rate). */
   digest?: number;
 }
@@ -170,7 +172,9 @@ function header(n: Notification, count: number): string {
         ? '↩️'
         : (SEVERITY_ICON[n.severity] ?? '•');
   const many = count > 1 ? ` · ${count} alerts` : '';
-  return `${head} <b>${VERB[n.transition]}</b> · ${esc(n.severity)} · ${esc(n.source)}${many}`;
+  // One incident (a correlation rule tied these alerts): its cause-first line; the alerts follow, cause first.
+  const incident = n.incident ? `\n🧩 <b>Incident</b>: ${esc(clip(n.incident.summary, 400))}` : '';
+  return `${head} <b>${VERB[n.transition]}</b> · ${esc(n.severity)} · ${esc(n.source)}${many}${incident}`;
 }
 
 /** Lines in order until the budget is spent; what does not fit is counted. */
@@ -223,6 +227,7 @@ export function renderMessage(state: MessageState, opts: RenderOptions): string 
       `🔕 Silenced until ${esc(state.silenced.until)} by ${ownerText(state.silenced.by, state.ackedBy)}`,
     );
   }
+  if (state.resolvedBy) tail.push('', `✅ Resolved by ${ownerText(state.resolvedBy, state.ackedBy)}`);
   const ids = mentionIds(n, opts.mentions);
   if (ids.length && !allResolved) tail.push('', `cc ${mentionLinks(ids)}`);
   return fit(head, blocks, tail);
@@ -238,14 +243,17 @@ export function renderReply(n: Notification, opts: RenderOptions): string {
   return lines.join('\n');
 }
 
-export const CALLBACK = { ack: 'ack', silence1h: 's1', silence24h: 's24' } as const;
+export const CALLBACK = { ack: 'ack', silence1h: 's1', silence24h: 's24', resolve: 'rs' } as const;
 
 export interface Button {
   text: string;
   callback_data: string;
 }
 
-/** Acknowledge / Silence 1 h / Silence 24 h while something in the message is still open. */
+/**
+ * Acknowledge / Snooze 1 h / Snooze 24 h (a silence of the alert's labels) while something in the message is still
+ * open, and Resolve when an open alert is one its rule cannot resolve (`manual_resolve`).
+ */
 export function keyboard(state: MessageState): { inline_keyboard: Button[][] } | undefined {
   const n = state.notification;
   if (n.transition === 'notice' || state.digest) return undefined;
@@ -256,18 +264,26 @@ export function keyboard(state: MessageState): { inline_keyboard: Button[][] } |
   if (!open.every((a) => a.acknowledged))
     row.push({ text: '✋ Acknowledge', callback_data: `${CALLBACK.ack}:${target}` });
   if (!state.silenced) {
-    row.push({ text: '🔕 Silence 1 h', callback_data: `${CALLBACK.silence1h}:${target}` });
-    row.push({ text: '🔕 Silence 24 h', callback_data: `${CALLBACK.silence24h}:${target}` });
+    row.push({ text: '💤 Snooze 1 h', callback_data: `${CALLBACK.silence1h}:${target}` });
+    row.push({ text: '💤 Snooze 24 h', callback_data: `${CALLBACK.silence24h}:${target}` });
   }
-  return row.length ? { inline_keyboard: [row] } : undefined;
+  // Its own row: four buttons in one are cut short on a phone.
+  const rows = [
+    row,
+    ...(open.some((a) => a.manual_resolve)
+      ? [[{ text: '✅ Resolve', callback_data: `${CALLBACK.resolve}:${target}` }]]
+      : []),
+  ].filter((r) => r.length);
+  return rows.length ? { inline_keyboard: rows } : undefined;
 }
 
-export type ButtonAction = { kind: 'ack' | 'silence'; hours: number; episode: string };
+export type ButtonAction = { kind: 'ack' | 'silence' | 'resolve'; hours: number; episode: string };
 
 export function decodeCallback(data: string): ButtonAction | null {
-  const m = /^(ack|s1|s24):([0-9A-Z]{26}|\*)$/.exec(data);
+  const m = /^(ack|s1|s24|rs):([0-9A-Z]{26}|\*)$/.exec(data);
   if (!m) return null;
   if (m[1] === 'ack') return { kind: 'ack', hours: 0, episode: m[2]! };
+  if (m[1] === 'rs') return { kind: 'resolve', hours: 0, episode: m[2]! };
   return { kind: 'silence', hours: m[1] === 's1' ? 1 : 24, episode: m[2]! };
 }
 

@@ -55,8 +55,8 @@ describe('alerts to Telegram', () => {
     ]);
     expect(original!.reply_markup?.inline_keyboard[0]?.map((b) => [b.text, b.callback_data])).toEqual([
       ['✋ Acknowledge', `ack:${episode}`],
-      ['🔕 Silence 1 h', `s1:${episode}`],
-      ['🔕 Silence 24 h', `s24:${episode}`],
+      ['💤 Snooze 1 h', `s1:${episode}`],
+      ['💤 Snooze 24 h', `s24:${episode}`],
     ]);
     await eventually(
       async () => (await delivery(n.key, String(CHATS.ops)))?.state === 'sent',

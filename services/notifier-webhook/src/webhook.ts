@@ -19,7 +19,7 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 
 /**
  * Generic webhook: the notification as JSON, signed, with an Idempotency-Key that stays the same across retries
- * so receivers can drop duplicates. 5xx, 408, 429 and network errors retry; other 4xx are permanent.
+ * so receivers can drop duplicates; an incident's updates carry X-Tocsin-Incident (and X-Tocsin-Update-Of). 5xx, 408, 429 and network errors retry; other 4xx are permanent.
  */
 export function webhookProvider(targets: WebhookTarget[], now: () => number = Date.now): Provider {
   const byName = new Map(targets.map((t) => [t.name, t]));
@@ -29,7 +29,7 @@ export function webhookProvider(targets: WebhookTarget[], now: () => number = Da
   return {
     name: 'webhook',
     routes: (n) => targets.filter((t) => !t.filter || t.filter(n)).map((t) => t.name),
-    async deliver({ notification, channel, attemptId }) {
+    async deliver({ notification, channel, attemptId, priorRefs }) {
       const t = byName.get(channel);
       if (!t) throw new DeliveryError(`no webhook target "${channel}"`, false);
       const body = JSON.stringify(notification);
@@ -40,6 +40,14 @@ export function webhookProvider(targets: WebhookTarget[], now: () => number = Da
         'idempotency-key': attemptId,
         'x-tocsin-timestamp': ts,
       };
+      // One incident keeps one id across its updates (its group key); a grown incident (a later firing listing the
+      // members already sent) is an update of the message the receiver answered for them (its X-Message-Id).
+      const grownFrom =
+        notification.incident && notification.transition === 'firing'
+          ? [...new Set(priorRefs.values())][0]
+          : undefined;
+      if (notification.incident) headers['x-tocsin-incident'] = notification.group.key;
+      if (grownFrom) headers['x-tocsin-update-of'] = grownFrom;
       if (t.secret) headers['x-tocsin-signature'] = signWebhook(t.secret, ts, body);
       let res: Awaited<ReturnType<typeof request>>;
       const timeout = t.timeoutMs ?? 10_000;
@@ -59,7 +67,7 @@ export function webhookProvider(targets: WebhookTarget[], now: () => number = Da
       const status = res.statusCode;
       if (status >= 200 && status < 300) {
         const id = res.headers['x-message-id'];
-        return { ref: (Array.isArray(id) ? id[0] : id) ?? null };
+        return { ref: grownFrom ?? (Array.isArray(id) ? id[0] : id) ?? null };
       }
       const retry = status >= 500 || status === 408 || status === 429;
       throw new DeliveryError(`webhook ${t.name}: HTTP ${status}`, retry, status);

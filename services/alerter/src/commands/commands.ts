@@ -50,6 +50,12 @@ export class Commands {
     return this.core.d.clock.now();
   }
 
+  /** An alert as the RPC answers it: marked `manual_resolve` as in notifications, so a chat keeps its Resolve. */
+  #alert(ep: EpisodeRow, silencedBy: string[]): Alert {
+    const a = toAlert(ep, silencedBy);
+    return this.core.index.byId.get(ep.rule_id)?.manualResolve ? { ...a, manual_resolve: true } : a;
+  }
+
   async ack(req: {
     by: string;
     fingerprint?: string;
@@ -69,7 +75,7 @@ export class Commands {
         if (!ep) throw new RpcError('not_found', `no alert ${req.episode_id ?? req.fingerprint}`);
         if (ep.mode === 'notice') throw new RpcError('bad_request', 'a notice cannot be acknowledged');
         // Under the lock, so an ack racing the resolution sees it: a resolved alert stays resolved (no new episode).
-        if (ep.acked_by) return { result: toAlert(ep, []) };
+        if (ep.acked_by) return { result: this.#alert(ep, []) };
         if (ep.state === 'resolved')
           throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
         await c.query(
@@ -115,7 +121,52 @@ export class Commands {
           ]);
         const outbox = await core.flush(c, now, [ep.group_key]);
         const updated = (await readEpisode(c, ep.episode_id))!;
-        return { result: toAlert(updated, []), outbox };
+        return { result: this.#alert(updated, []), outbox };
+      }),
+    );
+  }
+
+  /**
+   * Resolves an alert by hand (the chats' Resolve button): only alerts of rules that cannot resolve on their own
+   * (`manual_resolve`), only by an admin. The same race-safe path as the pipeline's resolutions (under the lock,
+   * through the decider): a resolved alert stays resolved, and an ack after it is refused as for any resolution.
+   */
+  async resolve(req: {
+    by: string;
+    is_admin: boolean;
+    fingerprint?: string;
+    episode_id?: string;
+    note?: string;
+  }): Promise<Alert> {
+    const core = this.core;
+    return core.serial(() =>
+      core.locked(null, async (c) => {
+        const now = this.#now();
+        const ep = req.episode_id
+          ? await readEpisode(c, req.episode_id)
+          : await latestEpisode(c, req.fingerprint!);
+        if (!ep) throw new RpcError('not_found', `no alert ${req.episode_id ?? req.fingerprint}`);
+        if (ep.mode === 'notice')
+          throw new RpcError('bad_request', 'a notice is over once sent: nothing to resolve');
+        if (ep.state === 'resolved')
+          throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
+        const rule = core.index.byId.get(ep.rule_id);
+        if (!rule?.manualResolve)
+          throw new RpcError(
+            'bad_request',
+            `alert ${ep.episode_id} (rule ${ep.rule_id}) resolves on its own when its condition clears; only notice-like alerts (rules with manual_resolve) can be resolved by hand — acknowledge or silence it instead`,
+          );
+        if (!req.is_admin) throw new RpcError('forbidden', 'only an admin can resolve an alert by hand');
+        const row = core.cache.get(ep.fingerprint);
+        if (!row || row.episode_id !== ep.episode_id || row.status === 'ok')
+          throw new RpcError('bad_request', `alert ${ep.episode_id} is already resolved`);
+        const d = core.decider(now);
+        d.release([row], `resolved by ${req.by}${req.note ? `: ${req.note}` : ''}`);
+        const plan = d.plan();
+        const touched = await applyEffects(c, plan.effects, now);
+        const flush = await core.planFlush(c, now, touched);
+        const updated = (await readEpisode(c, ep.episode_id))!;
+        return { result: this.#alert(updated, []), plan, flush };
       }),
     );
   }
@@ -194,7 +245,9 @@ export class Commands {
     ]);
     // Maintenance occurrences mute like silences (their ids: `maintenance:<window>@<start>`).
     const muting = [...silences, ...this.core.maintenanceMuting(now)];
-    return rows.map((ep) => toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(muting, ep.labels, now)));
+    return rows.map((ep) =>
+      this.#alert(ep, ep.state === 'resolved' ? [] : silencedBy(muting, ep.labels, now)),
+    );
   }
 
   async alert(id: string): Promise<{ alert: Alert; timeline: TimelineItem[] } | undefined> {
@@ -204,7 +257,7 @@ export class Commands {
     const now = this.#now();
     const silences = [...(await readActiveSilences(pool, now)), ...this.core.maintenanceMuting(now)];
     return {
-      alert: toAlert(ep, ep.state === 'resolved' ? [] : silencedBy(silences, ep.labels, now)),
+      alert: this.#alert(ep, ep.state === 'resolved' ? [] : silencedBy(silences, ep.labels, now)),
       timeline: await readTimeline(pool, id),
     };
   }

@@ -76,6 +76,8 @@ export interface FlushOptions {
   maintenance?: ActiveSilence[];
   /** Correlation rules: a group of one of them is notified as an incident (cause first, with its summary). */
   incidents?: IncidentIndex;
+  /** Whether a rule's alerts may be resolved by hand (marked `manual_resolve`, so chats offer Resolve). */
+  manualResolve?: (ruleId: string) => boolean;
 }
 
 /**
@@ -226,11 +228,12 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
             [...eps, ...announced].map((ep) => toAlert(ep, [])),
             now,
           );
-    const alerts: Alert[] =
+    const alerts: Alert[] = (
       incident?.alerts ??
       eps.map((ep, i) =>
         n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
-      );
+      )
+    ).map((a) => (opts.manualResolve?.(a.rule_id) ? { ...a, manual_resolve: true } : a));
     const key = notificationKey(n.group, n.transition, eps, now, detail);
     // An escalation step tags its own owners (and the rule's), not those of the steps before it.
     const mentions = new Set(

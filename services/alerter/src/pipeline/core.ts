@@ -260,6 +260,7 @@ export class AlerterCore {
       priorityWaitMs: this.d.config.defaults.priority_wait,
       outboxLeaseMs: this.d.config.outbox_lease,
       incidents: this.d.rules.incidents,
+      manualResolve: (ruleId) => this.index.byId.get(ruleId)?.manualResolve === true,
     };
   }
 }

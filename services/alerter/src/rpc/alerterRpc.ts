@@ -27,6 +27,11 @@ export function serveAlerterRpc(opts: {
       handler: async (r) => ({ alert: await alerter.ack(r) }),
     }),
     serveRpc({
+      ...at('resolve'),
+      schema: alerterRpc.resolve.request,
+      handler: async (r) => ({ alert: await alerter.resolve(r) }),
+    }),
+    serveRpc({
       ...at('silence'),
       schema: alerterRpc.silence.request,
       handler: async (r) => ({

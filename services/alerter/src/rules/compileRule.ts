@@ -55,6 +55,11 @@ export interface CompiledRule {
   repeatIntervalMs: number;
   sendResolved: boolean;
   resolveAfterMs: number | null;
+  /**
+   * Its alerts may be resolved by hand (ruleSchema `manual_resolve`): set, or a `threshold: "true"` rule (every
+   * matching fact re-confirms it, so only `resolve_after` or a person ends it).
+   */
+  manualResolve: boolean;
   escalation: { afterMs: number; mentions: string[] } | null;
   /** Events (of the rule's source) that withdraw an alert of this rule: see ruleSchema `retracted_by`. */
   retractedBy: { types: string[]; where: Evaluator | null; reason: CompiledTemplate } | null;
@@ -310,6 +315,7 @@ export function compileRule(r: RuleInput, cx: CompileContext): { rule?: Compiled
     repeatIntervalMs: r.repeat_interval ?? cx.defaults.repeat_interval[r.severity],
     sendResolved: r.send_resolved,
     resolveAfterMs,
+    manualResolve: r.manual_resolve ?? (kind === 'threshold' && c.threshold?.trim() === 'true'),
     escalation,
     retractedBy,
     escalationPolicies,

@@ -118,6 +118,11 @@ export const ruleInput = z
     /** Resolve when no event has confirmed the alert for this long. */
     resolve_after: durationOrParam.optional(),
     /**
+     * The alert may be resolved by hand (the chats' Resolve button, RPC `resolve`): for notice-like alerts whose
+     * condition never clears on its own (one fact per fingerprint). Default: true for `threshold: "true"`.
+     */
+    manual_resolve: z.boolean().optional(),
+    /**
      * Events that withdraw the fact behind an alert (e.g. `retracted`: its block left the best chain). The rule's
      * labels rendered on such an event give the fingerprint of the alert it withdraws; that alert ends as retracted
      * and chats edit its message. `reason` (a template on the withdrawing event) is shown on the message.
@@ -152,6 +157,12 @@ export const ruleInput = z
         code: 'custom',
         path: ['retracted_by'],
         message: 'only an alert rule can be retracted',
+      });
+    if (r.manual_resolve && r.mode !== 'alert')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['manual_resolve'],
+        message: 'a notice is over once sent: only an alert rule can be resolved by hand',
       });
     if (r.flap && r.mode !== 'alert')
       ctx.addIssue({ code: 'custom', path: ['flap'], message: 'only an alert rule can flap' });

@@ -2,7 +2,10 @@ import type { Notification } from '@tocsin/events';
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType } from 'discord.js';
 import { encodeButton } from './customIds.ts';
 
-/** Acknowledge and Silence buttons for a card's open alerts (none on notices, retractions, resolved cards). */
+/**
+ * Acknowledge, Snooze 1 h / 24 h (a silence of the alert's labels) and, when an open alert is one its rule cannot
+ * resolve (`manual_resolve`), Resolve, for a card's open alerts (none on notices, retractions, resolved cards).
+ */
 export function buttonsFor(notifications: Notification[]): APIActionRowComponent<APIButtonComponent>[] {
   const alerts = notifications.flatMap((n) => n.alerts);
   const open = alerts.filter((a) => a.state !== 'resolved');
@@ -15,7 +18,7 @@ export function buttonsFor(notifications: Notification[]): APIActionRowComponent
   const button = (
     custom_id: string,
     label: string,
-    style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success,
+    style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger,
     disabled = false,
   ): APIButtonComponent => ({
     type: ComponentType.Button,
@@ -36,14 +39,17 @@ export function buttonsFor(notifications: Notification[]): APIActionRowComponent
         ),
         button(
           encodeButton({ kind: 'silence', hours: 1, episode }),
-          `Silence${all} 1 h`,
+          `Snooze${all} 1 h`,
           ButtonStyle.Secondary,
         ),
         button(
           encodeButton({ kind: 'silence', hours: 24, episode }),
-          `Silence${all} 24 h`,
+          `Snooze${all} 24 h`,
           ButtonStyle.Secondary,
         ),
+        ...(open.some((a) => a.manual_resolve)
+          ? [button(encodeButton({ kind: 'resolve', episode }), `Resolve${all}`, ButtonStyle.Danger)]
+          : []),
       ],
     },
   ];

@@ -20,6 +20,8 @@ export interface Card {
   refs: string[];
   /** Silences set from this message's buttons, by episode id (`*` = the whole message). */
   silenced?: Record<string, { by: string; until: string }>;
+  /** Who resolved an alert by hand (the Resolve button), by episode (`*`: every alert of the card). */
+  resolvedBy?: Record<string, string>;
 }
 
 /** A message as sent to Discord (the wire body, snake_case). */
@@ -112,6 +114,11 @@ function silenceNote(card: Card, a: Alert): string | null {
   return a.silenced_by.length ? '🔕 silenced' : null;
 }
 
+function resolvedNote(card: Card, a: Alert): string | null {
+  const by = card.resolvedBy?.[a.episode_id] ?? card.resolvedBy?.['*'];
+  return by && a.state === 'resolved' ? ownerLabel(by) : null;
+}
+
 function ackNote(a: Alert): string | null {
   return a.acknowledged ? `${ownerLabel(a.acknowledged.by)} ${relative(a.acknowledged.at)}` : null;
 }
@@ -142,6 +149,8 @@ function singleFields(a: Alert, card: Card, n: Notification, opts: RenderOptions
     f.push({ name: a.flapping?.settled ? 'Settled' : 'Flapping', value: clip(flap, LIMITS.fieldValue) });
   const ack = ackNote(a);
   if (ack) f.push({ name: 'Acknowledged', value: ack, inline: true });
+  const resolver = resolvedNote(card, a);
+  if (resolver) f.push({ name: 'Resolved by', value: resolver, inline: true });
   const silenced = silenceNote(card, a);
   if (silenced && a.state !== 'resolved') f.push({ name: 'Silenced', value: silenced, inline: true });
   if (a.escalated && n.transition !== 'resolved')
@@ -180,6 +189,8 @@ function listField(
   if (flap) parts.push(flap);
   const ack = ackNote(a);
   if (ack) parts.push(`acked by ${ack}`);
+  const resolver = resolvedNote(card, a);
+  if (resolver) parts.push(`resolved by ${resolver}`);
   const silenced = a.state !== 'resolved' ? silenceNote(card, a) : null;
   if (silenced) parts.push(silenced);
   const links = linksOf(a, explorers);

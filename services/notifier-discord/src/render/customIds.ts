@@ -8,6 +8,7 @@ const isEpisode = (s: string) => s === '*' || isUlid(s);
 export type ButtonAction =
   | { kind: 'ack'; episode: string }
   | { kind: 'silence'; hours: 1 | 24; episode: string }
+  | { kind: 'resolve'; episode: string }
   | { kind: 'page'; page: number; line: string };
 
 export function encodeButton(a: ButtonAction): string {
@@ -16,6 +17,8 @@ export function encodeButton(a: ButtonAction): string {
       return `ack:${a.episode}`;
     case 'silence':
       return `sil:${a.hours}h:${a.episode}`;
+    case 'resolve':
+      return `rs:${a.episode}`;
     case 'page':
       return `pg:${a.page}:${a.line}`;
   }
@@ -29,6 +32,8 @@ export function pageButtonFits(line: string): boolean {
 export function decodeButton(id: string): ButtonAction | null {
   let m = /^ack:(.+)$/.exec(id);
   if (m && isEpisode(m[1]!)) return { kind: 'ack', episode: m[1]! };
+  m = /^rs:(.+)$/.exec(id);
+  if (m && isEpisode(m[1]!)) return { kind: 'resolve', episode: m[1]! };
   m = /^sil:(1|24)h:(.+)$/.exec(id);
   if (m && isEpisode(m[2]!)) return { kind: 'silence', hours: Number(m[1]) as 1 | 24, episode: m[2]! };
   m = /^pg:(\d{1,3}):(.+)$/s.exec(id);
