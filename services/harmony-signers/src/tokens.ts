@@ -122,10 +122,17 @@ export class TokenStore {
   }
 
   /** The live token a bearer value belongs to, or null (unknown or revoked). */
-  async verify(bearer: string): Promise<AgentToken | null> {
+  verify(bearer: string): Promise<AgentToken | null> {
+    return this.verifyHash(tokenSha256(bearer));
+  }
+
+  /**
+   * The live token of a bearer value's SHA-256, or null. Remembered for `token_cache_ttl` after PostgreSQL said so:
+   * a token revoked here is refused at once, one revoked by another replica within `token_cache_ttl`.
+   */
+  async verifyHash(hash: Buffer): Promise<AgentToken | null> {
     const now = this.clock.now();
-    const hash = tokenSha256(bearer);
-    const key = hash.toString('hex');
+    const key = hash.toString('base64url');
     const cached = this.#cache.get(key);
     if (cached && cached.until > now) return cached.token;
     const { rows } = await this.pool.query<Row>(
