@@ -121,13 +121,8 @@ export class TokenStore {
     return toToken(done.rows[0]!);
   }
 
-  /** The live token a bearer value belongs to, or null (unknown or revoked). */
-  verify(bearer: string): Promise<AgentToken | null> {
-    return this.verifyHash(tokenSha256(bearer));
-  }
-
   /**
-   * The live token of a bearer value's SHA-256, or null. Remembered for `token_cache_ttl` after PostgreSQL said so:
+   * The live token of a bearer value's SHA-256 (`tokenSha256`), or null (unknown or revoked). Remembered for `token_cache_ttl` after PostgreSQL said so:
    * a token revoked here is refused at once, one revoked by another replica within `token_cache_ttl`.
    */
   async verifyHash(hash: Buffer): Promise<AgentToken | null> {
