@@ -108,7 +108,8 @@ const bench: Benchmark = {
       () => `tocsin_hmy_${randomBytes(32).toString('base64url')}`,
     );
     const child = await spawnService(
-      'harmony-signers',
+      // HARMONY_BENCH_SERVICE=<dir under services/>: another tree of the service (an A/B run against a copy of main).
+      process.env.HARMONY_BENCH_SERVICE ?? 'harmony-signers',
       {
         ...env.config,
         log: { level: 'error' },
