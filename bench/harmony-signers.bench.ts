@@ -29,19 +29,16 @@ const NODE_ARGS = (process.env.HARMONY_BENCH_NODE_ARGS ?? '').split(' ').filter(
 const HOSTS = 100;
 const TOKENS = 20;
 
-const BARE_CHILD = `
-import Fastify from 'fastify';
-const bare = Fastify();
-bare.post('/v1/harmony/reports', async (_req, reply) => reply.code(204).send());
-console.log(await bare.listen({ host: '127.0.0.1', port: 0 }));
-`;
-
 /** The baseline: a bare fastify route in a process of its own (as the service is). */
 async function startBare() {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', BARE_CHILD], {
-    cwd: fileURLToPath(new URL('.', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('src/bareRoute.ts', import.meta.url))],
+    {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const { value } = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
   return { url: String(value).trim(), child };
 }
