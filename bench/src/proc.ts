@@ -147,7 +147,7 @@ export async function spawnService(
   config: Record<string, unknown>,
   nodeArgs: string[] = [],
   tree?: string,
-): Promise<ChildProcess> {
+): Promise<ChildProcess & { url: string }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tocsin-bench-'));
   const file = join(dir, `${name}.yaml`);
@@ -172,7 +172,7 @@ export async function spawnService(
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
       .then((r) => r.ok)
       .catch(() => false);
-    if (ok) return child;
+    if (ok) return Object.assign(child, { url: `http://127.0.0.1:${port}` });
     if (performance.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not become ready within 60 s`);

@@ -38,7 +38,20 @@ export type EventEnvelope<D = Record<string, unknown>> = Omit<z.infer<typeof eve
   data: D;
 };
 
-const nextUlid = monotonicFactory();
+/**
+ * ulid's own generator asks the system for one random byte per character (16 calls for each id in a new
+ * millisecond); this one draws the same cryptographic randomness 4 KiB at a time.
+ */
+const randomPool = new Uint32Array(1024);
+let randomAt = randomPool.length;
+function pooledRandom(): number {
+  if (randomAt === randomPool.length) {
+    globalThis.crypto.getRandomValues(randomPool);
+    randomAt = 0;
+  }
+  return randomPool[randomAt++]! / 0x1_0000_0000;
+}
+const nextUlid = monotonicFactory(pooledRandom);
 export function newId(now: number = Date.now()): string {
   return nextUlid(now);
 }

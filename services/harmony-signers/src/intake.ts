@@ -1,5 +1,6 @@
 import { harmonySigners } from '@tocsin/events';
 import type { ServiceContext } from '@tocsin/runtime';
+import { Counter } from 'prom-client';
 import type { z } from 'zod';
 import { Batcher } from './batcher.ts';
 import type { HarmonySignersConfig } from './config.ts';
@@ -47,9 +48,14 @@ const MAX_FUTURE_MS = 60_000;
  */
 export function reportIntake(ctx: ServiceContext<HarmonySignersConfig>) {
   const cfg = ctx.section.intake;
+  const counters = intakeCounters(ctx);
   const batcher = new Batcher<Submission, IntakeResult>(
     { max: cfg.batch_max, waitMs: cfg.batch_wait, parallel: cfg.parallel, retryAlone: isStatementError },
-    (items) => acceptReports(ctx, items),
+    (items) => {
+      counters.batches.inc();
+      counters.reports.inc(items.length);
+      return acceptReports(ctx, items, counters.roundTrips);
+    },
   );
   return {
     accept(token: AgentToken, body: ReportBody): Promise<IntakeResult> {
@@ -68,6 +74,28 @@ export function reportIntake(ctx: ServiceContext<HarmonySignersConfig>) {
       return batcher.submit({ token, body });
     },
     drain: () => batcher.drain(),
+  };
+}
+
+/** What a batch costs, on /metrics: batches, the reports in them and the PostgreSQL round trips they took. */
+function intakeCounters(ctx: ServiceContext<HarmonySignersConfig>) {
+  const registers = [ctx.metrics.registry];
+  return {
+    batches: new Counter({
+      name: 'tocsin_harmony_intake_batches_total',
+      help: 'Report batches handled (one transaction each, tried again report by report if it failed)',
+      registers,
+    }),
+    reports: new Counter({
+      name: 'tocsin_harmony_intake_batched_reports_total',
+      help: 'Reports handed to a batch',
+      registers,
+    }),
+    roundTrips: new Counter({
+      name: 'tocsin_harmony_intake_pg_round_trips_total',
+      help: 'PostgreSQL round trips of report batches',
+      registers,
+    }),
   };
 }
 
@@ -105,6 +133,7 @@ function historyRow({ token, body }: Submission, now: number): ReportRow {
 export async function acceptReports(
   ctx: ServiceContext<HarmonySignersConfig>,
   items: Submission[],
+  roundTrips?: { inc(): void },
 ): Promise<IntakeResult[]> {
   const now = ctx.clock.now();
   const rows = items.map((s) => historyRow(s, now));
@@ -119,6 +148,7 @@ export async function acceptReports(
   const c = await ctx.pool.connect();
   let failed: Error | undefined;
   try {
+    roundTrips?.inc();
     const {
       inserted,
       hosts: locked,
@@ -132,6 +162,7 @@ export async function acceptReports(
     );
     const accepted = rows.map((r, i) => fresh[i]! && inserted.has(`${r.token_id} ${r.nonce}`));
     if (!accepted.some(Boolean)) {
+      roundTrips?.inc();
       await writeBackAndCommit(c, [], keys, new Set());
       return items.map(() => ({ status: 'replay' as const }));
     }
@@ -199,6 +230,7 @@ export async function acceptReports(
       return { status: 'accepted', published: ['signer_report', ...published] };
     });
     await Promise.all(sends);
+    roundTrips?.inc();
     await writeBackAndCommit(
       c,
       [...changed].map((id) => snap.hosts.get(id)!),
@@ -208,6 +240,7 @@ export async function acceptReports(
     return results;
   } catch (err) {
     failed = err as Error;
+    roundTrips?.inc();
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import { harmonySigners } from '@tocsin/events';
 import type { ServiceContext } from '@tocsin/runtime';
@@ -11,7 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { HarmonySignersConfig } from './config.ts';
 import { reportIntake } from './intake.ts';
-import type { AgentToken, TokenStore } from './tokens.ts';
+import { type AgentToken, type TokenStore, tokenSha256 } from './tokens.ts';
 
 export const REPORTS_PATH = '/v1/harmony/reports';
 
@@ -28,10 +27,22 @@ function bearerOf(req: FastifyRequest): string | null {
   return m ? m[1]! : null;
 }
 
+/** The SHA-256 of a request's bearer token, computed once for the rate limit and the token check. */
+const hashes = new WeakMap<FastifyRequest, Buffer | null>();
+function bearerHash(req: FastifyRequest): Buffer | null {
+  let h = hashes.get(req);
+  if (h === undefined) {
+    const bearer = bearerOf(req);
+    h = bearer ? tokenSha256(bearer) : null;
+    hashes.set(req, h);
+  }
+  return h;
+}
+
 /** Rate-limit bucket: the token's hash (never the token itself), or the client address without one. */
 function bucketOf(req: FastifyRequest): string {
-  const bearer = bearerOf(req);
-  return bearer ? createHash('sha256').update(bearer).digest('base64url') : `ip:${req.ip}`;
+  const hash = bearerHash(req);
+  return hash ? hash.toString('base64url') : `ip:${req.ip}`;
 }
 
 /**
@@ -51,6 +62,12 @@ export async function registerReportRoutes(
     await app.register(rateLimit, {
       global: false,
       keyGenerator: bucketOf,
+      // Only a refused report says when to retry (Retry-After); an accepted one carries no rate-limit headers.
+      addHeadersOnExceeding: {
+        'x-ratelimit-limit': false,
+        'x-ratelimit-remaining': false,
+        'x-ratelimit-reset': false,
+      },
       // A rate-limited agent backs off and keeps its reports buffered.
       errorResponseBuilder: (_req, c) => ({
         statusCode: 429,
@@ -78,8 +95,8 @@ export async function registerReportRoutes(
       return reply.code(status >= 500 ? 503 : status).send({ error: code, message: (err as Error).message });
     });
     const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
-      const bearer = bearerOf(req);
-      const token = bearer ? await tokens.verify(bearer) : null;
+      const hash = bearerHash(req);
+      const token = hash ? await tokens.verifyHash(hash) : null;
       if (!token) {
         reply.header('www-authenticate', 'Bearer realm="tocsin harmony-signers"');
         return reply.code(401).send({ error: 'unauthorized', message: 'a valid bearer token is required' });

@@ -121,11 +121,13 @@ export class TokenStore {
     return toToken(done.rows[0]!);
   }
 
-  /** The live token a bearer value belongs to, or null (unknown or revoked). */
-  async verify(bearer: string): Promise<AgentToken | null> {
+  /**
+   * The live token of a bearer value's SHA-256 (`tokenSha256`), or null (unknown or revoked). Remembered for `token_cache_ttl` after PostgreSQL said so:
+   * a token revoked here is refused at once, one revoked by another replica within `token_cache_ttl`.
+   */
+  async verifyHash(hash: Buffer): Promise<AgentToken | null> {
     const now = this.clock.now();
-    const hash = tokenSha256(bearer);
-    const key = hash.toString('hex');
+    const key = hash.toString('base64url');
     const cached = this.#cache.get(key);
     if (cached && cached.until > now) return cached.token;
     const { rows } = await this.pool.query<Row>(
