@@ -140,17 +140,20 @@ describe('sim-cosmos → cosmos-ibc → alerter → Telegram and webhook: a grow
     const edited = await eventually(
       () => {
         const m = h.fake.botMessages(CHATS.ops).find((x) => x.message_id === head!.message_id);
-        return m?.edit_date && m.text.includes(`Wallet ${RELAYER}`) ? m : undefined;
+        return m?.edit_date && m.text.includes(`relayer wallet ${RELAYER}`) ? m : undefined;
       },
       20_000,
-      'the incident message edited, the wallet first',
+      'the incident message edited, naming the wallet as the cause',
     );
-    expect(edited!.text).toMatch(new RegExp(`Incident: Wallet ${RELAYER} on ${HUB} will be empty in `));
-    expect(edited!.text).toContain('also 40 alert(s) toward osmosis-1: clients 07-tendermint-0..39');
-    expect(edited!.text.indexOf(RELAYER)).toBeLessThan(edited!.text.indexOf('07-tendermint-'));
+    // The wallet empties long before the clients expire: the incident line says both, the wallet named as the cause.
+    expect(edited!.text).toMatch(
+      new RegExp(
+        `Incident: clients 07-tendermint-0\\.\\.39 expire in 8h 49m; the relayer wallet ${RELAYER} empties in 39m 56s at the current burn rate`,
+      ),
+    );
     // Still the same incident messages (each edited): nothing posted for the growth.
     expect(incidentMessages().map((m) => [m.message_id, m.message_thread_id ?? null])).toEqual(before);
-    for (const m of incidentMessages()) expect(m.text).toContain(`Incident: Wallet ${RELAYER}`);
+    for (const m of incidentMessages()) expect(m.text).toContain(`the relayer wallet ${RELAYER} empties in`);
 
     // The webhook: the grown incident is an update of the first message (the receiver's id), same incident id.
     const grown = await eventually(
