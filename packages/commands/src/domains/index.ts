@@ -1,5 +1,6 @@
 import { type Command, CommandRegistry } from '../registry.ts';
 import { alertCommands } from './alerts.ts';
+import { alertSubscriptionCommands } from './alertSubscriptions.ts';
 import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
 import { icsCommands } from './ics.ts';
@@ -42,6 +43,7 @@ export function defaultCommands(prefix = '$'): CommandRegistry {
     ...icsCommands(),
     ...subspaceCommands(),
     ...alertCommands(),
+    ...alertSubscriptionCommands(),
     maintenanceCommand,
     ...harmonyCommands(),
   );
