@@ -154,6 +154,7 @@ export function digestNotification(p: DuePeriod, eps: readonly EpisodeRow[], now
     group: { key: group, labels },
     alerts: [summary],
     mentions: [p.owner],
+    digest: { owner: p.owner, cadence: p.cadence, period_start: iso(p.start), period_end: iso(p.end) },
     ...(platform ? { notifiers: [platform] } : {}),
     created_at: iso(now),
   };
@@ -165,7 +166,8 @@ export const digestKey = (p: Pick<DuePeriod, 'owner' | 'cadence' | 'start'>): st
 
 /**
  * The alerts of a period for a digest: fired before its end and not resolved before its start, of the subscribed
- * chains and sources (notices and retracted alerts left out).
+ * chains and sources, as the channels saw them: announced (not held by a silence or maintenance, nor outranked by
+ * another alert about the same object); notices and retracted alerts left out.
  */
 async function periodEpisodes(c: PoolClient, p: DuePeriod): Promise<EpisodeRow[]> {
   const chains = p.subs.filter((s) => s.scope === 'chain').map((s) => s.value);
@@ -173,6 +175,7 @@ async function periodEpisodes(c: PoolClient, p: DuePeriod): Promise<EpisodeRow[]
   const r = await c.query(
     `SELECT * FROM alerter_episodes
      WHERE (chain_id = ANY($1) OR source = ANY($2)) AND mode = 'alert' AND retracted_at IS NULL
+       AND notified_at IS NOT NULL AND suppressed_by IS NULL
        AND fired_at IS NOT NULL AND fired_at < $4 AND (resolved_at IS NULL OR resolved_at >= $3)
      ORDER BY fired_at, episode_id LIMIT ${READ_LIMIT}`,
     [chains, sources, new Date(p.start), new Date(p.end)],
