@@ -1,6 +1,6 @@
 import { type Command, CommandRegistry } from '../registry.ts';
-import { alertCommands } from './alerts.ts';
 import { alertSubscriptionCommands } from './alertSubscriptions.ts';
+import { alertCommands } from './alerts.ts';
 import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
 import { icsCommands } from './ics.ts';
