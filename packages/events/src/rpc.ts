@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { alert } from './alert.ts';
+import { alertSubscriptionRpc } from './alertSubscriptions.ts';
 import { maintenanceOrigin, maintenanceTimes, maintenanceWindow } from './maintenance.ts';
+import { caller, owner } from './owner.ts';
+
+export {
+  type AlertSubscription,
+  alertSubscription,
+  CADENCES,
+  type Cadence,
+  cadence,
+} from './alertSubscriptions.ts';
+export { owner } from './owner.ts';
 
 /**
  * Request/reply contracts on `<prefix>.rpc.<service>.<method>`. Replies are `{ok: true, result}` or
  * `{ok: false, error: {code, message, issues?}}` (codes: bad_request, not_found, forbidden, unavailable, internal).
  * Chat notifiers call these for buttons and commands; a service never imports another service.
  */
-export const owner = z
-  .string()
-  .regex(
-    /^(discord|slack|telegram|user|role):[A-Za-z0-9_.@-]+$/,
-    'an owner like discord:<user id>, slack:<user id> or telegram:<user id>',
-  );
-
 export const matcher = z.object({
   name: z.string().min(1),
   op: z.enum(['=', '!=', '=~', '!~']).default('='),
@@ -41,32 +45,12 @@ export const subscription = z.object({
   created_at: z.iso.datetime({ offset: true }),
 });
 
-/** How often a subscriber hears about the alerts of a chain or source: tagged on each alert, or one digest a period. */
-export const CADENCES = ['immediate', 'hourly', 'daily'] as const;
-export const cadence = z.enum(CADENCES);
-export type Cadence = z.infer<typeof cadence>;
-
-/** A person's subscription to the alerts of one chain or one source (`$subscribe`). */
-export const alertSubscription = z.object({
-  id: z.string(),
-  owner,
-  scope: z.enum(['chain', 'source']).describe('what `value` names: a chain id or a source (cosmos-ibc, …)'),
-  value: z.string().min(1),
-  cadence: cadence.describe(
-    'immediate: tagged on each alert; hourly/daily: one digest message a period (UTC)',
-  ),
-  created_at: z.iso.datetime({ offset: true }),
-});
-export type AlertSubscription = z.infer<typeof alertSubscription>;
-
 /** One step in an alert's life (opened, fired, notified, acknowledged, silenced, resolved, ...). */
 export const timelineItem = z.object({
   at: z.iso.datetime({ offset: true }),
   kind: z.string(),
   detail: z.record(z.string(), z.unknown()),
 });
-
-const caller = z.object({ by: owner, is_admin: z.boolean().default(false) });
 
 export const alerterRpc = {
   ack: {
@@ -176,33 +160,7 @@ export const alerterRpc = {
     }),
     result: z.object({ subscriptions: z.array(subscription) }),
   },
-  /** Subscribes the owner to a chain's or a source's alerts with a cadence (again: changes the cadence). */
-  alert_subscribe: {
-    request: z.object({
-      owner,
-      value: z.string().min(1).max(200),
-      scope: z
-        .enum(['chain', 'source'])
-        .optional()
-        .describe('absent: a source when a rule has it as its source, else a chain id'),
-      cadence,
-    }),
-    result: z.object({ subscription: alertSubscription, created: z.boolean() }),
-  },
-  alert_unsubscribe: {
-    request: caller.extend({
-      value: z.string().min(1).max(200),
-      scope: z.enum(['chain', 'source']).optional(),
-      owner: owner
-        .optional()
-        .describe("an admin removes another person's subscription (default: the caller's)"),
-    }),
-    result: z.object({ removed: z.number().int() }),
-  },
-  alert_subscriptions: {
-    request: z.object({ owner: owner.optional() }),
-    result: z.object({ subscriptions: z.array(alertSubscription) }),
-  },
+  ...alertSubscriptionRpc,
   params: {
     request: z.object({}),
     result: z.object({
