@@ -41,6 +41,13 @@ describe('digest periods: UTC boundaries from the clock, one key per (owner, cad
     expect(periods(subs, '2026-03-24T13:00:00Z', last)).toHaveLength(2);
   });
 
+  it('a subscriber who comes back is not sent the periods they were away', () => {
+    const last = new Map([['discord:1\u0000hourly', t('2026-03-20T11:00:00Z')]]);
+    expect(periods([sub('hourly', '2026-03-24T10:20:00Z')], '2026-03-24T11:00:00Z', last)).toEqual([
+      ['hourly', '2026-03-24T10:00:00.000Z', 1],
+    ]);
+  });
+
   it('a long outage catches up the last 24 periods only; a daily subscriber gets the day at midnight', () => {
     expect(periods([sub('hourly', '2026-03-01T00:00:00Z')], '2026-03-24T12:00:00Z')).toHaveLength(24);
     expect(periods([sub('daily', '2026-03-24T10:20:00Z')], '2026-03-25T00:00:00Z')).toEqual([

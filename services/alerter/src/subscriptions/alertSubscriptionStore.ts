@@ -32,7 +32,10 @@ export async function upsertAlertSubscription(
   const r = await c.query(
     `INSERT INTO alerter_alert_subscriptions (id, owner, scope, value, cadence, created_at)
      VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (owner, scope, value) DO UPDATE SET cadence = EXCLUDED.cadence
+     ON CONFLICT (owner, scope, value) DO UPDATE SET cadence = EXCLUDED.cadence,
+       -- A new cadence counts from now (its digests do not cover the time before it).
+       created_at = CASE WHEN alerter_alert_subscriptions.cadence = EXCLUDED.cadence
+         THEN alerter_alert_subscriptions.created_at ELSE EXCLUDED.created_at END
      RETURNING *, (xmax = 0) AS created`,
     [newId(now), s.owner, s.scope, s.value, s.cadence, new Date(now)],
   );

@@ -41,8 +41,9 @@ export interface DuePeriod {
 }
 
 /**
- * The periods to summarise at `now` for each (owner, cadence): those ended after the last one summarised (or, for a
- * new subscriber, from the period the earliest of their subscriptions began in), at most the last CATCH_UP.
+ * The periods to summarise at `now` for each (owner, cadence): those ended after the last one summarised and not
+ * before the period the earliest of the subscriptions began in (a cadence change starts it again), at most the
+ * last CATCH_UP.
  */
 export function duePeriods(
   subs: readonly AlertSubscription[],
@@ -63,7 +64,8 @@ export function duePeriods(
     const len = PERIOD_MS[cadence];
     const last = periodStart(cadence, now);
     const since = Math.min(...list.map((s) => Date.parse(s.created_at)));
-    let from = Math.max(lastEnd.get(k) ?? periodStart(cadence, since), last - CATCH_UP * len);
+    // Never before the subscriptions (a subscriber who comes back is not sent the periods they were away).
+    let from = Math.max(lastEnd.get(k) ?? 0, periodStart(cadence, since), last - CATCH_UP * len);
     for (; from + len <= last; from += len)
       out.push({ owner: list[0]!.owner, cadence, start: from, end: from + len, subs: list });
   }
