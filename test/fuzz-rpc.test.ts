@@ -85,6 +85,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   end_maintenance: { by: 'slack:U0ADMIN', id: '01J0000000000000000000000' },
   subscribe: { owner: 'discord:200000000000000001', target: 'cosmos1fuzz', chain_id: 'cosmoshub-4' },
   unsubscribe: { by: 'discord:200000000000000001', target: 'cosmos1fuzz' },
+  alert_subscribe: { owner: 'discord:200000000000000001', value: 'cosmoshub-4', cadence: 'hourly' },
+  alert_unsubscribe: { by: 'discord:200000000000000001', value: 'cosmoshub-4' },
 };
 
 /** Requests for a method: its fields (valid, changed, dropped), any JSON, or bytes that are not JSON. */

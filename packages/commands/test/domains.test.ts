@@ -239,9 +239,12 @@ describe('$help', () => {
       '$register',
       '$silence',
       '$silences',
+      '$subscribe',
+      '$subscriptions',
       '$subspace',
       '$token',
       '$unsilence',
+      '$unsubscribe',
       '$wallets',
     ]);
     const one = await run('$help register');

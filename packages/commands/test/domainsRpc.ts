@@ -2,6 +2,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { RpcError, serveRpc } from '@tocsin/bus';
 import {
   type Alert,
+  type AlertSubscription,
   alerterRpc,
   type chainSummary,
   cosmosIbcRpc,
@@ -36,6 +37,8 @@ export interface DomainState {
   wallets: (Wallet & { owners?: string[] })[];
   scannedAt: string | null;
   subscriptions: Subscription_[];
+  /** `$subscribe` (alert_subscribe): chains and sources with a cadence. */
+  alertSubscriptions: AlertSubscription[];
   alerts: Alert[];
   silences: Silence[];
   rechecked: number;
@@ -84,6 +87,7 @@ export function defaultState(): DomainState {
     wallets: [],
     scannedAt: AT,
     subscriptions: [],
+    alertSubscriptions: [],
     alerts: [sampleAlert()],
     silences: [],
     rechecked: 0,
@@ -251,6 +255,39 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
     subscriptions: state.subscriptions.filter(
       (s) => (!r.owner || s.owner === r.owner) && (!r.kind || s.kind === r.kind),
     ),
+  }));
+  serve('alerter', 'alert_subscribe', alerterRpc.alert_subscribe.request, async (r) => {
+    // As the alerter does: a bare word naming a source its rules watch is a source, else a chain.
+    const scope = r.scope ?? (r.value === 'cosmos-ibc' ? 'source' : 'chain');
+    const existing = state.alertSubscriptions.find(
+      (s) => s.owner === r.owner && s.scope === scope && s.value === r.value,
+    );
+    if (existing) {
+      existing.cadence = r.cadence;
+      return { subscription: existing, created: false };
+    }
+    const sub = {
+      id: `asub-${nextId++}`,
+      owner: r.owner,
+      scope,
+      value: r.value,
+      cadence: r.cadence,
+      created_at: AT,
+    };
+    state.alertSubscriptions.push(sub);
+    return { subscription: sub, created: true };
+  });
+  serve('alerter', 'alert_unsubscribe', alerterRpc.alert_unsubscribe.request, async (r) => {
+    const owner = r.owner ?? r.by;
+    const gone = state.alertSubscriptions.filter(
+      (s) => s.owner === owner && s.value === r.value && (!r.scope || s.scope === r.scope),
+    );
+    if (!gone.length) throw new RpcError('not_found', `no subscription to ${r.value}`);
+    state.alertSubscriptions = state.alertSubscriptions.filter((s) => !gone.includes(s));
+    return { removed: gone.length };
+  });
+  serve('alerter', 'alert_subscriptions', alerterRpc.alert_subscriptions.request, async (r) => ({
+    subscriptions: state.alertSubscriptions.filter((s) => !r.owner || s.owner === r.owner),
   }));
   serve('alerter', 'params', alerterRpc.params.request, async () => {
     if (!state.params) throw new RpcError('unavailable', 'the alerter is starting');

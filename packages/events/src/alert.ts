@@ -124,6 +124,17 @@ export const notification = z.object({
     .describe(
       'set when the alerts are one incident (a correlation rule tied them): they are listed cause first',
     ),
+  digest: z
+    .object({
+      owner: z.string().describe('the subscriber (discord:<id>, slack:<id>, telegram:<id>)'),
+      cadence: z.enum(['hourly', 'daily']),
+      period_start: z.iso.datetime({ offset: true }),
+      period_end: z.iso.datetime({ offset: true }),
+    })
+    .optional()
+    .describe(
+      "a subscriber's digest (`$subscribe <chain|source> hourly|daily`): a notice that tags its owner, and only them",
+    ),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type Notification = z.infer<typeof notification>;

@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { alert } from './alert.ts';
+import { alertSubscriptionRpc } from './alertSubscriptions.ts';
 import { maintenanceOrigin, maintenanceTimes, maintenanceWindow } from './maintenance.ts';
+import { caller, owner } from './owner.ts';
+
+export {
+  type AlertSubscription,
+  alertSubscription,
+  CADENCES,
+  type Cadence,
+  cadence,
+} from './alertSubscriptions.ts';
+export { owner } from './owner.ts';
 
 /**
  * Request/reply contracts on `<prefix>.rpc.<service>.<method>`. Replies are `{ok: true, result}` or
  * `{ok: false, error: {code, message, issues?}}` (codes: bad_request, not_found, forbidden, unavailable, internal).
  * Chat notifiers call these for buttons and commands; a service never imports another service.
  */
-export const owner = z
-  .string()
-  .regex(
-    /^(discord|slack|telegram|user|role):[A-Za-z0-9_.@-]+$/,
-    'an owner like discord:<user id>, slack:<user id> or telegram:<user id>',
-  );
-
 export const matcher = z.object({
   name: z.string().min(1),
   op: z.enum(['=', '!=', '=~', '!~']).default('='),
@@ -47,8 +51,6 @@ export const timelineItem = z.object({
   kind: z.string(),
   detail: z.record(z.string(), z.unknown()),
 });
-
-const caller = z.object({ by: owner, is_admin: z.boolean().default(false) });
 
 export const alerterRpc = {
   ack: {
@@ -172,6 +174,7 @@ export const alerterRpc = {
     }),
     result: z.object({ subscriptions: z.array(subscription) }),
   },
+  ...alertSubscriptionRpc,
   params: {
     request: z.object({}),
     result: z.object({

@@ -8,6 +8,7 @@ import { MaintenanceCommands } from './maintenance/commands.ts';
 import { AlerterCore, type AlerterDeps } from './pipeline/core.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import type { Silence } from './silences/silenceStore.ts';
+import { AlertSubscriptionCommands } from './subscriptions/alertSubscriptions.ts';
 import type { Subscription } from './subscriptions/subscriptionIndex.ts';
 
 export type { AlerterDeps, AlerterLog } from './pipeline/core.ts';
@@ -24,12 +25,15 @@ export class Alerter {
   readonly commands: Commands;
   /** Maintenance windows: create, list, end (RPC, chat) and the configured ones (maintenance/). */
   readonly maintenance: MaintenanceCommands;
+  /** Alert subscriptions with a cadence (`$subscribe`): immediate tags, hourly and daily digests (subscriptions/). */
+  readonly alertSubscriptions: AlertSubscriptionCommands;
 
   constructor(d: AlerterDeps) {
     this.#core = new AlerterCore(d);
     this.pipeline = new Pipeline(this.#core);
     this.commands = new Commands(this.#core);
     this.maintenance = new MaintenanceCommands(this.#core);
+    this.alertSubscriptions = new AlertSubscriptionCommands(this.#core);
   }
 
   get index(): RuleIndex {

@@ -197,6 +197,26 @@ const CASES: {
     bad: ['$unsilence', 'Missing `id`', { id: 'nope' }, 'No silence has the id `nope`'],
   },
   {
+    name: 'subscribe',
+    good: ['$subscribe cosmoshub-4 hourly', { target: 'cosmoshub-4', cadence: 'hourly' }, 'digest an hour'],
+    bad: [
+      '$subscribe a weekly',
+      'must be immediate, hourly or daily',
+      { target: '<@1>', cadence: 'daily' },
+      'a chain id',
+    ],
+  },
+  {
+    name: 'unsubscribe',
+    good: ['$unsubscribe osmosis-1', { target: 'osmosis-1' }, 'No more alerts of `osmosis-1`'],
+    bad: ['$unsubscribe juno-1', 'no subscription to `juno-1`', { target: 'a b' }, 'must be a chain id'],
+  },
+  {
+    name: 'subscriptions',
+    good: ['$subscriptions', {}, 'chain `cosmoshub-4`: hourly'],
+    bad: ['$subscriptions now', 'Too many arguments', null, ''],
+  },
+  {
     name: 'recheck',
     good: ['$recheck cosmoshub-4', { chain_id: 'cosmoshub-4' }, 're-checked'],
     bad: ['$recheck a b c', 'Too many arguments', { chain_id: 'juno-1' }, 'Known chains'],
@@ -246,6 +266,8 @@ describe('commands, as text and as slash commands', () => {
       /** What must exist for the good case, and its arguments. */
       const arrange = async (): Promise<[string, CommandOptions]> => {
         if (c.name === 'deregister') await say(`$register ${WALLET} cosmoshub-4 2`);
+        if (c.name === 'unsubscribe') await say('$subscribe osmosis-1 daily');
+        if (c.name === 'subscriptions') await say('$subscribe cosmoshub-4 hourly');
         if (c.name === 'unsilence') {
           await say('$silence 1h chain_id=x');
           const id = state.silences.at(-1)!.id;

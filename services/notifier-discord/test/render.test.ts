@@ -97,6 +97,25 @@ describe('single alert', () => {
     expect(n!.components).toBeUndefined();
   });
 
+  it("a subscriber's digest (a notice) tags its owner only, not the configured mentions", () => {
+    const digest = notificationOf(
+      {
+        transition: 'notice',
+        mentions: ['discord:42'],
+        digest: {
+          owner: 'discord:42',
+          cadence: 'daily',
+          period_start: '2026-11-21T00:00:00.000Z',
+          period_end: '2026-11-22T00:00:00.000Z',
+        },
+      },
+      [alertOf({ severity: 'critical', mentions: ['discord:7'] })],
+    );
+    const [body] = renderCard(cardOf(digest), { ...opts, mentions: ['<@&9>'] });
+    expect(body!.content).toBe('<@42>');
+    expect(body!.allowed_mentions).toEqual({ parse: [], users: ['42'], roles: [] });
+  });
+
   it('shows who acknowledged, and disables the button', () => {
     const a = alertOf({ acknowledged: { by: 'discord:42', at: '2026-11-21T12:05:00.000Z' } });
     const [edit] = renderCardEdit(cardOf(notificationOf({}, [a])), opts);

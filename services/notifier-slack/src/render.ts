@@ -62,6 +62,8 @@ export function ownerMention(owner: string): string {
 
 /** Configured mentions plus the Slack users the alerts carry (subscribers); Discord owners are skipped. */
 export function mentionsFor(n: Notification, opts: RenderOptions): string[] {
+  // A subscriber's digest tags its owner only (not the configured mentions).
+  if (n.digest) return SLACK_OWNER.test(n.digest.owner) ? [ownerMention(n.digest.owner)] : [];
   if (!MENTION_ON.has(n.transition)) return [];
   const owners = [...n.mentions, ...n.alerts.flatMap((a) => a.mentions)];
   const fromAlerts = owners.filter((o) => SLACK_OWNER.test(o)).map(ownerMention);

@@ -121,6 +121,29 @@ describe('renderNotification: one alert', () => {
     expect(resolved.text).not.toContain('U0BOB');
   });
 
+  it("a subscriber's digest (a notice) tags its owner only, not the configured mentions", () => {
+    const digest = {
+      owner: 'slack:U0ALICE',
+      cadence: 'hourly' as const,
+      period_start: '2026-11-21T10:00:00.000Z',
+      period_end: '2026-11-21T11:00:00.000Z',
+    };
+    const msg = renderNotification(
+      notificationFixture({ transition: 'notice', mentions: ['slack:U0ALICE'], digest }, [
+        alertFixture({ mentions: ['slack:U0BOB'] }),
+      ]),
+      { mentions: ['<!here>'] },
+    );
+    expect(msg.text).toContain('<@U0ALICE>');
+    expect(msg.text).not.toContain('<!here>');
+    expect(msg.text).not.toContain('U0BOB');
+    const other = renderNotification(
+      notificationFixture({ transition: 'notice', digest: { ...digest, owner: 'discord:1' } }),
+      { mentions: ['<!here>'] },
+    );
+    expect(other.text).not.toContain('<!here>');
+  });
+
   it("does not repeat the alerter's implicit labels as fields", () => {
     const labels = {
       rule: 'r',

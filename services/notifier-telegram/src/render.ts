@@ -68,6 +68,11 @@ const TELEGRAM_OWNER = /^telegram:(\d{1,15})$/;
 
 /** Who a notification tags: configured users plus the Telegram subscribers its alerts carry (others skipped). */
 export function mentionIds(n: Notification, configured: number[]): number[] {
+  // A subscriber's digest tags its owner only (not the configured users).
+  if (n.digest) {
+    const m = TELEGRAM_OWNER.exec(n.digest.owner);
+    return m ? [Number(m[1])] : [];
+  }
   if (!PINGING.has(n.transition)) return [];
   const owners = [...n.mentions, ...n.alerts.flatMap((a) => a.mentions)];
   const ids = owners.flatMap((o) => {

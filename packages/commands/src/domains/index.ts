@@ -1,4 +1,5 @@
 import { type Command, CommandRegistry } from '../registry.ts';
+import { alertSubscriptionCommands } from './alertSubscriptions.ts';
 import { alertCommands } from './alerts.ts';
 import { harmonyCommands } from './harmony.ts';
 import { ibcCommands } from './ibc.ts';
@@ -42,6 +43,7 @@ export function defaultCommands(prefix = '$'): CommandRegistry {
     ...icsCommands(),
     ...subspaceCommands(),
     ...alertCommands(),
+    ...alertSubscriptionCommands(),
     maintenanceCommand,
     ...harmonyCommands(),
   );

@@ -51,7 +51,12 @@ export function newEpisode(
     if (rule.groupBy.includes('...')) Object.assign(groupLabels, labels);
     else for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';
   }
-  const mentions = new Set([...rule.mentions, ...opts.owners]);
+  const mentions = new Set([
+    ...rule.mentions,
+    ...opts.owners,
+    // `$subscribe <chain|source> immediate`: tagged on each alert of that chain or source.
+    ...opts.subscriptions.immediate(rule.source, labels.chain_id ?? '-'),
+  ]);
   if (rule.mentionSubscribers) {
     const target = rule.mentionSubscribers.target(s);
     if (target !== null && target !== undefined)

@@ -21,6 +21,8 @@ import { OutboxLeases, type OutboxRow, outboxRows, publishOutbox } from '../outb
 import type { RuleSet } from '../rules/loadRules.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readSilences } from '../silences/silenceStore.ts';
+import { readAlertSubscriptions } from '../subscriptions/alertSubscriptionStore.ts';
+import { digestBoundary, runDigests } from '../subscriptions/digest.ts';
 import { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { readSubscriptions } from '../subscriptions/subscriptionStore.ts';
 
@@ -68,6 +70,8 @@ export class AlerterCore {
   #silencesVersion = -1;
   /** Maintenance windows that may still mute or close something (re-read with the silences). */
   maintenance: Window[] = [];
+  /** The hour boundary at which digests were last decided by this replica (the table says what is done). */
+  #digestsCheckedAt = Number.NEGATIVE_INFINITY;
   #queue: Promise<unknown> = Promise.resolve();
   /** The notifications being published, in commit order (see #publish). */
   #publishing: Promise<void> = Promise.resolve();
@@ -93,7 +97,7 @@ export class AlerterCore {
   async refresh(q: Pool | PoolClient, meta: Meta): Promise<void> {
     await this.cache.refresh(q, meta);
     if (meta.subscriptions_version !== this.subsVersion) {
-      this.subs = new SubscriptionIndex(await readSubscriptions(q));
+      this.subs = new SubscriptionIndex(await readSubscriptions(q), await readAlertSubscriptions(q));
       this.subsVersion = meta.subscriptions_version;
     }
     if (meta.silences_version !== this.#silencesVersion) {
@@ -249,6 +253,22 @@ export class AlerterCore {
     );
     this.#silencesVersion = -1;
     return rows;
+  }
+
+  /** Whether an hour boundary passed since digests were last decided here (subscriptions/digest.ts). */
+  digestsDue(now: number): boolean {
+    return this.subs.digests.length > 0 && digestBoundary(now) > this.#digestsCheckedAt;
+  }
+
+  /** Decides the digests due at `now` (see runDigests), written in the outbox with the tick's commit. */
+  async decideDigests(c: PoolClient, now: number): Promise<OutboxRow[]> {
+    if (!this.digestsDue(now)) return [];
+    return runDigests(c, this.subs.digests, now, this.d.config.outbox_lease);
+  }
+
+  /** After the tick that decided them committed: the next check is at the next hour boundary. */
+  digestsDecided(now: number): void {
+    this.#digestsCheckedAt = Math.max(this.#digestsCheckedAt, digestBoundary(now));
   }
 
   #flushOptions(now: number, groupKeys: Iterable<string> | undefined, freshSilences: boolean): FlushOptions {

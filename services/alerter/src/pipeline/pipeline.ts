@@ -211,8 +211,11 @@ export class Pipeline {
         await runLadders(c, now);
         // Maintenance that ended: its summary goes out before what it held back and still matters.
         const outbox = await core.closeMaintenance(c, now);
+        // Hourly and daily digests of alert subscriptions: each period once (alerter_digests).
+        outbox.push(...(await core.decideDigests(c, now)));
         return { result: undefined, plan, outbox, flush: await core.planFlush(c, now) };
       });
+      core.digestsDecided(now);
     });
     await this.relay();
     if (++this.#ticks % 600 === 1) await this.prune();
@@ -249,7 +252,7 @@ export class Pipeline {
     const d = core.decider(now);
     d.timers(core.index, core.cache.activeRows());
     const forget = d.absence(core.index, presence!.rows.map(toPresence), core.params, this.#listeningSince);
-    if (d.effects.length || forget.length || core.maintenanceDue(now)) return true;
+    if (d.effects.length || forget.length || core.maintenanceDue(now) || core.digestsDue(now)) return true;
     return due!.rows[0]!.due as boolean;
   }
 

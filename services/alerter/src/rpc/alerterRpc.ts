@@ -101,6 +101,21 @@ export function serveAlerterRpc(opts: {
       handler: async (r) => ({ subscriptions: await alerter.subscriptions(r) }),
     }),
     serveRpc({
+      ...at('alert_subscribe'),
+      schema: alerterRpc.alert_subscribe.request,
+      handler: (r) => alerter.alertSubscriptions.subscribe(r),
+    }),
+    serveRpc({
+      ...at('alert_unsubscribe'),
+      schema: alerterRpc.alert_unsubscribe.request,
+      handler: async (r) => ({ removed: await alerter.alertSubscriptions.unsubscribe(r) }),
+    }),
+    serveRpc({
+      ...at('alert_subscriptions'),
+      schema: alerterRpc.alert_subscriptions.request,
+      handler: async (r) => ({ subscriptions: await alerter.alertSubscriptions.list(r.owner) }),
+    }),
+    serveRpc({
       ...at('params'),
       schema: alerterRpc.params.request,
       handler: async () => ({ params: alerter.params }),

@@ -24,6 +24,11 @@ export function parseMention(m: string, target: Mentions, { fromConfig }: { from
 /** Who a notification tags: the configured mentions for its severity plus the owners it carries. */
 export function mentionsFor(n: Notification, configured: DiscordConfig['mentions']): Mentions {
   const out: Mentions = { users: [], roles: [] };
+  // A subscriber's digest tags its owner only (not the configured mentions).
+  if (n.digest) {
+    parseMention(n.digest.owner, out, { fromConfig: false });
+    return out;
+  }
   if (!PINGING.has(n.transition)) return out;
   const fromConfig = Array.isArray(configured) ? configured : (configured[n.severity] ?? []);
   for (const m of fromConfig) parseMention(m, out, { fromConfig: true });

@@ -1,0 +1,229 @@
+import {
+  type Alert,
+  type AlertSubscription,
+  type Cadence,
+  type Notification,
+  newId,
+  SEVERITIES,
+} from '@tocsin/events';
+import type { PoolClient } from '@tocsin/store';
+import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
+import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+export const PERIOD_MS: Record<Exclude<Cadence, 'immediate'>, number> = { hourly: HOUR, daily: DAY };
+/** Periods missed while no alerter ran that are still summarised (the most recent ones). */
+const CATCH_UP = 24;
+/** Alerts listed in a digest's description; the counts cover the rest. */
+const LISTED = 25;
+/** Alerts read for one digest at most. */
+const READ_LIMIT = 1000;
+
+type DigestCadence = keyof typeof PERIOD_MS;
+const iso = (ms: number) => new Date(ms).toISOString();
+const hhmm = (ms: number) => iso(ms).slice(11, 16);
+
+/** The start of the period holding `t` (UTC boundaries: every hour, every midnight). */
+export function periodStart(cadence: DigestCadence, t: number): number {
+  return t - (((t % PERIOD_MS[cadence]) + PERIOD_MS[cadence]) % PERIOD_MS[cadence]);
+}
+
+/** The boundary a digest check is due at (every hour: daily boundaries are hourly ones too). */
+export const digestBoundary = (now: number): number => periodStart('hourly', now);
+
+export interface DuePeriod {
+  owner: string;
+  cadence: DigestCadence;
+  start: number;
+  end: number;
+  subs: AlertSubscription[];
+}
+
+/**
+ * The periods to summarise at `now` for each (owner, cadence): those ended after the last one summarised and not
+ * before the period the earliest of the subscriptions began in (a cadence change starts it again), at most the
+ * last CATCH_UP.
+ */
+export function duePeriods(
+  subs: readonly AlertSubscription[],
+  lastEnd: ReadonlyMap<string, number>,
+  now: number,
+): DuePeriod[] {
+  const by = new Map<string, AlertSubscription[]>();
+  for (const s of subs) {
+    if (s.cadence === 'immediate') continue;
+    const k = `${s.owner}\u0000${s.cadence}`;
+    const l = by.get(k);
+    if (l) l.push(s);
+    else by.set(k, [s]);
+  }
+  const out: DuePeriod[] = [];
+  for (const [k, list] of by) {
+    const cadence = list[0]!.cadence as DigestCadence;
+    const len = PERIOD_MS[cadence];
+    const last = periodStart(cadence, now);
+    const since = Math.min(...list.map((s) => Date.parse(s.created_at)));
+    // Never before the subscriptions (a subscriber who comes back is not sent the periods they were away).
+    let from = Math.max(lastEnd.get(k) ?? 0, periodStart(cadence, since), last - CATCH_UP * len);
+    for (; from + len <= last; from += len)
+      out.push({ owner: list[0]!.owner, cadence, start: from, end: from + len, subs: list });
+  }
+  return out;
+}
+
+const same = (values: string[], fallback: string) =>
+  values.length && values.every((v) => v === values[0]) ? values[0]! : fallback;
+
+/** What happened to an alert within the period, as a digest line. */
+function line(e: EpisodeRow, p: DuePeriod): string {
+  const fired = e.fired_at!.getTime();
+  const resolved = e.resolved_at?.getTime() ?? null;
+  const firedIn = fired >= p.start;
+  const resolvedIn = resolved !== null && resolved < p.end;
+  const what = firedIn
+    ? resolvedIn
+      ? `fired ${hhmm(fired)}, resolved ${hhmm(resolved!)}`
+      : `fired ${hhmm(fired)}, still firing`
+    : resolvedIn
+      ? `resolved ${hhmm(resolved!)} (firing since ${iso(fired).slice(0, 16).replace('T', ' ')})`
+      : `still firing (since ${iso(fired).slice(0, 16).replace('T', ' ')})`;
+  return `• ${what}: ${e.summary} (${e.chain_id})`;
+}
+
+const scopeText = (s: AlertSubscription) => `${s.scope} ${s.value}`;
+
+/** "Hourly digest 10:00–11:00 UTC: 2 fired, 1 resolved, 3 still firing". */
+export function digestSummary(p: DuePeriod, eps: readonly EpisodeRow[]): string {
+  const fired = eps.filter((e) => e.fired_at!.getTime() >= p.start).length;
+  const resolved = eps.filter((e) => e.resolved_at !== null && e.resolved_at.getTime() < p.end).length;
+  const firing = eps.filter((e) => e.resolved_at === null || e.resolved_at.getTime() >= p.end).length;
+  const when =
+    p.cadence === 'hourly'
+      ? `${iso(p.start).slice(0, 10)} ${hhmm(p.start)}–${hhmm(p.end)} UTC`
+      : `${iso(p.start).slice(0, 10)} (UTC)`;
+  return `${p.cadence === 'hourly' ? 'Hourly' : 'Daily'} digest ${when}: ${fired} fired, ${resolved} resolved, ${firing} still firing`;
+}
+
+/** The digest as a notice through the normal notification path, tagging its owner, for the owner's chat only. */
+export function digestNotification(p: DuePeriod, eps: readonly EpisodeRow[], now: number): Notification {
+  const lines = [`Your subscriptions: ${p.subs.map(scopeText).join(', ')}`];
+  lines.push(...eps.slice(0, LISTED).map((e) => line(e, p)));
+  if (eps.length > LISTED) lines.push(`… and ${eps.length - LISTED} more`);
+  let sev = 0;
+  for (const e of eps) sev = Math.max(sev, SEVERITIES.indexOf(e.severity));
+  const severity = SEVERITIES[sev]!;
+  const source = same(
+    eps.map((e) => e.source),
+    'alerter',
+  );
+  const labels = { digest: p.cadence };
+  const group = `digest:${p.owner}:${p.cadence}`;
+  const summary: Alert = {
+    fingerprint: group,
+    episode_id: newId(p.end),
+    rule_id: 'digest',
+    state: 'resolved',
+    severity,
+    source,
+    chain_id: same(
+      eps.map((e) => e.chain_id),
+      'several',
+    ),
+    labels,
+    summary: digestSummary(p, eps),
+    description: lines.join('\n'),
+    started_at: iso(p.start),
+    resolved_at: iso(p.end),
+    value: eps.length,
+    acknowledged: null,
+    silenced_by: [],
+    escalated: false,
+    mentions: [],
+    links: [],
+    event_id: null,
+    retracted: null,
+  };
+  // A Discord user's digest is for the Discord notifier only (user:/role: owners: every notifier).
+  const platform = /^(discord|slack|telegram):/.exec(p.owner)?.[1];
+  return {
+    id: newId(now),
+    version: 1,
+    key: digestKey(p),
+    transition: 'notice',
+    severity,
+    source,
+    group: { key: group, labels },
+    alerts: [summary],
+    mentions: [p.owner],
+    digest: { owner: p.owner, cadence: p.cadence, period_start: iso(p.start), period_end: iso(p.end) },
+    ...(platform ? { notifiers: [platform] } : {}),
+    created_at: iso(now),
+  };
+}
+
+/** The idempotent key of a digest: one per (owner, cadence, period). */
+export const digestKey = (p: Pick<DuePeriod, 'owner' | 'cadence' | 'start'>): string =>
+  `digest:${p.owner}:${p.cadence}:${iso(p.start)}`;
+
+/**
+ * The alerts of a period for a digest: fired before its end and not resolved before its start, of the subscribed
+ * chains and sources, as the channels saw them: announced (not held by a silence or maintenance, nor outranked by
+ * another alert about the same object); notices and retracted alerts left out.
+ */
+async function periodEpisodes(c: PoolClient, p: DuePeriod): Promise<EpisodeRow[]> {
+  const chains = p.subs.filter((s) => s.scope === 'chain').map((s) => s.value);
+  const sources = p.subs.filter((s) => s.scope === 'source').map((s) => s.value);
+  const r = await c.query(
+    `SELECT * FROM alerter_episodes
+     WHERE (chain_id = ANY($1) OR source = ANY($2)) AND mode = 'alert' AND retracted_at IS NULL
+       AND notified_at IS NOT NULL AND suppressed_by IS NULL
+       AND fired_at IS NOT NULL AND fired_at < $4 AND (resolved_at IS NULL OR resolved_at >= $3)
+     ORDER BY fired_at, episode_id LIMIT ${READ_LIMIT}`,
+    [chains, sources, new Date(p.start), new Date(p.end)],
+  );
+  return r.rows.map(toEpisode);
+}
+
+/**
+ * Decides the digests due at `now` (under the alerter's lock, in the tick): each period is recorded in
+ * alerter_digests, and one with alerts gets its notification in the outbox, in the same transaction; a period
+ * already recorded (another replica, before a restart) is skipped.
+ */
+export async function runDigests(
+  c: PoolClient,
+  subs: readonly AlertSubscription[],
+  now: number,
+  outboxLeaseMs: number,
+): Promise<OutboxRow[]> {
+  if (!subs.length) return [];
+  const owners = [...new Set(subs.map((s) => s.owner))];
+  const r = await c.query(
+    `SELECT owner, cadence, max(period_end) AS last FROM alerter_digests WHERE owner = ANY($1)
+     GROUP BY owner, cadence`,
+    [owners],
+  );
+  const lastEnd = new Map<string, number>(
+    r.rows.map((row) => [`${row.owner}\u0000${row.cadence}`, (row.last as Date).getTime()]),
+  );
+  const out: OutboxRow[] = [];
+  for (const p of duePeriods(subs, lastEnd, now)) {
+    const eps = await periodEpisodes(c, p);
+    const key = digestKey(p);
+    const recorded = await c.query(
+      `INSERT INTO alerter_digests (owner, cadence, period_start, period_end, key, alerts, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING key`,
+      [p.owner, p.cadence, new Date(p.start), new Date(p.end), key, eps.length, new Date(now)],
+    );
+    if (!recorded.rowCount || !eps.length) continue;
+    const n = digestNotification(p, eps, now);
+    const q = await c.query(
+      `INSERT INTO alerter_outbox (key, payload, lease_until)
+       VALUES ($1, $2, clock_timestamp() + ($3::bigint * interval '1 millisecond'))
+       ON CONFLICT (key) DO NOTHING RETURNING seq, key`,
+      [n.key, JSON.stringify(n), outboxLeaseMs],
+    );
+    out.push(...outboxRows(q.rows, [{ key: n.key, payload: n }]));
+  }
+  return out;
+}
