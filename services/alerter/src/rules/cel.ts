@@ -80,14 +80,15 @@ function environment(): Environment {
 
 const env = environment();
 
-/**
- * The names one expression reads, resolved for a scope (see the module comment for the order): a small object with
- * just those names, so an evaluation does not copy the whole event. A field the event does not carry is null.
- */
+/** One name's value in a scope (see the module comment for the order). A field the event does not carry is null. */
 type Resolve = (s: Scope) => unknown;
 
-function resolverOf(name: string): Resolve {
-  const fallback: Resolve = ENVELOPE_FIELDS.has(name)
+/**
+ * Only the names the rule binds (`vars` at compile time) are looked up in the scope's vars: the others go straight to
+ * the envelope, params or data (a scope carries no other vars).
+ */
+function resolverOf(name: string, vars: ReadonlySet<string>): Resolve {
+  const field: Resolve = ENVELOPE_FIELDS.has(name)
     ? (s) => s.event[name] ?? null
     : name === 'params'
       ? (s) => s.params
@@ -96,19 +97,32 @@ function resolverOf(name: string): Resolve {
         : name === 'event'
           ? (s) => s.event
           : (s) => s.data[name] ?? null;
+  if (!vars.has(name)) return field;
   return (s) => {
     const v = s.vars[name];
-    return v === undefined ? fallback(s) : v;
+    return v === undefined ? field(s) : v;
   };
 }
 
-function contextOf(names: readonly string[]): (s: Scope) => Record<string, unknown> {
-  const resolvers = names.map(resolverOf);
-  return (s) => {
-    const a: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) a[names[i]!] = resolvers[i]!(s);
-    return a;
-  };
+/**
+ * The activation CEL reads an expression's names from: cel-js takes a Map as the context and asks it `get(name)` for
+ * each name when (and only if) the evaluation reaches it, so a name is resolved lazily, on the scope being evaluated,
+ * and nothing is allocated per evaluation. One per compiled expression, pointed at the scope for the duration of one
+ * evaluation (restored after, so a nested evaluation would not disturb an outer one).
+ */
+class Activation extends Map<string, unknown> {
+  scope: Scope | null = null;
+  readonly #resolvers: Map<string, Resolve>;
+
+  constructor(names: readonly string[], vars: ReadonlySet<string>) {
+    super();
+    this.#resolvers = new Map(names.map((n) => [n, resolverOf(n, vars)]));
+  }
+
+  override get(name: string): unknown {
+    const r = this.#resolvers.get(name);
+    return r === undefined || this.scope === null ? undefined : r(this.scope);
+  }
 }
 
 /** CEL's integers are BigInt; tocsin's values are numbers. */
@@ -192,16 +206,21 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
     throw new ExpressionError(describe(err));
   }
   const acc = { dataPaths: [] as string[][], params: new Set<string>(), roots: new Set<string>() };
-  collect(program.ast as unknown as Node, new Set(opts.vars ?? []), acc);
+  const vars: ReadonlySet<string> = new Set(opts.vars);
+  collect(program.ast as unknown as Node, vars, acc);
   const path = namePath(program.ast as unknown as Node);
-  const context = contextOf([...acc.roots]);
+  const activation = new Activation([...acc.roots], vars);
   const run: Evaluator = path
-    ? pathReader(path)
+    ? pathReader(path, vars)
     : (scope) => {
+        const outer = activation.scope;
+        activation.scope = scope;
         try {
-          return fromCel(program(context(scope)));
+          return fromCel(program(activation));
         } catch {
           return null;
+        } finally {
+          activation.scope = outer;
         }
       };
   return { source, run, dataPaths: acc.dataPaths, params: [...acc.params] };
@@ -221,8 +240,8 @@ function namePath(node: Node): string[] | null {
 }
 
 /** What CEL gives for a path: the value, or null where a key is missing (CEL's error, made null as above). */
-function pathReader(path: string[]): Evaluator {
-  const root = resolverOf(path[0]!);
+function pathReader(path: string[], vars: ReadonlySet<string>): Evaluator {
+  const root = resolverOf(path[0]!, vars);
   return (scope) => {
     let v: unknown = root(scope);
     for (let i = 1; i < path.length; i++) {
