@@ -107,6 +107,41 @@ describe('expressions (CEL)', () => {
     expect(e.run(scope({ x: 9, y: 2 }, { sub }))).toBe(true);
     expect(e.run(scope({ x: 9 }, { sub }))).toBe(false);
   });
+
+  it('decides a path compared with a string as CEL does, whatever the path holds', () => {
+    // `&& true` keeps CEL's value (true, false, or an error made null) but not the shape the shortcut takes.
+    const values = [
+      'Expired',
+      'expired',
+      '',
+      'Expired ',
+      'É',
+      null,
+      0,
+      1.5,
+      true,
+      false,
+      [],
+      ['Expired'],
+      {},
+    ];
+    for (const src of [
+      "status == 'Expired'",
+      "'Expired' != status",
+      "s.status == 'Expired'",
+      "s.t.u != ''",
+    ]) {
+      const fast = compileExpression(src);
+      const cel = compileExpression(`${src} && true`);
+      for (const v of values) {
+        for (const data of [{ status: v }, { s: { status: v } }, { s: { t: { u: v } } }, { s: v }, {}]) {
+          expect(fast.run(scope(data)), `${src} on ${JSON.stringify(data)}`).toBe(cel.run(scope(data)));
+        }
+      }
+    }
+    expect(run("status == 'Expired'", { status: 'Expired' })).toBe(true);
+    expect(run("status != 'Expired'", { status: 'Active' })).toBe(true);
+  });
 });
 
 describe('templates', () => {

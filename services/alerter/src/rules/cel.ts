@@ -208,21 +208,26 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
   const acc = { dataPaths: [] as string[][], params: new Set<string>(), roots: new Set<string>() };
   const vars: ReadonlySet<string> = new Set(opts.vars);
   collect(program.ast as unknown as Node, vars, acc);
-  const path = namePath(program.ast as unknown as Node);
+  const ast = program.ast as unknown as Node;
+  const path = namePath(ast);
   const activation = new Activation([...acc.roots], vars);
+  const evaluate: Evaluator = (scope) => {
+    const outer = activation.scope;
+    activation.scope = scope;
+    try {
+      return fromCel(program(activation));
+    } catch {
+      return null;
+    } finally {
+      activation.scope = outer;
+    }
+  };
+  const comparison = stringComparison(ast);
   const run: Evaluator = path
     ? pathReader(path, vars)
-    : (scope) => {
-        const outer = activation.scope;
-        activation.scope = scope;
-        try {
-          return fromCel(program(activation));
-        } catch {
-          return null;
-        } finally {
-          activation.scope = outer;
-        }
-      };
+    : comparison
+      ? comparingString(comparison, vars, evaluate)
+      : evaluate;
   return { source, run, dataPaths: acc.dataPaths, params: [...acc.params] };
 }
 
@@ -237,6 +242,33 @@ function namePath(node: Node): string[] | null {
   if (n.op !== 'id') return null;
   path.unshift(String(n.args));
   return path;
+}
+
+/** `a.b == 'x'`, `'x' != a` (most conditions of a state): a path compared with a string literal. */
+function stringComparison(node: Node): { path: string[]; literal: string; equal: boolean } | null {
+  if ((node.op !== '==' && node.op !== '!=') || !Array.isArray(node.args)) return null;
+  const [l, r] = node.args as [Node, Node];
+  const [side, lit] = r.op === 'value' ? [l, r] : [r, l];
+  if (lit.op !== 'value' || typeof lit.args !== 'string') return null;
+  const path = namePath(side);
+  return path && { path, literal: lit.args, equal: node.op === '==' };
+}
+
+/**
+ * A string compared with a string literal: CEL's string equality is JavaScript's, so it is decided here, skipping
+ * the evaluator. Any other value (null, a number, a missing key, …) is left to CEL, so the result is CEL's.
+ */
+function comparingString(
+  c: { path: string[]; literal: string; equal: boolean },
+  vars: ReadonlySet<string>,
+  evaluate: Evaluator,
+): Evaluator {
+  const read = pathReader(c.path, vars);
+  const { literal, equal } = c;
+  return (scope) => {
+    const v = read(scope);
+    return typeof v === 'string' ? (v === literal) === equal : evaluate(scope);
+  };
 }
 
 /** What CEL gives for a path: the value, or null where a key is missing (CEL's error, made null as above). */
