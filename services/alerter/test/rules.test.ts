@@ -96,7 +96,8 @@ describe('expressions (CEL)', () => {
   });
 
   it('reads each evaluation from its own scope: a bound name before the data, nothing left from the last one', () => {
-    const e = compileExpression('sub.threshold > x || coalesce(y, 0) > 1', { vars: ['sub'] });
+    // Functions on both sides: evaluated by CEL (not decided by the shortcut, see celShortcut.test.ts).
+    const e = compileExpression('coalesce(sub.threshold, 0) > x || coalesce(y, 0) > 1', { vars: ['sub'] });
     const sub = { threshold: 5 };
     expect(e.run(scope({ x: 1 }, { sub }))).toBe(true);
     // The same field name in the data is shadowed by the bound name; without the binding, the data's is read.
@@ -106,41 +107,6 @@ describe('expressions (CEL)', () => {
     expect(e.run(scope({ x: 1 }))).toBe(null);
     expect(e.run(scope({ x: 9, y: 2 }, { sub }))).toBe(true);
     expect(e.run(scope({ x: 9 }, { sub }))).toBe(false);
-  });
-
-  it('decides a path compared with a string as CEL does, whatever the path holds', () => {
-    // `&& true` keeps CEL's value (true, false, or an error made null) but not the shape the shortcut takes.
-    const values = [
-      'Expired',
-      'expired',
-      '',
-      'Expired ',
-      'É',
-      null,
-      0,
-      1.5,
-      true,
-      false,
-      [],
-      ['Expired'],
-      {},
-    ];
-    for (const src of [
-      "status == 'Expired'",
-      "'Expired' != status",
-      "s.status == 'Expired'",
-      "s.t.u != ''",
-    ]) {
-      const fast = compileExpression(src);
-      const cel = compileExpression(`${src} && true`);
-      for (const v of values) {
-        for (const data of [{ status: v }, { s: { status: v } }, { s: { t: { u: v } } }, { s: v }, {}]) {
-          expect(fast.run(scope(data)), `${src} on ${JSON.stringify(data)}`).toBe(cel.run(scope(data)));
-        }
-      }
-    }
-    expect(run("status == 'Expired'", { status: 'Expired' })).toBe(true);
-    expect(run("status != 'Expired'", { status: 'Active' })).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { DURATION_UNITS } from '@tocsin/runtime';
+import { type CelNode, namePath, shortcut } from './celShortcut.ts';
 import { celFromLegacy } from './legacySyntax.ts';
 import { ENVELOPE_FIELDS, type Evaluator, type Scope } from './scope.ts';
 
@@ -132,24 +133,20 @@ function fromCel(v: unknown): unknown {
   return v;
 }
 
-interface Node {
-  op: string;
-  args: unknown;
-}
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
 /** Collects the data paths and params an expression reads, for checking them against the event's schema. */
 function collect(
-  node: Node,
+  node: CelNode,
   bound: ReadonlySet<string>,
   out: { dataPaths: string[][]; params: Set<string>; roots: Set<string> },
   iters: ReadonlySet<string> = new Set(),
 ) {
   const path: string[] = [];
-  let n: Node = node;
+  let n: CelNode = node;
   while (n.op === '.' && Array.isArray(n.args)) {
     path.unshift(String(n.args[1]));
-    n = n.args[0] as Node;
+    n = n.args[0] as CelNode;
   }
   if (n.op === 'id') {
     const root = String(n.args);
@@ -164,7 +161,7 @@ function collect(
   }
   if (n !== node) return collect(n, bound, out, iters);
   if (n.op === 'rcall' && Array.isArray(n.args) && MACROS.has(String(n.args[0]))) {
-    const [, target, macroArgs] = n.args as [string, Node, Node[]];
+    const [, target, macroArgs] = n.args as [string, CelNode, CelNode[]];
     collect(target, bound, out, iters);
     const iter = macroArgs[0]?.op === 'id' ? String(macroArgs[0].args) : undefined;
     const inner = iter ? new Set([...bound, iter]) : bound;
@@ -175,11 +172,11 @@ function collect(
   for (const child of children(n)) collect(child, bound, out, iters);
 }
 
-function children(n: Node): Node[] {
-  const out: Node[] = [];
+function children(n: CelNode): CelNode[] {
+  const out: CelNode[] = [];
   const visit = (v: unknown) => {
     if (Array.isArray(v)) for (const x of v) visit(x);
-    else if (v && typeof v === 'object' && 'op' in v) out.push(v as Node);
+    else if (v && typeof v === 'object' && 'op' in v) out.push(v as CelNode);
   };
   visit(n.args);
   return out;
@@ -207,8 +204,8 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
   }
   const acc = { dataPaths: [] as string[][], params: new Set<string>(), roots: new Set<string>() };
   const vars: ReadonlySet<string> = new Set(opts.vars);
-  collect(program.ast as unknown as Node, vars, acc);
-  const ast = program.ast as unknown as Node;
+  const ast = program.ast as unknown as CelNode;
+  collect(ast, vars, acc);
   const path = namePath(ast);
   const activation = new Activation([...acc.roots], vars);
   const evaluate: Evaluator = (scope) => {
@@ -222,53 +219,12 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
       activation.scope = outer;
     }
   };
-  const comparison = stringComparison(ast);
+  // `a` or `a.b.c` (most labels, values and targets) is read directly; a condition decided without the evaluator
+  // where it can be (celShortcut.ts): both with CEL's result.
   const run: Evaluator = path
     ? pathReader(path, vars)
-    : comparison
-      ? comparingString(comparison, vars, evaluate)
-      : evaluate;
+    : (shortcut(ast, (name) => resolverOf(name, vars), evaluate) ?? evaluate);
   return { source, run, dataPaths: acc.dataPaths, params: [...acc.params] };
-}
-
-/** `a` or `a.b.c` (most labels, values and targets): read directly, with CEL's result, skipping its evaluator. */
-function namePath(node: Node): string[] | null {
-  const path: string[] = [];
-  let n = node;
-  while (n.op === '.' && Array.isArray(n.args)) {
-    path.unshift(String(n.args[1]));
-    n = n.args[0] as Node;
-  }
-  if (n.op !== 'id') return null;
-  path.unshift(String(n.args));
-  return path;
-}
-
-/** `a.b == 'x'`, `'x' != a` (most conditions of a state): a path compared with a string literal. */
-function stringComparison(node: Node): { path: string[]; literal: string; equal: boolean } | null {
-  if ((node.op !== '==' && node.op !== '!=') || !Array.isArray(node.args)) return null;
-  const [l, r] = node.args as [Node, Node];
-  const [side, lit] = r.op === 'value' ? [l, r] : [r, l];
-  if (lit.op !== 'value' || typeof lit.args !== 'string') return null;
-  const path = namePath(side);
-  return path && { path, literal: lit.args, equal: node.op === '==' };
-}
-
-/**
- * A string compared with a string literal: CEL's string equality is JavaScript's, so it is decided here, skipping
- * the evaluator. Any other value (null, a number, a missing key, …) is left to CEL, so the result is CEL's.
- */
-function comparingString(
-  c: { path: string[]; literal: string; equal: boolean },
-  vars: ReadonlySet<string>,
-  evaluate: Evaluator,
-): Evaluator {
-  const read = pathReader(c.path, vars);
-  const { literal, equal } = c;
-  return (scope) => {
-    const v = read(scope);
-    return typeof v === 'string' ? (v === literal) === equal : evaluate(scope);
-  };
 }
 
 /** What CEL gives for a path: the value, or null where a key is missing (CEL's error, made null as above). */
