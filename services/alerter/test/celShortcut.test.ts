@@ -28,6 +28,8 @@ const operands = [
   '9007199254740993',
   'hours(1)',
   'size(xs)',
+  'int',
+  'null_type',
 ];
 const ops = ['==', '!=', '<', '<=', '>', '>='];
 const values: unknown[] = [

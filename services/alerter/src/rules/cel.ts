@@ -223,7 +223,8 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
   // where it can be (celShortcut.ts): both with CEL's result.
   const run: Evaluator = path
     ? pathReader(path, vars)
-    : (shortcut(ast, (name) => resolverOf(name, vars), evaluate) ?? evaluate);
+    : (shortcut(ast, (name) => (env.hasVariable(name) ? null : resolverOf(name, vars)), evaluate) ??
+      evaluate);
   return { source, run, dataPaths: acc.dataPaths, params: [...acc.params] };
 }
 

@@ -23,6 +23,7 @@ export interface CelNode {
 type Decide = (s: Scope) => boolean | undefined;
 /** A path's value as CEL reads it, undefined where CEL would fail (a missing key, a field of a non-map). */
 type Read = (s: Scope) => unknown;
+type Root = (name: string) => Read | null;
 
 /** `a` or `a.b.c`, or null. */
 export function namePath(node: CelNode): string[] | null {
@@ -39,9 +40,9 @@ export function namePath(node: CelNode): string[] | null {
 
 /**
  * The condition decided without CEL where it can be, else `evaluate` (CEL); null when no part of it can be.
- * `root(name)` reads a name as the CEL evaluation does.
+ * `root(name)` reads a name as the CEL evaluation does, or is null for a name CEL defines itself (`int`, `string`…).
  */
-export function shortcut(node: CelNode, root: (name: string) => Read, evaluate: Evaluator): Evaluator | null {
+export function shortcut(node: CelNode, root: Root, evaluate: Evaluator): Evaluator | null {
   const decide = decider(node, root);
   if (!decide) return null;
   return (s) => {
@@ -50,7 +51,7 @@ export function shortcut(node: CelNode, root: (name: string) => Read, evaluate: 
   };
 }
 
-function decider(node: CelNode, root: (name: string) => Read): Decide | null {
+function decider(node: CelNode, root: Root): Decide | null {
   if (node.op === '&&' || node.op === '||') return logical(node, root);
   return comparison(node, root);
 }
@@ -61,7 +62,7 @@ function clauses(node: CelNode, op: string): CelNode[] {
   return (node.args as CelNode[]).flatMap((a) => clauses(a, op));
 }
 
-function logical(node: CelNode, root: (name: string) => Read): Decide | null {
+function logical(node: CelNode, root: Root): Decide | null {
   const all = clauses(node, node.op).map((c) => decider(c, root));
   const known = all.filter((d): d is Decide => d !== null);
   if (known.length === 0) return null;
@@ -88,7 +89,7 @@ const COMPARE: Record<string, (a: never, b: never) => boolean> = {
   '>=': (a, b) => a >= b,
 };
 
-function comparison(node: CelNode, root: (name: string) => Read): Decide | null {
+function comparison(node: CelNode, root: Root): Decide | null {
   const compare = COMPARE[node.op] as ((a: unknown, b: unknown) => boolean) | undefined;
   if (!compare || !Array.isArray(node.args) || node.args.length !== 2) return null;
   const [left, right] = (node.args as CelNode[]).map((n) => operand(n, root));
@@ -106,7 +107,7 @@ function comparison(node: CelNode, root: (name: string) => Read): Decide | null 
 }
 
 /** A literal (a string, a number, an int that is exact as a number, null) or a path; null for anything else. */
-function operand(node: CelNode, root: (name: string) => Read): Read | null {
+function operand(node: CelNode, root: Root): Read | null {
   if (node.op === 'value') {
     const v = node.args;
     if (typeof v === 'bigint') {
@@ -118,7 +119,7 @@ function operand(node: CelNode, root: (name: string) => Read): Read | null {
   const path = namePath(node);
   if (!path) return null;
   const read = root(path[0]!);
-  if (path.length === 1) return read;
+  if (!read || path.length === 1) return read;
   const keys = path.slice(1);
   return (s) => {
     let v = read(s);
