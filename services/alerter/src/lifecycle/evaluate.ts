@@ -19,6 +19,7 @@ interface ForType {
 export class RuleIndex {
   readonly #bySource = new Map<string, { byType: Map<string, ForType>; any: ForType }>();
   readonly byId = new Map<string, CompiledRule>();
+  #last: { source: string; type: string; forType: ForType } | null = null;
 
   constructor(readonly rules: CompiledRule[]) {
     const source = (name: string) => {
@@ -48,11 +49,18 @@ export class RuleIndex {
     for (const s of this.#bySource.values()) for (const t of s.byType.values()) t.rules.push(...s.any.rules);
   }
 
-  /** The rules an event of this source and type is applied to, and those whose alerts it can withdraw. */
+  /**
+   * The rules an event of this source and type is applied to, and those whose alerts it can withdraw. Events come
+   * in runs of one type: the last answer is kept, and two string comparisons find it again (each event's strings are
+   * new, so a map lookup would hash them first).
+   */
   forType(source: string, type: string): ForType {
+    const last = this.#last;
+    if (last !== null && last.source === source && last.type === type) return last.forType;
     const s = this.#bySource.get(source);
-    if (!s) return NONE;
-    return s.byType.get(type) ?? s.any;
+    const forType = s ? (s.byType.get(type) ?? s.any) : NONE;
+    this.#last = { source, type, forType };
+    return forType;
   }
 }
 const EMPTY: CompiledRule[] = [];
