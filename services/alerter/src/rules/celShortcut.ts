@@ -12,7 +12,7 @@ import type { Evaluator, Scope } from './scope.ts';
  * kind (a missing key, a list, a bool, mixed kinds…), or another kind of clause, is left undecided, and so is the
  * whole condition unless its && or || is settled by the clauses that are decided: CEL's && and || are commutative
  * (false && error is false, true || error is true), so one false clause makes an && false, one true clause an ||
- * true. An undecided condition is evaluated by CEL. So the value is always CEL's (test/rules.test.ts checks it).
+ * true. An undecided condition is evaluated by CEL. So the value is always CEL's (test/celShortcut.test.ts checks it).
  */
 export interface CelNode {
   op: string;
