@@ -94,6 +94,20 @@ describe('expressions (CEL)', () => {
     expect(e.dataPaths).toEqual([['a', 'b'], ['c'], ['xs']]);
     expect(e.params).toEqual(['p']);
   });
+
+  it('reads each evaluation from its own scope: a bound name before the data, nothing left from the last one', () => {
+    // Functions on both sides: evaluated by CEL (not decided by the shortcut, see celShortcut.test.ts).
+    const e = compileExpression('coalesce(sub.threshold, 0) > x || coalesce(y, 0) > 1', { vars: ['sub'] });
+    const sub = { threshold: 5 };
+    expect(e.run(scope({ x: 1 }, { sub }))).toBe(true);
+    // The same field name in the data is shadowed by the bound name; without the binding, the data's is read.
+    expect(e.run(scope({ x: 9, sub: { threshold: 10 } }, { sub }))).toBe(false);
+    expect(e.run(scope({ x: 9, sub: { threshold: 10 } }))).toBe(true);
+    // An evaluation that fails (no `sub` anywhere: a field of null) is null, and the next one is its own again.
+    expect(e.run(scope({ x: 1 }))).toBe(null);
+    expect(e.run(scope({ x: 9, y: 2 }, { sub }))).toBe(true);
+    expect(e.run(scope({ x: 9 }, { sub }))).toBe(false);
+  });
 });
 
 describe('templates', () => {

@@ -5,45 +5,66 @@ import type { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import type { Instance } from './types.ts';
 
-/** Rules indexed by source, then type (rules that take every type of a source are in each type's list too). */
+/** The rules an event of one source and type is applied to, and those whose alerts it can withdraw. */
+interface ForType {
+  rules: CompiledRule[];
+  /** Rules whose alerts an event of this type can withdraw (`retracted_by`). */
+  retractors: CompiledRule[];
+}
+
+/**
+ * Rules indexed by source, then type (rules that take every type of a source are in each type's list too): one
+ * lookup per event finds both lists.
+ */
 export class RuleIndex {
-  readonly #bySource = new Map<string, { byType: Map<string, CompiledRule[]>; any: CompiledRule[] }>();
-  readonly #retractors = new Map<string, CompiledRule[]>();
+  readonly #bySource = new Map<string, { byType: Map<string, ForType>; any: ForType }>();
   readonly byId = new Map<string, CompiledRule>();
+  #last: { source: string; type: string; forType: ForType } | null = null;
 
   constructor(readonly rules: CompiledRule[]) {
+    const source = (name: string) => {
+      let s = this.#bySource.get(name);
+      if (!s) {
+        s = { byType: new Map(), any: { rules: [], retractors: EMPTY } };
+        this.#bySource.set(name, s);
+      }
+      return s;
+    };
+    const type = (s: { byType: Map<string, ForType> }, name: string) => {
+      let t = s.byType.get(name);
+      if (!t) {
+        t = { rules: [], retractors: [] };
+        s.byType.set(name, t);
+      }
+      return t;
+    };
     for (const r of rules) {
       this.byId.set(r.id, r);
-      for (const t of r.retractedBy?.types ?? []) push(this.#retractors, `${r.source}.${t}`, r);
-      let s = this.#bySource.get(r.source);
-      if (!s) {
-        s = { byType: new Map(), any: [] };
-        this.#bySource.set(r.source, s);
-      }
-      if (r.types) for (const t of r.types) push(s.byType, t, r);
-      else s.any.push(r);
+      const s = source(r.source);
+      for (const t of r.retractedBy?.types ?? []) type(s, t).retractors.push(r);
+      if (r.types) for (const t of r.types) type(s, t).rules.push(r);
+      else s.any.rules.push(r);
     }
     // In rule order, as before: a type's own rules, then the source's every-type rules.
-    for (const s of this.#bySource.values()) for (const list of s.byType.values()) list.push(...s.any);
+    for (const s of this.#bySource.values()) for (const t of s.byType.values()) t.rules.push(...s.any.rules);
   }
 
-  candidates(source: string, type: string): CompiledRule[] {
+  /**
+   * The rules an event of this source and type is applied to, and those whose alerts it can withdraw. Events come
+   * in runs of one type: the last answer is kept, and two string comparisons find it again (each event's strings are
+   * new, so a map lookup would hash them first).
+   */
+  forType(source: string, type: string): ForType {
+    const last = this.#last;
+    if (last !== null && last.source === source && last.type === type) return last.forType;
     const s = this.#bySource.get(source);
-    if (!s) return EMPTY;
-    return s.byType.get(type) ?? s.any;
-  }
-
-  /** Rules whose alerts an event of this type can withdraw (`retracted_by`). */
-  retractors(source: string, type: string): CompiledRule[] {
-    return this.#retractors.get(`${source}.${type}`) ?? EMPTY;
+    const forType = s ? (s.byType.get(type) ?? s.any) : NONE;
+    this.#last = { source, type, forType };
+    return forType;
   }
 }
 const EMPTY: CompiledRule[] = [];
-function push<K, V>(m: Map<K, V[]>, k: K, v: V) {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
-}
+const NONE: ForType = { rules: EMPTY, retractors: EMPTY };
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -190,8 +211,7 @@ export function evaluateEvent(
   opts: EvaluateOptions,
   factAt = Date.parse(event.observed_at),
 ): Instance[] {
-  const rules = index.candidates(event.source, event.type);
-  const retractors = index.retractors(event.source, event.type);
+  const { rules, retractors } = index.forType(event.source, event.type);
   if (rules.length === 0 && retractors.length === 0) return [];
   const base: Scope = {
     event: event as unknown as Record<string, unknown>,

@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { DURATION_UNITS } from '@tocsin/runtime';
+import { type CelNode, namePath, shortcut } from './celShortcut.ts';
 import { celFromLegacy } from './legacySyntax.ts';
 import { ENVELOPE_FIELDS, type Evaluator, type Scope } from './scope.ts';
 
@@ -80,14 +81,15 @@ function environment(): Environment {
 
 const env = environment();
 
-/**
- * The names one expression reads, resolved for a scope (see the module comment for the order): a small object with
- * just those names, so an evaluation does not copy the whole event. A field the event does not carry is null.
- */
+/** One name's value in a scope (see the module comment for the order). A field the event does not carry is null. */
 type Resolve = (s: Scope) => unknown;
 
-function resolverOf(name: string): Resolve {
-  const fallback: Resolve = ENVELOPE_FIELDS.has(name)
+/**
+ * Only the names the rule binds (`vars` at compile time) are looked up in the scope's vars: the others go straight to
+ * the envelope, params or data (a scope carries no other vars).
+ */
+function resolverOf(name: string, vars: ReadonlySet<string>): Resolve {
+  const field: Resolve = ENVELOPE_FIELDS.has(name)
     ? (s) => s.event[name] ?? null
     : name === 'params'
       ? (s) => s.params
@@ -96,19 +98,32 @@ function resolverOf(name: string): Resolve {
         : name === 'event'
           ? (s) => s.event
           : (s) => s.data[name] ?? null;
+  if (!vars.has(name)) return field;
   return (s) => {
     const v = s.vars[name];
-    return v === undefined ? fallback(s) : v;
+    return v === undefined ? field(s) : v;
   };
 }
 
-function contextOf(names: readonly string[]): (s: Scope) => Record<string, unknown> {
-  const resolvers = names.map(resolverOf);
-  return (s) => {
-    const a: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) a[names[i]!] = resolvers[i]!(s);
-    return a;
-  };
+/**
+ * The activation CEL reads an expression's names from: cel-js takes a Map as the context and asks it `get(name)` for
+ * each name when (and only if) the evaluation reaches it, so a name is resolved lazily, on the scope being evaluated,
+ * and nothing is allocated per evaluation. One per compiled expression, pointed at the scope for the duration of one
+ * evaluation (restored after, so a nested evaluation would not disturb an outer one).
+ */
+class Activation extends Map<string, unknown> {
+  scope: Scope | null = null;
+  readonly #resolvers: Map<string, Resolve>;
+
+  constructor(names: readonly string[], vars: ReadonlySet<string>) {
+    super();
+    this.#resolvers = new Map(names.map((n) => [n, resolverOf(n, vars)]));
+  }
+
+  override get(name: string): unknown {
+    const r = this.#resolvers.get(name);
+    return r === undefined || this.scope === null ? undefined : r(this.scope);
+  }
 }
 
 /** CEL's integers are BigInt; tocsin's values are numbers. */
@@ -118,24 +133,20 @@ function fromCel(v: unknown): unknown {
   return v;
 }
 
-interface Node {
-  op: string;
-  args: unknown;
-}
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
 /** Collects the data paths and params an expression reads, for checking them against the event's schema. */
 function collect(
-  node: Node,
+  node: CelNode,
   bound: ReadonlySet<string>,
   out: { dataPaths: string[][]; params: Set<string>; roots: Set<string> },
   iters: ReadonlySet<string> = new Set(),
 ) {
   const path: string[] = [];
-  let n: Node = node;
+  let n: CelNode = node;
   while (n.op === '.' && Array.isArray(n.args)) {
     path.unshift(String(n.args[1]));
-    n = n.args[0] as Node;
+    n = n.args[0] as CelNode;
   }
   if (n.op === 'id') {
     const root = String(n.args);
@@ -150,7 +161,7 @@ function collect(
   }
   if (n !== node) return collect(n, bound, out, iters);
   if (n.op === 'rcall' && Array.isArray(n.args) && MACROS.has(String(n.args[0]))) {
-    const [, target, macroArgs] = n.args as [string, Node, Node[]];
+    const [, target, macroArgs] = n.args as [string, CelNode, CelNode[]];
     collect(target, bound, out, iters);
     const iter = macroArgs[0]?.op === 'id' ? String(macroArgs[0].args) : undefined;
     const inner = iter ? new Set([...bound, iter]) : bound;
@@ -161,11 +172,11 @@ function collect(
   for (const child of children(n)) collect(child, bound, out, iters);
 }
 
-function children(n: Node): Node[] {
-  const out: Node[] = [];
+function children(n: CelNode): CelNode[] {
+  const out: CelNode[] = [];
   const visit = (v: unknown) => {
     if (Array.isArray(v)) for (const x of v) visit(x);
-    else if (v && typeof v === 'object' && 'op' in v) out.push(v as Node);
+    else if (v && typeof v === 'object' && 'op' in v) out.push(v as CelNode);
   };
   visit(n.args);
   return out;
@@ -192,37 +203,34 @@ export function compileExpression(source: string, opts: CompileOptions = {}): Co
     throw new ExpressionError(describe(err));
   }
   const acc = { dataPaths: [] as string[][], params: new Set<string>(), roots: new Set<string>() };
-  collect(program.ast as unknown as Node, new Set(opts.vars ?? []), acc);
-  const path = namePath(program.ast as unknown as Node);
-  const context = contextOf([...acc.roots]);
+  const vars: ReadonlySet<string> = new Set(opts.vars);
+  const ast = program.ast as unknown as CelNode;
+  collect(ast, vars, acc);
+  const path = namePath(ast);
+  const activation = new Activation([...acc.roots], vars);
+  const evaluate: Evaluator = (scope) => {
+    const outer = activation.scope;
+    activation.scope = scope;
+    try {
+      return fromCel(program(activation));
+    } catch {
+      return null;
+    } finally {
+      activation.scope = outer;
+    }
+  };
+  // `a` or `a.b.c` (most labels, values and targets) is read directly; a condition decided without the evaluator
+  // where it can be (celShortcut.ts): both with CEL's result.
   const run: Evaluator = path
-    ? pathReader(path)
-    : (scope) => {
-        try {
-          return fromCel(program(context(scope)));
-        } catch {
-          return null;
-        }
-      };
+    ? pathReader(path, vars)
+    : (shortcut(ast, (name) => (env.hasVariable(name) ? null : resolverOf(name, vars)), evaluate) ??
+      evaluate);
   return { source, run, dataPaths: acc.dataPaths, params: [...acc.params] };
 }
 
-/** `a` or `a.b.c` (most labels, values and targets): read directly, with CEL's result, skipping its evaluator. */
-function namePath(node: Node): string[] | null {
-  const path: string[] = [];
-  let n = node;
-  while (n.op === '.' && Array.isArray(n.args)) {
-    path.unshift(String(n.args[1]));
-    n = n.args[0] as Node;
-  }
-  if (n.op !== 'id') return null;
-  path.unshift(String(n.args));
-  return path;
-}
-
 /** What CEL gives for a path: the value, or null where a key is missing (CEL's error, made null as above). */
-function pathReader(path: string[]): Evaluator {
-  const root = resolverOf(path[0]!);
+function pathReader(path: string[], vars: ReadonlySet<string>): Evaluator {
+  const root = resolverOf(path[0]!, vars);
   return (scope) => {
     let v: unknown = root(scope);
     for (let i = 1; i < path.length; i++) {
