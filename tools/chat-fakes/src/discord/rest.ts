@@ -155,14 +155,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: RestContext): void
     const limit = Number(q.limit ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100)
       return reply.code(400).send({ code: 50035, message: 'Invalid Form Body', errors: { limit: {} } });
-    const snowflake = (v: string | undefined) =>
-      v !== undefined && /^\d{1,20}$/.test(v) ? BigInt(v) : undefined;
-    const before = snowflake(q.before);
-    const after = snowflake(q.after);
-    let all = world.messages(req.params.channelId);
-    if (before !== undefined) all = all.filter((m) => BigInt(m.id) < before);
-    if (after !== undefined) all = all.filter((m) => BigInt(m.id) > after);
-    return (after !== undefined && before === undefined ? all.slice(0, limit) : all.slice(-limit)).reverse();
+    return world.page(req.params.channelId, { limit, before: q.before, after: q.after });
   });
 
   app.post(`${api}/channels/:channelId/messages`, async (req: P<'channelId'>, reply) => {

@@ -188,6 +188,18 @@ export class DiscordWorld {
     return this.messagesByChannel.get(channelId) ?? [];
   }
 
+  /** A page of a channel's messages as GET /channels/:id/messages answers: newest first, by snowflake. */
+  page(channelId: string, q: { limit: number; before?: string; after?: string }): DiscordMessage[] {
+    const id = (v: string | undefined) => (v !== undefined && /^\d{1,20}$/.test(v) ? BigInt(v) : undefined);
+    const [before, after] = [id(q.before), id(q.after)];
+    let all = this.messages(channelId);
+    if (before !== undefined) all = all.filter((m) => BigInt(m.id) < before);
+    if (after !== undefined) all = all.filter((m) => BigInt(m.id) > after);
+    return (
+      after !== undefined && before === undefined ? all.slice(0, q.limit) : all.slice(-q.limit)
+    ).reverse();
+  }
+
   message(channelId: string, messageId: string): DiscordMessage | undefined {
     return this.messages(channelId).find((m) => m.id === messageId);
   }
