@@ -89,7 +89,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   alert_unsubscribe: { by: 'discord:200000000000000001', value: 'cosmoshub-4' },
 };
 
-/** Requests for a method: its fields (valid, changed, dropped), any JSON, or bytes that are not JSON. */
+/** Requests for a method: its fields (valid, changed, dropped), the valid request, any JSON, or bytes that are not JSON. */
 function requests(method: string, schema: unknown): fc.Arbitrary<Uint8Array> {
   const valid = VALID[method] ?? {};
   const keys = [
@@ -105,8 +105,11 @@ function requests(method: string, schema: unknown): fc.Arbitrary<Uint8Array> {
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
   const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  // A method with many fields rarely draws them all valid at once: the valid request itself is drawn too, so the
+  // fuzz always reaches past validation (with 12 optional fields, 1,000 runs had a few percent chance to miss).
   return fc.oneof(
     { weight: 6, arbitrary: fc.record(Object.fromEntries(keys.map((k) => [k, field(k)]))).map(enc) },
+    { weight: 1, arbitrary: fc.constant(valid).map(enc) },
     { weight: 2, arbitrary: fc.jsonValue().map(enc) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 60 }) },
   );
