@@ -165,7 +165,8 @@ describe('fork monitor', () => {
     const m = new ForkMonitor();
     const store = new Map<string, Header>();
     const log: ForkAction[] = [];
-    for (let i = 0; i < 20; i++) feed(m, store, m.add(h(`b${i}`, i ? `b${i - 1}` : 'g', i), { best: true }), log);
+    for (let i = 0; i < 20; i++)
+      feed(m, store, m.add(h(`b${i}`, i ? `b${i - 1}` : 'g', i), { best: true }), log);
     feed(m, store, m.add(h('s5', 'b4', 5)), log);
     const snap = m.snapshot();
     const saved = JSON.stringify(snap);
@@ -176,7 +177,8 @@ describe('fork monitor', () => {
     const withHashes = {
       ...snap,
       blocks: snap.blocks.map(
-        ([hash, ref, ...rest]) => [hash, typeof ref === 'number' ? snap.blocks[ref]![0] : ref, ...rest] as const,
+        ([hash, ref, ...rest]) =>
+          [hash, typeof ref === 'number' ? snap.blocks[ref]![0] : ref, ...rest] as const,
       ),
     } as unknown as ForkState;
     for (const state of [JSON.parse(saved) as ForkState, withHashes]) {
