@@ -13,10 +13,13 @@ import type { Benchmark, Figure } from './src/report.ts';
  * Issue 10: catch-up of 10,000 blocks from the simulator (bench scenario: 10,000 history blocks with two transfers
  * each) with events decoded and fork tracking, published to NATS. subspace-blocks runs as deployed, in its own
  * process (`services/subspace-blocks/src/main.ts --config file`), with no state and a backfill of the whole chain
- * below the best block; it is done when NATS has carried one `block` event per block. The figures are that
- * process's: peak RSS (VmHWM) and CPU seconds. Baseline in the same run: the simulator's raw @polkadot/api fetch
+ * below the best block; it is done when NATS has carried one `block` event per block (blocks/s), and its peak RSS
+ * (VmHWM) is read once it has saved its state after the last block. It runs with its own Node flags
+ * (services/subspace-blocks/node-options, or the tree's copy: the heap limits the image, systemd and `tocsin up`
+ * use too). The figures are that process's: peak RSS and CPU seconds. Baseline in the same run: the simulator's raw @polkadot/api fetch
  * loop (getBlockHash, getBlock, api.at(hash).query.system.events()) on a subset, as blocks per second.
- * SUBSPACE_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) passes flags to the service's node;
+ * SUBSPACE_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) passes more flags to the service's node
+ * (after node-options, so they win);
  * SUBSPACE_BENCH_TREE=DIR runs a production tree (`pnpm build --service subspace-blocks --out DIR`, no tsx) as the
  * image does.
  */
