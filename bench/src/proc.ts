@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeOptionsOf } from '@tocsin/runtime';
 import { freePort } from '@tocsin/testkit';
 import type pg from 'pg';
 
@@ -140,7 +141,9 @@ export function productionTree(name: string): string {
 /**
  * A tocsin service as it is deployed: its own process (`services/<name>/src/main.ts --config file`), ready once
  * its /readyz answers 200 (60 s at most). `tree`: a production tree (`pnpm build --service <name> --out DIR`) run
- * as the image runs it, `node --enable-source-maps DIR/dist/main.js`, instead of the sources through tsx.
+ * as the image runs it, `node --enable-source-maps DIR/dist/main.js`, instead of the sources through tsx. Either
+ * way with the service's own Node flags (its `node-options` file, as the image, systemd and `tocsin up` start
+ * it) before `nodeArgs`.
  */
 export async function spawnService(
   name: string,
@@ -157,7 +160,8 @@ export async function spawnService(
   const entry = tree
     ? ['--enable-source-maps', join(tree, 'dist/main.js')]
     : ['--import', 'tsx', join(root, `services/${name}/src/main.ts`)];
-  const child = spawn(process.execPath, [...nodeArgs, ...entry, '--config', file], {
+  const own = nodeOptionsOf(tree ?? join(root, 'services', name));
+  const child = spawn(process.execPath, [...own, ...nodeArgs, ...entry, '--config', file], {
     cwd: tree ?? root,
     // PGOPTIONS reaches node-postgres (e.g. `-c log_min_duration_statement=0` to profile the services' SQL).
     env: { PATH: process.env.PATH, ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}) },

@@ -266,6 +266,8 @@ export class SubspaceIngestor {
         const r = checkBlock(deps, a.block, a.tip, f);
         events.push(...r.events);
         if (r.reported.length) this.#reported.set(a.block.hash, r.reported);
+        // A long catch-up keeps recent chain times only, as a save does.
+        if (this.#times.size >= 2 * TIMES_KEPT) this.#pruneTimes();
         this.stats.checked++;
         this.#checkedBlocks++;
         if (this.#checkedBlocks % this.#cfg.balance_every_blocks === 0) balanceDue = true;
@@ -322,10 +324,18 @@ export class SubspaceIngestor {
     );
   }
 
+  /** Keeps the chain times of the last TIMES_KEPT checked blocks (a Map iterates in insertion order). */
+  #pruneTimes(): void {
+    let extra = this.#times.size - TIMES_KEPT;
+    for (const h of this.#times.keys()) {
+      if (extra-- <= 0) break;
+      this.#times.delete(h);
+    }
+  }
+
   async #save(): Promise<void> {
     for (const h of this.#reported.keys()) if (!this.#fork.has(h)) this.#reported.delete(h);
-    if (this.#times.size > TIMES_KEPT)
-      for (const h of [...this.#times.keys()].slice(0, this.#times.size - TIMES_KEPT)) this.#times.delete(h);
+    this.#pruneTimes();
     const state: IngestorState = {
       fork: this.#fork.snapshot(),
       windows: this.#windows.snapshot(),

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ForkAction, ForkMonitor, type ForkOutput, type Header } from '../src/fork/forkMonitor.ts';
+import {
+  type ForkAction,
+  ForkMonitor,
+  type ForkOutput,
+  type ForkState,
+  type Header,
+} from '../src/fork/forkMonitor.ts';
 
 const h = (name: string, parent: string, height: number): Header => ({ hash: name, parent, height });
 
@@ -153,6 +159,35 @@ describe('fork monitor', () => {
     expect(checked(out.actions)).toEqual(['b300']);
     // A block the first monitor checked is not checked again after the restore.
     expect(checked(again.add(h('b299', 'b298', 299), { best: true }).actions)).toEqual([]);
+  });
+
+  it('a snapshot names a tracked parent by its entry (each hash saved once); a state with parent hashes restores alike', () => {
+    const m = new ForkMonitor();
+    const store = new Map<string, Header>();
+    const log: ForkAction[] = [];
+    for (let i = 0; i < 20; i++)
+      feed(m, store, m.add(h(`b${i}`, i ? `b${i - 1}` : 'g', i), { best: true }), log);
+    feed(m, store, m.add(h('s5', 'b4', 5)), log);
+    const snap = m.snapshot();
+    const saved = JSON.stringify(snap);
+    const blocks = JSON.stringify(snap.blocks);
+    for (let i = 0; i < 20; i++) expect(blocks.split(`"b${i}"`)).toHaveLength(2);
+    // The root's parent is not tracked: kept as a hash.
+    expect(snap.blocks.find((b) => b[0] === 'b0')![1]).toBe('g');
+    const withHashes = {
+      ...snap,
+      blocks: snap.blocks.map(
+        ([hash, ref, ...rest]) =>
+          [hash, typeof ref === 'number' ? snap.blocks[ref]![0] : ref, ...rest] as const,
+      ),
+    } as unknown as ForkState;
+    for (const state of [JSON.parse(saved) as ForkState, withHashes]) {
+      const again = new ForkMonitor({}, state);
+      expect(again.bestTip).toEqual(m.bestTip);
+      expect(again.get('s5')).toEqual({ hash: 's5', parent: 'b4', height: 5 });
+      expect(again.onBestChain('b4')).toBe(true);
+      expect(checked(again.add(h('b20', 'b19', 20), { best: true }).actions)).toEqual(['b20']);
+    }
   });
 
   it('a failed gap-fill request is asked again by retry(), and nothing is checked twice', () => {

@@ -11,6 +11,8 @@ export interface ChildSpec {
   /** Entry file run with `node --import tsx`. */
   main: string;
   env: NodeJS.ProcessEnv;
+  /** Node flags before the entry (the service's `node-options`, as its image runs it). */
+  nodeArgs?: string[];
   /**
    * Its HTTP port (passed as TOCSIN_HTTP_PORT). The service binds it itself; if another process took it since it
    * was found free, the service exits EXIT_CODES.portInUse and is started again at once on another free port.
@@ -81,7 +83,7 @@ export class Supervisor {
 
   #spawn(spec: ChildSpec): void {
     const env = spec.port === undefined ? spec.env : { ...spec.env, TOCSIN_HTTP_PORT: String(spec.port) };
-    const child = spawn(process.execPath, ['--import', TSX, spec.main], {
+    const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', TSX, spec.main], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { isConfigError, readConfigFile, redactUrl } from '@tocsin/runtime';
+import { dirname, join, resolve } from 'node:path';
+import { isConfigError, nodeOptionsOf, readConfigFile, redactUrl } from '@tocsin/runtime';
 import { stringify } from 'yaml';
 import { enabledServices, SERVICES, unknownServices } from '../catalog.ts';
 import { buildDashboard } from './dashboard.ts';
@@ -107,6 +107,8 @@ export async function up(opts: UpOptions = {}): Promise<number> {
     specs.push({
       name: s.name,
       main: s.main,
+      // services/<name>/src/main.ts → services/<name>/node-options
+      nodeArgs: nodeOptionsOf(dirname(dirname(s.main))),
       env: {
         ...env,
         TOCSIN_CONFIG: configFile,

@@ -151,11 +151,13 @@ export class ForkMonitor {
   }
 
   snapshot(): ForkState {
+    const index = new Map<string, number>();
+    for (const hash of this.#blocks.keys()) index.set(hash, index.size);
     return {
       version: 1,
       blocks: [...this.#blocks.values()].map((b) => [
         b.hash,
-        b.parent,
+        index.get(b.parent) ?? b.parent,
         b.height,
         b.attached ? 1 : 0,
         b.checked ? 1 : 0,
@@ -168,7 +170,8 @@ export class ForkMonitor {
   }
 
   #restore(s: ForkState): void {
-    for (const [hash, parent, height, attached, checked, depth] of s.blocks) {
+    for (const [hash, ref, height, attached, checked, depth] of s.blocks) {
+      const parent = typeof ref === 'number' ? s.blocks[ref]![0] : ref;
       this.#blocks.set(hash, { hash, parent, height, attached: !!attached, checked: !!checked, depth });
       this.#link(parent, hash);
       if (attached) this.#anyAttached = true;

@@ -38,7 +38,12 @@ export interface ForkOptions {
 
 export interface ForkState {
   version: 1;
-  blocks: [string, string, number, 0 | 1, 0 | 1, number][];
+  /**
+   * [hash, parent, height, attached, checked, depth]; the parent as the index of its own entry when it is tracked
+   * too (a hash saved once: the state is written after every batch), else as its hash (all of them in states saved
+   * before).
+   */
+  blocks: [string, string | number, number, 0 | 1, 0 | 1, number][];
   bestTip: string | null;
   candidate: string | null;
   finalized: number;
