@@ -6,7 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import { nodeOptionsOf } from '@tocsin/runtime';
 import pg from 'pg';
 import { benchEnv, databaseUrl, natsUrl } from './src/env.ts';
-import { cpuSeconds, peakRssMb, spawnService, stopChild } from './src/proc.ts';
+import { cpuSeconds, peakRssMb, productionTree, spawnService, stopChild } from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 
 /**
@@ -20,13 +20,16 @@ import type { Benchmark, Figure } from './src/report.ts';
  * loop (getBlockHash, getBlock, api.at(hash).query.system.events()) on a subset, as blocks per second.
  * SUBSPACE_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) passes more flags to the service's node
  * (after node-options, so they win);
- * SUBSPACE_BENCH_TREE=DIR runs a production tree (`pnpm build --service subspace-blocks --out DIR`, no tsx) as the
- * image does.
+ * The service runs from a production tree built at the start (`pnpm build --service subspace-blocks`, no tsx), as the
+ * image runs it; SUBSPACE_BENCH_TREE=DIR uses a tree built already, SUBSPACE_BENCH_TSX=1 the sources through tsx.
  */
 const BLOCKS = Number(process.env.SUBSPACE_BENCH_BLOCKS ?? 10_000);
 const SUBSET = Number(process.env.SUBSPACE_BENCH_SUBSET ?? 1_000);
 const NODE_ARGS = (process.env.SUBSPACE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const TREE = process.env.SUBSPACE_BENCH_TREE || undefined;
+const TREE =
+  process.env.SUBSPACE_BENCH_TSX === '1'
+    ? undefined
+    : process.env.SUBSPACE_BENCH_TREE || productionTree('subspace-blocks');
 /** The service's own Node flags (services/subspace-blocks/node-options), which spawnService passes first. */
 const nodeFlags = nodeOptionsOf(
   TREE ?? fileURLToPath(new URL('../services/subspace-blocks', import.meta.url)),
