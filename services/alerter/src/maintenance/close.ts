@@ -1,16 +1,13 @@
-import { type Alert, type Notification, newId, SEVERITIES } from '@tocsin/events';
+import type { Notification } from '@tocsin/events';
 import type { PoolClient } from '@tocsin/store';
 import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
 import { insertTimeline } from '../lifecycle/episodeStore.ts';
-import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
+import { enqueueOne, type OutboxRow } from '../outbox/outbox.ts';
+import { summaryNotice } from '../outbox/summaryNotice.ts';
 import type { Window, WindowOccurrence } from './windows.ts';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 /** Lines listed in a summary's description; the count covers the rest. */
 const LISTED = 20;
-
-const same = (values: string[], fallback: string) =>
-  values.length && values.every((v) => v === values[0]) ? values[0]! : fallback;
 
 /** "3 alerts during maintenance "db upgrade", 1 still firing". */
 export function summaryText(name: string, eps: readonly Pick<EpisodeRow, 'state'>[]): string {
@@ -29,56 +26,21 @@ export function summaryNotification(
   eps: readonly EpisodeRow[],
   now: number,
 ): Notification {
-  const lines = eps
-    .slice(0, LISTED)
-    .map((e) => `• ${e.state === 'resolved' ? 'resolved' : e.state}: ${e.summary} (${e.chain_id})`);
-  if (eps.length > LISTED) lines.push(`… and ${eps.length - LISTED} more`);
-  const source = same(
-    eps.map((e) => e.source),
-    'alerter',
+  return summaryNotice(
+    {
+      key: `${o.id}:summary`,
+      group: `maintenance:${w.id}`,
+      ruleId: 'maintenance',
+      labels: { maintenance: w.name },
+      summary: summaryText(w.name, eps),
+      line: (e) => `• ${e.state}: ${e.summary} (${e.chain_id})`,
+      listed: LISTED,
+      start: o.start,
+      end: o.end,
+      now,
+    },
+    eps,
   );
-  const chain = same(
-    eps.map((e) => e.chain_id),
-    'several',
-  );
-  let sev = 0;
-  for (const e of eps) sev = Math.max(sev, SEVERITIES.indexOf(e.severity));
-  const severity = SEVERITIES[sev]!;
-  const labels = { maintenance: w.name };
-  const summary: Alert = {
-    fingerprint: `maintenance:${w.id}`,
-    episode_id: newId(o.end),
-    rule_id: 'maintenance',
-    state: 'resolved',
-    severity,
-    source,
-    chain_id: chain,
-    labels,
-    summary: summaryText(w.name, eps),
-    description: lines.join('\n'),
-    started_at: iso(o.start),
-    resolved_at: iso(o.end),
-    value: eps.length,
-    acknowledged: null,
-    silenced_by: [],
-    escalated: false,
-    mentions: [],
-    links: [],
-    event_id: null,
-    retracted: null,
-  };
-  return {
-    id: newId(now),
-    version: 1,
-    key: `${o.id}:summary`,
-    transition: 'notice',
-    severity,
-    source,
-    group: { key: `maintenance:${w.id}`, labels },
-    alerts: [summary],
-    mentions: [],
-    created_at: iso(now),
-  };
 }
 
 /**
@@ -116,16 +78,7 @@ export async function closeOccurrences(
         detail: { maintenance: w.id, name: w.name, occurrence: o.id, dropped: unannounced.includes(e) },
       })),
     );
-    if (eps.length) {
-      const n = summaryNotification(w, o, eps, now);
-      const q = await c.query(
-        `INSERT INTO alerter_outbox (key, payload, lease_until)
-         VALUES ($1, $2, clock_timestamp() + ($3::bigint * interval '1 millisecond'))
-         ON CONFLICT (key) DO NOTHING RETURNING seq, key`,
-        [n.key, JSON.stringify(n), outboxLeaseMs],
-      );
-      out.push(...outboxRows(q.rows, [{ key: n.key, payload: n }]));
-    }
+    if (eps.length) out.push(...(await enqueueOne(c, summaryNotification(w, o, eps, now), outboxLeaseMs)));
     // A one-off is over once its occurrence closes (it is no longer read nor listed as in force).
     await c.query(
       `UPDATE alerter_maintenance SET closed_until = greatest(closed_until, $2),

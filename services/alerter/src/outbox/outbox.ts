@@ -1,6 +1,6 @@
 import type { Publisher } from '@tocsin/bus';
 import type { Notification } from '@tocsin/events';
-import type { Pool } from '@tocsin/store';
+import type { Pool, PoolClient } from '@tocsin/store';
 
 /**
  * The notification log. A notification is committed here with the transitions that caused it, then published
@@ -25,6 +25,20 @@ export function outboxRows(
   return rows
     .map((row) => ({ seq: Number(row.seq), key: row.key as string, payload: byKey.get(row.key as string)! }))
     .sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Commits one notification made outside the flush (a maintenance summary, a digest) in the caller's transaction,
+ * leased to this replica for `leaseMs`; nothing when its key is in the outbox already.
+ */
+export async function enqueueOne(c: PoolClient, n: Notification, leaseMs: number): Promise<OutboxRow[]> {
+  const q = await c.query(
+    `INSERT INTO alerter_outbox (key, payload, lease_until)
+     VALUES ($1, $2, clock_timestamp() + ($3::bigint * interval '1 millisecond'))
+     ON CONFLICT (key) DO NOTHING RETURNING seq, key`,
+    [n.key, JSON.stringify(n), leaseMs],
+  );
+  return outboxRows(q.rows, [{ key: n.key, payload: n }]);
 }
 
 export interface PublishLog {

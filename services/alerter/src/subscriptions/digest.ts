@@ -1,14 +1,8 @@
-import {
-  type Alert,
-  type AlertSubscription,
-  type Cadence,
-  type Notification,
-  newId,
-  SEVERITIES,
-} from '@tocsin/events';
+import type { AlertSubscription, Cadence, Notification } from '@tocsin/events';
 import type { PoolClient } from '@tocsin/store';
 import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
-import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
+import { enqueueOne, type OutboxRow } from '../outbox/outbox.ts';
+import { summaryNotice } from '../outbox/summaryNotice.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -72,9 +66,6 @@ export function duePeriods(
   return out;
 }
 
-const same = (values: string[], fallback: string) =>
-  values.length && values.every((v) => v === values[0]) ? values[0]! : fallback;
-
 /** What happened to an alert within the period, as a digest line. */
 function line(e: EpisodeRow, p: DuePeriod): string {
   const fired = e.fired_at!.getTime();
@@ -107,58 +98,29 @@ export function digestSummary(p: DuePeriod, eps: readonly EpisodeRow[]): string 
 
 /** The digest as a notice through the normal notification path, tagging its owner, for the owner's chat only. */
 export function digestNotification(p: DuePeriod, eps: readonly EpisodeRow[], now: number): Notification {
-  const lines = [`Your subscriptions: ${p.subs.map(scopeText).join(', ')}`];
-  lines.push(...eps.slice(0, LISTED).map((e) => line(e, p)));
-  if (eps.length > LISTED) lines.push(`… and ${eps.length - LISTED} more`);
-  let sev = 0;
-  for (const e of eps) sev = Math.max(sev, SEVERITIES.indexOf(e.severity));
-  const severity = SEVERITIES[sev]!;
-  const source = same(
-    eps.map((e) => e.source),
-    'alerter',
+  const n = summaryNotice(
+    {
+      key: digestKey(p),
+      group: `digest:${p.owner}:${p.cadence}`,
+      ruleId: 'digest',
+      labels: { digest: p.cadence },
+      summary: digestSummary(p, eps),
+      head: [`Your subscriptions: ${p.subs.map(scopeText).join(', ')}`],
+      line: (e) => line(e, p),
+      listed: LISTED,
+      start: p.start,
+      end: p.end,
+      now,
+    },
+    eps,
   );
-  const labels = { digest: p.cadence };
-  const group = `digest:${p.owner}:${p.cadence}`;
-  const summary: Alert = {
-    fingerprint: group,
-    episode_id: newId(p.end),
-    rule_id: 'digest',
-    state: 'resolved',
-    severity,
-    source,
-    chain_id: same(
-      eps.map((e) => e.chain_id),
-      'several',
-    ),
-    labels,
-    summary: digestSummary(p, eps),
-    description: lines.join('\n'),
-    started_at: iso(p.start),
-    resolved_at: iso(p.end),
-    value: eps.length,
-    acknowledged: null,
-    silenced_by: [],
-    escalated: false,
-    mentions: [],
-    links: [],
-    event_id: null,
-    retracted: null,
-  };
   // A Discord user's digest is for the Discord notifier only (user:/role: owners: every notifier).
   const platform = /^(discord|slack|telegram):/.exec(p.owner)?.[1];
   return {
-    id: newId(now),
-    version: 1,
-    key: digestKey(p),
-    transition: 'notice',
-    severity,
-    source,
-    group: { key: group, labels },
-    alerts: [summary],
+    ...n,
     mentions: [p.owner],
     digest: { owner: p.owner, cadence: p.cadence, period_start: iso(p.start), period_end: iso(p.end) },
     ...(platform ? { notifiers: [platform] } : {}),
-    created_at: iso(now),
   };
 }
 
@@ -216,14 +178,7 @@ export async function runDigests(
       [p.owner, p.cadence, new Date(p.start), new Date(p.end), key, eps.length, new Date(now)],
     );
     if (!recorded.rowCount || !eps.length) continue;
-    const n = digestNotification(p, eps, now);
-    const q = await c.query(
-      `INSERT INTO alerter_outbox (key, payload, lease_until)
-       VALUES ($1, $2, clock_timestamp() + ($3::bigint * interval '1 millisecond'))
-       ON CONFLICT (key) DO NOTHING RETURNING seq, key`,
-      [n.key, JSON.stringify(n), outboxLeaseMs],
-    );
-    out.push(...outboxRows(q.rows, [{ key: n.key, payload: n }]));
+    out.push(...(await enqueueOne(c, digestNotification(p, eps, now), outboxLeaseMs)));
   }
   return out;
 }
