@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import type { ApiError, Loaded } from './api.ts';
+import { useState } from 'preact/hooks';
+import { type ApiError, api, type Loaded } from './api.ts';
 
 /** 503 from the API: the service behind the view is not part of this stack (or not up yet). */
 export function Problem({ error, what }: { error: ApiError; what: string }) {
@@ -38,4 +39,30 @@ export function Load<T>({
 
 export function Badge({ kind, children }: { kind: string; children: ComponentChildren }) {
   return <span class={`badge ${kind}`}>{children}</span>;
+}
+
+/** Ending one of a list's items (a silence, a maintenance window): DELETE its path, reload, keep the error to show. */
+export function useEnd(reload: () => void): { err: string | null; end(path: string): Promise<void> } {
+  const [err, setErr] = useState<string | null>(null);
+  const end = async (path: string) => {
+    setErr(null);
+    try {
+      await api(path, { method: 'DELETE' });
+      reload();
+    } catch (x) {
+      setErr((x as Error).message);
+    }
+  };
+  return { err, end };
+}
+
+/** The toolbar of a list of things that end: show the ended ones too, or not. */
+export function IncludeEnded({ all, set, what }: { all: boolean; set(v: boolean): void; what: string }) {
+  return (
+    <div class="toolbar">
+      <label>
+        <input type="checkbox" checked={all} onChange={(e) => set(e.currentTarget.checked)} /> include {what}
+      </label>
+    </div>
+  );
 }

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, useApi } from '../api.ts';
 import { since, time } from '../format.ts';
 import type { Maintenance, MaintenanceWindow } from '../types.ts';
-import { Load } from '../ui.tsx';
+import { IncludeEnded, Load, useEnd } from '../ui.tsx';
 import { MatcherRows } from './silences.tsx';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -106,16 +106,8 @@ function NewWindow({ onDone }: { onDone: () => void }) {
 export function MaintenanceView({ authed }: { authed: boolean }) {
   const [all, setAll] = useState(false);
   const q = useApi<Maintenance>(`/api/maintenance?active=${!all}`, 30_000);
-  const [err, setErr] = useState<string | null>(null);
-  const end = async (id: string) => {
-    setErr(null);
-    try {
-      await api(`/api/maintenance/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      q.reload();
-    } catch (x) {
-      setErr((x as Error).message);
-    }
-  };
+  const { err, end: endPath } = useEnd(q.reload);
+  const end = (id: string) => endPath(`/api/maintenance/${encodeURIComponent(id)}`);
   const now = Date.now();
   return (
     <section>
@@ -124,12 +116,7 @@ export function MaintenanceView({ authed }: { authed: boolean }) {
       ) : (
         <p class="dim">Log in with the token link to create maintenance windows.</p>
       )}
-      <div class="toolbar">
-        <label>
-          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> include
-          ended
-        </label>
-      </div>
+      <IncludeEnded all={all} set={setAll} what="ended" />
       {err ? <p class="bad">{err}</p> : null}
       <Load q={q} what="maintenance windows (alerter)">
         {({ maintenances }) =>

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, useApi } from '../api.ts';
 import { since, time } from '../format.ts';
 import type { Silence } from '../types.ts';
-import { Load } from '../ui.tsx';
+import { IncludeEnded, Load, useEnd } from '../ui.tsx';
 
 const OPS = ['=', '!=', '=~', '!~'] as const;
 const DURATIONS: Array<[string, number]> = [
@@ -120,16 +120,8 @@ function NewSilence({ onDone, prefill }: { onDone: () => void; prefill?: string 
 export function Silences({ authed, prefill }: { authed: boolean; prefill?: string }) {
   const [all, setAll] = useState(false);
   const q = useApi<{ silences: Silence[] }>(`/api/silences?active=${!all}`, 30_000);
-  const [err, setErr] = useState<string | null>(null);
-  const expire = async (id: string) => {
-    setErr(null);
-    try {
-      await api(`/api/silences/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      q.reload();
-    } catch (x) {
-      setErr((x as Error).message);
-    }
-  };
+  const { err, end: endPath } = useEnd(q.reload);
+  const expire = (id: string) => endPath(`/api/silences/${encodeURIComponent(id)}`);
   const now = Date.now();
   return (
     <section>
@@ -138,12 +130,7 @@ export function Silences({ authed, prefill }: { authed: boolean; prefill?: strin
       ) : (
         <p class="dim">Log in with the token link to create silences.</p>
       )}
-      <div class="toolbar">
-        <label>
-          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> include
-          expired
-        </label>
-      </div>
+      <IncludeEnded all={all} set={setAll} what="expired" />
       {err ? <p class="bad">{err}</p> : null}
       <Load q={q} what="silences (alerter)">
         {({ silences }) =>
