@@ -1,10 +1,9 @@
-import { callRpc, createPublisher, type Publisher } from '@tocsin/bus';
+import { callRpc, type Publisher } from '@tocsin/bus';
 import type { DiscordMessage, InteractionResponse, UserSpec } from '@tocsin/chat-fakes';
-import { type Alert, alerterRpc, cosmosIbc } from '@tocsin/events';
+import { type Alert, alerterRpc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import {
   ALICE,
   BOB,
@@ -13,7 +12,8 @@ import {
   messagesShowing,
   startHarness,
 } from '../../services/notifier-discord/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import type { InProcessAlerter } from '../support/alerter.ts';
+import { FROZEN_REPORT_RULE, reportFrozen, startReportAlerter } from '../support/frozenReport.ts';
 
 /**
  * The alert buttons in Discord end to end: the real alerter (shipped rules plus a notice-like one) → the real
@@ -21,38 +21,19 @@ import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
  * edited to show who did what, and problems are ephemeral replies to the clicker.
  */
 const CHAIN = 'btn-dc';
-const factRule = {
-  id: 'client-frozen-report',
-  match: { source: 'cosmos-ibc', type: 'client_status' },
-  condition: { threshold: "status == 'Frozen'" },
-  manual_resolve: true,
-  severity: 'warning',
-  labels: { report: '{{ client_id }}' },
-  summary: 'Report: client {{ client_id }} was seen frozen',
-};
 
 let env: TestEnv;
 let clock: ManualClock;
 let alerter: InProcessAlerter;
 let h: Harness;
-let publisher: Publisher;
+let _publisher: Publisher;
 
 beforeAll(async () => {
   env = await testEnv('buttons-discord');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  alerter = await startAlerter(env, clock, [factRule], {
-    defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 },
-  });
+  alerter = await startReportAlerter(env, clock);
   h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
-  publisher = createPublisher({ nc: h.nc, subjects: env.subjects, instance: 'e2e', now: () => clock.now() });
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: CHAIN,
-    dedup_key: `${CHAIN}:frozen`,
-    data: clientStatus('07-tendermint-5', { elapsed: 10, status: 'Frozen' }),
-    observed_at: new Date(clock.now()),
-  });
-  await h.nc.flush();
-  await alerter.settle(h.nc, 1);
+  _publisher = await reportFrozen(h.nc, env, clock, alerter, CHAIN);
   await drained(h);
 });
 afterAll(async () => {
@@ -130,9 +111,9 @@ describe('alert buttons in Discord → the alerter', () => {
       episode_id: episode,
     }).catch((e: Error) => e.message);
     expect(again).toMatch(/already resolved/);
-    expect(await alerter.handle.alerter.alerts({ state: 'firing', rule_id: factRule.id, limit: 50 })).toEqual(
-      [],
-    );
+    expect(
+      await alerter.handle.alerter.alerts({ state: 'firing', rule_id: FROZEN_REPORT_RULE.id, limit: 50 }),
+    ).toEqual([]);
   });
 
   it('an alert that resolves on its own has no Resolve, and a forged one is refused; a bad button is told so', async () => {

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { callRpc, createPublisher, type Publisher } from '@tocsin/bus';
+import { callRpc, type Publisher } from '@tocsin/bus';
 import {
   blockActionsPayload,
   type FakeSlack,
@@ -7,12 +7,11 @@ import {
   signSlackRequest,
   startFakeSlack,
 } from '@tocsin/chat-fakes';
-import { type Alert, alerterRpc, cosmosIbc } from '@tocsin/events';
+import { type Alert, alerterRpc } from '@tocsin/events';
 import { slackNotifier } from '@tocsin/notifier-slack';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import {
   CHANNELS,
   fakeChannels,
@@ -20,7 +19,8 @@ import {
   secretFiles,
   slackSection,
 } from '../../services/notifier-slack/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import type { InProcessAlerter } from '../support/alerter.ts';
+import { FROZEN_REPORT_RULE, reportFrozen, startReportAlerter } from '../support/frozenReport.ts';
 
 /**
  * The alert buttons in Slack end to end: the real alerter (shipped rules plus a notice-like one) → the real
@@ -31,15 +31,6 @@ import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
 const CHAIN = 'btn-sl';
 const ADMIN = 'U0ADMIN';
 const MEMBER = 'U0ALICE';
-const factRule = {
-  id: 'client-frozen-report',
-  match: { source: 'cosmos-ibc', type: 'client_status' },
-  condition: { threshold: "status == 'Frozen'" },
-  manual_resolve: true,
-  severity: 'warning',
-  labels: { report: '{{ client_id }}' },
-  summary: 'Report: client {{ client_id }} was seen frozen',
-};
 
 let env: TestEnv;
 let clock: ManualClock;
@@ -47,15 +38,13 @@ let alerter: InProcessAlerter;
 let fake: FakeSlack;
 let files: ReturnType<typeof secretFiles>;
 let slack: RunningService;
-let publisher: Publisher;
+let _publisher: Publisher;
 let nc: Awaited<ReturnType<TestEnv['nats']>>;
 
 beforeAll(async () => {
   env = await testEnv('buttons-slack');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  alerter = await startAlerter(env, clock, [factRule], {
-    defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 },
-  });
+  alerter = await startReportAlerter(env, clock);
   fake = await startFakeSlack({ token: 'xoxb-test-token-0000' });
   fakeChannels(fake);
   files = secretFiles();
@@ -66,15 +55,7 @@ beforeAll(async () => {
     config: { ...env.config, slack: slackSection(fake, files) },
   });
   nc = await env.nats();
-  publisher = createPublisher({ nc, subjects: env.subjects, instance: 'e2e', now: () => clock.now() });
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: CHAIN,
-    dedup_key: `${CHAIN}:frozen`,
-    data: clientStatus('07-tendermint-5', { elapsed: 10, status: 'Frozen' }),
-    observed_at: new Date(clock.now()),
-  });
-  await nc.flush();
-  await alerter.settle(nc, 1);
+  _publisher = await reportFrozen(nc, env, clock, alerter, CHAIN);
 });
 afterAll(async () => {
   await slack?.stop();
@@ -163,9 +144,9 @@ describe('alert buttons in Slack → the alerter', () => {
     expect(buttonsOf(updated!.blocks)).toEqual([]);
     expect((await alertOf(episode)).acknowledged?.by).toBe(`slack:${MEMBER}`);
     await alerter.settle(nc, 2);
-    expect(await alerter.handle.alerter.alerts({ state: 'firing', rule_id: factRule.id, limit: 50 })).toEqual(
-      [],
-    );
+    expect(
+      await alerter.handle.alerter.alerts({ state: 'firing', rule_id: FROZEN_REPORT_RULE.id, limit: 50 }),
+    ).toEqual([]);
   });
 
   it('an alert that resolves on its own has no Resolve, and a forged one is refused; a tampered value is told so', async () => {

@@ -1,4 +1,4 @@
-import { callRpc, createPublisher, type Publisher } from '@tocsin/bus';
+import { callRpc, type Publisher } from '@tocsin/bus';
 import type { TgMessage } from '@tocsin/chat-fakes';
 import { type Alert, alerterRpc, cosmosIbc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
@@ -13,7 +13,8 @@ import {
   type Harness,
   startHarness,
 } from '../../services/notifier-telegram/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import type { InProcessAlerter } from '../support/alerter.ts';
+import { FROZEN_REPORT_RULE, reportFrozen, startReportAlerter } from '../support/frozenReport.ts';
 
 /**
  * The alert buttons in Telegram end to end: the real alerter (shipped rules plus a notice-like one) → the real
@@ -21,16 +22,6 @@ import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
  * NATS (its state in PostgreSQL), and the message is edited to show who did what.
  */
 const CHAIN = 'btn-tg';
-/** A fact: a client seen frozen is reported once and stays until someone resolves it (manual_resolve). */
-const factRule = {
-  id: 'client-frozen-report',
-  match: { source: 'cosmos-ibc', type: 'client_status' },
-  condition: { threshold: "status == 'Frozen'" },
-  manual_resolve: true,
-  severity: 'warning',
-  labels: { report: '{{ client_id }}' },
-  summary: 'Report: client {{ client_id }} was seen frozen',
-};
 
 let env: TestEnv;
 let clock: ManualClock;
@@ -41,19 +32,9 @@ let publisher: Publisher;
 beforeAll(async () => {
   env = await testEnv('buttons-telegram');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  alerter = await startAlerter(env, clock, [factRule], {
-    defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 },
-  });
+  alerter = await startReportAlerter(env, clock);
   h = await startHarness('buttons-telegram', {}, { mentions: [] }, { env, clock });
-  publisher = createPublisher({ nc: h.nc, subjects: env.subjects, instance: 'e2e', now: () => clock.now() });
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: CHAIN,
-    dedup_key: `${CHAIN}:frozen`,
-    data: clientStatus('07-tendermint-5', { elapsed: 10, status: 'Frozen' }),
-    observed_at: new Date(clock.now()),
-  });
-  await h.nc.flush();
-  await alerter.settle(h.nc, 1);
+  publisher = await reportFrozen(h.nc, env, clock, alerter, CHAIN);
 });
 afterAll(async () => {
   await h?.close();
@@ -99,7 +80,7 @@ describe('alert buttons in Telegram → the alerter', () => {
     expect(snoozed.silenced_by).toHaveLength(1);
     const { silences } = alerterRpc.silences.result.parse(await rpc('silences', { active: true }));
     const silence = silences.find((s) => s.id === snoozed.silenced_by[0])!;
-    expect(silence.matchers).toContainEqual({ name: 'rule', op: '=', value: factRule.id });
+    expect(silence.matchers).toContainEqual({ name: 'rule', op: '=', value: FROZEN_REPORT_RULE.id });
     expect(Date.parse(silence.ends_at) - clock.now()).toBe(3_600_000);
     await eventually(() => /🔕 Silenced until .* by Alice/.test(now(m).text), 20_000, 'the snoozed edit');
 
@@ -118,7 +99,7 @@ describe('alert buttons in Telegram → the alerter', () => {
       acknowledged: { by: `telegram:${BOB.id}` },
     });
     const open = alerterRpc.alerts.result.parse(
-      await rpc('alerts', { state: 'firing', rule_id: factRule.id }),
+      await rpc('alerts', { state: 'firing', rule_id: FROZEN_REPORT_RULE.id }),
     );
     expect(open.alerts).toEqual([]);
   });
@@ -141,7 +122,7 @@ describe('alert buttons in Telegram → the alerter', () => {
       /^Already resolved\.$|^Not resolved: alert .* is already resolved/,
     );
     expect((await alertOf(episode)).state).toBe('resolved');
-    const eps = await alerter.handle.alerter.alerts({ rule_id: factRule.id, limit: 50 });
+    const eps = await alerter.handle.alerter.alerts({ rule_id: FROZEN_REPORT_RULE.id, limit: 50 });
     expect(eps.filter((a) => a.labels.report === '07-tendermint-6')).toHaveLength(1);
 
     // The shipped ibc-client-frozen alert resolves when the client is no longer frozen: no Resolve button.

@@ -1,16 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
 import type { Notification } from '@tocsin/events';
 import { notifierWebhookService } from '@tocsin/notifier-webhook';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
-import { type CosmosSim, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHATS, type Harness, startHarness } from '../../services/notifier-telegram/test/harness.ts';
 import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { RELAYER, type RelayerScenario, startRelayerScenario } from '../support/relayerIncident.ts';
 
 /**
  * The IBC incident scenario (sim-cosmos: 40 clients 9 h from expiry, the relayer wallet empty in under an hour) →
@@ -19,17 +17,10 @@ import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
  * wallet's burn rate is known the incident grows: Telegram edits that one message (editMessageText) to name the
  * wallet as the cause, and the webhook gets the update under the same ids (X-Tocsin-Incident, X-Tocsin-Update-Of).
  */
-const HUB = 'cosmoshub-4';
-const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
-const scenarioPath = fileURLToPath(
-  new URL('../../tools/sim-cosmos/scenarios/relayer-incident.yaml', import.meta.url),
-);
 
 let env: TestEnv;
 let clock: ManualClock;
-let sim: CosmosSim;
-let ingestorService: RunningService;
-let ingestor: CosmosIbcIngestor;
+let scenario: RelayerScenario;
 let alerter: InProcessAlerter;
 let h: Harness;
 let webhook: RunningService;
@@ -39,7 +30,6 @@ const hooks: { headers: IncomingHttpHeaders; body: Notification; id: string }[] 
 beforeAll(async () => {
   env = await testEnv('ibc-incident-tg');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  sim = await startCosmosSim({ scenario: await loadScenario(scenarioPath), clock, tickIntervalMs: 0 });
   alerter = await startAlerter(env, clock);
   h = await startHarness('ibc-incident-tg', {}, { mentions: [] }, { env, clock });
   receiver = createServer((req, res) => {
@@ -59,36 +49,13 @@ beforeAll(async () => {
     clock,
     config: { ...env.config, webhook: { targets: [{ name: 'ops', url }] } },
   });
-  ingestorService = await startService(cosmosIbcService, {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      cosmos_ibc: {
-        auto_scan: false,
-        retry_backoff: '10ms',
-        chains: [
-          {
-            chain_id: HUB,
-            rpc: [sim.chainUrl(HUB)],
-            denom: 'uatom',
-            display_denom: 'ATOM',
-            wallets: [{ address: RELAYER, labels: { counterparty: 'osmosis-1' } }],
-          },
-        ],
-      },
-    },
-  });
-  ingestor = ingestorOf(ingestorService.ctx);
-  await ingestor.announced;
+  scenario = await startRelayerScenario(env, clock);
 }, 60_000);
 afterAll(async () => {
-  await ingestorService?.stop();
+  await scenario?.stop();
   await webhook?.stop();
   await h?.close();
   await alerter?.running.stop();
-  await sim?.close();
   receiver?.close();
   await env.cleanup();
 });
@@ -106,7 +73,7 @@ async function delivered() {
     );
 }
 async function scan() {
-  await ingestor.scanOnce();
+  await scenario.ingestor.scanOnce();
   await h.nc.flush();
   await alerter.settle(h.nc);
   await delivered();

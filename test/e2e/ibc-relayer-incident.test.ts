@@ -1,13 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { callRpc } from '@tocsin/bus';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
-import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
-import { type CosmosSim, loadScenario, startCosmosSim } from '@tocsin/sim-cosmos';
+import { ManualClock } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drained, type Harness, startHarness } from '../../services/notifier-discord/test/harness.ts';
 import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { HUB, RELAYER, type RelayerScenario, startRelayerScenario } from '../support/relayerIncident.ts';
 
 /**
  * The IBC incident scenario on one ManualClock: sim-cosmos (40 clients 9 h from expiry, the relayer wallet empty in
@@ -15,62 +13,30 @@ import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
  * → the fake Discord. The clients fire at the first scan (one incident message); the wallet's burn rate is known at
  * the second, 10 minutes later: the same message is edited to name the wallet as the cause.
  */
-const HUB = 'cosmoshub-4';
 const OWNER = 'discord:111111111111111111';
-const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
-const scenarioPath = fileURLToPath(
-  new URL('../../tools/sim-cosmos/scenarios/relayer-incident.yaml', import.meta.url),
-);
 
 let env: TestEnv;
 let clock: ManualClock;
-let sim: CosmosSim;
-let ingestorService: RunningService;
-let ingestor: CosmosIbcIngestor;
+let scenario: RelayerScenario;
 let alerter: InProcessAlerter;
 let h: Harness;
 
 beforeAll(async () => {
   env = await testEnv('ibc-incident');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  sim = await startCosmosSim({ scenario: await loadScenario(scenarioPath), clock, tickIntervalMs: 0 });
   alerter = await startAlerter(env, clock);
   h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
-  ingestorService = await startService(cosmosIbcService, {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      cosmos_ibc: {
-        auto_scan: false,
-        retry_backoff: '10ms',
-        chains: [
-          {
-            chain_id: HUB,
-            rpc: [sim.chainUrl(HUB)],
-            denom: 'uatom',
-            display_denom: 'ATOM',
-            // The relayer wallet of the cosmoshub-4 ↔ osmosis-1 path: what ties it to those clients.
-            wallets: [{ address: RELAYER, labels: { counterparty: 'osmosis-1' } }],
-          },
-        ],
-      },
-    },
-  });
-  ingestor = ingestorOf(ingestorService.ctx);
-  await ingestor.announced;
+  scenario = await startRelayerScenario(env, clock);
 }, 60_000);
 afterAll(async () => {
-  await ingestorService?.stop();
+  await scenario?.stop();
   await h?.stop();
   await alerter?.running.stop();
-  await sim?.close();
   await env.cleanup();
 });
 
 async function scan() {
-  await ingestor.scanOnce();
+  await scenario.ingestor.scanOnce();
   await h.nc.flush();
   await alerter.settle(h.nc);
 }
