@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { RpcError } from '@tocsin/bus';
 import { cosmosIbc } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,24 +17,22 @@ afterAll(async () => {
   await env.cleanup();
 });
 
-const rpc = <R = never>(method: string, body: unknown) =>
-  callRpc<R>(h.nc, env.subjects.rpc('alerter', method), body);
 type Sub = { subscription: { id: string; scope: string; value: string; cadence: string }; created: boolean };
 
 it('a bare word is a source when a rule watches it, else a chain; again changes the cadence', async () => {
-  const source = await rpc<Sub>('alert_subscribe', {
+  const source = await h.rpc<Sub>('alert_subscribe', {
     owner: 'discord:1',
     value: 'cosmos-ibc',
     cadence: 'daily',
   });
   expect(source).toMatchObject({ created: true, subscription: { scope: 'source', value: 'cosmos-ibc' } });
-  const chain = await rpc<Sub>('alert_subscribe', {
+  const chain = await h.rpc<Sub>('alert_subscribe', {
     owner: 'discord:1',
     value: 'cosmoshub-4',
     cadence: 'hourly',
   });
   expect(chain.subscription.scope).toBe('chain');
-  const again = await rpc<Sub>('alert_subscribe', {
+  const again = await h.rpc<Sub>('alert_subscribe', {
     owner: 'discord:1',
     value: 'cosmoshub-4',
     cadence: 'immediate',
@@ -44,11 +42,11 @@ it('a bare word is a source when a rule watches it, else a chain; again changes 
     subscription: { id: chain.subscription.id, cadence: 'immediate' },
   });
   await expect(
-    rpc('alert_subscribe', { owner: 'discord:1', value: 'nope', scope: 'source', cadence: 'daily' }),
+    h.rpc('alert_subscribe', { owner: 'discord:1', value: 'nope', scope: 'source', cadence: 'daily' }),
   ).rejects.toSatisfy(
     (e) => e instanceof RpcError && e.code === 'bad_request' && /known: .*cosmos-ibc/.test(e.message),
   );
-  const { subscriptions } = await rpc<{ subscriptions: Sub['subscription'][] }>('alert_subscriptions', {
+  const { subscriptions } = await h.rpc<{ subscriptions: Sub['subscription'][] }>('alert_subscriptions', {
     owner: 'discord:1',
   });
   expect(subscriptions.map((s) => `${s.scope}:${s.value}:${s.cadence}`)).toEqual([
@@ -71,18 +69,18 @@ it('immediate: the subscriber is tagged on a new alert of the chain; only the ow
   for (const n of firing) expect(n.mentions).toContain('discord:1');
 
   await expect(
-    rpc('alert_unsubscribe', { by: 'discord:2', owner: 'discord:1', value: 'cosmoshub-4' }),
+    h.rpc('alert_unsubscribe', { by: 'discord:2', owner: 'discord:1', value: 'cosmoshub-4' }),
   ).rejects.toSatisfy((e) => e instanceof RpcError && e.code === 'forbidden');
-  await expect(rpc('alert_unsubscribe', { by: 'discord:2', value: 'cosmoshub-4' })).rejects.toSatisfy(
+  await expect(h.rpc('alert_unsubscribe', { by: 'discord:2', value: 'cosmoshub-4' })).rejects.toSatisfy(
     (e) => e instanceof RpcError && e.code === 'not_found',
   );
   expect(
-    await rpc('alert_unsubscribe', {
+    await h.rpc('alert_unsubscribe', {
       by: 'discord:2',
       is_admin: true,
       owner: 'discord:1',
       value: 'cosmoshub-4',
     }),
   ).toEqual({ removed: 1 });
-  expect(await rpc('alert_unsubscribe', { by: 'discord:1', value: 'cosmos-ibc' })).toEqual({ removed: 1 });
+  expect(await h.rpc('alert_unsubscribe', { by: 'discord:1', value: 'cosmos-ibc' })).toEqual({ removed: 1 });
 });

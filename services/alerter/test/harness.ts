@@ -34,6 +34,10 @@ export interface Harness {
   advance(ms: number): Promise<void>;
   /** Notifications received so far (after letting in-flight ones arrive). */
   received(): Promise<Notification[]>;
+  /** Those of them whose first alert is of this chain. */
+  receivedOn(chainId: string): Promise<Notification[]>;
+  /** Calls one of the alerter's RPC methods on the test's prefix. */
+  rpc<R = never>(method: string, body: unknown): Promise<R>;
   stop(): Promise<void>;
 }
 
@@ -125,6 +129,11 @@ export async function startAlerter(
       await nc.flush();
       return notifications.items;
     },
+    async receivedOn(chainId) {
+      return (await h.received()).filter((n) => n.alerts[0]!.chain_id === chainId);
+    },
+    rpc: <R = never>(method: string, body: unknown) =>
+      callRpc<R>(nc, env.subjects.rpc('alerter', method), body),
     async stop() {
       notifications.stop();
       await running.stop();

@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { RpcError } from '@tocsin/bus';
 import type { Alert, Notification } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -51,10 +51,7 @@ beforeEach(() => {
   h.notifications.items.length = 0;
 });
 
-const rpc = <R = never>(method: string, body: unknown) =>
-  callRpc<R>(h.nc, env.subjects.rpc('alerter', method), body);
-const on = async (chain: string): Promise<Notification[]> =>
-  (await h.received()).filter((n) => n.alerts[0]!.chain_id === chain);
+const on = (chain: string): Promise<Notification[]> => h.receivedOn(chain);
 const of = async (chain: string) => (await on(chain)).map((n) => n.transition);
 /** 13 h trusting period, 1.5 h left: critical. */
 const critical = (chain: string) => publishClient(h, chain, 'c-0', { trusting: 46_800, elapsed: 41_400 });
@@ -138,7 +135,7 @@ describe('escalation ladder', () => {
     await h.advance(5 * MIN);
     expect(await of('lad-2')).toEqual(['firing', 'escalated']);
     const ep = (await on('lad-2'))[0]!.alerts[0]!.episode_id;
-    await rpc('ack', { by: 'discord:42', episode_id: ep, note: 'on it' });
+    await h.rpc('ack', { by: 'discord:42', episode_id: ep, note: 'on it' });
     await h.advance(3 * 60 * MIN);
     expect(await of('lad-2')).toEqual(['firing', 'escalated', 'acknowledged']);
     const kinds = (await timeline(ep)).map((t) => t.kind);
@@ -153,7 +150,7 @@ describe('escalation ladder', () => {
     await critical('lad-3');
     await h.settle();
     const ep = (await on('lad-3'))[0]!.alerts[0]!.episode_id;
-    const { alert } = await rpc<{ alert: Alert }>('ack', {
+    const { alert } = await h.rpc<{ alert: Alert }>('ack', {
       by: 'discord:42',
       episode_id: ep,
       duration_s: 1800,
@@ -167,7 +164,7 @@ describe('escalation ladder', () => {
     await h.advance(5 * MIN);
     expect(await of('lad-3')).toEqual(['firing', 'acknowledged', 'repeat', 'escalated']);
     // Acknowledged again: its own notification (not dropped as a duplicate of the first).
-    await rpc('ack', { by: 'discord:43', episode_id: ep });
+    await h.rpc('ack', { by: 'discord:43', episode_id: ep });
     const ns = await on('lad-3');
     expect(ns.map((n) => n.transition)).toEqual([
       'firing',
@@ -180,7 +177,7 @@ describe('escalation ladder', () => {
     expect((await timeline(ep)).map((t) => t.kind)).toContain('ack_expired');
     // A time already past is refused, with the field.
     await expect(
-      rpc('ack', { by: 'discord:1', episode_id: ep, until: new Date(h.clock.now() - 1).toISOString() }),
+      h.rpc('ack', { by: 'discord:1', episode_id: ep, until: new Date(h.clock.now() - 1).toISOString() }),
     ).rejects.toMatchObject({ code: 'bad_request', issues: ['until: in the past'] });
     await recovered('lad-3');
     await h.settle();
@@ -203,10 +200,10 @@ describe('acknowledgement and resolution never re-open', () => {
     await critical('race-1');
     await h.settle();
     const ep = (await on('race-1'))[0]!.alerts[0]!.episode_id;
-    await rpc('ack', { by: 'discord:42', episode_id: ep });
+    await h.rpc('ack', { by: 'discord:42', episode_id: ep });
     await recovered('race-1');
     await h.settle();
-    const again = await rpc<{ alert: Alert }>('ack', { by: 'discord:9', episode_id: ep });
+    const again = await h.rpc<{ alert: Alert }>('ack', { by: 'discord:9', episode_id: ep });
     expect(again.alert.state).toBe('resolved');
     expect(again.alert.acknowledged?.by).toBe('discord:42');
     await h.advance(3 * 60 * MIN);
@@ -220,7 +217,7 @@ describe('acknowledgement and resolution never re-open', () => {
     const fp = (await on('race-2'))[0]!.alerts[0]!.fingerprint;
     await recovered('race-2');
     await h.settle();
-    const err = await rpc('ack', { by: 'discord:42', fingerprint: fp }).catch((e: RpcError) => e);
+    const err = await h.rpc('ack', { by: 'discord:42', fingerprint: fp }).catch((e: RpcError) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect(err).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/already resolved/) });
     await h.advance(3 * 60 * MIN);

@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { RpcError } from '@tocsin/bus';
 import type { MaintenanceWindow, Notification } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
@@ -40,8 +40,6 @@ beforeEach(() => {
   h.notifications.items.length = 0;
 });
 
-const rpc = <R = never>(method: string, body: unknown) =>
-  callRpc<R>(h.nc, env.subjects.rpc('alerter', method), body);
 const critical = (chain: string) => publishClient(h, chain, 'c-0', { trusting: 46_800, elapsed: 41_400 });
 const recovered = (chain: string) =>
   publishClient(h, chain, 'c-0', { trusting: 46_800, elapsed: 10, height: 900 });
@@ -58,7 +56,7 @@ const until = async (iso: string) => {
 
 describe('maintenance windows', () => {
   it('a weekly window in Europe/Zurich mutes exactly its occurrences, across the DST change, and posts a summary', async () => {
-    const { maintenance } = await rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
+    const { maintenance } = await h.rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
       by: 'discord:42',
       name: 'upgrades',
       matchers: [{ name: 'chain_id', op: '=~', value: 'mw-.*' }],
@@ -90,11 +88,11 @@ describe('maintenance windows', () => {
     await h.settle();
     await h.advance(MIN);
     expect(seen(await h.received())).toEqual(['mw-a:firing']);
-    const firing = await rpc<{ alerts: { chain_id: string; silenced_by: string[] }[] }>('alerts', {
+    const firing = await h.rpc<{ alerts: { chain_id: string; silenced_by: string[] }[] }>('alerts', {
       chain_id: 'mw-b',
     });
     expect(firing.alerts[0]!.silenced_by).toEqual([`maintenance:${maintenance.id}@2026-03-24T13:00:00.000Z`]);
-    const listed = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
+    const listed = await h.rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
     expect(listed.maintenances.find((m) => m.id === maintenance.id)!.active).toBe(true);
 
     // 15:00 local: the window ends. One summary, then what still matters: mw-b still fires, mw-a's resolve.
@@ -112,7 +110,7 @@ describe('maintenance windows', () => {
     expect(h.notifications.items).toHaveLength(4);
 
     // Recorded: mw-c never reached anyone, but its history says why.
-    const alerts = await rpc<{ alerts: { chain_id: string; episode_id: string }[] }>('alerts', {
+    const alerts = await h.rpc<{ alerts: { chain_id: string; episode_id: string }[] }>('alerts', {
       chain_id: 'mw-c',
     });
     const { timeline } = await h.handle.alerter.alert(alerts.alerts[0]!.episode_id).then((a) => a!);
@@ -149,12 +147,12 @@ describe('maintenance windows', () => {
     for (const c of ['mw-d', 'mw-e', 'mw-f']) await recovered(c);
     await h.settle();
     await h.advance(0);
-    await rpc('end_maintenance', { by: 'discord:42', id: maintenance.id });
+    await h.rpc('end_maintenance', { by: 'discord:42', id: maintenance.id });
   });
 
   it('a one-off window ended early closes at once; its summary goes out at the next tick', async () => {
     const now = h.clock.now();
-    const { maintenance } = await rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
+    const { maintenance } = await h.rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
       by: 'slack:U1',
       matchers: [{ name: 'chain_id', value: 'once-1' }],
       starts_at: new Date(now).toISOString(),
@@ -167,7 +165,7 @@ describe('maintenance windows', () => {
     await h.settle();
     await h.advance(MIN);
     expect(await h.received()).toEqual([]);
-    const { maintenance: ended } = await rpc<{ maintenance: MaintenanceWindow }>('end_maintenance', {
+    const { maintenance: ended } = await h.rpc<{ maintenance: MaintenanceWindow }>('end_maintenance', {
       by: 'slack:U1',
       id: maintenance.id,
     });
@@ -177,13 +175,13 @@ describe('maintenance windows', () => {
       'summary: 1 alert during maintenance "validator migration", 1 still firing',
       'once-1:firing',
     ]);
-    await expect(rpc('end_maintenance', { by: 'slack:U1', id: maintenance.id })).rejects.toMatchObject({
+    await expect(h.rpc('end_maintenance', { by: 'slack:U1', id: maintenance.id })).rejects.toMatchObject({
       code: 'not_found',
     });
     // Over: no longer listed as in force, still listed in the history.
-    const active = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
+    const active = await h.rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
     expect(active.maintenances.map((m) => m.id)).not.toContain(maintenance.id);
-    const all = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', { active: false });
+    const all = await h.rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', { active: false });
     expect(all.maintenances.find((m) => m.id === maintenance.id)).toMatchObject({
       active: false,
       next: null,
@@ -191,7 +189,7 @@ describe('maintenance windows', () => {
   });
 
   it('a one-off from now for a duration mutes until it ends by itself, then is over', async () => {
-    const { maintenance } = await rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
+    const { maintenance } = await h.rpc<{ maintenance: MaintenanceWindow }>('maintenance', {
       by: 'discord:42',
       matchers: [{ name: 'chain_id', value: 'dur-1' }],
       duration_s: 1800,
@@ -207,23 +205,25 @@ describe('maintenance windows', () => {
       'summary: 1 alert during maintenance "maintenance", 1 still firing',
       'dur-1:firing',
     ]);
-    const active = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
+    const active = await h.rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
     expect(active.maintenances.map((m) => m.id)).not.toContain(maintenance.id);
   });
 
   it('windows from the configuration are listed; bad times over RPC are a bad_request naming the field', async () => {
-    const { maintenances } = await rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
+    const { maintenances } = await h.rpc<{ maintenances: MaintenanceWindow[] }>('maintenances', {});
     expect(maintenances.find((m) => m.origin === 'config')).toMatchObject({
       name: 'nightly-backup',
       author: 'config',
       times: { cron: '0 3 * * *', duration_s: 1800, timezone: 'Europe/Zurich' },
     });
-    const err = await rpc('maintenance', {
-      by: 'discord:42',
-      matchers: [{ name: 'chain_id', value: 'x' }],
-      weekly: { days: ['tue'], start: '14:00', end: '15:00' },
-      timezone: 'Europe/Zurik',
-    }).catch((e: unknown) => e);
+    const err = await h
+      .rpc('maintenance', {
+        by: 'discord:42',
+        matchers: [{ name: 'chain_id', value: 'x' }],
+        weekly: { days: ['tue'], start: '14:00', end: '15:00' },
+        timezone: 'Europe/Zurik',
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect(err).toMatchObject({
       code: 'bad_request',

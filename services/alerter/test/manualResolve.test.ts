@@ -1,4 +1,4 @@
-import { callRpc, type RpcError } from '@tocsin/bus';
+import type { RpcError } from '@tocsin/bus';
 import type { Alert, Notification } from '@tocsin/events';
 import { ConfigError } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
@@ -53,10 +53,7 @@ beforeEach(() => {
   h.notifications.items.length = 0;
 });
 
-const rpc = <R = never>(method: string, body: unknown) =>
-  callRpc<R>(h.nc, env.subjects.rpc('alerter', method), body);
-const on = async (chain: string): Promise<Notification[]> =>
-  (await h.received()).filter((n) => n.alerts[0]!.chain_id === chain);
+const on = (chain: string): Promise<Notification[]> => h.receivedOn(chain);
 const fired = async (chain: string, type: string, data: Record<string, unknown>) => {
   await h.emit('subspace', type, data, { chain_id: chain });
   await h.settle();
@@ -71,7 +68,7 @@ const episodes = async (fingerprint: string) =>
     ])
   ).rows;
 const refused = (method: string, body: unknown) =>
-  rpc(method, body).then(
+  h.rpc(method, body).then(
     () => null,
     (e: RpcError) => e,
   );
@@ -81,7 +78,7 @@ describe('manual resolve (the chats’ Resolve button)', () => {
     const a = await fired('mr-1', 'sudo', { extrinsic: '10-1' });
     // The notification says so, so chats offer a Resolve button on it.
     expect(a.manual_resolve).toBe(true);
-    const { alert } = await rpc<{ alert: Alert }>('resolve', {
+    const { alert } = await h.rpc<{ alert: Alert }>('resolve', {
       by: 'telegram:7',
       is_admin: true,
       episode_id: a.episode_id,
@@ -89,7 +86,7 @@ describe('manual resolve (the chats’ Resolve button)', () => {
     });
     expect(alert.state).toBe('resolved');
     expect(alert.resolved_at).not.toBeNull();
-    const { timeline } = await rpc<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>(
+    const { timeline } = await h.rpc<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>(
       'alert',
       { id: a.episode_id },
     );
@@ -111,8 +108,8 @@ describe('manual resolve (the chats’ Resolve button)', () => {
 
   it('ack then resolve: resolved and still acknowledged, never re-opened', async () => {
     const a = await fired('mr-2', 'transfer', { extrinsic: '11-2', kind: 'force' });
-    await rpc('ack', { by: 'slack:U1', episode_id: a.episode_id });
-    const { alert } = await rpc<{ alert: Alert }>('resolve', {
+    await h.rpc('ack', { by: 'slack:U1', episode_id: a.episode_id });
+    const { alert } = await h.rpc<{ alert: Alert }>('resolve', {
       by: 'slack:U0ADMIN',
       is_admin: true,
       fingerprint: a.fingerprint,
@@ -128,11 +125,11 @@ describe('manual resolve (the chats’ Resolve button)', () => {
     );
     const answers = await Promise.all(
       alerts.flatMap((a) => [
-        rpc('ack', { by: 'discord:5', episode_id: a.episode_id }).then(
+        h.rpc('ack', { by: 'discord:5', episode_id: a.episode_id }).then(
           () => 'acked',
           (e: Error) => e.message,
         ),
-        rpc('resolve', { by: 'discord:6', is_admin: true, episode_id: a.episode_id }).then(
+        h.rpc('resolve', { by: 'discord:6', is_admin: true, episode_id: a.episode_id }).then(
           () => 'resolved',
           (e: Error) => e.message,
         ),
@@ -172,7 +169,7 @@ describe('manual resolve (the chats’ Resolve button)', () => {
     expect(await refused('resolve', { by: 'discord:6', is_admin: true })).toMatchObject({
       code: 'bad_request',
     });
-    const still = await rpc<{ alerts: Alert[] }>('alerts', { state: 'firing' });
+    const still = await h.rpc<{ alerts: Alert[] }>('alerts', { state: 'firing' });
     expect(still.alerts.map((a) => a.episode_id)).toEqual(
       expect.arrayContaining([self.episode_id, fact.episode_id]),
     );

@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { RpcError } from '@tocsin/bus';
 import type { Alert, Notification } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -28,8 +28,6 @@ beforeEach(() => {
   h.notifications.items.length = 0;
 });
 
-const rpc = <R = never>(method: string, body: unknown) =>
-  callRpc<R>(h.nc, env.subjects.rpc('alerter', method), body);
 const of = (ns: Notification[], chain: string) =>
   ns.filter((n) => n.alerts[0]!.chain_id === chain).map((n) => n.transition);
 /** 13 h trusting period, 1.5 h left: critical. */
@@ -40,7 +38,7 @@ const recovered = (chain: string, client = 'c-0') =>
 
 describe('silences', () => {
   it('no notification while silenced; after the silence ends, an alert still firing is notified', async () => {
-    const { silence } = await rpc<{ silence: { id: string; ends_at: string } }>('silence', {
+    const { silence } = await h.rpc<{ silence: { id: string; ends_at: string } }>('silence', {
       by: 'discord:42',
       matchers: [{ name: 'chain_id', value: 'sil-1' }],
       duration_s: 3600,
@@ -53,16 +51,16 @@ describe('silences', () => {
     // No escalation nor repeat while silenced either.
     await h.advance(29 * MIN);
     expect(of(await h.received(), 'sil-1')).toEqual([]);
-    const listed = await rpc<{ alerts: Alert[] }>('alerts', { state: 'firing' });
+    const listed = await h.rpc<{ alerts: Alert[] }>('alerts', { state: 'firing' });
     expect(listed.alerts.find((a) => a.chain_id === 'sil-1')!.silenced_by).toEqual([silence.id]);
     await h.advance(MIN);
-    const ns = (await h.received()).filter((n) => n.alerts[0]!.chain_id === 'sil-1');
+    const ns = await h.receivedOn('sil-1');
     expect(ns.map((n) => n.transition)).toEqual(['firing']);
     expect(ns[0]!.alerts[0]!.state).toBe('firing');
   });
 
   it('an alert that fired and resolved during the silence is never notified', async () => {
-    await rpc('silence', {
+    await h.rpc('silence', {
       by: 'discord:42',
       matchers: [{ name: 'chain_id', value: 'sil-2' }],
       duration_s: 600,
@@ -80,7 +78,7 @@ describe('silences', () => {
     await critical('sil-3');
     await h.settle();
     expect(of(await h.received(), 'sil-3')).toEqual(['firing']);
-    const { silence } = await rpc<{ silence: { id: string } }>('silence', {
+    const { silence } = await h.rpc<{ silence: { id: string } }>('silence', {
       by: 'slack:U1',
       matchers: [
         { name: 'chain_id', op: '=~', value: 'sil-3|other' },
@@ -92,17 +90,17 @@ describe('silences', () => {
     await recovered('sil-3');
     await h.settle();
     expect(of(await h.received(), 'sil-3')).toEqual(['firing']);
-    const expired = await rpc<{ silence: { ends_at: string } }>('expire_silence', {
+    const expired = await h.rpc<{ silence: { ends_at: string } }>('expire_silence', {
       by: 'slack:U1',
       id: silence.id,
     });
     expect(Date.parse(expired.silence.ends_at)).toBe(h.clock.now());
     expect(of(await h.received(), 'sil-3')).toEqual(['firing', 'resolved']);
-    const active = await rpc<{ silences: { id: string }[] }>('silences', { active: true });
+    const active = await h.rpc<{ silences: { id: string }[] }>('silences', { active: true });
     expect(active.silences.some((s) => s.id === silence.id)).toBe(false);
     // The timeline says who muted it and when.
     const ep = (await h.received())[0]!.alerts[0]!.episode_id;
-    const body = await rpc<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>('alert', {
+    const body = await h.rpc<{ timeline: { kind: string; detail: Record<string, unknown> }[] }>('alert', {
       id: ep,
     });
     expect(body.timeline.map((t) => t.kind)).toEqual([
@@ -119,23 +117,25 @@ describe('silences', () => {
   });
 
   it('refuses bad silences with the field and the reason', async () => {
-    const bad = await rpc('silence', { by: 'discord:1', matchers: [], duration_s: 60 }).catch(
-      (e: RpcError) => e,
-    );
+    const bad = await h
+      .rpc('silence', { by: 'discord:1', matchers: [], duration_s: 60 })
+      .catch((e: RpcError) => e);
     expect(bad).toBeInstanceOf(RpcError);
     expect(bad.code).toBe('bad_request');
     expect(bad.issues).toEqual([expect.stringMatching(/^matchers: /)]);
-    const re = await rpc('silence', {
-      by: 'discord:1',
-      matchers: [{ name: 'x', op: '=~', value: '(' }],
-      duration_s: 60,
-    }).catch((e: RpcError) => e);
+    const re = await h
+      .rpc('silence', {
+        by: 'discord:1',
+        matchers: [{ name: 'x', op: '=~', value: '(' }],
+        duration_s: 60,
+      })
+      .catch((e: RpcError) => e);
     expect(re.message).toMatch(/bad regular expression/);
-    const noEnd = await rpc('silence', { by: 'discord:1', matchers: [{ name: 'x', value: 'y' }] }).catch(
-      (e: RpcError) => e,
-    );
+    const noEnd = await h
+      .rpc('silence', { by: 'discord:1', matchers: [{ name: 'x', value: 'y' }] })
+      .catch((e: RpcError) => e);
     expect(noEnd.message).toMatch(/duration_s or ends_at is required/);
-    await expect(rpc('expire_silence', { by: 'discord:1', id: 'nope' })).rejects.toMatchObject({
+    await expect(h.rpc('expire_silence', { by: 'discord:1', id: 'nope' })).rejects.toMatchObject({
       code: 'not_found',
     });
   });
@@ -148,7 +148,7 @@ describe('acknowledgements and escalation', () => {
     await h.advance(29 * MIN);
     expect(of(await h.received(), 'esc-1')).toEqual(['firing']);
     await h.advance(MIN);
-    const ns = (await h.received()).filter((n) => n.alerts[0]!.chain_id === 'esc-1');
+    const ns = await h.receivedOn('esc-1');
     expect(ns.map((n) => n.transition)).toEqual(['firing', 'escalated']);
     expect(ns[1]!.mentions).toContain('role:oncall');
     expect(ns[1]!.alerts[0]!.escalated).toBe(true);
@@ -161,7 +161,7 @@ describe('acknowledgements and escalation', () => {
     await h.settle();
     const firing = (await h.received()).find((n) => n.alerts[0]!.chain_id === 'ack-1')!;
     await h.advance(10 * MIN);
-    const { alert } = await rpc<{ alert: Alert }>('ack', {
+    const { alert } = await h.rpc<{ alert: Alert }>('ack', {
       by: 'discord:42',
       fingerprint: firing.alerts[0]!.fingerprint,
       note: 'relayer restarted',
@@ -172,7 +172,7 @@ describe('acknowledgements and escalation', () => {
       until: null,
       note: 'relayer restarted',
     });
-    const ns = (await h.received()).filter((n) => n.alerts[0]!.chain_id === 'ack-1');
+    const ns = await h.receivedOn('ack-1');
     expect(ns.map((n) => n.transition)).toEqual(['firing', 'acknowledged']);
     expect(ns[1]!.alerts[0]!.acknowledged?.by).toBe('discord:42');
     expect(ns[1]!.key).toBe(`${alert.episode_id}:acknowledged`);
@@ -180,16 +180,16 @@ describe('acknowledgements and escalation', () => {
     await h.advance(150 * MIN);
     expect(of(await h.received(), 'ack-1')).toEqual(['firing', 'acknowledged']);
     // Acknowledging again (another button press) changes nothing.
-    const again = await rpc<{ alert: Alert }>('ack', { by: 'discord:7', episode_id: alert.episode_id });
+    const again = await h.rpc<{ alert: Alert }>('ack', { by: 'discord:7', episode_id: alert.episode_id });
     expect(again.alert.acknowledged?.by).toBe('discord:42');
     await recovered('ack-1');
     await h.settle();
     expect(of(await h.received(), 'ack-1')).toEqual(['firing', 'acknowledged', 'resolved']);
     await expect(
-      rpc('ack', { by: 'discord:1', episode_id: '01JD0000000000000000000000' }),
+      h.rpc('ack', { by: 'discord:1', episode_id: '01JD0000000000000000000000' }),
     ).rejects.toMatchObject({
       code: 'not_found',
     });
-    await expect(rpc('ack', { by: 'discord:1' })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(h.rpc('ack', { by: 'discord:1' })).rejects.toMatchObject({ code: 'bad_request' });
   });
 });

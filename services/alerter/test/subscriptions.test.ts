@@ -1,4 +1,4 @@
-import { callRpc, RpcError } from '@tocsin/bus';
+import { RpcError } from '@tocsin/bus';
 import { cosmosIbc, type Notification } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -20,8 +20,6 @@ beforeEach(() => {
   h.notifications.items.length = 0;
 });
 
-const rpc = <R = never>(method: string, body: unknown) =>
-  callRpc<R>(h.nc, env.subjects.rpc('alerter', method), body);
 let seq = 0;
 const balance = async (address: string, amount: number, o: Parameters<typeof walletBalance>[2] = {}) => {
   h.clock.advance(1000);
@@ -40,14 +38,14 @@ const view = (ns: Notification[]) =>
   );
 
 it('a wallet below a subscriber threshold tags that subscriber; deregister is the owner’s (or an admin’s)', async () => {
-  const first = await rpc<{ created: boolean; subscription: { id: string } }>('subscribe', {
+  const first = await h.rpc<{ created: boolean; subscription: { id: string } }>('subscribe', {
     owner: 'discord:111',
     target: 'cosmos1relayer',
     chain_id: 'cosmoshub-4',
     threshold: 2,
   });
   expect(first.created).toBe(true);
-  const again = await rpc<{ created: boolean; subscription: { id: string; threshold: number } }>(
+  const again = await h.rpc<{ created: boolean; subscription: { id: string; threshold: number } }>(
     'subscribe',
     {
       owner: 'discord:111',
@@ -57,7 +55,7 @@ it('a wallet below a subscriber threshold tags that subscriber; deregister is th
     },
   );
   expect(again).toMatchObject({ created: false, subscription: { id: first.subscription.id, threshold: 3 } });
-  await rpc('subscribe', {
+  await h.rpc('subscribe', {
     owner: 'discord:222',
     target: 'cosmos1relayer',
     chain_id: 'cosmoshub-4',
@@ -75,32 +73,32 @@ it('a wallet below a subscriber threshold tags that subscriber; deregister is th
     'firing:wallet-below-threshold:discord:222:discord:222',
   ]);
 
-  const refused = await rpc('unsubscribe', { by: 'discord:999', target: 'cosmos1relayer' }).catch(
-    (e: RpcError) => e,
-  );
+  const refused = await h
+    .rpc('unsubscribe', { by: 'discord:999', target: 'cosmos1relayer' })
+    .catch((e: RpcError) => e);
   expect(refused).toBeInstanceOf(RpcError);
   expect(refused.code).toBe('forbidden');
-  await expect(rpc('unsubscribe', { by: 'discord:111', target: 'cosmos1nothing' })).rejects.toMatchObject({
+  await expect(h.rpc('unsubscribe', { by: 'discord:111', target: 'cosmos1nothing' })).rejects.toMatchObject({
     code: 'not_found',
   });
-  expect(await rpc('unsubscribe', { by: 'discord:111', target: 'cosmos1relayer' })).toEqual({ removed: 1 });
+  expect(await h.rpc('unsubscribe', { by: 'discord:111', target: 'cosmos1relayer' })).toEqual({ removed: 1 });
   // The owner's alert is over; later low balances tag only the remaining subscriber.
   expect(view(await h.received()).slice(2)).toEqual([
     'resolved:wallet-below-threshold:discord:111:discord:111',
   ]);
   await balance('cosmos1relayer', 0.4);
   expect(await h.received()).toHaveLength(3);
-  const subs = await rpc<{ subscriptions: { owner: string }[] }>('subscriptions', {
+  const subs = await h.rpc<{ subscriptions: { owner: string }[] }>('subscriptions', {
     chain_id: 'cosmoshub-4',
   });
   expect(subs.subscriptions.map((s) => s.owner)).toEqual(['discord:222']);
-  expect(await rpc('unsubscribe', { by: 'discord:1', is_admin: true, target: 'cosmos1relayer' })).toEqual({
+  expect(await h.rpc('unsubscribe', { by: 'discord:1', is_admin: true, target: 'cosmos1relayer' })).toEqual({
     removed: 1,
   });
 });
 
 it('tags every subscriber of a wallet projected to be empty within 24 h, and the event’s own subscribers', async () => {
-  await rpc('subscribe', {
+  await h.rpc('subscribe', {
     owner: 'slack:U1',
     target: 'cosmos1burner',
     chain_id: 'cosmoshub-4',
