@@ -4,7 +4,7 @@ import { api, useApi } from '../api.ts';
 import { since, time } from '../format.ts';
 import type { Maintenance, MaintenanceWindow } from '../types.ts';
 import { IncludeEnded, Load, useEnd } from '../ui.tsx';
-import { MatcherRows } from './silences.tsx';
+import { MatcherLabels, MatcherRows } from './matchers.tsx';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 type Day = (typeof DAYS)[number];
@@ -139,13 +139,7 @@ export function MaintenanceView({ authed }: { authed: boolean }) {
                   <tr key={m.id} class={m.ended_at ? 'dim' : ''}>
                     <td title={m.reason}>{m.name}</td>
                     <td>
-                      {m.matchers.map((x) => (
-                        <code key={`${x.name}${x.op}${x.value}`} class="label">
-                          {x.name}
-                          {x.op}
-                          {x.value}
-                        </code>
-                      ))}
+                      <MatcherLabels matchers={m.matchers} />
                     </td>
                     <td>{when(m)}</td>
                     <td>

@@ -4,8 +4,8 @@ import { api, useApi } from '../api.ts';
 import { since, time } from '../format.ts';
 import type { Silence } from '../types.ts';
 import { IncludeEnded, Load, useEnd } from '../ui.tsx';
+import { MatcherLabels, MatcherRows } from './matchers.tsx';
 
-const OPS = ['=', '!=', '=~', '!~'] as const;
 const DURATIONS: Array<[string, number]> = [
   ['1 hour', 3600],
   ['4 hours', 4 * 3600],
@@ -19,60 +19,6 @@ function prefilled(prefill: string | undefined): Matcher[] {
     ([name, value]): Matcher => ({ name, op: '=', value }),
   );
   return ms.length ? ms : [{ name: 'rule', op: '=', value: '' }];
-}
-
-/** The label matchers of a silence or a maintenance window: one row each, + matcher, remove. */
-export function MatcherRows({
-  matchers,
-  setMatchers,
-}: {
-  matchers: Matcher[];
-  setMatchers: (m: Matcher[]) => void;
-}) {
-  const set = (i: number, m: Partial<Matcher>) =>
-    setMatchers(matchers.map((x, j) => (j === i ? { ...x, ...m } : x)));
-  return (
-    <>
-      {matchers.map((m, i) => (
-        <div key={i} class="row">
-          <input
-            required
-            placeholder="label"
-            value={m.name}
-            onInput={(e) => set(i, { name: e.currentTarget.value })}
-          />
-          <select value={m.op} onChange={(e) => set(i, { op: e.currentTarget.value as Matcher['op'] })}>
-            {OPS.map((o) => (
-              <option key={o}>{o}</option>
-            ))}
-          </select>
-          <input
-            placeholder="value"
-            value={m.value}
-            onInput={(e) => set(i, { value: e.currentTarget.value })}
-          />
-          {matchers.length > 1 ? (
-            <button
-              type="button"
-              class="link"
-              onClick={() => setMatchers(matchers.filter((_, j) => j !== i))}
-            >
-              remove
-            </button>
-          ) : null}
-        </div>
-      ))}
-      <div class="row">
-        <button
-          type="button"
-          class="link"
-          onClick={() => setMatchers([...matchers, { name: '', op: '=', value: '' }])}
-        >
-          + matcher
-        </button>
-      </div>
-    </>
-  );
 }
 
 function NewSilence({ onDone, prefill }: { onDone: () => void; prefill?: string }) {
@@ -153,13 +99,7 @@ export function Silences({ authed, prefill }: { authed: boolean; prefill?: strin
                   return (
                     <tr key={s.id} class={active ? '' : 'dim'}>
                       <td>
-                        {s.matchers.map((m) => (
-                          <code key={`${m.name}${m.op}${m.value}`} class="label">
-                            {m.name}
-                            {m.op}
-                            {m.value}
-                          </code>
-                        ))}
+                        <MatcherLabels matchers={s.matchers} />
                       </td>
                       <td>{s.reason}</td>
                       <td>{s.author}</td>
