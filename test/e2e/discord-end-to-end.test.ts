@@ -1,7 +1,7 @@
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
-import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
-import { type CosmosSim, startCosmosSim } from '@tocsin/sim-cosmos';
+import type { CosmosIbcIngestor } from '@tocsin/cosmos-ibc';
+import { ManualClock } from '@tocsin/runtime';
+import type { CosmosSim } from '@tocsin/sim-cosmos';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,18 +13,17 @@ import {
   startHarness,
 } from '../../services/notifier-discord/test/harness.ts';
 import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { HUB, type HubWatch, RELAYER, startHubWatch } from '../support/hubWatch.ts';
 
 /**
  * The whole stack on one ManualClock: CometBFT simulator → cosmos-ibc → alerter (shipped default rules) →
  * notifier-discord → the fake Discord, with the commands and buttons talking to the real services over NATS.
  */
-const HUB = 'cosmoshub-4';
-const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
 
 let env: TestEnv;
 let clock: ManualClock;
+let hub: HubWatch;
 let sim: CosmosSim;
-let ingestorService: RunningService;
 let ingestor: CosmosIbcIngestor;
 let alerter: InProcessAlerter;
 let h: Harness;
@@ -32,52 +31,15 @@ let h: Harness;
 beforeAll(async () => {
   env = await testEnv('discord-e2e');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  sim = await startCosmosSim({
-    scenario: {
-      chains: [
-        {
-          chain_id: HUB,
-          denom: 'uatom',
-          display_denom: 'ATOM',
-          clients: [
-            {
-              client_id: '07-tendermint-0',
-              counterparty_chain_id: 'osmosis-1',
-              trusting_period_s: 51_800,
-              last_update_ago_s: 41_441,
-            },
-          ],
-          connections: [{ connection_id: 'connection-0', client_id: '07-tendermint-0' }],
-          wallets: [{ address: RELAYER, balance: 5_000_000 }],
-        },
-      ],
-    },
-    clock,
-    tickIntervalMs: 0,
-  });
+  hub = await startHubWatch(env, clock);
+  ({ sim, ingestor } = hub);
   alerter = await startAlerter(env, clock);
   h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
-  ingestorService = await startService(cosmosIbcService, {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      cosmos_ibc: {
-        auto_scan: false,
-        retry_backoff: '10ms',
-        chains: [{ chain_id: HUB, rpc: [sim.chainUrl(HUB)], denom: 'uatom', display_denom: 'ATOM' }],
-      },
-    },
-  });
-  ingestor = ingestorOf(ingestorService.ctx);
-  await ingestor.announced;
 });
 afterAll(async () => {
-  await ingestorService?.stop();
+  await hub?.stop();
   await h?.stop();
   await alerter?.running.stop();
-  await sim?.close();
   await env.cleanup();
 });
 

@@ -1,10 +1,10 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { callRpc } from '@tocsin/bus';
 import type { TgMessage, TgUser } from '@tocsin/chat-fakes';
-import { type CosmosIbcIngestor, cosmosIbcService, ingestorOf } from '@tocsin/cosmos-ibc';
+import type { CosmosIbcIngestor } from '@tocsin/cosmos-ibc';
 import { alerterRpc } from '@tocsin/events';
-import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
-import { type CosmosSim, startCosmosSim } from '@tocsin/sim-cosmos';
+import { ManualClock } from '@tocsin/runtime';
+import type { CosmosSim } from '@tocsin/sim-cosmos';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,19 +16,18 @@ import {
   startHarness,
 } from '../../services/notifier-telegram/test/harness.ts';
 import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { HUB, type HubWatch, RELAYER, startHubWatch } from '../support/hubWatch.ts';
 
 /**
  * The whole stack on one ManualClock, with Telegram at the end: CometBFT simulator → cosmos-ibc → alerter (shipped
  * default rules) → notifier-telegram (the real grammY) → the fake Bot API; commands and buttons reach the real
  * alerter and ingestor over NATS.
  */
-const HUB = 'cosmoshub-4';
-const RELAYER = 'cosmos1hl79shte7pertyrf7yhfnr6zjy7l5cwsnlatjl';
 
 let env: TestEnv;
 let clock: ManualClock;
+let hub: HubWatch;
 let sim: CosmosSim;
-let ingestorService: RunningService;
 let ingestor: CosmosIbcIngestor;
 let alerter: InProcessAlerter;
 let h: Harness;
@@ -36,52 +35,15 @@ let h: Harness;
 beforeAll(async () => {
   env = await testEnv('telegram-e2e');
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  sim = await startCosmosSim({
-    scenario: {
-      chains: [
-        {
-          chain_id: HUB,
-          denom: 'uatom',
-          display_denom: 'ATOM',
-          clients: [
-            {
-              client_id: '07-tendermint-0',
-              counterparty_chain_id: 'osmosis-1',
-              trusting_period_s: 51_800,
-              last_update_ago_s: 41_441,
-            },
-          ],
-          connections: [{ connection_id: 'connection-0', client_id: '07-tendermint-0' }],
-          wallets: [{ address: RELAYER, balance: 5_000_000 }],
-        },
-      ],
-    },
-    clock,
-    tickIntervalMs: 0,
-  });
+  hub = await startHubWatch(env, clock);
+  ({ sim, ingestor } = hub);
   alerter = await startAlerter(env, clock);
   h = await startHarness('telegram-e2e', {}, { mentions: [] }, { env, clock });
-  ingestorService = await startService(cosmosIbcService, {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      cosmos_ibc: {
-        auto_scan: false,
-        retry_backoff: '10ms',
-        chains: [{ chain_id: HUB, rpc: [sim.chainUrl(HUB)], denom: 'uatom', display_denom: 'ATOM' }],
-      },
-    },
-  });
-  ingestor = ingestorOf(ingestorService.ctx);
-  await ingestor.announced;
 });
 afterAll(async () => {
-  await ingestorService?.stop();
+  await hub?.stop();
   await h?.close();
   await alerter?.running.stop();
-  await sim?.close();
   await env.cleanup();
 });
 
