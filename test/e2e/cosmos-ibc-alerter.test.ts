@@ -1,11 +1,12 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
+import type { AlerterHandle } from '@tocsin/alerter';
 import { callRpc } from '@tocsin/bus';
 import { alerterRpc, type Notification } from '@tocsin/events';
-import { type RunningService, startService } from '@tocsin/runtime';
+import type { RunningService } from '@tocsin/runtime';
 import { collect, eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../services/cosmos-ibc/test/stack.ts';
+import { startAlerter } from '../support/alerter.ts';
 
 /**
  * The acceptance lines end to end: simulator → cosmos-ibc → alerter (its shipped default rules) → notifications.
@@ -54,22 +55,7 @@ beforeAll(async () => {
     section: { chains: [{ chain_id: HUB, rpc: [`sim:${HUB}`], denom: 'uatom', display_denom: 'ATOM' }] },
   });
   notifications = collect<Notification>(s.nc, s.env.subjects.alerts());
-  let ready: AlerterHandle | undefined;
-  alerter = await startService(createAlerterService({ onReady: (h) => (ready = h) }), {
-    argv: [],
-    env: s.env.env,
-    clock: s.clock,
-    config: {
-      ...s.env.config,
-      alerter: {
-        tick_interval: 0,
-        defaults: { group_wait: 0, group_interval: 0 },
-        // Heartbeats run on real time; with a manual clock the ingestor would look silent.
-        rules: [{ id: 'service-silent', enabled: false }],
-      },
-    },
-  });
-  handle = ready!;
+  ({ running: alerter, handle } = await startAlerter(s.env, s.clock));
 });
 afterAll(async () => {
   notifications?.stop();

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
-import { type RunningService, startService } from '@tocsin/runtime';
+import type { AlerterHandle } from '@tocsin/alerter';
+import type { RunningService } from '@tocsin/runtime';
 import { eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../services/cosmos-ibc/test/stack.ts';
+import { startAlerter } from '../support/alerter.ts';
 import { cleanEnv, type ServiceProcess, spawnService } from '../support/processes.ts';
 
 // examples/subscriber as a user runs it (its own process, only @tocsin/events and the NATS client), against a live
@@ -38,19 +39,7 @@ beforeAll(async () => {
     },
     section: { chains: [{ chain_id: HUB, rpc: [`sim:${HUB}`], denom: 'uatom', display_denom: 'ATOM' }] },
   });
-  alerter = await startService(createAlerterService({ onReady: (h) => (handle = h) }), {
-    argv: [],
-    env: s.env.env,
-    clock: s.clock,
-    config: {
-      ...s.env.config,
-      alerter: {
-        tick_interval: 0,
-        defaults: { group_wait: 0, group_interval: 0 },
-        rules: [{ id: 'service-silent', enabled: false }],
-      },
-    },
-  });
+  ({ running: alerter, handle } = await startAlerter(s.env, s.clock));
   sub = spawnService(process.execPath, ['--import', 'tsx', MAIN], {
     env: {
       ...cleanEnv(),
