@@ -1,10 +1,10 @@
-import { type Alert, IMPLICIT_LABELS, type Notification } from '@tocsin/events';
+import { type Alert, IMPLICIT_LABELS, type Notification, type Transition } from '@tocsin/events';
 import { formatDuration } from '@tocsin/runtime';
 import { SENDER_ICON_LABEL, SENDER_NAME_LABEL } from './sender.ts';
 
 /** How every chat shows a severity and a transition. */
 export const SEVERITY_ICON: Record<string, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
-export const TRANSITION_VERB: Record<string, string> = {
+export const TRANSITION_VERB: Record<Transition, string> = {
   firing: 'FIRING',
   resolved: 'RESOLVED',
   repeat: 'STILL FIRING',
@@ -52,7 +52,7 @@ export function alertLine(a: Alert): string {
 
 /** Plain-text rendering shared by the console notifier and chat fallbacks. Pure. */
 export function renderText(n: Notification): string {
-  const head = `${n.transition === 'resolved' ? '✅' : (SEVERITY_ICON[n.severity] ?? '•')} ${TRANSITION_VERB[n.transition] ?? n.transition.toUpperCase()} ${n.severity} · ${n.source}`;
+  const head = `${n.transition === 'resolved' ? '✅' : (SEVERITY_ICON[n.severity] ?? '•')} ${TRANSITION_VERB[n.transition]} ${n.severity} · ${n.source}`;
   const count = n.alerts.length > 1 ? ` · ${n.alerts.length} alerts` : '';
   const lines = n.alerts.slice(0, 20).map((a) => `  - ${alertLine(a)}`);
   if (n.alerts.length > 20) lines.push(`  … and ${n.alerts.length - 20} more`);

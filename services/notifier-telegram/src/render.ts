@@ -1,5 +1,5 @@
 import type { Alert, Notification, Transition } from '@tocsin/events';
-import { flapNote, listedLabels, SEVERITY_ICON } from '@tocsin/notify';
+import { flapNote, listedLabels, SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import type { TelegramConfig } from './config.ts';
 
@@ -53,16 +53,6 @@ export interface RenderOptions {
   dashboardUrl?: string;
 }
 
-const VERB: Record<Transition, string> = {
-  firing: 'FIRING',
-  resolved: 'RESOLVED',
-  repeat: 'STILL FIRING',
-  escalated: 'ESCALATED',
-  acknowledged: 'ACKNOWLEDGED',
-  retracted: 'RETRACTED',
-  notice: 'NOTICE',
-  flapping: 'FLAPPING',
-};
 const PINGING = new Set<Transition>(['firing', 'repeat', 'escalated']);
 const TELEGRAM_OWNER = /^telegram:(\d{1,15})$/;
 
@@ -179,7 +169,7 @@ function header(n: Notification, count: number): string {
   const many = count > 1 ? ` · ${count} alerts` : '';
   // One incident (a correlation rule tied these alerts): its cause-first line; the alerts follow, cause first.
   const incident = n.incident ? `\n🧩 <b>Incident</b>: ${esc(clip(n.incident.summary, 400))}` : '';
-  return `${head} <b>${VERB[n.transition]}</b> · ${esc(n.severity)} · ${esc(n.source)}${many}${incident}`;
+  return `${head} <b>${TRANSITION_VERB[n.transition]}</b> · ${esc(n.severity)} · ${esc(n.source)}${many}${incident}`;
 }
 
 /** Lines in order until the budget is spent; what does not fit is counted. */

@@ -1,4 +1,4 @@
-import type { Alert, Notification } from '@tocsin/events';
+import type { Alert, Notification, Transition } from '@tocsin/events';
 import { flapNote, isNotice, listedLabels, SEVERITY_ICON, TRANSITION_VERB } from '@tocsin/notify';
 import { formatDuration } from '@tocsin/runtime';
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
@@ -50,7 +50,6 @@ export const COLOURS = {
 } as const;
 
 const ICON = SEVERITY_ICON;
-const VERB = TRANSITION_VERB;
 const RANK: Record<string, number> = { info: 0, warning: 1, critical: 2 };
 /** Labels every alert has, shown as their own fields or not at all. */
 const MAX_LABEL_FIELDS = 12;
@@ -174,7 +173,7 @@ function listField(
   explorers: DiscordConfig['explorers'],
 ): APIEmbedField {
   const resolved = a.state === 'resolved' && !isNotice(n);
-  const verb = digest ? `${resolved ? VERB.resolved : (VERB[n.transition] ?? n.transition)} · ` : '';
+  const verb = digest ? `${resolved ? TRANSITION_VERB.resolved : TRANSITION_VERB[n.transition]} · ` : '';
   const parts = [
     a.chain_id,
     a.severity,
@@ -230,7 +229,7 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
     const links = linksOf(a, opts.explorers);
     return {
       header: {
-        title: clip(`${icon} ${VERB[transition] ?? transition} · ${struck(a)}`, LIMITS.title),
+        title: clip(`${icon} ${TRANSITION_VERB[transition]} · ${struck(a)}`, LIMITS.title),
         ...(a.description && !opts.compact ? { description: clip(a.description, 3000) } : {}),
         color,
         footer: `tocsin · ${clip(a.rule_id, 100)} · ${marker}`,
@@ -247,10 +246,10 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
   let description: string | undefined;
   if (digest) {
     title = `📋 ${entries.length} updates`;
-    const byTransition = new Map<string, number>();
+    const byTransition = new Map<Transition, number>();
     for (const { n } of entries) byTransition.set(n.transition, (byTransition.get(n.transition) ?? 0) + 1);
     description = `A burst over this channel's rate, in one message: ${[...byTransition]
-      .map(([t, c]) => `${c} ${(VERB[t] ?? t).toLowerCase()}`)
+      .map(([t, c]) => `${c} ${TRANSITION_VERB[t].toLowerCase()}`)
       .join(', ')}.`;
   } else {
     const icon = transition === 'resolved' ? '✅' : (ICON[severity] ?? '•');
@@ -258,10 +257,10 @@ function headerOf(card: Card, opts: RenderOptions): { header: Header; fields: AP
     const labels = Object.entries(first.group.labels).filter(([, v]) => v !== '');
     if (first.incident) {
       // One incident (a correlation rule tied these alerts): its cause-first line leads; the alerts follow.
-      title = `${icon} ${VERB[transition] ?? transition} · incident · ${first.incident.summary}`;
+      title = `${icon} ${TRANSITION_VERB[transition]} · incident · ${first.incident.summary}`;
       description = `${first.incident.summary}\n${alerts.length} alerts${partly} · ${labels.map(([k, v]) => `${k}=${v}`).join(' · ')}`;
     } else {
-      title = `${icon} ${VERB[transition] ?? transition} · ${alerts.length} alerts${partly} · ${first.source}`;
+      title = `${icon} ${TRANSITION_VERB[transition]} · ${alerts.length} alerts${partly} · ${first.source}`;
       if (labels.length) description = labels.map(([k, v]) => `${k}=${v}`).join(' · ');
     }
   }
