@@ -257,7 +257,7 @@ export class AlerterCore {
 
   /** Whether an hour boundary passed since digests were last decided here (subscriptions/digest.ts). */
   digestsDue(now: number): boolean {
-    return this.subs.digests.length > 0 && digestBoundary(now) > this.#digestsCheckedAt;
+    return this.subs.digests.length > 0 && digestBoundary(now, this.subs.digests) > this.#digestsCheckedAt;
   }
 
   /** Decides the digests due at `now` (see runDigests), written in the outbox with the tick's commit. */
@@ -268,7 +268,7 @@ export class AlerterCore {
 
   /** After the tick that decided them committed: the next check is at the next hour boundary. */
   digestsDecided(now: number): void {
-    this.#digestsCheckedAt = Math.max(this.#digestsCheckedAt, digestBoundary(now));
+    this.#digestsCheckedAt = Math.max(this.#digestsCheckedAt, digestBoundary(now, this.subs.digests));
   }
 
   #flushOptions(now: number, groupKeys: Iterable<string> | undefined, freshSilences: boolean): FlushOptions {
