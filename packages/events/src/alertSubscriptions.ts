@@ -23,7 +23,7 @@ export const alertSubscription = z.object({
     .string()
     .min(1)
     .optional()
-    .describe('daily only: the IANA time zone of `at` and of the digest\'s times (absent: UTC)'),
+    .describe("daily only: the IANA time zone of `at` and of the digest's times (absent: UTC)"),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type AlertSubscription = z.infer<typeof alertSubscription>;

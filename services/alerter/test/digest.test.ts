@@ -20,7 +20,8 @@ const sub = (
 });
 const hourly = { cadence: 'hourly', at: '00:00', timezone: 'UTC' } as const;
 const zurich = { cadence: 'daily', at: '09:00', timezone: 'Europe/Zurich' } as const;
-const startOf = (s: Parameters<typeof periodOf>[0], at: string) => new Date(periodOf(s, t(at)).start).toISOString();
+const startOf = (s: Parameters<typeof periodOf>[0], at: string) =>
+  new Date(periodOf(s, t(at)).start).toISOString();
 const periods = (subs: AlertSubscription[], now: string, last = new Map<string, number>()) =>
   duePeriods(subs, last, t(now)).map((p) => [p.cadence, new Date(p.start).toISOString(), p.subs.length]);
 
@@ -83,7 +84,10 @@ describe('daily digests at a local time (croner): a local day of 23 or 25 hours 
   });
 
   it('the digest check is due at the local time, off the UTC hour too (Asia/Kolkata +05:30)', () => {
-    const kolkata = sub('daily', '2026-03-24T00:00:00Z', 'osmosis-1', { at: '09:00', timezone: 'Asia/Kolkata' });
+    const kolkata = sub('daily', '2026-03-24T00:00:00Z', 'osmosis-1', {
+      at: '09:00',
+      timezone: 'Asia/Kolkata',
+    });
     expect(digestBoundary(t('2026-03-25T03:29:00Z'), [kolkata])).toBe(t('2026-03-25T03:00:00Z'));
     expect(digestBoundary(t('2026-03-25T03:30:00Z'), [kolkata])).toBe(t('2026-03-25T03:30:00Z'));
     expect(digestBoundary(t('2026-03-25T03:59:00Z'), [kolkata])).toBe(t('2026-03-25T03:30:00Z'));

@@ -215,7 +215,8 @@ const subscriptionsCommand: Command = {
       return {
         title: 'Your subscriptions',
         text: subscriptions
-          .map((s) => `• ${scopeText(s)}: ${s.cadence}${s.cadence === 'daily' ? ` ${dailyTime(s)}` : ''}`).join('\n'),
+          .map((s) => `• ${scopeText(s)}: ${s.cadence}${s.cadence === 'daily' ? ` ${dailyTime(s)}` : ''}`)
+          .join('\n'),
         kind: 'ok',
         ephemeral: true,
       };

@@ -4,9 +4,9 @@ import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
 import { enqueueOne, type OutboxRow } from '../outbox/outbox.ts';
 import { summaryNotice } from '../outbox/summaryNotice.ts';
 import {
+  DEFAULT_AT,
   type DigestCadence,
   type DigestSchedule,
-  DEFAULT_AT,
   localDateTime,
   periodOf,
   scheduleOf,
