@@ -116,6 +116,14 @@ it('daily at a local time: one daily time per owner (given: moves the others; ab
     expect(h.rpc('alert_subscribe', { owner: 'slack:U9', value: 'osmosis-1', ...req })).rejects.toSatisfy(
       (e) => e instanceof RpcError && e.code === 'bad_request' && re.test(e.message),
     );
+  const utc = await h.rpc<Sub>('alert_subscribe', {
+    owner: 'slack:U8',
+    value: 'osmosis-1',
+    cadence: 'daily',
+    at: '07:30',
+    timezone: 'utc',
+  });
+  expect(utc.subscription).toMatchObject({ at: '07:30', timezone: 'UTC' });
   await bad({ cadence: 'daily', at: '09:00', timezone: 'Mars/Olympus' }, /unknown time zone "Mars\/Olympus"/);
   await bad({ cadence: 'hourly', at: '09:00' }, /daily digests only/);
   await bad({ cadence: 'daily', timezone: 'Europe/Zurich' }, /needs a time of day/);

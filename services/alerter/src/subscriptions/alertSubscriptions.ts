@@ -7,6 +7,7 @@ import {
   readAlertSubscriptions,
   upsertAlertSubscription,
 } from './alertSubscriptionStore.ts';
+import { periodOf } from './digestSchedule.ts';
 
 /**
  * `$subscribe <chain|source> immediate|hourly|daily`, `$unsubscribe`, `$subscriptions` (RPC alert_subscribe,
@@ -41,6 +42,18 @@ export class AlertSubscriptionCommands {
       ]);
     const zone = req.timezone ? timezoneProblem(req.timezone) : null;
     if (zone) throw new RpcError('bad_request', zone, [`timezone: ${zone}`]);
+    // The zone's canonical name (utc → UTC), and one croner reads too (it cuts the days).
+    const timezone =
+      req.timezone && new Intl.DateTimeFormat('en', { timeZone: req.timezone }).resolvedOptions().timeZone;
+    if (req.at) {
+      try {
+        periodOf({ cadence: 'daily', at: req.at, timezone: timezone ?? 'UTC' }, this.core.d.clock.now());
+      } catch {
+        throw new RpcError('bad_request', `no daily schedule at ${req.at} in ${timezone}`, [
+          'timezone: unusable',
+        ]);
+      }
+    }
     if (!/^[A-Za-z0-9_.:/-]+$/.test(value))
       throw new RpcError('bad_request', `\`${value}\` is not a chain id or a source`, [
         'value: letters, digits, . _ - : /',
@@ -57,7 +70,7 @@ export class AlertSubscriptionCommands {
       core.locked('subscriptions', async (c) => ({
         result: await upsertAlertSubscription(
           c,
-          { owner: req.owner, scope, value, cadence: req.cadence, at: req.at, timezone: req.timezone },
+          { owner: req.owner, scope, value, cadence: req.cadence, at: req.at, timezone },
           core.d.clock.now(),
         ),
       })),
