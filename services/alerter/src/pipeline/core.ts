@@ -255,7 +255,7 @@ export class AlerterCore {
     return rows;
   }
 
-  /** Whether an hour boundary passed since digests were last decided here (subscriptions/digest.ts). */
+  /** Whether a digest boundary (an hour, a subscriber's daily time) passed since digests were last decided here. */
   digestsDue(now: number): boolean {
     return this.subs.digests.length > 0 && digestBoundary(now, this.subs.digests) > this.#digestsCheckedAt;
   }
@@ -266,7 +266,7 @@ export class AlerterCore {
     return runDigests(c, this.subs.digests, now, this.d.config.outbox_lease);
   }
 
-  /** After the tick that decided them committed: the next check is at the next hour boundary. */
+  /** After the tick that decided them committed: the next check is at the next digest boundary. */
   digestsDecided(now: number): void {
     this.#digestsCheckedAt = Math.max(this.#digestsCheckedAt, digestBoundary(now, this.subs.digests));
   }
