@@ -91,7 +91,7 @@ describe('per-user subscriptions with a cadence, from Discord', () => {
   it('$subscribe answers bad input with its usage, and good input without pinging anyone', async () => {
     const bad = await say('$subscribe sd-h weekly');
     expect(text(bad)).toContain('`cadence` must be immediate, hourly or daily');
-    expect(text(bad)).toContain('Usage: `$subscribe <target> <cadence>`');
+    expect(text(bad)).toContain('Usage: `$subscribe <target> <cadence> [time] [timezone]`');
     const badTarget = await say('$subscribe <@200000000000000002> hourly');
     expect(text(badTarget)).toContain('`target` must be a chain id or a source');
     expect(pinged(badTarget)).toEqual([]);

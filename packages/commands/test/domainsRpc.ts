@@ -262,8 +262,19 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
     const existing = state.alertSubscriptions.find(
       (s) => s.owner === r.owner && s.scope === scope && s.value === r.value,
     );
+    // As the alerter does: daily ones carry the owner's daily time (the one given moves the others).
+    const mine = state.alertSubscriptions.filter((s) => s.owner === r.owner && s.cadence === 'daily');
+    const time =
+      r.cadence !== 'daily'
+        ? {}
+        : r.at
+          ? { at: r.at, timezone: r.timezone ?? 'UTC' }
+          : { at: mine.at(-1)?.at ?? '00:00', timezone: mine.at(-1)?.timezone ?? 'UTC' };
+    if (r.at) for (const s of mine) Object.assign(s, time);
     if (existing) {
-      existing.cadence = r.cadence;
+      delete existing.at;
+      delete existing.timezone;
+      Object.assign(existing, { cadence: r.cadence }, time);
       return { subscription: existing, created: false };
     }
     const sub = {
@@ -272,6 +283,7 @@ export function serveDomainRpc(nc: NatsConnection, subjects: Subjects, state: Do
       scope,
       value: r.value,
       cadence: r.cadence,
+      ...time,
       created_at: AT,
     };
     state.alertSubscriptions.push(sub);

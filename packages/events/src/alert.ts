@@ -130,6 +130,10 @@ export const notification = z.object({
       cadence: z.enum(['hourly', 'daily']),
       period_start: z.iso.datetime({ offset: true }),
       period_end: z.iso.datetime({ offset: true }),
+      timezone: z
+        .string()
+        .optional()
+        .describe("daily: the subscriber's IANA time zone, in which the digest shows its times"),
     })
     .optional()
     .describe(

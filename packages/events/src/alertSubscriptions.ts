@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timeOfDay } from './maintenance.ts';
 import { caller, owner } from './owner.ts';
 
 /** How often a subscriber hears about the alerts of a chain or source: tagged on each alert, or one digest a period. */
@@ -13,8 +14,16 @@ export const alertSubscription = z.object({
   scope: z.enum(['chain', 'source']).describe('what `value` names: a chain id or a source (cosmos-ibc, …)'),
   value: z.string().min(1),
   cadence: cadence.describe(
-    'immediate: tagged on each alert; hourly/daily: one digest message a period (UTC)',
+    'immediate: tagged on each alert; hourly: one digest message an hour (UTC hours); daily: one a day at `at` in `timezone`',
   ),
+  at: timeOfDay
+    .optional()
+    .describe('daily only: the local time the digest is sent, ending the day it covers (absent: 00:00)'),
+  timezone: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("daily only: the IANA time zone of `at` and of the digest's times (absent: UTC)"),
   created_at: z.iso.datetime({ offset: true }),
 });
 export type AlertSubscription = z.infer<typeof alertSubscription>;
@@ -31,6 +40,17 @@ export const alertSubscriptionRpc = {
         .optional()
         .describe('absent: a source when a rule has it as its source, else a chain id'),
       cadence,
+      at: timeOfDay
+        .optional()
+        .describe(
+          "daily only: the owner's daily digest time, for all their daily subscriptions (absent: theirs, else 00:00)",
+        ),
+      timezone: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe('daily only: the IANA time zone of `at` (absent with `at`: UTC)'),
     }),
     result: z.object({ subscription: alertSubscription, created: z.boolean() }),
   },

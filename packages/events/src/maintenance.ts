@@ -3,7 +3,8 @@ import { z } from 'zod';
 /** Days of a weekly maintenance window (croner's names, lower case). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 14:00');
+/** `HH:MM`, 24 h (a maintenance window's start and end, a daily digest's time). */
+export const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 14:00');
 const isoTime = z.iso.datetime({ offset: true });
 
 /**

@@ -84,3 +84,50 @@ it('immediate: the subscriber is tagged on a new alert of the chain; only the ow
   ).toEqual({ removed: 1 });
   expect(await h.rpc('alert_unsubscribe', { by: 'discord:1', value: 'cosmos-ibc' })).toEqual({ removed: 1 });
 });
+
+it('daily at a local time: one daily time per owner (given: moves the others; absent: joins it); bad parts named', async () => {
+  const rows = async () =>
+    (
+      await h.rpc<{ subscriptions: (Sub['subscription'] & { at?: string; timezone?: string })[] }>(
+        'alert_subscriptions',
+        { owner: 'slack:U9' },
+      )
+    ).subscriptions.map((s) => `${s.value}:${s.cadence}:${s.at ?? '-'}:${s.timezone ?? '-'}`);
+  // A daily subscription without a time: 00:00 UTC, as before times of day.
+  await h.rpc('alert_subscribe', { owner: 'slack:U9', value: 'osmosis-1', cadence: 'daily' });
+  await h.rpc('alert_subscribe', { owner: 'slack:U9', value: 'juno-1', cadence: 'hourly' });
+  expect(await rows()).toEqual(['osmosis-1:daily:00:00:UTC', 'juno-1:hourly:-:-']);
+  const moved = await h.rpc<Sub>('alert_subscribe', {
+    owner: 'slack:U9',
+    value: 'cosmoshub-4',
+    cadence: 'daily',
+    at: '09:00',
+    timezone: 'Europe/Zurich',
+  });
+  expect(moved.subscription).toMatchObject({ at: '09:00', timezone: 'Europe/Zurich' });
+  await h.rpc('alert_subscribe', { owner: 'slack:U9', value: 'stargaze-1', cadence: 'daily' });
+  expect((await rows()).sort()).toEqual([
+    'cosmoshub-4:daily:09:00:Europe/Zurich',
+    'juno-1:hourly:-:-',
+    'osmosis-1:daily:09:00:Europe/Zurich',
+    'stargaze-1:daily:09:00:Europe/Zurich',
+  ]);
+  const bad = (req: Record<string, string>, re: RegExp) =>
+    expect(h.rpc('alert_subscribe', { owner: 'slack:U9', value: 'osmosis-1', ...req })).rejects.toSatisfy(
+      (e) => e instanceof RpcError && e.code === 'bad_request' && re.test(e.message),
+    );
+  const utc = await h.rpc<Sub>('alert_subscribe', {
+    owner: 'slack:U8',
+    value: 'osmosis-1',
+    cadence: 'daily',
+    at: '07:30',
+    timezone: 'utc',
+  });
+  expect(utc.subscription).toMatchObject({ at: '07:30', timezone: 'UTC' });
+  await bad({ cadence: 'daily', at: '09:00', timezone: 'Mars/Olympus' }, /unknown time zone "Mars\/Olympus"/);
+  await bad({ cadence: 'hourly', at: '09:00' }, /daily digests only/);
+  await bad({ cadence: 'daily', timezone: 'Europe/Zurich' }, /needs a time of day/);
+  await expect(
+    h.rpc('alert_subscribe', { owner: 'slack:U9', value: 'osmosis-1', cadence: 'daily', at: '24:00' }),
+  ).rejects.toSatisfy((e) => e instanceof RpcError && e.code === 'bad_request' && /at/.test(e.message));
+});

@@ -202,8 +202,8 @@ const CASES: {
     bad: [
       '$subscribe a weekly',
       'must be immediate, hourly or daily',
-      { target: '<@1>', cadence: 'daily' },
-      'a chain id',
+      { target: 'osmosis-1', cadence: 'daily', time: '09:00', timezone: '<@1>' },
+      '`timezone` must be an IANA time zone like Europe/Zurich',
     ],
   },
   {

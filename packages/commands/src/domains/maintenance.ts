@@ -32,7 +32,8 @@ function parseDays(word: string): Day[] | null {
   return [...new Set(out)];
 }
 
-function isTimezone(word: string): boolean {
+/** An IANA time zone name (`Europe/Zurich`, `UTC`) that Intl knows. */
+export function isTimezone(word: string): boolean {
   if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(word) || !/[/]|^UTC$/.test(word)) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: word });

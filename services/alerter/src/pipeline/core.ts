@@ -255,9 +255,9 @@ export class AlerterCore {
     return rows;
   }
 
-  /** Whether an hour boundary passed since digests were last decided here (subscriptions/digest.ts). */
+  /** Whether a digest boundary (an hour, a subscriber's daily time) passed since digests were last decided here. */
   digestsDue(now: number): boolean {
-    return this.subs.digests.length > 0 && digestBoundary(now) > this.#digestsCheckedAt;
+    return this.subs.digests.length > 0 && digestBoundary(now, this.subs.digests) > this.#digestsCheckedAt;
   }
 
   /** Decides the digests due at `now` (see runDigests), written in the outbox with the tick's commit. */
@@ -266,9 +266,9 @@ export class AlerterCore {
     return runDigests(c, this.subs.digests, now, this.d.config.outbox_lease);
   }
 
-  /** After the tick that decided them committed: the next check is at the next hour boundary. */
+  /** After the tick that decided them committed: the next check is at the next digest boundary. */
   digestsDecided(now: number): void {
-    this.#digestsCheckedAt = Math.max(this.#digestsCheckedAt, digestBoundary(now));
+    this.#digestsCheckedAt = Math.max(this.#digestsCheckedAt, digestBoundary(now, this.subs.digests));
   }
 
   #flushOptions(now: number, groupKeys: Iterable<string> | undefined, freshSilences: boolean): FlushOptions {

@@ -1,5 +1,6 @@
 import { type AlertSubscription, newId } from '@tocsin/events';
 import type { Pool, PoolClient } from '@tocsin/store';
+import { DEFAULT_AT, DEFAULT_TIMEZONE } from './digestSchedule.ts';
 
 type Q = Pool | PoolClient;
 
@@ -10,6 +11,7 @@ function toAlertSubscription(r: Record<string, unknown>): AlertSubscription {
     scope: r.scope as AlertSubscription['scope'],
     value: r.value as string,
     cadence: r.cadence as AlertSubscription['cadence'],
+    ...(r.cadence === 'daily' ? { at: r.at as string, timezone: r.timezone as string } : {}),
     created_at: (r.created_at as Date).toISOString(),
   };
 }
@@ -23,21 +25,46 @@ export async function readAlertSubscriptions(q: Q, owner?: string): Promise<Aler
   return r.rows.map(toAlertSubscription);
 }
 
-/** Subscribes (or changes the cadence of a subscription); `created` tells which. */
+/**
+ * Subscribes (or changes the cadence of a subscription); `created` tells which. An owner has one daily time: a
+ * daily subscription given `at` (and `timezone`) moves the owner's other daily ones to it; one without joins the
+ * owner's current daily time (00:00 UTC for a first one).
+ */
 export async function upsertAlertSubscription(
   c: PoolClient,
-  s: Pick<AlertSubscription, 'owner' | 'scope' | 'value' | 'cadence'>,
+  s: Pick<AlertSubscription, 'owner' | 'scope' | 'value' | 'cadence' | 'at' | 'timezone'>,
   now: number,
 ): Promise<{ subscription: AlertSubscription; created: boolean }> {
+  let at = DEFAULT_AT;
+  let timezone = DEFAULT_TIMEZONE;
+  if (s.cadence === 'daily' && s.at) {
+    at = s.at;
+    timezone = s.timezone ?? DEFAULT_TIMEZONE;
+    // A new time counts from now, as a new cadence does.
+    await c.query(
+      `UPDATE alerter_alert_subscriptions SET at = $2, timezone = $3, created_at = $4
+       WHERE owner = $1 AND cadence = 'daily' AND (at, timezone) IS DISTINCT FROM ($2, $3)`,
+      [s.owner, at, timezone, new Date(now)],
+    );
+  } else if (s.cadence === 'daily') {
+    const r = await c.query(
+      `SELECT at, timezone FROM alerter_alert_subscriptions WHERE owner = $1 AND cadence = 'daily'
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [s.owner],
+    );
+    if (r.rows[0]) ({ at, timezone } = r.rows[0] as { at: string; timezone: string });
+  }
   const r = await c.query(
-    `INSERT INTO alerter_alert_subscriptions (id, owner, scope, value, cadence, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (owner, scope, value) DO UPDATE SET cadence = EXCLUDED.cadence,
-       -- A new cadence counts from now (its digests do not cover the time before it).
-       created_at = CASE WHEN alerter_alert_subscriptions.cadence = EXCLUDED.cadence
+    `INSERT INTO alerter_alert_subscriptions (id, owner, scope, value, cadence, at, timezone, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (owner, scope, value) DO UPDATE
+       SET cadence = EXCLUDED.cadence, at = EXCLUDED.at, timezone = EXCLUDED.timezone,
+       -- A new cadence (or daily time) counts from now (its digests do not cover the time before it).
+       created_at = CASE WHEN (alerter_alert_subscriptions.cadence, alerter_alert_subscriptions.at,
+           alerter_alert_subscriptions.timezone) = (EXCLUDED.cadence, EXCLUDED.at, EXCLUDED.timezone)
          THEN alerter_alert_subscriptions.created_at ELSE EXCLUDED.created_at END
      RETURNING *, (xmax = 0) AS created`,
-    [newId(now), s.owner, s.scope, s.value, s.cadence, new Date(now)],
+    [newId(now), s.owner, s.scope, s.value, s.cadence, at, timezone, new Date(now)],
   );
   return { subscription: toAlertSubscription(r.rows[0]), created: r.rows[0].created as boolean };
 }

@@ -1,11 +1,13 @@
 import { RpcError } from '@tocsin/bus';
 import type { AlertSubscription, Cadence } from '@tocsin/events';
+import { timezoneProblem } from '../maintenance/schedule.ts';
 import type { AlerterCore } from '../pipeline/core.ts';
 import {
   deleteAlertSubscriptions,
   readAlertSubscriptions,
   upsertAlertSubscription,
 } from './alertSubscriptionStore.ts';
+import { periodOf } from './digestSchedule.ts';
 
 /**
  * `$subscribe <chain|source> immediate|hourly|daily`, `$unsubscribe`, `$subscriptions` (RPC alert_subscribe,
@@ -26,8 +28,32 @@ export class AlertSubscriptionCommands {
     value: string;
     scope?: AlertSubscription['scope'];
     cadence: Cadence;
+    at?: string;
+    timezone?: string;
   }): Promise<{ subscription: AlertSubscription; created: boolean }> {
     const value = req.value.trim();
+    if ((req.at || req.timezone) && req.cadence !== 'daily')
+      throw new RpcError('bad_request', 'a time of day and a time zone are for daily digests only', [
+        'at: daily only',
+      ]);
+    if (req.timezone && !req.at)
+      throw new RpcError('bad_request', 'a time zone needs a time of day (e.g. 09:00 Europe/Zurich)', [
+        'at: missing',
+      ]);
+    const zone = req.timezone ? timezoneProblem(req.timezone) : null;
+    if (zone) throw new RpcError('bad_request', zone, [`timezone: ${zone}`]);
+    // The zone's canonical name (utc → UTC), and one croner reads too (it cuts the days).
+    const timezone =
+      req.timezone && new Intl.DateTimeFormat('en', { timeZone: req.timezone }).resolvedOptions().timeZone;
+    if (req.at) {
+      try {
+        periodOf({ cadence: 'daily', at: req.at, timezone: timezone ?? 'UTC' }, this.core.d.clock.now());
+      } catch {
+        throw new RpcError('bad_request', `no daily schedule at ${req.at} in ${timezone}`, [
+          'timezone: unusable',
+        ]);
+      }
+    }
     if (!/^[A-Za-z0-9_.:/-]+$/.test(value))
       throw new RpcError('bad_request', `\`${value}\` is not a chain id or a source`, [
         'value: letters, digits, . _ - : /',
@@ -44,7 +70,7 @@ export class AlertSubscriptionCommands {
       core.locked('subscriptions', async (c) => ({
         result: await upsertAlertSubscription(
           c,
-          { owner: req.owner, scope, value, cadence: req.cadence },
+          { owner: req.owner, scope, value, cadence: req.cadence, at: req.at, timezone },
           core.d.clock.now(),
         ),
       })),

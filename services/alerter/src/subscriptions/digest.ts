@@ -1,12 +1,18 @@
-import type { AlertSubscription, Cadence, Notification } from '@tocsin/events';
+import type { AlertSubscription, Notification } from '@tocsin/events';
 import type { PoolClient } from '@tocsin/store';
 import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
 import { enqueueOne, type OutboxRow } from '../outbox/outbox.ts';
 import { summaryNotice } from '../outbox/summaryNotice.ts';
+import {
+  DEFAULT_AT,
+  type DigestCadence,
+  type DigestSchedule,
+  localDateTime,
+  periodOf,
+  scheduleOf,
+} from './digestSchedule.ts';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-export const PERIOD_MS: Record<Exclude<Cadence, 'immediate'>, number> = { hourly: HOUR, daily: DAY };
 /** Periods missed while no alerter ran that are still summarised (the most recent ones). */
 const CATCH_UP = 24;
 /** Alerts listed in a digest's description; the counts cover the rest. */
@@ -14,21 +20,30 @@ const LISTED = 25;
 /** Alerts read for one digest at most. */
 const READ_LIMIT = 1000;
 
-type DigestCadence = keyof typeof PERIOD_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
-const hhmm = (ms: number) => iso(ms).slice(11, 16);
 
-/** The start of the period holding `t` (UTC boundaries: every hour, every midnight). */
-export function periodStart(cadence: DigestCadence, t: number): number {
-  return t - (((t % PERIOD_MS[cadence]) + PERIOD_MS[cadence]) % PERIOD_MS[cadence]);
+/**
+ * The latest digest boundary at or before `now` over these subscriptions' schedules: a digest check is due when it
+ * moves (every UTC hour for hourly digests; each daily time, in its zone).
+ */
+export function digestBoundary(now: number, subs: readonly AlertSubscription[] = []): number {
+  let latest = periodOf({ cadence: 'hourly', at: DEFAULT_AT, timezone: 'UTC' }, now).start;
+  const seen = new Set<string>();
+  for (const s of subs) {
+    if (s.cadence !== 'daily') continue;
+    const sch = scheduleOf(s);
+    const k = `${sch.at} ${sch.timezone}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    latest = Math.max(latest, periodOf(sch, now).start);
+  }
+  return latest;
 }
-
-/** The boundary a digest check is due at (every hour: daily boundaries are hourly ones too). */
-export const digestBoundary = (now: number): number => periodStart('hourly', now);
 
 export interface DuePeriod {
   owner: string;
   cadence: DigestCadence;
+  schedule: DigestSchedule;
   start: number;
   end: number;
   subs: AlertSubscription[];
@@ -37,7 +52,8 @@ export interface DuePeriod {
 /**
  * The periods to summarise at `now` for each (owner, cadence): those ended after the last one summarised and not
  * before the period the earliest of the subscriptions began in (a cadence change starts it again), at most the
- * last CATCH_UP.
+ * last CATCH_UP. An owner has one daily time (alertSubscriptionStore.ts keeps their daily subscriptions on one):
+ * the latest subscription's, should two disagree.
  */
 export function duePeriods(
   subs: readonly AlertSubscription[],
@@ -54,20 +70,28 @@ export function duePeriods(
   }
   const out: DuePeriod[] = [];
   for (const [k, list] of by) {
-    const cadence = list[0]!.cadence as DigestCadence;
-    const len = PERIOD_MS[cadence];
-    const last = periodStart(cadence, now);
+    const latest = list.reduce((a, b) => (Date.parse(b.created_at) > Date.parse(a.created_at) ? b : a));
+    const schedule = scheduleOf(latest);
     const since = Math.min(...list.map((s) => Date.parse(s.created_at)));
-    // Never before the subscriptions (a subscriber who comes back is not sent the periods they were away).
-    let from = Math.max(lastEnd.get(k) ?? 0, periodStart(cadence, since), last - CATCH_UP * len);
-    for (; from + len <= last; from += len)
-      out.push({ owner: list[0]!.owner, cadence, start: from, end: from + len, subs: list });
+    // Never before the subscriptions (a subscriber who comes back is not sent the periods they were away); a
+    // changed daily time starts at the period holding the end of the last digest.
+    const reach = (CATCH_UP + 1) * (schedule.cadence === 'hourly' ? HOUR : 25 * HOUR);
+    const floor = Math.max(lastEnd.get(k) ?? 0, since, now - reach);
+    const periods = [];
+    for (let p = periodOf(schedule, floor); p.end <= now; p = periodOf(schedule, p.end)) periods.push(p);
+    for (const p of periods.slice(-CATCH_UP))
+      out.push({ owner: list[0]!.owner, cadence: schedule.cadence, schedule, ...p, subs: list });
   }
   return out;
 }
 
-/** What happened to an alert within the period, as a digest line. */
+/** The digest's clock: a daily digest's zone, else UTC. */
+const zoneOf = (p: DuePeriod) => (p.cadence === 'daily' ? p.schedule.timezone : 'UTC');
+
+/** What happened to an alert within the period, as a digest line, its times on the subscriber's clock. */
 function line(e: EpisodeRow, p: DuePeriod): string {
+  const at = (ms: number) => localDateTime(ms, zoneOf(p));
+  const hhmm = (ms: number) => at(ms).slice(11);
   const fired = e.fired_at!.getTime();
   const resolved = e.resolved_at?.getTime() ?? null;
   const firedIn = fired >= p.start;
@@ -77,23 +101,28 @@ function line(e: EpisodeRow, p: DuePeriod): string {
       ? `fired ${hhmm(fired)}, resolved ${hhmm(resolved!)}`
       : `fired ${hhmm(fired)}, still firing`
     : resolvedIn
-      ? `resolved ${hhmm(resolved!)} (firing since ${iso(fired).slice(0, 16).replace('T', ' ')})`
-      : `still firing (since ${iso(fired).slice(0, 16).replace('T', ' ')})`;
+      ? `resolved ${hhmm(resolved!)} (firing since ${at(fired)})`
+      : `still firing (since ${at(fired)})`;
   return `• ${what}: ${e.summary} (${e.chain_id})`;
 }
 
 const scopeText = (s: AlertSubscription) => `${s.scope} ${s.value}`;
 
-/** "Hourly digest 10:00–11:00 UTC: 2 fired, 1 resolved, 3 still firing". */
+/** The period as the subscriber reads it: `2026-03-24 10:00–11:00 UTC`, `2026-03-24 (UTC)`, or from–to in a zone. */
+function periodText(p: DuePeriod): string {
+  const zone = zoneOf(p);
+  const [from, to] = [localDateTime(p.start, zone), localDateTime(p.end, zone)];
+  if (p.cadence === 'hourly') return `${from}–${to.slice(11)} UTC`;
+  if (p.schedule.at === DEFAULT_AT) return `${from.slice(0, 10)} (${zone})`;
+  return `${from} – ${to} (${zone})`;
+}
+
+/** "Hourly digest 2026-03-24 10:00–11:00 UTC: 2 fired, 1 resolved, 3 still firing". */
 export function digestSummary(p: DuePeriod, eps: readonly EpisodeRow[]): string {
   const fired = eps.filter((e) => e.fired_at!.getTime() >= p.start).length;
   const resolved = eps.filter((e) => e.resolved_at !== null && e.resolved_at.getTime() < p.end).length;
   const firing = eps.filter((e) => e.resolved_at === null || e.resolved_at.getTime() >= p.end).length;
-  const when =
-    p.cadence === 'hourly'
-      ? `${iso(p.start).slice(0, 10)} ${hhmm(p.start)}–${hhmm(p.end)} UTC`
-      : `${iso(p.start).slice(0, 10)} (UTC)`;
-  return `${p.cadence === 'hourly' ? 'Hourly' : 'Daily'} digest ${when}: ${fired} fired, ${resolved} resolved, ${firing} still firing`;
+  return `${p.cadence === 'hourly' ? 'Hourly' : 'Daily'} digest ${periodText(p)}: ${fired} fired, ${resolved} resolved, ${firing} still firing`;
 }
 
 /** The digest as a notice through the normal notification path, tagging its owner, for the owner's chat only. */
@@ -119,7 +148,13 @@ export function digestNotification(p: DuePeriod, eps: readonly EpisodeRow[], now
   return {
     ...n,
     mentions: [p.owner],
-    digest: { owner: p.owner, cadence: p.cadence, period_start: iso(p.start), period_end: iso(p.end) },
+    digest: {
+      owner: p.owner,
+      cadence: p.cadence,
+      period_start: iso(p.start),
+      period_end: iso(p.end),
+      ...(p.cadence === 'daily' ? { timezone: p.schedule.timezone } : {}),
+    },
     ...(platform ? { notifiers: [platform] } : {}),
   };
 }
