@@ -123,7 +123,7 @@ export const notification = z.object({
         .array(z.string())
         .optional()
         .describe(
-          "episode ids of the alerts listed as context, not members (e.g. the counterparty chain stalled): each has its own message, and may be listed in several incidents; a notifier does not take this message for theirs",
+          'episode ids of the alerts listed as context, not members (e.g. the counterparty chain stalled): each has its own message, and may be listed in several incidents; a notifier does not take this message for theirs',
         ),
     })
     .optional()

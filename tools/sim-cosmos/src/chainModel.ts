@@ -120,8 +120,7 @@ export class ChainModel {
   blockTimeMsAt(height: number): number {
     let at = this.startMs + (height - this.spec.startHeight) * this.blockTimeMs;
     // A block after a stall comes that much later.
-    for (const s of this.stalls)
-      if (at > s.fromMs) at += (s.toMs ?? Number.POSITIVE_INFINITY) - s.fromMs;
+    for (const s of this.stalls) if (at > s.fromMs) at += (s.toMs ?? Number.POSITIVE_INFINITY) - s.fromMs;
     return at;
   }
 

@@ -165,7 +165,9 @@ export const scanCompleted = defineEvent({
       .boolean()
       .nullable()
       .default(null)
-      .describe('the node answering is still syncing (its latest block is old because it is behind, not the chain)'),
+      .describe(
+        'the node answering is still syncing (its latest block is old because it is behind, not the chain)',
+      ),
   }),
   example: {
     clients: 120,
