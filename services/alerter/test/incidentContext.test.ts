@@ -166,10 +166,11 @@ describe('incident context: through the pipeline', () => {
     await env.cleanup();
   });
 
-  const scanned = (chain: string, age: number) =>
+  let scans = 0;
+  const scanned = (chain: string, age: number | null, catching_up = false) =>
     h.publisher.publish(cosmosIbc.scanCompleted, {
       chain_id: chain,
-      dedup_key: `${chain}:${h.clock.now()}:test`,
+      dedup_key: `${chain}:${h.clock.now()}:${++scans}`,
       data: {
         clients: 0,
         wallets: 0,
@@ -177,9 +178,9 @@ describe('incident context: through the pipeline', () => {
         skipped_expired: 0,
         duration_ms: 10,
         height: 100,
-        latest_block_time: new Date(h.clock.now() - age * 1000).toISOString(),
+        latest_block_time: age === null ? null : new Date(h.clock.now() - age * 1000).toISOString(),
         block_age_s: age,
-        catching_up: false,
+        catching_up,
       },
       observed_at: new Date(h.clock.now()),
     });
@@ -262,5 +263,28 @@ describe('incident context: through the pipeline', () => {
       expect(e.alerts.every((a) => a.rule_id === 'ibc-client-expiry-imminent')).toBe(true);
       expect(e.incident!.summary).toMatch(/^IBC client 07-tendermint-\d on \S+ expires in 1h 30m/);
     }
+  });
+
+  it('cosmos-chain-stalled: 10 minutes without a block; a scan without the block, or from a node catching up, changes nothing', async () => {
+    const stalledOn = async (chain: string) =>
+      (await h.rpc<{ alerts: Alert[] }>('alerts', { state: 'firing', limit: 100 })).alerts.filter(
+        (a) => a.rule_id === 'cosmos-chain-stalled' && a.chain_id === chain,
+      );
+    await scanned('evmos-9', 599);
+    await h.settle();
+    expect(await stalledOn('evmos-9')).toEqual([]);
+    await scanned('evmos-9', 600);
+    await h.settle();
+    expect((await stalledOn('evmos-9')).map((a) => [a.severity, a.value, a.summary])).toEqual([
+      ['critical', 600, 'evmos-9 has not produced a block for 10m'],
+    ]);
+    // The height could not be read; then a node still syncing answered: neither says the chain moved.
+    await scanned('evmos-9', null);
+    await scanned('evmos-9', 2, true);
+    await h.settle();
+    expect(await stalledOn('evmos-9')).toHaveLength(1);
+    await scanned('evmos-9', 2);
+    await h.settle();
+    expect(await stalledOn('evmos-9')).toEqual([]);
   });
 });
