@@ -103,7 +103,9 @@ describe('sim-cosmos → cosmos-ibc → alerter → Discord: the counterparty st
     expect(fields.filter((f) => JSON.stringify(f).includes('07-tendermint-'))).toHaveLength(40);
     // The stall is chain-wide: its own message too (the only other one), not a second incident message.
     const others = alertMessages().filter((m) => title(m) !== '' && m.id !== head.id);
-    expect(others.map(title)).toEqual([expect.stringMatching(/osmosis-1 has not produced a block for 14m 8s/)]);
+    expect(others.map(title)).toEqual([
+      expect.stringMatching(/osmosis-1 has not produced a block for 14m 8s/),
+    ]);
     expect(title(others[0]!)).not.toContain('incident');
     expect(alertMessages().filter((m) => title(m).includes('incident'))).toHaveLength(1);
     // Its own message was left as it was (the incident's edits are not taken for its message).

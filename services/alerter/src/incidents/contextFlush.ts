@@ -1,4 +1,4 @@
-import { type Alert, newId, type Notification, SEVERITIES, type Severity } from '@tocsin/events';
+import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
