@@ -287,4 +287,28 @@ describe('incident context: through the pipeline', () => {
     await h.settle();
     expect(await stalledOn('evmos-9')).toEqual([]);
   });
+
+  it('a silenced context alert is never announced, so no incident lists it', async () => {
+    await h.rpc('silence', {
+      by: 'discord:42',
+      matchers: [
+        { name: 'rule', value: 'cosmos-chain-stalled' },
+        { name: 'chain_id', value: 'kujira-1' },
+      ],
+      duration_s: 3600,
+    });
+    await publishClient(h, 'cosmoshub-4', '07-tendermint-20', { ...critical, counterparty: 'kujira-1' });
+    await h.settle();
+    await h.advance(30_000);
+    const before = (await h.received()).length;
+    await scanned('kujira-1', 900);
+    await h.settle();
+    await h.advance(30_000);
+    const stalled = (
+      await h.rpc<{ alerts: Alert[] }>('alerts', { state: 'firing', limit: 100 })
+    ).alerts.filter((a) => a.rule_id === 'cosmos-chain-stalled' && a.chain_id === 'kujira-1');
+    expect(stalled).toHaveLength(1);
+    // Recorded (firing), not notified, and no incident toward kujira-1 edited to name it.
+    expect((await h.received()).slice(before)).toEqual([]);
+  });
 });
