@@ -148,6 +148,12 @@ it('explains flap settings, the escalation ladder step by step and the incidents
   expect(r.out).toContain(
     'a member with an ETA (wallet-projected-empty, ibc-client-expiry-imminent) is the cause only when it is due before the others',
   );
+  expect(r.out).toContain(
+    'context: an alert of cosmos-chain-stalled joins every incident whose counterparty is its chain_id (any chain_id): once announced (it keeps its own message) it is listed first, as the cause, while it fires',
+  );
+  expect(r.out).toContain(
+    'context: an alert of cosmos-ibc-endpoint-errors joins every incident whose counterparty',
+  );
 });
 
 it('bad windows, flap settings, ladders and incidents: exit 1 with the messages the alerter gives at start', async () => {
@@ -173,6 +179,7 @@ it('bad windows, flap settings, ladders and incidents: exit 1 with the messages 
           tie: ['address'],
           summary: '{{ cause.summary }}',
         },
+        { id: 'ibc-relayer', context: [{ rule: 'cosmos-chain-stalled', map: { counterparty: 'network' } }] },
       ],
     },
   };
@@ -206,6 +213,9 @@ it('bad windows, flap settings, ladders and incidents: exit 1 with the messages 
   expect(r2.err).toMatch(/alerter\.rules\.1 \(id=notice-flap\): flap: only an alert rule can flap/);
   expect(r2.err).toMatch(/alerter\.incidents\.0 \(id=x\)\.rules: "no-such-rule" is not a rule/);
   expect(r2.err).toMatch(/\(id=x\)\.tie: "address" is not a label of rule "cosmos-ibc-endpoint-errors"/);
+  expect(r2.err).toMatch(
+    /\(id=ibc-relayer\)\.context\.0\.map\.counterparty: "network" is not a label of rule "cosmos-chain-stalled"/,
+  );
 });
 
 it('a lease the stream cannot deduplicate is refused as at start', async () => {

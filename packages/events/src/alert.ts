@@ -119,6 +119,12 @@ export const notification = z.object({
     .object({
       id: z.string().describe('the correlation rule'),
       summary: z.string().describe('one line, the likely cause first'),
+      context: z
+        .array(z.string())
+        .optional()
+        .describe(
+          'episode ids of the alerts listed as context, not members (e.g. the counterparty chain stalled): each has its own message, and may be listed in several incidents; a notifier does not take this message for theirs',
+        ),
     })
     .optional()
     .describe(

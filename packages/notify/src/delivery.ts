@@ -63,7 +63,9 @@ export async function deliverNotification(opts: DeliverOptions): Promise<Deliver
   const { pool, provider, notification: n } = opts;
   const log = opts.log ?? new DeliveryLog(pool, provider.name, opts.leaseMs ?? 30_000);
   const outcomes: DeliveryOutcome[] = [];
-  const episodes = [...new Set(n.alerts.map((a) => a.episode_id))];
+  // An incident's context alerts (listed, not members) have their own message: not this one's, neither way.
+  const context = new Set(n.incident?.context ?? []);
+  const episodes = [...new Set(n.alerts.map((a) => a.episode_id))].filter((e) => !context.has(e));
   for (const channel of provider.routes(n)) {
     const attemptId = attemptIdFor(provider.name, n.key, channel);
     // Claim the row: new, or 'attempting' with an expired lease (the attempt before us died). A row that is

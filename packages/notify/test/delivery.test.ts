@@ -1,5 +1,5 @@
 import { createPool, migrate, type Pool, storeMigrations } from '@tocsin/store';
-import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import { alertFixture, eventually, notificationFixture, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DeliveryContext,
@@ -117,6 +117,33 @@ describe('deliverNotification', () => {
     );
     await deliverNotification({ pool, provider, notification: resolved });
     expect(sent[1]!.priorRefs.get(episode)).toBe('m1');
+  });
+
+  it("an incident's context alert is neither edited with it nor takes its message for its own", async () => {
+    const { provider, sent } = recordingProvider(['a']);
+    // The counterparty stalled: its own message (m1).
+    const stalled = alertFixture({ rule_id: 'cosmos-chain-stalled', fingerprint: 'stall' });
+    await deliverNotification({ pool, provider, notification: notificationFixture({}, [stalled]) });
+    // An incident listing it first, as context, with a member: the incident's message is not m1 …
+    const member = alertFixture({ fingerprint: 'client' });
+    const incident = (key: string) =>
+      notificationFixture(
+        { key, incident: { id: 'ibc-relayer', summary: 's', context: [stalled.episode_id] } },
+        [stalled, member],
+      );
+    await deliverNotification({ pool, provider, notification: incident('inc:firing:1') });
+    expect([...sent[1]!.priorRefs]).toEqual([]);
+    // … and its edit finds the incident's message (m2) only; the stall's later transitions find m1 only.
+    await deliverNotification({ pool, provider, notification: incident('inc:firing:2') });
+    expect([...sent[2]!.priorRefs]).toEqual([[member.episode_id, 'm2']]);
+    await deliverNotification({
+      pool,
+      provider,
+      notification: notificationFixture({ key: 'stall:resolved', transition: 'resolved' }, [
+        { ...stalled, state: 'resolved' },
+      ]),
+    });
+    expect([...sent[3]!.priorRefs]).toEqual([[stalled.episode_id, 'm1']]);
   });
 });
 

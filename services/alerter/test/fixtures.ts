@@ -4,13 +4,19 @@ import type { Harness } from './harness.ts';
 /** A client_status fact as the cosmos-ibc ingestor reports it. */
 export function clientStatus(
   clientId: string,
-  o: { trusting?: number; elapsed: number; status?: 'Active' | 'Expired' | 'Frozen'; height?: number },
+  o: {
+    trusting?: number;
+    elapsed: number;
+    status?: 'Active' | 'Expired' | 'Frozen';
+    height?: number;
+    counterparty?: string;
+  },
 ) {
   const trusting = o.trusting ?? 51_800;
   return {
     client_id: clientId,
     client_type: '07-tendermint',
-    counterparty_chain_id: 'osmosis-1',
+    counterparty_chain_id: o.counterparty ?? 'osmosis-1',
     connection_ids: ['connection-0'],
     status: o.status ?? 'Active',
     trusting_period_s: trusting,

@@ -156,12 +156,14 @@ describe('rule loading and validation', () => {
         'wallet-projected-empty',
         'cosmos-ibc-endpoint-errors',
         'cosmos-ibc-scan-missing',
+        'cosmos-chain-stalled',
         'service-silent',
         'service-started',
         'delivery-failed',
       ]),
     );
     expect(params.ibc_expiry_critical_left).toBe(43_200);
+    expect(params.chain_stall_after).toBe(600);
     const silent = rules.find((r) => r.id === 'service-silent')!;
     expect(silent.kind).toBe('absence');
     expect(silent.absence!.afterMs).toBe(120_000);

@@ -56,7 +56,24 @@ export function clientTypeOf(clientId: string, typeUrl?: string): string {
 }
 
 export async function latestBlockHeight(api: ChainApi): Promise<number> {
-  return (await api.comet.status()).syncInfo.latestBlockHeight;
+  return (await latestBlock(api)).height;
+}
+
+/** The node's latest block: height, header time (ms) and whether the node is still syncing. */
+export interface LatestBlock {
+  height: number;
+  timeMs: number | null;
+  catchingUp: boolean;
+}
+
+export async function latestBlock(api: ChainApi): Promise<LatestBlock> {
+  const { syncInfo } = await api.comet.status();
+  const timeMs = syncInfo.latestBlockTime?.getTime();
+  return {
+    height: syncInfo.latestBlockHeight,
+    timeMs: timeMs === undefined || Number.isNaN(timeMs) ? null : timeMs,
+    catchingUp: syncInfo.catchingUp,
+  };
 }
 
 /** One page of the connections listing, open ones only. */

@@ -244,4 +244,26 @@ describe('the original bot example, simulator → ingestor → events', () => {
     await expect(call('clients', { chain_id: 'nope-1' })).rejects.toMatchObject({ code: 'not_found' });
     await expect(call('clients', { limit: 'all' })).rejects.toMatchObject({ code: 'bad_request' });
   });
+
+  // Last: it moves the clock.
+  it("says how old the chain's latest block is: under a block time when live, growing while it is stalled", async () => {
+    type Done = { height: number; latest_block_time: string; block_age_s: number; catching_up: boolean };
+    let from = s.events.length;
+    await s.scan(OSMO);
+    const live = s.ofType('scan_completed', from)[0]!.data as Done;
+    expect(live.block_age_s).toBeLessThan(6);
+    expect(live.catching_up).toBe(false);
+    expect(Date.parse(live.latest_block_time)).toBe(s.clock.now() - live.block_age_s * 1000);
+    // The chain halts: ten minutes later the same block is ten minutes older (a fact; the alerter judges it).
+    s.sim.stallChain(OSMO);
+    s.clock.advance(10 * 60_000);
+    from = s.events.length;
+    await s.scan(OSMO);
+    expect(s.ofType('scan_completed', from)[0]!.data).toMatchObject({
+      height: live.height,
+      latest_block_time: live.latest_block_time,
+      block_age_s: live.block_age_s + 600,
+    });
+    s.sim.resumeChain(OSMO);
+  });
 });

@@ -106,13 +106,37 @@ export class ChainModel {
 
   // ---- blocks ----
 
-  /** Heights advance one per block time from `startHeight` at sim start; never below it. */
+  /** Stalls, in order: no block is produced from `fromMs` until `toMs` (null: still stalled). */
+  private readonly stalls: { fromMs: number; toMs: number | null }[] = [];
+
+  /** Heights advance one per block time from `startHeight` at sim start, except while stalled; never below it. */
   heightAt(nowMs: number): number {
-    return this.spec.startHeight + Math.max(0, Math.floor((nowMs - this.startMs) / this.blockTimeMs));
+    let producing = nowMs - this.startMs;
+    for (const s of this.stalls)
+      if (s.fromMs < nowMs) producing -= Math.min(nowMs, s.toMs ?? nowMs) - s.fromMs;
+    return this.spec.startHeight + Math.max(0, Math.floor(producing / this.blockTimeMs));
   }
 
   blockTimeMsAt(height: number): number {
-    return this.startMs + (height - this.spec.startHeight) * this.blockTimeMs;
+    let at = this.startMs + (height - this.spec.startHeight) * this.blockTimeMs;
+    // A block after a stall comes that much later.
+    for (const s of this.stalls) if (at > s.fromMs) at += (s.toMs ?? Number.POSITIVE_INFINITY) - s.fromMs;
+    return at;
+  }
+
+  /** The chain stops producing blocks at `nowMs` (a halt); `resume` lets it go on. */
+  stall(nowMs: number): void {
+    if (this.stalledSince() === null) this.stalls.push({ fromMs: nowMs, toMs: null });
+  }
+
+  resume(nowMs: number): void {
+    const last = this.stalls.at(-1);
+    if (last && last.toMs === null) last.toMs = Math.max(nowMs, last.fromMs);
+  }
+
+  stalledSince(): number | null {
+    const last = this.stalls.at(-1);
+    return last && last.toMs === null ? last.fromMs : null;
   }
 
   // ---- IBC clients ----
@@ -209,6 +233,9 @@ export class NetworkModel {
 
   /** A counterparty's height at `atMs`: the simulated chain's own, or an extrapolation for a foreign one. */
   readonly counterpartyHeightAt = (chainId: string, atMs: number): number => {
+    // A simulated chain's own height (it may have stalled); once the models exist.
+    const model = this.chains.get(chainId);
+    if (model) return Math.max(1, model.heightAt(atMs));
     const spec = this.scenario.chains.find((c) => c.chainId === chainId);
     const blockTimeS = spec?.blockTimeS ?? FOREIGN_BLOCK_TIME_S;
     const heightAtStart = spec?.startHeight ?? FOREIGN_HEIGHT_AT_START;

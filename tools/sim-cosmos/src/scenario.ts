@@ -70,6 +70,7 @@ export type TimelineAction =
   | { action: 'set_balance'; chainId: string; address: string; denom?: string; amount: bigint }
   | { action: 'set_spend_rate'; chainId: string; address: string; denom?: string; spendPerHour: bigint }
   | { action: 'set_fault'; chainId: string; endpoint?: number; fault: Fault | null }
+  | { action: 'stall_chain' | 'resume_chain'; chainId: string }
   | { action: 'emit_tx'; chainId: string; events: AbciEventSpec[] };
 
 export interface TimelineStep {
@@ -293,6 +294,9 @@ function toAction(a: ActionInput, at: string, chains: ChainSpec[], issues: Scena
         endpoint: a.endpoint,
         fault: a.fault === null ? null : toFault(a.fault),
       };
+    case 'stall_chain':
+    case 'resume_chain':
+      return { action: a.action, chainId };
     case 'emit_tx':
       return { action: a.action, chainId, events: a.events };
   }

@@ -114,6 +114,9 @@ export const actionSchema = z.discriminatedUnion('action', [
     endpoint: z.number().int().min(0).optional(),
     fault: faultSchema.nullable(),
   }),
+  // The chain stops producing blocks (height and block time stay), then goes on from where it stopped.
+  z.strictObject({ action: z.literal('stall_chain'), ...onChain }),
+  z.strictObject({ action: z.literal('resume_chain'), ...onChain }),
   z.strictObject({
     action: z.literal('emit_tx'),
     ...onChain,

@@ -72,6 +72,9 @@ export interface CosmosSim {
   /** A relayer update: new latest height (default: the counterparty's current height) stamped now. */
   updateClient(chainId: string, clientId: string, options?: { height?: number }): void;
   freezeClient(chainId: string, clientId: string): void;
+  /** The chain stops producing blocks from now (height and latest block time stay) until `resumeChain`. */
+  stallChain(chainId: string): void;
+  resumeChain(chainId: string): void;
   /** Sets a wallet balance (base units) from now on; creates the wallet if needed. Denom defaults to the chain's. */
   setBalance(chainId: string, address: string, amount: bigint | number | string, denom?: string): void;
   setSpendRate(
@@ -177,6 +180,10 @@ export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosS
         return c.setSpendRate(a.address, a.denom ?? c.spec.denom, a.spendPerHour, atMs);
       case 'set_fault':
         return setFault({ chainId: a.chainId, endpoint: a.endpoint }, a.fault);
+      case 'stall_chain':
+        return c.stall(atMs);
+      case 'resume_chain':
+        return c.resume(atMs);
       case 'emit_tx':
         return emit(a.chainId, { type: 'Tx', events: a.events });
     }
@@ -266,6 +273,8 @@ export async function startCosmosSim(options: CosmosSimOptions): Promise<CosmosS
     setFault,
     updateClient: (chainId, clientId, opts) => updateClient(chainId, clientId, clock.now(), opts?.height),
     freezeClient,
+    stallChain: (chainId) => chain(chainId).stall(clock.now()),
+    resumeChain: (chainId) => chain(chainId).resume(clock.now()),
     setBalance: (chainId, address, amount, denom) => {
       const c = chain(chainId);
       c.setBalance(address, denom ?? c.spec.denom, BigInt(amount), clock.now());

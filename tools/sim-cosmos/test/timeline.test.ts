@@ -92,6 +92,39 @@ describe('timeline', () => {
     expect(hub.balanceAt(WALLET, 'uatom', clock.now())).toBe(7180n);
   });
 
+  it('stalls a chain on schedule: height and block time stay until it resumes, then blocks go on from there', async () => {
+    const t = await startTestSim({
+      chains: [{ chain_id: 'osmosis-1', start_height: 500, block_time_s: 5 }],
+      timeline: [
+        { at_s: 60, actions: [{ action: 'stall_chain', chain: 'osmosis-1' }] },
+        { at_s: 660, actions: [{ action: 'resume_chain', chain: 'osmosis-1' }] },
+      ],
+    });
+    const comet = closeAfterTest(
+      Comet38Client.create(new HttpClient(t.sim.chainUrl('osmosis-1'), 5000)),
+      (c) => c.disconnect(),
+    );
+    const head = async () => {
+      const { syncInfo } = await comet.status();
+      return { height: syncInfo.latestBlockHeight, time: syncInfo.latestBlockTime.getTime() - t.sim.startMs };
+    };
+    t.clock.advance(30_000);
+    expect(await head()).toEqual({ height: 506, time: 30_000 });
+    // Stalled at 60 s: ten minutes later the head is still the block of 60 s.
+    t.clock.advance(570_000);
+    expect(await head()).toEqual({ height: 512, time: 60_000 });
+    // Resumed at 660 s: 20 s later, four more blocks, stamped after the stall.
+    t.clock.advance(80_000);
+    expect(await head()).toEqual({ height: 516, time: 680_000 });
+    // The API does the same, from now.
+    t.sim.stallChain('osmosis-1');
+    t.clock.advance(100_000);
+    expect(await head()).toEqual({ height: 516, time: 680_000 });
+    t.sim.resumeChain('osmosis-1');
+    t.clock.advance(5_000);
+    expect(await head()).toEqual({ height: 517, time: 785_000 });
+  });
+
   it('emits scheduled Tx events to subscribers', async () => {
     const t = await startTestSim({
       chains: [{ chain_id: 'provider-1' }],

@@ -138,7 +138,8 @@ export const scanCompleted = defineEvent({
   source: COSMOS_IBC,
   type: 'scan_completed',
   version: 1,
-  description: 'A scan of one chain finished: counts, duration and the latest block height seen.',
+  description:
+    "A scan of one chain finished: counts, duration, the latest block height seen and that block's age (how long the chain has not produced a block, as the node answering saw it).",
   data: z.object({
     clients: z.number().int().nonnegative(),
     wallets: z.number().int().nonnegative(),
@@ -146,8 +147,39 @@ export const scanCompleted = defineEvent({
     skipped_expired: z.number().int().nonnegative(),
     duration_ms: z.number().nonnegative(),
     height: z.number().int().nonnegative().nullable(),
+    // Added later (optional: absent in events of older ingestors, read as null).
+    latest_block_time: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .default(null)
+      .describe('header time of the block at `height` (CometBFT status sync_info.latest_block_time)'),
+    block_age_s: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe(
+        'seconds from latest_block_time to when the scan read it (0 when the block is from the future): how long the chain has not produced a block; null when the height is unknown',
+      ),
+    catching_up: z
+      .boolean()
+      .nullable()
+      .default(null)
+      .describe(
+        'the node answering is still syncing (its latest block is old because it is behind, not the chain)',
+      ),
   }),
-  example: { clients: 120, wallets: 3, errors: 0, skipped_expired: 2, duration_ms: 2400, height: 23456789 },
+  example: {
+    clients: 120,
+    wallets: 3,
+    errors: 0,
+    skipped_expired: 2,
+    duration_ms: 2400,
+    height: 23456789,
+    latest_block_time: '2026-11-21T11:59:54Z',
+    block_age_s: 6.2,
+    catching_up: false,
+  },
 });
 
 export const cosmosIbcEvents = [clientStatus, clientUpdated, walletBalance, endpointError, scanCompleted];

@@ -1,7 +1,9 @@
-import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
+import { type Alert, type Notification, newId } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
+import { contextLinks } from '../incidents/context.ts';
+import { CONTEXT_FIRING_SQL, contextEdits, contextNow, maxSeverity } from '../incidents/contextFlush.ts';
 import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';
@@ -56,12 +58,6 @@ function notificationKey(
     return `${ep.episode_id}:${transition}`;
   }
   return `${group.group_key}:${transition}:${newId(now)}`;
-}
-
-function maxSeverity(list: readonly Severity[]): Severity {
-  let best = 0;
-  for (const s of list) best = Math.max(best, SEVERITIES.indexOf(s));
-  return SEVERITIES[best]!;
 }
 
 export interface FlushOptions {
@@ -122,6 +118,8 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     ? ` WHERE group_key = ANY(ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[])`
     : '';
   const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
+  // Context rules of incidents (incidents/context.ts): their announced alerts are listed in the incidents they join.
+  const links = contextLinks(opts.incidents);
   const results = (await c.query(
     `SELECT * FROM alerter_pending${only} ORDER BY id;
      SELECT * FROM alerter_groups WHERE group_key = ANY(ARRAY(SELECT group_key FROM alerter_pending${only}));
@@ -130,7 +128,12 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
        WHERE object_key = ANY(ARRAY(SELECT object_key FROM alerter_episodes
          WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL))
        AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL;
-     ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}`,
+     ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}${
+       links.size
+         ? `;
+     ${CONTEXT_FIRING_SQL([...links.keys()])}`
+         : ''
+     }`,
   )) as unknown as { rows: Record<string, unknown>[] }[];
   const [pr, gr, er, rr, mr] = results as [
     (typeof results)[0],
@@ -178,6 +181,15 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
     if (l) l.push(ep);
     else members.set(ep.group_key, [ep]);
   }
+
+  const context = contextNow(
+    links,
+    (results[5]?.rows ?? []).map(toEpisode),
+    plan.notifications.map((n) => ({
+      transition: n.transition,
+      eps: n.entries.map((e) => episodes.get(e.episode_id)!),
+    })),
+  );
 
   const timeline: TimelineEntry[] = [];
   const remove: number[] = plan.drop.map((e) => e.id);
@@ -227,6 +239,7 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
             n.group.labels,
             [...eps, ...announced].map((ep) => toAlert(ep, [])),
             now,
+            n.transition === 'firing' ? context.firing : [],
           );
     const alerts: Alert[] = (
       incident?.alerts ??
@@ -268,6 +281,21 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
         detail: { transition: n.transition, key, ...(Object.keys(e.detail).length ? e.detail : {}) },
       });
     }
+  }
+  if (context.changed.length) {
+    // The incidents a context alert joined or left now, edited (unless notified above anyway).
+    const edits = await contextEdits(c, {
+      now,
+      incidents: opts.incidents,
+      links,
+      ...context,
+      notifying: new Set(
+        plan.notifications.filter((n) => n.transition === 'firing').map((n) => n.group.group_key),
+      ),
+      ...(opts.manualResolve ? { manualResolve: opts.manualResolve } : {}),
+    });
+    out.push(...edits.out);
+    timeline.push(...edits.timeline);
   }
   if (!remove.length && !updates.length && !plan.flushed.length && !timeline.length && !out.length)
     return null;

@@ -3,6 +3,7 @@ import { duration, parseConfigValue } from '@tocsin/runtime';
 import { z } from 'zod';
 import type { CompiledRule } from '../rules/compileRule.ts';
 import { type CompiledTemplate, compileTemplate } from '../rules/template.ts';
+import { compileContext, contextOf, type IncidentContext, incidentContext } from './context.ts';
 
 /**
  * Correlation rules: alerts of several rules that share a cause become one incident. Built on the grouping
@@ -39,6 +40,14 @@ export const incidentRule = z.strictObject({
    * empties before the clients expire): same scope, with `cause.eta_s` and `effects.eta_s` (seconds from now).
    */
   due_summary: z.string().min(1).optional(),
+  /**
+   * Context rules (see context.ts): alerts about what the incident's members depend on, labelled otherwise (the
+   * counterparty chain stalled, its endpoint failing), listed first, as the likely cause, in every incident whose
+   * tie values their mapped labels give. Their order ranks them.
+   */
+  context: z.array(incidentContext).default([]),
+  /** The line instead of `summary` while a context alert is the cause (`cause` is that alert). */
+  context_summary: z.string().min(1).optional(),
   /** false turns a shipped correlation off. */
   enabled: z.boolean().default(true),
 });
@@ -57,6 +66,13 @@ export const DEFAULT_INCIDENTS: z.input<typeof incidentRule>[] = [
       'ibc-client-expiring',
     ],
     tie: ['chain_id', 'counterparty'],
+    // The counterparty chain itself: stalled, or its endpoint failing (alerts on its own chain_id).
+    context: [
+      { rule: 'cosmos-chain-stalled', map: { counterparty: 'chain_id' } },
+      { rule: 'cosmos-ibc-endpoint-errors', map: { counterparty: 'chain_id' } },
+    ],
+    context_summary:
+      "{{ cause.summary }}{{ 'client_id' in effects.labels ? '; clients ' : '; ' + string(effects.count) + ' alert(s) toward it' }}{{ ('client_id' in effects.labels ? effects.labels.client_id : []) | ranges }}{{ 'client_id' in effects.labels ? ' toward it' + (effects.eta_s != null ? ' expire in ' : '') : '' }}{{ ('client_id' in effects.labels ? effects.eta_s : null) | duration }}",
     summary:
       "{{ cause.summary }}{{ effects.count > 0 ? '; also ' + string(effects.count) + ' alert(s) toward ' + key.counterparty : '' }}{{ effects.count > 0 && size(effects.labels.client_id) > 0 ? ': clients ' : '' }}{{ effects.labels.client_id | ranges }}",
     eta: ['wallet-projected-empty', 'ibc-client-expiry-imminent'],
@@ -74,6 +90,9 @@ export interface Incident {
   dueSummary: CompiledTemplate | null;
   /** Member rules whose value is the seconds left (see `eta`). */
   eta: Set<string>;
+  /** Context rules, in rank order (see context.ts). */
+  context: IncidentContext[];
+  contextSummary: CompiledTemplate | null;
 }
 
 /** A member rule's part in an incident (set on the compiled rule, read when an episode is built). */
@@ -124,6 +143,22 @@ export function compileIncidents(
     }
     if (inc.due_summary && !inc.eta.length)
       issues.push(`${where}.due_summary: needs eta (which rules are due when)`);
+    let contextSummary: CompiledTemplate | null = null;
+    try {
+      if (inc.context_summary) contextSummary = compileTemplate(inc.context_summary, { vars: VARS });
+    } catch (err) {
+      issues.push(`${where}.context_summary: ${(err as Error).message}`);
+    }
+    if (inc.context_summary && !inc.context.length)
+      issues.push(`${where}.context_summary: needs context (which rules' alerts are the context)`);
+    const context = compileContext(
+      inc.context,
+      inc,
+      where,
+      byId,
+      (id) => knownIds.has(id) || shipped.has(inc.id),
+      issues,
+    );
     const present: CompiledRule[] = [];
     for (const id of inc.rules) {
       const rule = byId.get(id);
@@ -151,6 +186,8 @@ export function compileIncidents(
       summary,
       dueSummary,
       eta: new Set(inc.eta),
+      context,
+      contextSummary,
     });
     for (const rule of present) rule.incident = { id: inc.id, tie: inc.tie, waitMs: inc.wait ?? null };
   }
@@ -186,12 +223,15 @@ function etaOf(inc: Incident, a: Alert): number | null {
  * except that an alert with an ETA due later than an alert of a rule ranked after it goes after the others (a wallet that
  * lasts three days is not why clients expire in nine hours). Template vars add `cause.eta_s` and `effects.eta_s`
  * (the earliest of the other rules' alerts, seconds from now); `due_summary` is the line when the cause is due first.
+ * Context alerts (`context`, in their rules' order) go before all of them: the first is the cause, and
+ * `context_summary` the line.
  */
 export function describeIncident(
   inc: Incident,
   key: Record<string, string>,
   alerts: Alert[],
   now: number,
+  context: Alert[] = [],
 ): { alerts: Alert[]; summary: string } {
   const etas = new Map(alerts.map((a) => [a, etaOf(inc, a)]));
   const ranked = (a: Alert) => inc.rank.get(a.rule_id) ?? inc.rank.size;
@@ -205,7 +245,10 @@ export function describeIncident(
   };
   const demoted = new Set(alerts.filter(later));
   const rank = (a: Alert) => (demoted.has(a) ? inc.rank.size : ranked(a));
-  const sorted = [...alerts].sort((a, b) => rank(a) - rank(b) || a.started_at.localeCompare(b.started_at));
+  const sorted = [
+    ...context,
+    ...[...alerts].sort((a, b) => rank(a) - rank(b) || a.started_at.localeCompare(b.started_at)),
+  ];
   const [cause, ...effects] = sorted;
   const labels: Record<string, string[]> = {};
   for (const e of effects)
@@ -240,7 +283,12 @@ export function describeIncident(
   };
   // Due first: the cause has an ETA before every other rule's, and no alert was moved back for being due later.
   const dueFirst = causeEta !== null && effectsEta !== null && causeEta < effectsEta && demoted.size === 0;
-  const template = dueFirst && inc.dueSummary ? inc.dueSummary : inc.summary;
+  const template =
+    context.length && inc.contextSummary
+      ? inc.contextSummary
+      : dueFirst && inc.dueSummary
+        ? inc.dueSummary
+        : inc.summary;
   let summary: string;
   try {
     summary = template.render({ event: {}, data: {}, params: {}, vars });
@@ -295,20 +343,33 @@ export function loadIncidents(
   return index;
 }
 
-/** For a group of a correlation rule: its alerts cause first and the notification's `incident`; else null. */
+/**
+ * For a group of a correlation rule: its alerts cause first and the notification's `incident`; else null. `firing`:
+ * the announced, firing alerts of context rules, those of them that join this group are listed first (and named in
+ * `incident.context`).
+ */
 export function incidentOf(
   index: IncidentIndex | undefined,
   groupLabels: Record<string, string>,
   alerts: Alert[],
   now: number,
-): { alerts: Alert[]; incident: { id: string; summary: string } } | null {
+  firing: readonly Alert[] = [],
+): { alerts: Alert[]; incident: { id: string; summary: string; context?: string[] } } | null {
   const id = groupLabels.incident;
   const inc = id && index ? index.get(id) : undefined;
   if (!inc || alerts.length === 0) return null;
   const key: Record<string, string> = {};
   for (const t of inc.tie) key[t] = groupLabels[t] ?? '';
-  const d = describeIncident(inc, key, alerts, now);
-  return { alerts: d.alerts, incident: { id: inc.id, summary: d.summary } };
+  const context = contextOf(inc.context, groupLabels, firing);
+  const d = describeIncident(inc, key, alerts, now, context);
+  return {
+    alerts: d.alerts,
+    incident: {
+      id: inc.id,
+      summary: d.summary,
+      ...(context.length ? { context: context.map((a) => a.episode_id) } : {}),
+    },
+  };
 }
 
 /**

@@ -188,6 +188,14 @@ function incidentLines(rules: RuleSet): Explanation['incidents'] {
       lines.push(
         `a member with an ETA (${[...inc.eta].join(', ')}) is the cause only when it is due before the others' ETAs`,
       );
+    for (const c of inc.context)
+      lines.push(
+        `context: an alert of ${c.rule}${present.has(c.rule) ? '' : ' (not loaded)'} joins every incident whose ${c.map
+          .map(([tie, label]) => `${tie} is its ${label}`)
+          .join(
+            ' and ',
+          )}${inc.tie.length > c.map.length ? ` (any ${inc.tie.filter((t) => !c.map.some(([m]) => m === t)).join(', ')})` : ''}: once announced (it keeps its own message) it is listed first, as the cause, while it fires`,
+      );
     lines.push(
       `the first alert waits ${inc.waitMs === null ? "its rule's group_wait" : formatDuration(inc.waitMs)}`,
     );

@@ -1,6 +1,6 @@
 import { cosmosIbc } from '@tocsin/events';
 import { updateClientGauges } from '../ingestorMetrics.ts';
-import { scanChain } from '../scan/chainScan.ts';
+import { type ChainScanOutcome, scanChain } from '../scan/chainScan.ts';
 import { loadExpiredClients } from '../store/expiredClients.ts';
 import type { WalletSubscription } from '../store/subscriptionCache.ts';
 import { pruneBalances } from '../store/walletHistory.ts';
@@ -9,6 +9,25 @@ import { trackedWallets } from '../walletReport.ts';
 import { rememberClients, reportClient } from './clients.ts';
 import type { ChainState, IngestorCore } from './core.ts';
 import { reportWallet } from './wallets.ts';
+
+/**
+ * The latest block's time and age when the scan read it: how long the chain has not produced a block (a fact; the
+ * alerter's `cosmos-chain-stalled` rule judges it). Clock skew of a block stamped ahead of us reads as 0.
+ */
+export function blockAge(outcome: Pick<ChainScanOutcome, 'block' | 'blockReadAtMs'>): {
+  latest_block_time: string | null;
+  block_age_s: number | null;
+  catching_up: boolean | null;
+} {
+  const { block, blockReadAtMs } = outcome;
+  if (!block || block.timeMs === null || blockReadAtMs === null)
+    return { latest_block_time: null, block_age_s: null, catching_up: block?.catchingUp ?? null };
+  return {
+    latest_block_time: new Date(block.timeMs).toISOString(),
+    block_age_s: Math.max(0, (blockReadAtMs - block.timeMs) / 1000),
+    catching_up: block.catchingUp,
+  };
+}
 
 /**
  * One scan of a chain: its height, every monitored client (expired ones only when due for a re-check) and the
@@ -81,6 +100,7 @@ export async function scanNow(
     skipped_expired: outcome.skippedExpired,
     duration_ms: durationMs,
     height: outcome.height,
+    ...blockAge(outcome),
   });
   await drainPublishes();
   log.info(

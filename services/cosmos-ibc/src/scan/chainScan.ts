@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '@tocsin/runtime';
-import { balance, latestBlockHeight, QUERY } from '../chainQueries.ts';
+import { balance, type LatestBlock, latestBlock, QUERY } from '../chainQueries.ts';
 import type { ClientObservation } from '../clientObservation.ts';
 import type { ChainConfig } from '../config.ts';
 import type { ChainEndpoints } from '../transport/chainEndpoints.ts';
@@ -33,6 +33,9 @@ export interface ChainScanInput {
 
 export interface ChainScanOutcome {
   height: number | null;
+  /** The latest block as the node answered (null when the status query failed), read at `blockReadAtMs`. */
+  block: LatestBlock | null;
+  blockReadAtMs: number | null;
   /** Client id → open connection ids; undefined when the listing failed (then no client was read). */
   monitored: Map<string, string[]> | undefined;
   observed: ClientObservation[];
@@ -50,6 +53,8 @@ export async function scanChain(input: ChainScanInput, sink: ScanSink): Promise<
   const { chain, endpoints, log } = input;
   const outcome: ChainScanOutcome = {
     height: null,
+    block: null,
+    blockReadAtMs: null,
     monitored: undefined,
     observed: [],
     skippedExpired: 0,
@@ -58,7 +63,9 @@ export async function scanChain(input: ChainScanInput, sink: ScanSink): Promise<
     failedWallets: 0,
   };
   try {
-    outcome.height = await endpoints.run(QUERY.status, latestBlockHeight);
+    outcome.block = await endpoints.run(QUERY.status, latestBlock);
+    outcome.blockReadAtMs = input.clock.now();
+    outcome.height = outcome.block.height;
     sink.height(outcome.height);
   } catch (err) {
     log.warn({ chain_id: chain.chain_id, err: String(err) }, 'no block height');
