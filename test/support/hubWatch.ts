@@ -34,15 +34,24 @@ export interface HubWatch {
   stop(): Promise<void>;
 }
 
+/** The ingestor's `chains:` entry of the hub, read through the simulator. */
+export const hubChain = (sim: CosmosSim) => ({
+  chain_id: HUB,
+  rpc: [sim.chainUrl(HUB)],
+  denom: 'uatom',
+  display_denom: 'ATOM',
+});
+
 /**
- * The CometBFT simulator on the test's ManualClock and the real cosmos-ibc watching the hub through it (scans on
- * demand); `hub` adds to the hub's entry of the ingestor's config (e.g. `wallets` with labels).
+ * The CometBFT simulator on the test's ManualClock and the real cosmos-ibc watching it (scans on demand): by
+ * default the hub alone; `chains` gives the ingestor's `chains:` (e.g. the hub's wallets with labels, the
+ * counterparty too).
  */
 export async function startHubWatch(
   env: TestEnv,
   clock: ManualClock,
   scenario: Scenario | ScenarioInput = ONE_CLIENT_HUB,
-  hub: Record<string, unknown> = {},
+  chains: (sim: CosmosSim) => Record<string, unknown>[] = (sim) => [hubChain(sim)],
 ): Promise<HubWatch> {
   const sim = await startCosmosSim({ scenario, clock, tickIntervalMs: 0 });
   let service: RunningService | undefined;
@@ -56,9 +65,7 @@ export async function startHubWatch(
         cosmos_ibc: {
           auto_scan: false,
           retry_backoff: '10ms',
-          chains: [
-            { chain_id: HUB, rpc: [sim.chainUrl(HUB)], denom: 'uatom', display_denom: 'ATOM', ...hub },
-          ],
+          chains: chains(sim),
         },
       },
     });
