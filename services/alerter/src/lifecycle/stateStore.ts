@@ -91,6 +91,8 @@ function toRow(r: Record<string, unknown>): StateRow {
  */
 export class StateCache {
   version = -1;
+  /** How many times it was reset: what was judged on it before a reset is judged again. */
+  resets = 0;
   readonly rows = new Map<string, StateRow>();
   /** Fingerprints with something time-driven to evaluate (pending, firing, or a count window). */
   readonly active = new Set<string>();
@@ -130,10 +132,19 @@ export class StateCache {
     else this.active.delete(row.fingerprint);
   }
 
-  /** After our own commit at `version`. */
+  /** After our own commit at `version` (or once it is sent: see AlerterCore.stageLocked). */
   commit(rows: Iterable<StateRow>, version: number): void {
     for (const row of rows) this.put(row);
     if (version === this.version + 1) this.version = version;
+  }
+
+  /** Forgets everything (a commit it had taken failed): the next refresh reads the whole state again. */
+  reset(): void {
+    this.rows.clear();
+    this.active.clear();
+    this.#openByRule.clear();
+    this.version = -1;
+    this.resets++;
   }
 
   *activeRows(): Iterable<StateRow> {

@@ -73,6 +73,8 @@ export class AlerterCore {
   /** The hour boundary at which digests were last decided by this replica (the table says what is done). */
   #digestsCheckedAt = Number.NEGATIVE_INFINITY;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The commit in flight (stageLocked), settled: never rejects. */
+  #committing: Promise<void> = Promise.resolve();
   /** The notifications being published, in commit order (see #publish). */
   #publishing: Promise<void> = Promise.resolve();
   /** The leases of the notifications this replica is publishing (renewed until they are marked). */
@@ -87,11 +89,28 @@ export class AlerterCore {
     return this.d.rules.params;
   }
 
-  /** Runs operations of this replica one after another (each is one transaction or a read). */
+  /**
+   * Runs operations of this replica one after another (each is one transaction or a read), each once the commit in
+   * flight (see stageLocked) has ended, so it sees the committed state.
+   */
   serial<T>(fn: () => Promise<T>): Promise<T> {
+    const after = () => this.#committing.then(fn);
+    return this.serialStaged(after);
+  }
+
+  /**
+   * As serial, without waiting for the commit in flight: for a batch, judged on the cache, which already holds the
+   * state that commit writes (stageLocked).
+   */
+  serialStaged<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Resolves once the commit in flight, if any, has ended (committed or not; the cache says which). */
+  committed(): Promise<void> {
+    return this.#committing;
   }
 
   async refresh(q: Pool | PoolClient, meta: Meta): Promise<void> {
@@ -134,41 +153,71 @@ export class AlerterCore {
     fn: (c: PoolClient, meta: Meta) => Promise<LockedOutcome<T>>,
     awaitPublish = true,
   ): Promise<T> {
-    let version = 0;
+    const { done } = await this.stageLocked(bump, fn, awaitPublish);
+    return done;
+  }
+
+  /**
+   * `locked` in two stages (pipelining): returns once the final write and COMMIT are sent, with the cache already
+   * holding the state they write, so that the next batch is judged (and its lock requested) while the commit is in
+   * flight; `done` settles with the commit. The next transaction of this replica waits for the lock, and then for
+   * `done`, before it reads the cache (committed order is kept). A commit that fails resets the cache: whatever was
+   * judged on it is judged again under the lock (StateCache.resets).
+   */
+  async stageLocked<T>(
+    bump: 'silences' | 'subscriptions' | null,
+    fn: (c: PoolClient, meta: Meta) => Promise<LockedOutcome<T>>,
+    awaitPublish = true,
+  ): Promise<{ done: Promise<T> }> {
     const c = await this.d.pool.connect();
-    let failed: Error | undefined;
-    let out: Awaited<ReturnType<typeof fn>>;
+    let version = 0;
+    let out: LockedOutcome<T>;
+    let sent: Promise<Record<string, unknown>[]>;
     try {
       const meta = await beginLocked(c, bump);
+      // The previous commit of this replica ended before the lock was granted; its outcome is in the cache first.
+      await this.#committing;
       await this.refresh(c, { ...meta, version: meta.version - 1 });
       version = meta.version;
       out = await fn(c, meta);
-      const written = await writeStatesAndCommit(
-        c,
-        out.plan?.rows.values() ?? [],
-        meta.version,
-        out.flush?.sql,
-      );
-      if (out.flush)
-        out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
+      sent = writeStatesAndCommit(c, out.plan?.rows.values() ?? [], meta.version, out.flush?.sql);
     } catch (err) {
-      failed = err as Error;
-      await c.query('ROLLBACK').catch(() => undefined);
+      await this.#abort(c, err as Error);
       throw err;
-    } finally {
-      // After a failure the connection may be gone: the pool discards the client rather than reuse it.
-      c.release(failed);
     }
     this.cache.commit(out.plan?.rows.values() ?? [], version);
-    // The subscriptions were read before this transaction changed them.
-    if (bump === 'subscriptions') this.subsVersion = -1;
-    if (bump === 'silences') this.#silencesVersion = -1;
-    if (out.plan) this.d.onTransitions?.(out.plan.effects.map((e) => e.kind));
-    if (out.outbox?.length) {
-      const sent = this.#publish(out.outbox);
-      if (awaitPublish) await sent;
-    }
-    return out.result;
+    const done = sent.then(
+      async (written) => {
+        c.release();
+        if (out.flush) out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
+        // The subscriptions were read before this transaction changed them.
+        if (bump === 'subscriptions') this.subsVersion = -1;
+        if (bump === 'silences') this.#silencesVersion = -1;
+        if (out.plan) this.d.onTransitions?.(out.plan.effects.map((e) => e.kind));
+        if (out.outbox?.length) {
+          const published = this.#publish(out.outbox);
+          if (awaitPublish) await published;
+        }
+        return out.result;
+      },
+      async (err: Error) => {
+        // The cache took this transaction's rows before it committed.
+        this.cache.reset();
+        await this.#abort(c, err);
+        throw err;
+      },
+    );
+    this.#committing = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { done };
+  }
+
+  async #abort(c: PoolClient, err: Error): Promise<void> {
+    await c.query('ROLLBACK').catch(() => undefined);
+    // After a failure the connection may be gone: the pool discards the client rather than reuse it.
+    c.release(err);
   }
 
   /**
@@ -195,10 +244,13 @@ export class AlerterCore {
   async settled(): Promise<void> {
     for (;;) {
       const queue = this.#queue;
+      const committing = this.#committing;
       const publishing = this.#publishing;
       await queue;
+      await committing;
       await publishing;
-      if (queue === this.#queue && publishing === this.#publishing) return;
+      if (queue === this.#queue && committing === this.#committing && publishing === this.#publishing)
+        return;
     }
   }
 
