@@ -43,7 +43,7 @@ function newBatch<T>(): Batch<T> {
 }
 
 export function createBatcher<T>(
-  process: (items: T[]) => Promise<void | Staged>,
+  process: (items: T[]) => Promise<void> | Promise<Staged>,
   maxBatch: number,
   opts: { isolate?(err: unknown): boolean } = {},
 ): Batcher<T> {
@@ -80,9 +80,9 @@ export function createBatcher<T>(
 
   async function drain(): Promise<void> {
     for (let batch = waiting.shift(); batch; batch = waiting.shift()) {
-      let staged: void | Staged;
+      let staged: Staged | undefined;
       try {
-        staged = await process(batch.items);
+        staged = (await process(batch.items)) ?? undefined;
       } catch (err) {
         await failed(batch, err);
         continue;

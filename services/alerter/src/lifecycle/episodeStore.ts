@@ -1,4 +1,4 @@
-import type { PoolClient } from '@tocsin/store';
+import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import type { FlapEffect } from '../flap/flap.ts';
 import { writeFlaps } from '../flap/store.ts';
 import type { PendingTransition } from '../grouping/plan.ts';
@@ -121,6 +121,68 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
   return touched;
 }
 
+/** An opened episode (or a notice): the episode, its timeline entry and, when it fires, its transition. */
+function opening(
+  e: Extract<Effect, { kind: 'open' | 'notice' }>,
+  now: number,
+  opened: NewEpisode[],
+  timeline: TimelineEntry[],
+  pending: PendingEntry[],
+): void {
+  opened.push(e.episode);
+  const ep = e.episode;
+  if (e.kind === 'notice') {
+    timeline.push({
+      episode_id: ep.episode_id,
+      at: ep.started_at,
+      kind: 'notice',
+      detail: { event_id: ep.event_id, ...(e.previous !== undefined ? { previous: e.previous } : {}) },
+    });
+    pending.push({
+      group_key: ep.group_key,
+      episode_id: ep.episode_id,
+      transition: 'notice',
+      created_at: now,
+    });
+    return;
+  }
+  timeline.push({
+    episode_id: ep.episode_id,
+    at: ep.started_at,
+    kind: ep.state,
+    detail: { event_id: ep.event_id },
+  });
+  if (ep.state === 'firing')
+    pending.push({
+      group_key: ep.group_key,
+      episode_id: ep.episode_id,
+      transition: 'firing',
+      created_at: now,
+    });
+}
+
+/**
+ * applyEffects when every effect opens an episode (a burst of new alerts): one statement for the episodes, their
+ * timeline and transitions, its inputs escaped literals, so that it can go in the lock's round trip
+ * (AlerterCore.stageLocked's prelude). Null when the effects need more (then applyEffects). `touched` is what
+ * applyEffects would return.
+ */
+export function openingSql(effects: Effect[], now: number): { sql: string; touched: Set<string> } | null {
+  const timeline: TimelineEntry[] = [];
+  const pending: PendingEntry[] = [];
+  const opened: NewEpisode[] = [];
+  for (const e of effects) {
+    if (e.kind !== 'open' && e.kind !== 'notice') return null;
+    opening(e, now, opened, timeline, pending);
+  }
+  if (!opened.length) return null;
+  const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
+  return {
+    sql: `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`,
+    touched: new Set(pending.map((p) => p.group_key)),
+  };
+}
+
 async function applyLifecycle(
   c: PoolClient,
   effects: Effect[],
@@ -137,36 +199,7 @@ async function applyLifecycle(
 
   for (const e of effects) {
     if (e.kind === 'open' || e.kind === 'notice') {
-      opened.push(e.episode);
-      const ep = e.episode;
-      if (e.kind === 'notice') {
-        timeline.push({
-          episode_id: ep.episode_id,
-          at: ep.started_at,
-          kind: 'notice',
-          detail: { event_id: ep.event_id, ...(e.previous !== undefined ? { previous: e.previous } : {}) },
-        });
-        pending.push({
-          group_key: ep.group_key,
-          episode_id: ep.episode_id,
-          transition: 'notice',
-          created_at: now,
-        });
-      } else {
-        timeline.push({
-          episode_id: ep.episode_id,
-          at: ep.started_at,
-          kind: ep.state,
-          detail: { event_id: ep.event_id },
-        });
-        if (ep.state === 'firing')
-          pending.push({
-            group_key: ep.group_key,
-            episode_id: ep.episode_id,
-            transition: 'firing',
-            created_at: now,
-          });
-      }
+      opening(e, now, opened, timeline, pending);
     } else if (e.kind === 'flap') continue;
     else if (e.kind === 'fire') fires.push(e);
     else if (e.kind === 'step') steps.push(e);

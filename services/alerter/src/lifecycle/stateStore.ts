@@ -51,16 +51,18 @@ function lockStatement(bump: 'silences' | 'subscriptions' | null): string {
 
 /**
  * Opens a transaction and takes the lock (lockState) in one round trip: both statements go as one simple query.
- * The caller commits or rolls back.
+ * `prelude`, statements of the same simple query (inputs as escaped literals), runs right after the lock; its
+ * results are returned. The caller commits or rolls back.
  */
 export async function beginLocked(
   c: PoolClient,
   bump: 'silences' | 'subscriptions' | null = null,
-): Promise<Meta> {
-  const r = (await c.query(`BEGIN; ${lockStatement(bump)}`)) as unknown as {
+  prelude?: string,
+): Promise<Meta & { prelude: { rows: Record<string, unknown>[] }[] }> {
+  const r = (await c.query(`BEGIN; ${lockStatement(bump)}${prelude ? `;\n${prelude}` : ''}`)) as unknown as {
     rows: Record<string, unknown>[];
   }[];
-  return toMeta(r[1]!.rows[0]!);
+  return { ...toMeta(r[1]!.rows[0]!), prelude: r.slice(2) };
 }
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -3,7 +3,14 @@ import type { Notification } from '@tocsin/events';
 import type { Clock } from '@tocsin/runtime';
 import type { Pool, PoolClient } from '@tocsin/store';
 import type { AlerterConfig } from '../config.ts';
-import { type FlushOptions, type FlushWrite, flushGroups, planGroupFlush } from '../grouping/flush.ts';
+import {
+  type FlushOptions,
+  type FlushRead,
+  type FlushWrite,
+  flushGroups,
+  planFromRead,
+  planGroupFlush,
+} from '../grouping/flush.ts';
 import { Decider } from '../lifecycle/decide.ts';
 import { RuleIndex } from '../lifecycle/evaluate.ts';
 import {
@@ -43,6 +50,16 @@ export interface AlerterDeps {
   /** Called for each notification published (metrics, tests). */
   onNotification?(n: Notification): void;
   onTransitions?(kinds: string[]): void;
+}
+
+/**
+ * Statements sent with the lock in its round trip (see beginLocked), written on the judgement made before the lock
+ * was granted: kept when `accept` says that judgement still holds (the state version the lock opened is the next one
+ * after the judged state), rolled back otherwise.
+ */
+export interface Prelude {
+  sql: string;
+  accept(meta: Meta): boolean;
 }
 
 /** What a locked operation returns: its result, the state it decided, and its notifications (written, or planned). */
@@ -166,20 +183,28 @@ export class AlerterCore {
    */
   async stageLocked<T>(
     bump: 'silences' | 'subscriptions' | null,
-    fn: (c: PoolClient, meta: Meta) => Promise<LockedOutcome<T>>,
+    fn: (c: PoolClient, meta: Meta, prelude: FlushRead | null) => Promise<LockedOutcome<T>>,
     awaitPublish = true,
+    prelude?: Prelude,
   ): Promise<{ done: Promise<T> }> {
     const c = await this.d.pool.connect();
     let version = 0;
     let out: LockedOutcome<T>;
     let sent: Promise<Record<string, unknown>[]>;
     try {
-      const meta = await beginLocked(c, bump);
+      let meta = await beginLocked(c, bump, prelude?.sql);
       // The previous commit of this replica ended before the lock was granted; its outcome is in the cache first.
       await this.#committing;
+      let results: FlushRead | null = prelude ? meta.prelude : null;
+      if (prelude && !prelude.accept(meta)) {
+        // What the prelude wrote was judged on a state that moved: undone, and fn judges again.
+        await c.query('ROLLBACK');
+        meta = await beginLocked(c, bump);
+        results = null;
+      }
       await this.refresh(c, { ...meta, version: meta.version - 1 });
       version = meta.version;
-      out = await fn(c, meta);
+      out = await fn(c, meta, results);
       sent = writeStatesAndCommit(c, out.plan?.rows.values() ?? [], meta.version, out.flush?.sql);
     } catch (err) {
       await this.#abort(c, err as Error);
@@ -189,7 +214,8 @@ export class AlerterCore {
     const done = sent.then(
       async (written) => {
         c.release();
-        if (out.flush) out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
+        if (out.flush)
+          out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
         // The subscriptions were read before this transaction changed them.
         if (bump === 'subscriptions') this.subsVersion = -1;
         if (bump === 'silences') this.#silencesVersion = -1;
@@ -249,8 +275,7 @@ export class AlerterCore {
       await queue;
       await committing;
       await publishing;
-      if (queue === this.#queue && committing === this.#committing && publishing === this.#publishing)
-        return;
+      if (queue === this.#queue && committing === this.#committing && publishing === this.#publishing) return;
     }
   }
 
@@ -277,6 +302,16 @@ export class AlerterCore {
     freshSilences = false,
   ): Promise<FlushWrite | null> {
     return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
+  }
+
+  /** planFlush for the given groups, with what it reads already read (flushReadSql, in this transaction). */
+  planFlushFrom(
+    c: PoolClient,
+    now: number,
+    groupKeys: Iterable<string>,
+    read: FlushRead,
+  ): Promise<FlushWrite | null> {
+    return planFromRead(c, this.#flushOptions(now, groupKeys, false), read);
   }
 
   /** The occurrences of maintenance windows muting alerts at `now` (as silences). */

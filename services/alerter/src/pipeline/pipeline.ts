@@ -2,12 +2,14 @@ import type { EventEnvelope } from '@tocsin/events';
 import { type PoolClient, pruneInbox } from '@tocsin/store';
 import { expireAcks, runLadders } from '../escalation/ladder.ts';
 import { enqueueRepeats } from '../escalation/timers.ts';
+import { flushReadSql } from '../grouping/flush.ts';
 import type { Received } from '../intake/receive.ts';
-import { applyEffects } from '../lifecycle/episodeStore.ts';
+import { applyEffects, openingSql } from '../lifecycle/episodeStore.ts';
 import { evaluateEvent, factKey } from '../lifecycle/evaluate.ts';
 import {
   forgetPresence,
   META_SQL,
+  type Meta,
   PRESENCE_SQL,
   readMeta,
   readPresence,
@@ -102,16 +104,30 @@ export class Pipeline {
         written();
         return { done: Promise.resolve() };
       }
+      // The plan judged on the cache holds if the lock opens the version after the judged one (and neither the
+      // subscriptions moved nor the cache was reset).
+      const holds = (meta: Meta) =>
+        meta.version - 1 === versionSeen &&
+        meta.subscriptions_version === subsSeen &&
+        core.cache.resets === resetsSeen;
+      // A burst of new alerts: its writes and the flush's reads go with the lock, in one round trip.
+      const opening = dry && !presence.length ? openingSql(dry.effects, now) : null;
+      const prelude = opening && {
+        sql: opening.touched.size ? `${opening.sql};\n${flushReadSql([...opening.touched])}` : opening.sql,
+        accept: holds,
+      };
       const { done } = await core.stageLocked(
         null,
-        async (c, meta) => {
+        async (c, meta, read) => {
+          if (read && dry && opening) {
+            const flush = opening.touched.size
+              ? await core.planFlushFrom(c, now, opening.touched, read.slice(1))
+              : null;
+            return { result: undefined, plan: dry, flush };
+          }
           // The state (or the subscriptions) may have moved since the events were judged: judged again.
           // Otherwise the plan judged on the cache is the one (the same state, instances and time).
-          if (
-            meta.version - 1 !== versionSeen ||
-            meta.subscriptions_version !== subsSeen ||
-            core.cache.resets !== resetsSeen
-          ) {
+          if (!holds(meta)) {
             instances = this.#evaluate(events, false);
             dry = null;
           }
@@ -122,6 +138,7 @@ export class Pipeline {
           return { result: undefined, plan, flush: await core.planFlush(c, now, touched) };
         },
         false,
+        prelude ?? undefined,
       );
       return { done: done.then(written, failed) };
     });
