@@ -129,7 +129,7 @@ it('a replica whose judgement is stale (another replica opened the alert meanwhi
   await firedOnce(chain, ['07-tendermint-stale']);
 }, 60_000);
 
-it('a commit that fails resets the cache that had taken its state: the batch applied again fires each alert once', async () => {
+it('a commit that fails resets the cache that had taken its state: the batch applied again fires each alert once, and each resolves once', async () => {
   const chain = `${CHAIN}-fail`;
   // The first state write of this chain's alerts fails once (at the commit's statement).
   await pool.query(`CREATE TABLE fail_once (done boolean);
@@ -160,5 +160,20 @@ it('a commit that fails resets the cache that had taken its state: the batch app
   );
   await pool.query('INSERT INTO fail_once VALUES (true)');
   await h.settle();
-  await firedOnce(chain, ['07-tendermint-a', '07-tendermint-b', '07-tendermint-c']);
+  const clients = ['07-tendermint-a', '07-tendermint-b', '07-tendermint-c'];
+  await firedOnce(chain, clients);
+  const fired = (await Promise.all(clients.map(episodesOf))).flat().sort();
+
+  // Then all recover in one batch (written with the lock, as a burst of new alerts is): each resolution notified
+  // once, its timeline written, nothing left waiting.
+  await Promise.all(clients.map((c) => publishClient(h, chain, c, { elapsed: 1_000 })));
+  await h.settle();
+  const said = transitionsOf(await h.receivedOn(chain)).sort();
+  expect(said).toEqual(fired.flatMap((e) => [`${e}:firing`, `${e}:resolved`]).sort());
+  const timeline = await pool.query(
+    `SELECT episode_id FROM alerter_timeline WHERE kind = 'resolved' AND episode_id = ANY($1) ORDER BY episode_id`,
+    [fired],
+  );
+  expect(timeline.rows.map((r) => r.episode_id)).toEqual(fired);
+  expect((await pool.query('SELECT count(*)::int AS n FROM alerter_pending')).rows[0].n).toBe(0);
 }, 60_000);

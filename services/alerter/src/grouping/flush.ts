@@ -117,10 +117,13 @@ export type FlushRead = { rows: Record<string, unknown>[] }[];
  * `keys`: only these groups (after a batch); all groups when null (timers).
  */
 export function flushReadSql(keys: readonly string[] | null): string {
+  return flushReadOf(keys ? `ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[]` : null);
+}
+
+/** flushReadSql for the groups an SQL array expression names (null: all groups). */
+export function flushReadOf(groups: string | null): string {
   // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
-  const only = keys
-    ? ` WHERE group_key = ANY(ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[])`
-    : '';
+  const only = groups ? ` WHERE group_key = ANY(${groups})` : '';
   const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
   return `SELECT * FROM alerter_pending${only} ORDER BY id;
      SELECT * FROM alerter_groups WHERE group_key = ANY(ARRAY(SELECT group_key FROM alerter_pending${only}));

@@ -1,4 +1,4 @@
-import { type PoolClient, sqlLiteral } from '@tocsin/store';
+import type { PoolClient } from '@tocsin/store';
 import type { FlapEffect } from '../flap/flap.ts';
 import { writeFlaps } from '../flap/store.ts';
 import type { PendingTransition } from '../grouping/plan.ts';
@@ -42,7 +42,7 @@ export async function insertPending(c: PoolClient, entries: PendingEntry[]): Pro
 }
 
 /** The statements that insert new episodes ($e) and their groups ($g), as the CTEs `grouped` and `opened`. */
-function episodesCtes(e: string, g: string): string {
+export function episodesCtes(e: string, g: string): string {
   return `grouped AS (
        INSERT INTO alerter_groups (group_key, source, labels, group_wait_ms, group_interval_ms)
        SELECT x.group_key, x.source, x.group_labels, x.group_wait_ms, x.group_interval_ms
@@ -66,7 +66,7 @@ function episodesCtes(e: string, g: string): string {
 }
 
 /** The statements that insert timeline entries ($t) and pending transitions ($p). */
-function saidAndPending(t: string, p: string): string {
+export function saidAndPending(t: string, p: string): string {
   return `said AS (
          INSERT INTO alerter_timeline (episode_id, at, kind, detail)
          SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
@@ -77,8 +77,27 @@ function saidAndPending(t: string, p: string): string {
          detail jsonb)`;
 }
 
+/**
+ * Resolves or clears episodes ($x: the resolve and clear effects); returns what decides their timeline and whether
+ * their resolution is notified (see applyLifecycle, and pipeline/prelude.ts closingPrelude).
+ */
+export function closeSql(x: string): string {
+  return `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
+         value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
+         next_repeat_at = NULL, escalate_at = NULL
+       FROM jsonb_to_recordset(${x}::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
+         reason text)
+       WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
+       RETURNING e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by, x.at, x.kind, x.reason`;
+}
+
+/** What was waiting to be said about closed episodes ($ids) and is moot now (a firing never sent stays unsent). */
+export function mootPendingSql(ids: string): string {
+  return `DELETE FROM alerter_pending WHERE episode_id = ANY(${ids}) AND transition IN ('firing', 'repeat', 'escalated')`;
+}
+
 /** The groups of new episodes: only the group's own fields (not the whole episode again). */
-function groupsOf(
+export function groupsOf(
   eps: NewEpisode[],
 ): Pick<NewEpisode, 'group_key' | 'source' | 'group_labels' | 'group_wait_ms' | 'group_interval_ms'>[] {
   const groups = new Map<string, ReturnType<typeof groupsOf>[number]>();
@@ -122,7 +141,7 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
 }
 
 /** An opened episode (or a notice): the episode, its timeline entry and, when it fires, its transition. */
-function opening(
+export function opening(
   e: Extract<Effect, { kind: 'open' | 'notice' }>,
   now: number,
   opened: NewEpisode[],
@@ -159,28 +178,6 @@ function opening(
       transition: 'firing',
       created_at: now,
     });
-}
-
-/**
- * applyEffects when every effect opens an episode (a burst of new alerts): one statement for the episodes, their
- * timeline and transitions, its inputs escaped literals, so that it can go in the lock's round trip
- * (AlerterCore.stageLocked's prelude). Null when the effects need more (then applyEffects). `touched` is what
- * applyEffects would return.
- */
-export function openingSql(effects: Effect[], now: number): { sql: string; touched: Set<string> } | null {
-  const timeline: TimelineEntry[] = [];
-  const pending: PendingEntry[] = [];
-  const opened: NewEpisode[] = [];
-  for (const e of effects) {
-    if (e.kind !== 'open' && e.kind !== 'notice') return null;
-    opening(e, now, opened, timeline, pending);
-  }
-  if (!opened.length) return null;
-  const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
-  return {
-    sql: `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`,
-    touched: new Set(pending.map((p) => p.group_key)),
-  };
 }
 
 async function applyLifecycle(
@@ -270,16 +267,7 @@ async function applyLifecycle(
   }
 
   if (closes.length) {
-    const r = await c.query(
-      `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
-         value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
-         next_repeat_at = NULL, escalate_at = NULL
-       FROM jsonb_to_recordset($1::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
-         reason text)
-       WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
-       RETURNING e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by, x.at, x.kind, x.reason`,
-      [JSON.stringify(closes)],
-    );
+    const r = await c.query(closeSql('$1'), [JSON.stringify(closes)]);
     const closed = r.rows.map((row) => row.episode_id as string);
     if (closed.length) {
       // Including what this same batch queued for them (an episode can open and close within one batch).
@@ -289,10 +277,7 @@ async function applyLifecycle(
         if (gone.has(p.episode_id) && p.transition !== 'notice') pending.splice(i, 1);
       }
       // What was waiting to be said about these episodes is moot now (a firing never sent stays unsent).
-      await c.query(
-        `DELETE FROM alerter_pending WHERE episode_id = ANY($1) AND transition IN ('firing', 'repeat', 'escalated')`,
-        [closed],
-      );
+      await c.query(mootPendingSql('$1'), [closed]);
     }
     for (const row of r.rows) {
       const cleared = row.kind === 'clear';

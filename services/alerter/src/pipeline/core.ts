@@ -304,14 +304,9 @@ export class AlerterCore {
     return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
   }
 
-  /** planFlush for the given groups, with what it reads already read (flushReadSql, in this transaction). */
-  planFlushFrom(
-    c: PoolClient,
-    now: number,
-    groupKeys: Iterable<string>,
-    read: FlushRead,
-  ): Promise<FlushWrite | null> {
-    return planFromRead(c, this.#flushOptions(now, groupKeys, false), read);
+  /** planFlush with what it reads already read (flushReadSql, in this transaction). */
+  planFlushFrom(c: PoolClient, now: number, read: FlushRead): Promise<FlushWrite | null> {
+    return planFromRead(c, this.#flushOptions(now, undefined, false), read);
   }
 
   /** The occurrences of maintenance windows muting alerts at `now` (as silences). */

@@ -2,9 +2,8 @@ import type { EventEnvelope } from '@tocsin/events';
 import { type PoolClient, pruneInbox } from '@tocsin/store';
 import { expireAcks, runLadders } from '../escalation/ladder.ts';
 import { enqueueRepeats } from '../escalation/timers.ts';
-import { flushReadSql } from '../grouping/flush.ts';
 import type { Received } from '../intake/receive.ts';
-import { applyEffects, openingSql } from '../lifecycle/episodeStore.ts';
+import { applyEffects } from '../lifecycle/episodeStore.ts';
 import { evaluateEvent, factKey } from '../lifecycle/evaluate.ts';
 import {
   forgetPresence,
@@ -20,6 +19,7 @@ import {
 import type { Instance, Plan, Presence } from '../lifecycle/types.ts';
 import { claimStale, pruneOutbox } from '../outbox/outbox.ts';
 import type { AlerterCore } from './core.ts';
+import { batchPrelude } from './prelude.ts';
 
 const INBOX_CONSUMER = 'alerter';
 const DAY = 86_400_000;
@@ -110,19 +110,14 @@ export class Pipeline {
         meta.version - 1 === versionSeen &&
         meta.subscriptions_version === subsSeen &&
         core.cache.resets === resetsSeen;
-      // A burst of new alerts: its writes and the flush's reads go with the lock, in one round trip.
-      const opening = dry && !presence.length ? openingSql(dry.effects, now) : null;
-      const prelude = opening && {
-        sql: opening.touched.size ? `${opening.sql};\n${flushReadSql([...opening.touched])}` : opening.sql,
-        accept: holds,
-      };
+      // A burst of new alerts (or of recoveries): its writes and the flush's reads go with the lock, in one round trip.
+      const writes = dry && !presence.length ? batchPrelude(dry.effects, now) : null;
+      const prelude = writes && { sql: writes.sql, accept: holds };
       const { done } = await core.stageLocked(
         null,
         async (c, meta, read) => {
-          if (read && dry && opening) {
-            const flush = opening.touched.size
-              ? await core.planFlushFrom(c, now, opening.touched, read.slice(1))
-              : null;
+          if (read && dry && writes) {
+            const flush = writes.flushes ? await core.planFlushFrom(c, now, read.slice(1)) : null;
             return { result: undefined, plan: dry, flush };
           }
           // The state (or the subscriptions) may have moved since the events were judged: judged again.
