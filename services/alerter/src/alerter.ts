@@ -70,6 +70,10 @@ export class Alerter {
   processEvents(events: readonly Received[]): Promise<void> {
     return this.pipeline.processEvents(events);
   }
+  /** processEvents, resolving once the batch's commit is sent; `done` settles with the commit (pipelining). */
+  stageEvents(events: readonly Received[]): Promise<{ done: Promise<void> }> {
+    return this.pipeline.stageEvents(events);
+  }
   tick(): Promise<void> {
     return this.pipeline.tick();
   }

@@ -96,8 +96,9 @@ export function createAlerterService(
       const batcher = createBatcher<Received>(
         async (events) => {
           const end = batchSeconds.startTimer();
-          await alerter.processEvents(events);
-          end();
+          // Staged: the next batch is judged while this one's commit is in flight (pipelining).
+          const staged = await alerter.stageEvents(events);
+          return { done: staged.done.then(() => void end()) };
           // An outage fails every item alike; anything else is retried item by item to find the bad one.
         },
         cfg.consumer.batch,

@@ -284,4 +284,37 @@ describe('batcher', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     await b.idle();
   });
+
+  it('a staged batch lets the next one be processed before its outcome; items resolve or fail with their own batch', async () => {
+    const seen: number[][] = [];
+    const outcomes: { items: number[]; settle(ok: boolean): void }[] = [];
+    const b = createBatcher<number>(async (items) => {
+      seen.push(items);
+      let settle!: (ok: boolean) => void;
+      const done = new Promise<void>((res, rej) => {
+        settle = (ok) => (ok ? res() : rej(new Error('commit failed')));
+      });
+      outcomes.push({ items, settle });
+      return { done };
+    }, 2);
+    const first = [1, 2].map((n) => b.submit(n));
+    await new Promise((r) => setImmediate(r));
+    // The first batch is staged, not settled: the next one is cut and processed meanwhile.
+    const second = [3].map((n) => b.submit(n));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([[1, 2], [3]]);
+    outcomes[1]!.settle(true);
+    await second[0];
+    // The first batch's commit fails: its items are applied one by one (each staged and settled in turn).
+    outcomes[0]!.settle(false);
+    await new Promise((r) => setImmediate(r));
+    outcomes[2]!.settle(true);
+    await new Promise((r) => setImmediate(r));
+    outcomes[3]!.settle(false);
+    const results = await Promise.allSettled(first);
+    expect(seen).toEqual([[1, 2], [3], [1], [2]]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    await b.idle();
+  });
 });

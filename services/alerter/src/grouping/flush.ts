@@ -103,25 +103,26 @@ const int = (v: number, what: string): string => {
   return String(v);
 };
 
+/** The rows a flush reads (flushReadSql): one result per statement. */
+export type FlushRead = { rows: Record<string, unknown>[] }[];
+
 /**
- * Reads the due transitions, plans the flush and writes what must precede the notifications (suppressions,
- * holds); returns the final write (FlushWrite), or null when there is nothing to write.
+ * What a flush reads, as the statements of one simple query: the due entries, their groups, their episodes and the
+ * rivals of those episodes' objects, and the incident members of their groups (its one input is an escaped
+ * literal, so it can also follow other statements in one round trip: see AlerterCore.stageLocked's prelude).
+ * `keys`: only these groups (after a batch); all groups when null (timers).
  */
-export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise<FlushWrite | null> {
-  const { now } = opts;
-  const keys = opts.groupKeys ? [...opts.groupKeys] : null;
-  if (keys && keys.length === 0) return null;
-  // One round trip for everything the flush reads: the due entries, their groups, their episodes and the rivals
-  // of those episodes' objects (a multi-statement simple query; its one input is an escaped literal).
+export function flushReadSql(keys: readonly string[] | null, incidents: IncidentIndex | undefined): string {
+  return flushReadOf(keys ? `ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[]` : null, incidents);
+}
+
+/** flushReadSql for the groups an SQL array expression names (null: all groups). */
+export function flushReadOf(groups: string | null, incidents: IncidentIndex | undefined): string {
+  const contextRules = [...contextLinks(incidents).keys()];
   // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
-  const only = keys
-    ? ` WHERE group_key = ANY(ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[])`
-    : '';
+  const only = groups ? ` WHERE group_key = ANY(${groups})` : '';
   const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
-  // Context rules of incidents (incidents/context.ts): their announced alerts are listed in the incidents they join.
-  const links = contextLinks(opts.incidents);
-  const results = (await c.query(
-    `SELECT * FROM alerter_pending${only} ORDER BY id;
+  return `SELECT * FROM alerter_pending${only} ORDER BY id;
      SELECT * FROM alerter_groups WHERE group_key = ANY(ARRAY(SELECT group_key FROM alerter_pending${only}));
      SELECT * FROM alerter_episodes WHERE episode_id = ANY(${dueEpisodes});
      SELECT episode_id, object_key, priority, started_at FROM alerter_episodes
@@ -129,12 +130,32 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
          WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL))
        AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL;
      ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}${
-       links.size
-         ? `;
-     ${CONTEXT_FIRING_SQL([...links.keys()])}`
-         : ''
-     }`,
-  )) as unknown as { rows: Record<string, unknown>[] }[];
+       // Context rules of incidents (incidents/context.ts): their announced alerts are listed in the incidents
+       // they join.
+       contextRules.length ? `;\n     ${CONTEXT_FIRING_SQL(contextRules)}` : ''
+     }`;
+}
+
+/**
+ * Reads the due transitions, plans the flush and writes what must precede the notifications (suppressions,
+ * holds); returns the final write (FlushWrite), or null when there is nothing to write.
+ */
+export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise<FlushWrite | null> {
+  const keys = opts.groupKeys ? [...opts.groupKeys] : null;
+  if (keys && keys.length === 0) return null;
+  // One round trip for everything the flush reads (a multi-statement simple query).
+  const results = (await c.query(flushReadSql(keys, opts.incidents))) as unknown as FlushRead;
+  return planFromRead(c, opts, results);
+}
+
+/** planGroupFlush with what it reads already read (flushReadSql's results, in the same transaction). */
+export async function planFromRead(
+  c: PoolClient,
+  opts: FlushOptions,
+  results: FlushRead,
+): Promise<FlushWrite | null> {
+  const { now } = opts;
+  const links = contextLinks(opts.incidents);
   const [pr, gr, er, rr, mr] = results as [
     (typeof results)[0],
     (typeof results)[0],

@@ -1,14 +1,21 @@
 /**
  * Gathers messages handled concurrently by the consume loop into batches: each message's handler resolves when
  * the batch that contains it is committed (then the loop acks it), or rejects when that batch failed (then the
- * loop naks it and JetStream redelivers). One batch is processed at a time. When a batch fails for a reason that is
- * not an outage (`isolate`), its items are applied one by one, so one bad message fails (and is eventually
- * dead-lettered) alone instead of taking its batch with it.
+ * loop naks it and JetStream redelivers). One batch is processed at a time; a `process` that returns `Staged`
+ * lets the next batch be cut and processed as soon as it is staged (its commit sent), while its outcome settles
+ * (pipelining: `process` keeps the order). When a batch fails for a reason that is not an outage (`isolate`), its
+ * items are applied one by one, so one bad message fails (and is eventually dead-lettered) alone instead of taking
+ * its batch with it.
  */
 export interface Batcher<T> {
   submit(item: T): Promise<void>;
   /** Waits until everything submitted so far has been processed. */
   idle(): Promise<void>;
+}
+
+/** A batch handed over: its outcome (committed, or not) is `done`. */
+export interface Staged {
+  done: Promise<void>;
 }
 
 interface Batch<T> {
@@ -36,7 +43,7 @@ function newBatch<T>(): Batch<T> {
 }
 
 export function createBatcher<T>(
-  process: (items: T[]) => Promise<void>,
+  process: (items: T[]) => Promise<void> | Promise<Staged>,
   maxBatch: number,
   opts: { isolate?(err: unknown): boolean } = {},
 ): Batcher<T> {
@@ -45,29 +52,52 @@ export function createBatcher<T>(
   const waiting: Batch<T>[] = [];
   let running: Promise<void> | null = null;
   let scheduled = false;
+  /** Staged batches whose outcome is not settled yet. */
+  const settling = new Set<Promise<void>>();
+
+  const apply = async (items: T[]): Promise<void> => {
+    const staged = await process(items);
+    if (staged) await staged.done;
+  };
+
+  async function failed(batch: Batch<T>, err: unknown): Promise<void> {
+    if (batch.items.length < 2 || opts.isolate?.(err) === false) {
+      batch.reject(err);
+      return;
+    }
+    const errors = new Map<number, unknown>();
+    for (const [i, item] of batch.items.entries()) {
+      try {
+        await apply([item]);
+      } catch (e) {
+        errors.set(i, e);
+      }
+    }
+    batch.failed = errors;
+    if (errors.size) batch.reject(ISOLATED);
+    else batch.resolve();
+  }
 
   async function drain(): Promise<void> {
     for (let batch = waiting.shift(); batch; batch = waiting.shift()) {
+      let staged: Staged | undefined;
       try {
-        await process(batch.items);
-        batch.resolve();
+        staged = (await process(batch.items)) ?? undefined;
       } catch (err) {
-        if (batch.items.length < 2 || opts.isolate?.(err) === false) {
-          batch.reject(err);
-          continue;
-        }
-        const failed = new Map<number, unknown>();
-        for (const [i, item] of batch.items.entries()) {
-          try {
-            await process([item]);
-          } catch (e) {
-            failed.set(i, e);
-          }
-        }
-        batch.failed = failed;
-        if (failed.size) batch.reject(ISOLATED);
-        else batch.resolve();
+        await failed(batch, err);
+        continue;
       }
+      if (!staged) {
+        batch.resolve();
+        continue;
+      }
+      const b = batch;
+      const settled: Promise<void> = staged.done.then(
+        () => b.resolve(),
+        (err) => failed(b, err),
+      );
+      settling.add(settled);
+      void settled.finally(() => settling.delete(settled));
     }
   }
 
@@ -101,7 +131,8 @@ export function createBatcher<T>(
       });
     },
     async idle() {
-      while (running || scheduled || waiting.length) await (running ?? new Promise((r) => setImmediate(r)));
+      while (running || scheduled || waiting.length || settling.size)
+        await (running ?? (settling.size ? Promise.all(settling) : new Promise((r) => setImmediate(r))));
     },
   };
 }

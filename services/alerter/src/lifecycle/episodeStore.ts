@@ -42,7 +42,7 @@ export async function insertPending(c: PoolClient, entries: PendingEntry[]): Pro
 }
 
 /** The statements that insert new episodes ($e) and their groups ($g), as the CTEs `grouped` and `opened`. */
-function episodesCtes(e: string, g: string): string {
+export function episodesCtes(e: string, g: string): string {
   return `grouped AS (
        INSERT INTO alerter_groups (group_key, source, labels, group_wait_ms, group_interval_ms)
        SELECT x.group_key, x.source, x.group_labels, x.group_wait_ms, x.group_interval_ms
@@ -66,7 +66,7 @@ function episodesCtes(e: string, g: string): string {
 }
 
 /** The statements that insert timeline entries ($t) and pending transitions ($p). */
-function saidAndPending(t: string, p: string): string {
+export function saidAndPending(t: string, p: string): string {
   return `said AS (
          INSERT INTO alerter_timeline (episode_id, at, kind, detail)
          SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
@@ -77,8 +77,27 @@ function saidAndPending(t: string, p: string): string {
          detail jsonb)`;
 }
 
+/**
+ * Resolves or clears episodes ($x: the resolve and clear effects); returns what decides their timeline and whether
+ * their resolution is notified (see applyLifecycle, and pipeline/prelude.ts closingPrelude).
+ */
+export function closeSql(x: string): string {
+  return `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
+         value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
+         next_repeat_at = NULL, escalate_at = NULL
+       FROM jsonb_to_recordset(${x}::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
+         reason text)
+       WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
+       RETURNING e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by, x.at, x.kind, x.reason`;
+}
+
+/** What was waiting to be said about closed episodes ($ids) and is moot now (a firing never sent stays unsent). */
+export function mootPendingSql(ids: string): string {
+  return `DELETE FROM alerter_pending WHERE episode_id = ANY(${ids}) AND transition IN ('firing', 'repeat', 'escalated')`;
+}
+
 /** The groups of new episodes: only the group's own fields (not the whole episode again). */
-function groupsOf(
+export function groupsOf(
   eps: NewEpisode[],
 ): Pick<NewEpisode, 'group_key' | 'source' | 'group_labels' | 'group_wait_ms' | 'group_interval_ms'>[] {
   const groups = new Map<string, ReturnType<typeof groupsOf>[number]>();
@@ -121,6 +140,46 @@ export async function applyEffects(c: PoolClient, effects: Effect[], now: number
   return touched;
 }
 
+/** An opened episode (or a notice): the episode, its timeline entry and, when it fires, its transition. */
+export function opening(
+  e: Extract<Effect, { kind: 'open' | 'notice' }>,
+  now: number,
+  opened: NewEpisode[],
+  timeline: TimelineEntry[],
+  pending: PendingEntry[],
+): void {
+  opened.push(e.episode);
+  const ep = e.episode;
+  if (e.kind === 'notice') {
+    timeline.push({
+      episode_id: ep.episode_id,
+      at: ep.started_at,
+      kind: 'notice',
+      detail: { event_id: ep.event_id, ...(e.previous !== undefined ? { previous: e.previous } : {}) },
+    });
+    pending.push({
+      group_key: ep.group_key,
+      episode_id: ep.episode_id,
+      transition: 'notice',
+      created_at: now,
+    });
+    return;
+  }
+  timeline.push({
+    episode_id: ep.episode_id,
+    at: ep.started_at,
+    kind: ep.state,
+    detail: { event_id: ep.event_id },
+  });
+  if (ep.state === 'firing')
+    pending.push({
+      group_key: ep.group_key,
+      episode_id: ep.episode_id,
+      transition: 'firing',
+      created_at: now,
+    });
+}
+
 async function applyLifecycle(
   c: PoolClient,
   effects: Effect[],
@@ -137,36 +196,7 @@ async function applyLifecycle(
 
   for (const e of effects) {
     if (e.kind === 'open' || e.kind === 'notice') {
-      opened.push(e.episode);
-      const ep = e.episode;
-      if (e.kind === 'notice') {
-        timeline.push({
-          episode_id: ep.episode_id,
-          at: ep.started_at,
-          kind: 'notice',
-          detail: { event_id: ep.event_id, ...(e.previous !== undefined ? { previous: e.previous } : {}) },
-        });
-        pending.push({
-          group_key: ep.group_key,
-          episode_id: ep.episode_id,
-          transition: 'notice',
-          created_at: now,
-        });
-      } else {
-        timeline.push({
-          episode_id: ep.episode_id,
-          at: ep.started_at,
-          kind: ep.state,
-          detail: { event_id: ep.event_id },
-        });
-        if (ep.state === 'firing')
-          pending.push({
-            group_key: ep.group_key,
-            episode_id: ep.episode_id,
-            transition: 'firing',
-            created_at: now,
-          });
-      }
+      opening(e, now, opened, timeline, pending);
     } else if (e.kind === 'flap') continue;
     else if (e.kind === 'fire') fires.push(e);
     else if (e.kind === 'step') steps.push(e);
@@ -237,16 +267,7 @@ async function applyLifecycle(
   }
 
   if (closes.length) {
-    const r = await c.query(
-      `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
-         value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
-         next_repeat_at = NULL, escalate_at = NULL
-       FROM jsonb_to_recordset($1::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
-         reason text)
-       WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
-       RETURNING e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by, x.at, x.kind, x.reason`,
-      [JSON.stringify(closes)],
-    );
+    const r = await c.query(closeSql('$1'), [JSON.stringify(closes)]);
     const closed = r.rows.map((row) => row.episode_id as string);
     if (closed.length) {
       // Including what this same batch queued for them (an episode can open and close within one batch).
@@ -256,10 +277,7 @@ async function applyLifecycle(
         if (gone.has(p.episode_id) && p.transition !== 'notice') pending.splice(i, 1);
       }
       // What was waiting to be said about these episodes is moot now (a firing never sent stays unsent).
-      await c.query(
-        `DELETE FROM alerter_pending WHERE episode_id = ANY($1) AND transition IN ('firing', 'repeat', 'escalated')`,
-        [closed],
-      );
+      await c.query(mootPendingSql('$1'), [closed]);
     }
     for (const row of r.rows) {
       const cleared = row.kind === 'clear';

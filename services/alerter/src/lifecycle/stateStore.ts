@@ -51,16 +51,18 @@ function lockStatement(bump: 'silences' | 'subscriptions' | null): string {
 
 /**
  * Opens a transaction and takes the lock (lockState) in one round trip: both statements go as one simple query.
- * The caller commits or rolls back.
+ * `prelude`, statements of the same simple query (inputs as escaped literals), runs right after the lock; its
+ * results are returned. The caller commits or rolls back.
  */
 export async function beginLocked(
   c: PoolClient,
   bump: 'silences' | 'subscriptions' | null = null,
-): Promise<Meta> {
-  const r = (await c.query(`BEGIN; ${lockStatement(bump)}`)) as unknown as {
+  prelude?: string,
+): Promise<Meta & { prelude: { rows: Record<string, unknown>[] }[] }> {
+  const r = (await c.query(`BEGIN; ${lockStatement(bump)}${prelude ? `;\n${prelude}` : ''}`)) as unknown as {
     rows: Record<string, unknown>[];
   }[];
-  return toMeta(r[1]!.rows[0]!);
+  return { ...toMeta(r[1]!.rows[0]!), prelude: r.slice(2) };
 }
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -91,6 +93,8 @@ function toRow(r: Record<string, unknown>): StateRow {
  */
 export class StateCache {
   version = -1;
+  /** How many times it was reset: what was judged on it before a reset is judged again. */
+  resets = 0;
   readonly rows = new Map<string, StateRow>();
   /** Fingerprints with something time-driven to evaluate (pending, firing, or a count window). */
   readonly active = new Set<string>();
@@ -130,10 +134,19 @@ export class StateCache {
     else this.active.delete(row.fingerprint);
   }
 
-  /** After our own commit at `version`. */
+  /** After our own commit at `version` (or once it is sent: see AlerterCore.stageLocked). */
   commit(rows: Iterable<StateRow>, version: number): void {
     for (const row of rows) this.put(row);
     if (version === this.version + 1) this.version = version;
+  }
+
+  /** Forgets everything (a commit it had taken failed): the next refresh reads the whole state again. */
+  reset(): void {
+    this.rows.clear();
+    this.active.clear();
+    this.#openByRule.clear();
+    this.version = -1;
+    this.resets++;
   }
 
   *activeRows(): Iterable<StateRow> {

@@ -3,7 +3,14 @@ import type { Notification } from '@tocsin/events';
 import type { Clock } from '@tocsin/runtime';
 import type { Pool, PoolClient } from '@tocsin/store';
 import type { AlerterConfig } from '../config.ts';
-import { type FlushOptions, type FlushWrite, flushGroups, planGroupFlush } from '../grouping/flush.ts';
+import {
+  type FlushOptions,
+  type FlushRead,
+  type FlushWrite,
+  flushGroups,
+  planFromRead,
+  planGroupFlush,
+} from '../grouping/flush.ts';
 import { Decider } from '../lifecycle/decide.ts';
 import { RuleIndex } from '../lifecycle/evaluate.ts';
 import {
@@ -45,6 +52,16 @@ export interface AlerterDeps {
   onTransitions?(kinds: string[]): void;
 }
 
+/**
+ * Statements sent with the lock in its round trip (see beginLocked), written on the judgement made before the lock
+ * was granted: kept when `accept` says that judgement still holds (the state version the lock opened is the next one
+ * after the judged state), rolled back otherwise.
+ */
+export interface Prelude {
+  sql: string;
+  accept(meta: Meta): boolean;
+}
+
 /** What a locked operation returns: its result, the state it decided, and its notifications (written, or planned). */
 export interface LockedOutcome<T> {
   result: T;
@@ -73,6 +90,8 @@ export class AlerterCore {
   /** The hour boundary at which digests were last decided by this replica (the table says what is done). */
   #digestsCheckedAt = Number.NEGATIVE_INFINITY;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The commit in flight (stageLocked), settled: never rejects. */
+  #committing: Promise<void> = Promise.resolve();
   /** The notifications being published, in commit order (see #publish). */
   #publishing: Promise<void> = Promise.resolve();
   /** The leases of the notifications this replica is publishing (renewed until they are marked). */
@@ -87,11 +106,28 @@ export class AlerterCore {
     return this.d.rules.params;
   }
 
-  /** Runs operations of this replica one after another (each is one transaction or a read). */
+  /**
+   * Runs operations of this replica one after another (each is one transaction or a read), each once the commit in
+   * flight (see stageLocked) has ended, so it sees the committed state.
+   */
   serial<T>(fn: () => Promise<T>): Promise<T> {
+    const after = () => this.#committing.then(fn);
+    return this.serialStaged(after);
+  }
+
+  /**
+   * As serial, without waiting for the commit in flight: for a batch, judged on the cache, which already holds the
+   * state that commit writes (stageLocked).
+   */
+  serialStaged<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Resolves once the commit in flight, if any, has ended (committed or not; the cache says which). */
+  committed(): Promise<void> {
+    return this.#committing;
   }
 
   async refresh(q: Pool | PoolClient, meta: Meta): Promise<void> {
@@ -134,41 +170,80 @@ export class AlerterCore {
     fn: (c: PoolClient, meta: Meta) => Promise<LockedOutcome<T>>,
     awaitPublish = true,
   ): Promise<T> {
-    let version = 0;
+    const { done } = await this.stageLocked(bump, fn, awaitPublish);
+    return done;
+  }
+
+  /**
+   * `locked` in two stages (pipelining): returns once the final write and COMMIT are sent, with the cache already
+   * holding the state they write, so that the next batch is judged (and its lock requested) while the commit is in
+   * flight; `done` settles with the commit. The next transaction of this replica waits for the lock, and then for
+   * `done`, before it reads the cache (committed order is kept). A commit that fails resets the cache: whatever was
+   * judged on it is judged again under the lock (StateCache.resets).
+   */
+  async stageLocked<T>(
+    bump: 'silences' | 'subscriptions' | null,
+    fn: (c: PoolClient, meta: Meta, prelude: FlushRead | null) => Promise<LockedOutcome<T>>,
+    awaitPublish = true,
+    prelude?: Prelude,
+  ): Promise<{ done: Promise<T> }> {
     const c = await this.d.pool.connect();
-    let failed: Error | undefined;
-    let out: Awaited<ReturnType<typeof fn>>;
+    let version = 0;
+    let out: LockedOutcome<T>;
+    let sent: Promise<Record<string, unknown>[]>;
     try {
-      const meta = await beginLocked(c, bump);
+      let meta = await beginLocked(c, bump, prelude?.sql);
+      // The previous commit of this replica ended before the lock was granted; its outcome is in the cache first.
+      await this.#committing;
+      let results: FlushRead | null = prelude ? meta.prelude : null;
+      if (prelude && !prelude.accept(meta)) {
+        // What the prelude wrote was judged on a state that moved: undone, and fn judges again.
+        await c.query('ROLLBACK');
+        meta = await beginLocked(c, bump);
+        results = null;
+      }
       await this.refresh(c, { ...meta, version: meta.version - 1 });
       version = meta.version;
-      out = await fn(c, meta);
-      const written = await writeStatesAndCommit(
-        c,
-        out.plan?.rows.values() ?? [],
-        meta.version,
-        out.flush?.sql,
-      );
-      if (out.flush)
-        out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
+      out = await fn(c, meta, results);
+      sent = writeStatesAndCommit(c, out.plan?.rows.values() ?? [], meta.version, out.flush?.sql);
     } catch (err) {
-      failed = err as Error;
-      await c.query('ROLLBACK').catch(() => undefined);
+      await this.#abort(c, err as Error);
       throw err;
-    } finally {
-      // After a failure the connection may be gone: the pool discards the client rather than reuse it.
-      c.release(failed);
     }
     this.cache.commit(out.plan?.rows.values() ?? [], version);
-    // The subscriptions were read before this transaction changed them.
-    if (bump === 'subscriptions') this.subsVersion = -1;
-    if (bump === 'silences') this.#silencesVersion = -1;
-    if (out.plan) this.d.onTransitions?.(out.plan.effects.map((e) => e.kind));
-    if (out.outbox?.length) {
-      const sent = this.#publish(out.outbox);
-      if (awaitPublish) await sent;
-    }
-    return out.result;
+    const done = sent.then(
+      async (written) => {
+        c.release();
+        if (out.flush)
+          out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
+        // The subscriptions were read before this transaction changed them.
+        if (bump === 'subscriptions') this.subsVersion = -1;
+        if (bump === 'silences') this.#silencesVersion = -1;
+        if (out.plan) this.d.onTransitions?.(out.plan.effects.map((e) => e.kind));
+        if (out.outbox?.length) {
+          const published = this.#publish(out.outbox);
+          if (awaitPublish) await published;
+        }
+        return out.result;
+      },
+      async (err: Error) => {
+        // The cache took this transaction's rows before it committed.
+        this.cache.reset();
+        await this.#abort(c, err);
+        throw err;
+      },
+    );
+    this.#committing = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { done };
+  }
+
+  async #abort(c: PoolClient, err: Error): Promise<void> {
+    await c.query('ROLLBACK').catch(() => undefined);
+    // After a failure the connection may be gone: the pool discards the client rather than reuse it.
+    c.release(err);
   }
 
   /**
@@ -195,10 +270,12 @@ export class AlerterCore {
   async settled(): Promise<void> {
     for (;;) {
       const queue = this.#queue;
+      const committing = this.#committing;
       const publishing = this.#publishing;
       await queue;
+      await committing;
       await publishing;
-      if (queue === this.#queue && publishing === this.#publishing) return;
+      if (queue === this.#queue && committing === this.#committing && publishing === this.#publishing) return;
     }
   }
 
@@ -225,6 +302,11 @@ export class AlerterCore {
     freshSilences = false,
   ): Promise<FlushWrite | null> {
     return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
+  }
+
+  /** planFlush with what it reads already read (flushReadSql, in this transaction). */
+  planFlushFrom(c: PoolClient, now: number, read: FlushRead): Promise<FlushWrite | null> {
+    return planFromRead(c, this.#flushOptions(now, undefined, false), read);
   }
 
   /** The occurrences of maintenance windows muting alerts at `now` (as silences). */

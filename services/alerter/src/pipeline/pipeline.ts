@@ -8,6 +8,7 @@ import { evaluateEvent, factKey } from '../lifecycle/evaluate.ts';
 import {
   forgetPresence,
   META_SQL,
+  type Meta,
   PRESENCE_SQL,
   readMeta,
   readPresence,
@@ -18,6 +19,7 @@ import {
 import type { Instance, Plan, Presence } from '../lifecycle/types.ts';
 import { claimStale, pruneOutbox } from '../outbox/outbox.ts';
 import type { AlerterCore } from './core.ts';
+import { batchPrelude } from './prelude.ts';
 
 const INBOX_CONSUMER = 'alerter';
 const DAY = 86_400_000;
@@ -47,59 +49,95 @@ export class Pipeline {
    * change nothing and cost one query; a batch that changes state takes the lock and commits its transitions,
    * their timeline and due notifications together.
    */
-  processEvents(events: readonly Received[]): Promise<void> {
+  async processEvents(events: readonly Received[]): Promise<void> {
+    await (await this.stageEvents(events)).done;
+  }
+
+  /**
+   * processEvents in two stages (pipelining, see AlerterCore.stageLocked): resolves once the batch's commit is sent,
+   * so the next batch can be judged meanwhile; `done` settles when it is committed (then its messages may be acked).
+   */
+  stageEvents(events: readonly Received[]): Promise<{ done: Promise<void> }> {
     const core = this.core;
-    return core.serial(async () => {
-      const now = core.d.clock.now();
-      try {
-        // Judged first on the cache as it is: a batch that changes state goes straight to the lock, which re-reads
-        // the state version and judges again if it moved. A batch that changes nothing is confirmed against the
-        // current version (one query), and judged again if the state or the subscriptions moved.
-        let versionSeen = core.cache.version;
-        let subsSeen = core.subsVersion;
-        let instances = this.#evaluate(events);
-        // The plan judged on the cache (null: count and notice rules, planned under the lock only).
-        let dry: Plan | null = null;
-        let changes = this.#changes(instances, now);
-        if (!changes) {
-          await core.refresh(core.d.pool, await readMeta(core.d.pool));
-          if (core.cache.version !== versionSeen || core.subsVersion !== subsSeen) {
-            versionSeen = core.cache.version;
-            subsSeen = core.subsVersion;
-            instances = this.#evaluate(events, false);
-            changes = this.#changes(instances, now);
-          }
+    let now = core.d.clock.now();
+    const failed = (err: unknown) => {
+      this.lastBatchError = { at: now, error: String(err) };
+      throw err;
+    };
+    const staged = core.serialStaged(async () => {
+      now = core.d.clock.now();
+      // Judged first on the cache as it is (with the commit in flight, if any): a batch that changes state goes
+      // straight to the lock, which re-reads the state version and judges again if it moved (or if the cache was
+      // reset because that commit failed). A batch that changes nothing is confirmed against the current version
+      // (one query, once the commit in flight ended), and judged again if the state or the subscriptions moved.
+      let versionSeen = core.cache.version;
+      let subsSeen = core.subsVersion;
+      const resetsSeen = core.cache.resets;
+      let instances = this.#evaluate(events);
+      // The plan judged on the cache (null: count and notice rules, planned under the lock only).
+      let dry: Plan | null = null;
+      let changes = this.#changes(instances, now);
+      if (!changes) {
+        await core.committed();
+        await core.refresh(core.d.pool, await readMeta(core.d.pool));
+        if (
+          core.cache.version !== versionSeen ||
+          core.subsVersion !== subsSeen ||
+          core.cache.resets !== resetsSeen
+        ) {
+          versionSeen = core.cache.version;
+          subsSeen = core.subsVersion;
+          instances = this.#evaluate(events, false);
+          changes = this.#changes(instances, now);
         }
-        if (changes && changes !== true) dry = changes;
-        if (instances.length === 0) return;
-        const presence = this.#presence(instances);
-        if (!changes) await writePresence(core.d.pool, presence);
-        else
-          await core.locked(
-            null,
-            async (c, meta) => {
-              // The state (or the subscriptions) may have moved since the events were judged: judged again.
-              // Otherwise the plan judged on the cache is the one (the same state, instances and time).
-              if (meta.version - 1 !== versionSeen || meta.subscriptions_version !== subsSeen) {
-                instances = this.#evaluate(events, false);
-                dry = null;
-              }
-              instances = await this.#applyOnce(c, instances);
-              const plan = dry ?? this.#decide(instances, now);
-              const touched = await applyEffects(c, plan.effects, now);
-              await writePresence(c, presence);
-              return { result: undefined, plan, flush: await core.planFlush(c, now, touched) };
-            },
-            false,
-          );
+      }
+      if (changes && changes !== true) dry = changes;
+      if (instances.length === 0) return { done: Promise.resolve() };
+      const presence = this.#presence(instances);
+      const written = () => {
         for (const p of presence)
           this.#presenceWritten.set(p.fingerprint, { at: p.last_seen, ended: p.ended });
         this.lastBatchAt = now;
-      } catch (err) {
-        this.lastBatchError = { at: now, error: String(err) };
-        throw err;
+      };
+      if (!changes) {
+        await writePresence(core.d.pool, presence);
+        written();
+        return { done: Promise.resolve() };
       }
+      // The plan judged on the cache holds if the lock opens the version after the judged one (and neither the
+      // subscriptions moved nor the cache was reset).
+      const holds = (meta: Meta) =>
+        meta.version - 1 === versionSeen &&
+        meta.subscriptions_version === subsSeen &&
+        core.cache.resets === resetsSeen;
+      // A burst of new alerts (or of recoveries): its writes and the flush's reads go with the lock, in one round trip.
+      const writes = dry && !presence.length ? batchPrelude(dry.effects, now, core.d.rules.incidents) : null;
+      const prelude = writes && { sql: writes.sql, accept: holds };
+      const { done } = await core.stageLocked(
+        null,
+        async (c, meta, read) => {
+          if (read && dry && writes) {
+            const flush = writes.flushes ? await core.planFlushFrom(c, now, read.slice(1)) : null;
+            return { result: undefined, plan: dry, flush };
+          }
+          // The state (or the subscriptions) may have moved since the events were judged: judged again.
+          // Otherwise the plan judged on the cache is the one (the same state, instances and time).
+          if (!holds(meta)) {
+            instances = this.#evaluate(events, false);
+            dry = null;
+          }
+          instances = await this.#applyOnce(c, instances);
+          const plan = dry ?? this.#decide(instances, now);
+          const touched = await applyEffects(c, plan.effects, now);
+          await writePresence(c, presence);
+          return { result: undefined, plan, flush: await core.planFlush(c, now, touched) };
+        },
+        false,
+        prelude ?? undefined,
+      );
+      return { done: done.then(written, failed) };
     });
+    return staged.catch(failed);
   }
 
   #evaluate(events: readonly Received[], first = true): Instance[] {
