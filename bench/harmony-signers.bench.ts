@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { benchEnv, databaseUrl } from './src/env.ts';
-import { cpuSeconds, PgBackendCpu, spawnService, stopChild } from './src/proc.ts';
+import { cpuSeconds, PgBackendCpu, productionTree, spawnService, stopChild } from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 import { round } from './src/report.ts';
 
@@ -14,20 +14,42 @@ import { round } from './src/report.ts';
  * Issue 11: report intake of harmony-signers (`POST /v1/harmony/reports`: bearer token, rate limit, zod body,
  * PostgreSQL history and host state, detection under per-key locks, NATS publish of signer_report; concurrent reports
  * batched into one transaction, default `intake` settings) with autocannon, a 2xx only after the commit. The service
- * runs as deployed, in its own process (`services/harmony-signers/src/main.ts --config file`, tokens configured by
- * their SHA-256); the baseline in the same run is a bare fastify route answering 204, also in a process of its own.
- * 100 hosts in main/backup pairs sharing a key (the backups in Syncing), 20 tokens, every request a fresh nonce.
+ * runs as deployed, in its own process: a production tree built at the start (`pnpm build --service
+ * harmony-signers`, `node dist/main.js --config file`, no tsx, its own node-options), tokens configured by their
+ * SHA-256; HARMONY_BENCH_TREE=DIR runs a tree built already (an A/B run against main's tree), HARMONY_BENCH_TSX=1 the
+ * sources through tsx. The baseline in the same run is a bare fastify route answering 204, also in a process of its
+ * own. 100 hosts in main/backup pairs sharing a key (the backups in Syncing), 20 tokens, every request a fresh nonce.
  * Besides reports/s and p99, the service process's CPU per report (user + system, /proc) — steadier than a rate on a
  * busy machine — and that of its PostgreSQL backends; the service's /metrics give the publishes, batches and round
  * trips. HARMONY_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) passes flags to the service's node.
+ *
+ * The headline is at HARMONY_BENCH_CONNECTIONS (default 100) reports in flight; a second run at
+ * HARMONY_BENCH_WIDE_CONNECTIONS (default 200). Why 100: the issue pairs a rate with a latency (≥ 5,000 reports/s,
+ * p99 < 50 ms) and says nothing of concurrency, and with closed-loop clients the two are tied by Little's law
+ * (connections = rate × mean latency). At 5,000/s, 50 connections leave a mean of 10 ms for a request that waits for
+ * its batch, two PostgreSQL round trips, a synced commit and JetStream's acknowledgements — a latency target far
+ * stricter than the issue's, measured as throughput; 200 connections force a mean of 40 ms, so a p99 under 50 ms
+ * would need almost no spread at all. 100 connections allow a 20 ms mean, the one setting where both halves of the
+ * target ask for what they say. autocannon's default of 10 would measure the round trips only (10 / latency).
  */
 const DURATION_S = Number(process.env.HARMONY_BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.HARMONY_BENCH_CONNECTIONS ?? 50);
+const CONNECTIONS = Number(process.env.HARMONY_BENCH_CONNECTIONS ?? 100);
 /** A second, wider run: more reports in flight make larger batches. */
 const WIDE_CONNECTIONS = Number(process.env.HARMONY_BENCH_WIDE_CONNECTIONS ?? 200);
+/**
+ * HARMONY_BENCH_RATE=N offers the service N reports/s in all (autocannon's overallRate) instead of as many as it
+ * answers: the CPU per report of two trees compared at the same load, batch sizes alike.
+ */
+const RATE = Number(process.env.HARMONY_BENCH_RATE ?? 0);
 const NODE_ARGS = (process.env.HARMONY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const HOSTS = 100;
 const TOKENS = 20;
+
+/** The service's production tree (undefined: the sources through tsx). */
+function serviceTree(): string | undefined {
+  if (process.env.HARMONY_BENCH_TSX === '1') return undefined;
+  return process.env.HARMONY_BENCH_TREE || productionTree('harmony-signers');
+}
 
 /** The baseline: a bare fastify route in a process of its own (as the service is). */
 async function startBare() {
@@ -104,9 +126,9 @@ const bench: Benchmark = {
       { length: TOKENS },
       () => `tocsin_hmy_${randomBytes(32).toString('base64url')}`,
     );
+    const tree = serviceTree();
     const child = await spawnService(
-      // HARMONY_BENCH_SERVICE=<dir under services/>: another tree of the service (an A/B run against a copy of main).
-      process.env.HARMONY_BENCH_SERVICE ?? 'harmony-signers',
+      'harmony-signers',
       {
         ...env.config,
         log: { level: 'error' },
@@ -126,6 +148,7 @@ const bench: Benchmark = {
         },
       },
       NODE_ARGS,
+      tree,
     );
     const pid = child.pid!;
     const admin = new pg.Client({ connectionString: databaseUrl });
@@ -182,6 +205,7 @@ const bench: Benchmark = {
           duration: DURATION_S,
           connections,
           requests: [request],
+          ...(RATE > 0 ? { overallRate: RATE } : {}),
         });
         clearInterval(sampler);
         const cpu = cpuSeconds(pid) - cpu0;
@@ -199,17 +223,17 @@ const bench: Benchmark = {
       const basePerSecond = base.result['2xx'] / DURATION_S;
       const figures: Figure[] = [
         {
-          name: 'reports accepted per second',
+          name: `reports accepted per second, ${CONNECTIONS} connections`,
           value: round(perSecond, 0),
           unit: 'reports/s',
           baseline: { name: 'bare fastify route returning 204', value: round(basePerSecond, 0) },
           ratio: round(perSecond / basePerSecond, 3),
           target: '>= 5000 reports/s',
           met: perSecond >= 5000,
-          note: `${CONNECTIONS} connections, ${DURATION_S} s; non-2xx ${res.non2xx}, errors ${res.errors}, timeouts ${res.timeouts}; ${run.perReport}`,
+          note: `${DURATION_S} s, load ${round(run.load, 1)}; non-2xx ${res.non2xx}, errors ${res.errors}, timeouts ${res.timeouts}; ${run.perReport}`,
         },
         {
-          name: 'p99 latency',
+          name: `p99 latency, ${CONNECTIONS} connections`,
           value: res.latency.p99,
           unit: 'ms',
           baseline: { name: 'bare fastify route returning 204', value: base.result.latency.p99 },
@@ -219,12 +243,12 @@ const bench: Benchmark = {
           note: `p50 ${res.latency.p50} ms (baseline ${base.result.latency.p50} ms); ratio = intake / baseline (lower is better)`,
         },
         {
-          name: 'service CPU per report (own process, user + system)',
+          name: `service CPU per report (own process, user + system), ${CONNECTIONS} connections`,
           value: round(run.cpuUs, 1),
           unit: 'µs',
           baseline: { name: 'bare fastify process per request', value: round(base.cpuUs, 1) },
           ratio: round(run.cpuUs / Math.max(base.cpuUs, 0.1), 2),
-          note: `${CONNECTIONS} connections; its PostgreSQL backends ${round(run.pgUs, 1)} µs per report; ratio = intake / baseline (lower is better)`,
+          note: `its PostgreSQL backends ${round(run.pgUs, 1)} µs per report; ratio = intake / baseline (lower is better)`,
         },
         {
           name: `reports accepted per second, ${WIDE_CONNECTIONS} connections`,
@@ -244,7 +268,9 @@ const bench: Benchmark = {
           load_1m: round(run.load, 2),
           connections: CONNECTIONS,
           node_args: NODE_ARGS.join(' '),
+          service: tree ? 'production tree' : 'sources through tsx',
           intake: process.env.HARMONY_BENCH_INTAKE ?? 'defaults',
+          offered_rate: RATE > 0 ? RATE : 'unbounded',
         },
       };
     } finally {

@@ -112,10 +112,14 @@ export function detect(
   for (const key of keys) {
     const state = s.keys.get(key)!;
     const risk = new Set(state.risk_hosts ?? []);
-    const holders = [...s.hosts.values()].filter(
-      (h) => (h.blskeys.includes(key) && h.reported_at.getTime() >= freshSince) || risk.has(hostId(h)),
-    );
-    const fresh = holders.filter((h) => h.blskeys.includes(key) && h.reported_at.getTime() >= freshSince);
+    // One pass over the snapshot per key (it holds every host of the batch's keys): no copy of it per report.
+    const holders: HostRow[] = [];
+    const fresh: HostRow[] = [];
+    for (const h of s.hosts.values()) {
+      const isFresh = h.blskeys.includes(key) && h.reported_at.getTime() >= freshSince;
+      if (isFresh) fresh.push(h);
+      if (isFresh || (risk.size > 0 && risk.has(hostId(h)))) holders.push(h);
+    }
     const signing = fresh.filter(isSigning).sort((a, b) => hostId(a).localeCompare(hostId(b)));
     if (signing.length) signingAnywhere.add(key);
     const shard = fresh.find((h) => h.shard_id !== null)?.shard_id ?? null;

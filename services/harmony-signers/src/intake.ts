@@ -99,7 +99,8 @@ function intakeCounters(ctx: ServiceContext<HarmonySignersConfig>) {
   };
 }
 
-function historyRow({ token, body }: Submission, now: number): ReportRow {
+/** `reportedAt`: the body's reported_at; `receivedIso`: the batch's arrival, one ISO string for all its reports. */
+function historyRow({ token, body }: Submission, reportedAt: Date, receivedIso: string): ReportRow {
   const node = body.node;
   const up = node.reachable ? node : null;
   return {
@@ -116,8 +117,8 @@ function historyRow({ token, body }: Submission, now: number): ReportRow {
     is_backup: up?.is_backup ?? null,
     peerid: up?.peerid ?? null,
     block_number: up?.block_number ?? null,
-    reported_at: new Date(Date.parse(body.reported_at)),
-    received_at: new Date(now),
+    reported_at: reportedAt.toISOString(),
+    received_at: receivedIso,
     interval_s: body.interval_s,
     buffered: body.buffered,
   };
@@ -136,7 +137,11 @@ export async function acceptReports(
   roundTrips?: { inc(): void },
 ): Promise<IntakeResult[]> {
   const now = ctx.clock.now();
-  const rows = items.map((s) => historyRow(s, now));
+  // Each time is turned into its ISO string once, for the history rows and the signer_report events alike.
+  const receivedAt = new Date(now);
+  const receivedIso = receivedAt.toISOString();
+  const reportedAt = items.map((s) => new Date(Date.parse(s.body.reported_at)));
+  const rows = items.map((s, i) => historyRow(s, reportedAt[i]!, receivedIso));
   // The first of two submissions with one nonce in a batch is the report; the second is its replay.
   const seen = new Set<string>();
   const fresh = rows.map((r) => {
@@ -174,7 +179,7 @@ export async function acceptReports(
       sends.push(p);
     };
     items.forEach((s, i) => {
-      if (accepted[i]) publishSignerReport(ctx, s, rows[i]!, track);
+      if (accepted[i]) publishSignerReport(ctx, s, rows[i]!, reportedAt[i]!, track);
     });
     const snap: Snapshot = { hosts: new Map(), keys, dirtyKeys: new Set() };
     // Decided after the keys' locks, so of two reports about one key the later decision is also the later fact.
@@ -191,8 +196,8 @@ export async function acceptReports(
       const prev = snap.hosts.get(id);
       changed.add(id);
       // A buffered report older than the host's latest goes to the history only; the host was heard from (late).
-      if (prev && r.reported_at.getTime() < prev.reported_at.getTime()) {
-        snap.hosts.set(id, { ...prev, received_at: r.received_at });
+      if (prev && reportedAt[i]!.getTime() < prev.reported_at.getTime()) {
+        snap.hosts.set(id, { ...prev, received_at: receivedAt });
         decided.set(i, { derived: [], latest: false });
         return;
       }
@@ -207,8 +212,8 @@ export async function acceptReports(
         blskeys: r.node_reachable ? r.blskeys : (prev?.blskeys ?? []),
         mode: r.mode,
         is_backup: r.node_reachable ? r.is_backup : (prev?.is_backup ?? null),
-        reported_at: r.reported_at,
-        received_at: r.received_at,
+        reported_at: reportedAt[i]!,
+        received_at: receivedAt,
         interval_s: r.interval_s,
         last_nonce: r.nonce,
       };
@@ -226,7 +231,7 @@ export async function acceptReports(
     const results: IntakeResult[] = items.map((s, i) => {
       const d = decided.get(i);
       if (!d) return { status: 'replay' };
-      const published = publishImplied(ctx, s, rows[i]!, d.latest, d.derived, track);
+      const published = publishImplied(ctx, s, rows[i]!, reportedAt[i]!, d.latest, d.derived, track);
       return { status: 'accepted', published: ['signer_report', ...published] };
     });
     await Promise.all(sends);
@@ -254,9 +259,9 @@ function publishSignerReport(
   ctx: ServiceContext<HarmonySignersConfig>,
   { token, body }: Submission,
   row: ReportRow,
+  observed: Date,
   track: (p: Promise<unknown>) => void,
 ): void {
-  const observed = row.reported_at;
   track(
     ctx.publisher.publish(harmonySigners.signerReport, {
       chain_id: CHAIN_ID,
@@ -276,8 +281,8 @@ function publishSignerReport(
         is_backup: row.is_backup,
         peerid: row.peerid,
         block_number: row.block_number,
-        reported_at: observed.toISOString(),
-        received_at: row.received_at.toISOString(),
+        reported_at: row.reported_at,
+        received_at: row.received_at,
         interval_s: body.interval_s,
         buffered: body.buffered,
       },
@@ -290,12 +295,12 @@ function publishImplied(
   ctx: ServiceContext<HarmonySignersConfig>,
   { token, body }: Submission,
   row: ReportRow,
+  observed: Date,
   latest: boolean,
   derived: Derived[],
   track: (p: Promise<unknown>) => void,
 ): string[] {
   const node = body.node;
-  const observed = row.reported_at;
   const owners = [{ owner: token.owner }];
   const published: string[] = [];
   if (!node.reachable && latest) {
@@ -311,7 +316,7 @@ function publishImplied(
           hostname: body.hostname,
           validator_address: body.validator_address,
           reason: node.error,
-          reported_at: observed.toISOString(),
+          reported_at: row.reported_at,
         },
       }),
     );
