@@ -10,7 +10,8 @@ export {
   deliverNotification,
   isDeliveryInProgress,
 } from './delivery.ts';
-export { type Claimed, Coalescer, DeliveryLog, type NotClaimed, type SentMark } from './deliveryLog.ts';
+export { Coalescer } from './coalescer.ts';
+export { type Claimed, DeliveryLog, type NotClaimed, type SentMark } from './deliveryLog.ts';
 export {
   type Delivered,
   type DeliveryContext,

@@ -106,6 +106,35 @@ describe('DeliveryLog shared by concurrent deliveries', () => {
     expect(again.flat().every((o) => o.state === 'skipped' && o.ref?.startsWith('ref-'))).toBe(true);
   });
 
+  it('claims and marks that wait together go in one statement', async () => {
+    const log = new DeliveryLog(pool, 'mixed', 60_000);
+    const req = (key: string) => ({
+      key,
+      channel: 'x',
+      attemptId: `a-${key}`,
+      transition: 'firing',
+      episodes: [`ep-${key}`],
+    });
+    expect(await log.claim(req('one'))).toMatchObject({ claimed: true, attempts: 1 });
+    statements = 0;
+    // The first goes at once; the mark and the claim of 'two' wait for it and then go together; the claim of 'one'
+    // touches the marked row, so it goes after them (and finds it sent).
+    const [first, sent, two, oneAgain] = await Promise.all([
+      log.claim(req('three')),
+      log.markSent({ key: 'one', channel: 'x', ref: 'msg-1', episodes: ['ep-one'] }),
+      log.claim(req('two')),
+      log.claim(req('one')),
+    ]);
+    expect(statements).toBe(3);
+    expect(first).toMatchObject({ claimed: true });
+    expect(sent).toBeUndefined();
+    expect(two).toMatchObject({ claimed: true, priorRefs: new Map() });
+    expect(oneAgain).toEqual({ claimed: false, current: { state: 'sent', ref: 'msg-1' } });
+    // The mark remembered the message: a later claim about the episode (another notification) gets its ref.
+    const later = await log.claim({ ...req('one-resolved'), episodes: ['ep-one', 'ep-two'] });
+    expect(later).toMatchObject({ claimed: true, priorRefs: new Map([['ep-one', 'msg-1']]) });
+  });
+
   it('passes the refs of messages already posted about the episodes to the next delivery', async () => {
     const seen: Map<string, string>[] = [];
     const provider: Provider = {

@@ -11,3 +11,4 @@ export {
   type StoreOptions,
   withTransaction,
 } from './pool.ts';
+export { PreparedStatement } from './prepared.ts';
