@@ -2,7 +2,9 @@
  * Runs items through `run` in batches, one batch in flight at a time: while a batch is with PostgreSQL, the items
  * that arrive wait and go together in the next (group commit). A lone item goes at once, so this adds no latency
  * when idle and turns N concurrent round trips into one under load. Items with the same `key` never share a batch
- * (one statement must not touch a row twice); `run` returns one result per item, in order.
+ * (one statement must not touch a row twice); `run` returns one result per item, in order. When a batch of several
+ * fails with an error that `alone` says is about the data (one item's, e.g. a value PostgreSQL refuses), each item
+ * is run again by itself, so only the one at fault fails, not the others that shared its statement.
  */
 interface Waiting<I, O> {
   item: I;
@@ -18,6 +20,7 @@ export class Coalescer<I, O> {
     private readonly run: (items: I[]) => Promise<O[]>,
     private readonly key: (item: I) => string,
     private readonly max = 256,
+    private readonly alone?: (err: unknown) => boolean,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -46,11 +49,22 @@ export class Coalescer<I, O> {
           const out = await this.run(batch.map((w) => w.item));
           for (let i = 0; i < batch.length; i++) batch[i]!.resolve(out[i]!);
         } catch (err) {
-          for (const w of batch) w.reject(err);
+          if (batch.length > 1 && this.alone?.(err)) await this.#oneByOne(batch);
+          else for (const w of batch) w.reject(err);
         }
       }
     } finally {
       this.#running = false;
+    }
+  }
+
+  async #oneByOne(batch: Waiting<I, O>[]): Promise<void> {
+    for (const w of batch) {
+      try {
+        w.resolve((await this.run([w.item]))[0]!);
+      } catch (err) {
+        w.reject(err);
+      }
     }
   }
 }

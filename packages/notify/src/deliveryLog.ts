@@ -1,4 +1,4 @@
-import { type Pool, PreparedStatement } from '@tocsin/store';
+import { isPermanentDbError, type Pool, PreparedStatement } from '@tocsin/store';
 import { Coalescer } from './coalescer.ts';
 
 export interface ClaimRequest {
@@ -108,6 +108,9 @@ export class DeliveryLog {
         return `${r.key}\u0000${r.channel}`;
       },
       maxBatch,
+      // A value PostgreSQL refuses (a key past the index's size limit, say) fails its own delivery, not the claims
+      // and marks that shared its statement (the consumer dead-letters a message whose error is permanent).
+      isPermanentDbError,
     );
   }
 
