@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPool, migrate, PreparedStatement, storeMigrations, withTransaction } from '@tocsin/store';
+import { createPool, migrate, storeMigrations, withTransaction } from '@tocsin/store';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/embedded/embeddedPostgres.ts';
@@ -49,23 +49,6 @@ it('serves many connections with interleaved parameterized statements and transa
   await Promise.all(work);
   expect((await pools[1]!.query('SELECT count(*)::int AS c FROM widgets')).rows[0].c).toBe(60);
   expect((await pools[2]!.query('SELECT n FROM counter')).rows[0].n).toBe(60);
-  await Promise.all(pools.map((p) => p.end()));
-});
-
-// Every connection shares the one session: the second connection to prepare a name is refused ("already exists"),
-// and the statement goes unnamed from then on (the delivery log's hot statement is one of these).
-it('a prepared statement run by several connections and processes gives every one its answer', async () => {
-  const pools = [createPool({ url: pgl.url, max: 3 }), createPool({ url: pgl.url, max: 3 })];
-  // One PreparedStatement per pool, as two processes would have.
-  const statements = pools.map(() => new PreparedStatement('t_embedded_prepared', 'SELECT $1::int * 3 AS n'));
-  const work: Promise<void>[] = [];
-  for (let i = 0; i < 30; i++)
-    work.push(
-      statements[i % 2]!.query<{ n: number }>(pools[i % 2]!, [i]).then((r) =>
-        expect(r.rows[0]!.n).toBe(3 * i),
-      ),
-    );
-  await Promise.all(work);
   await Promise.all(pools.map((p) => p.end()));
 });
 

@@ -1,4 +1,4 @@
-import { isPermanentDbError, type Pool, PreparedStatement } from '@tocsin/store';
+import { isPermanentDbError, type Pool } from '@tocsin/store';
 import { Coalescer } from './coalescer.ts';
 
 export interface ClaimRequest {
@@ -74,9 +74,6 @@ const LOG_SQL = `WITH sent AS (
   LEFT JOIN prior p ON p.ord = i.ord
   ORDER BY i.ord`;
 
-/** Prepared once per connection (the same text for every notifier: the notifier is a parameter). */
-const logStatement = new PreparedStatement('tocsin_notify_delivery_log', LOG_SQL);
-
 interface Row {
   attempts: number | null;
   created_at: Date | null;
@@ -88,9 +85,8 @@ interface Row {
 /**
  * The delivery log of one notifier, written in batches: what concurrent deliveries ask of it while a statement is
  * with PostgreSQL (claims before calling the provider, marks after) goes together in the next statement, one
- * round trip and one commit for all (prepared once per connection), instead of 3–4 round trips each. The
- * guarantees are those of the per-row statements: a row is claimed before the provider is called, and marked sent
- * before the message is acked.
+ * round trip and one commit for all, instead of 3–4 round trips each. The guarantees are those of the per-row
+ * statements: a row is claimed before the provider is called, and marked sent before the message is acked.
  */
 export class DeliveryLog {
   readonly #ops: Coalescer<Op, Claimed | NotClaimed | undefined>;
@@ -157,7 +153,11 @@ export class DeliveryLog {
         }
       }
     }
-    const r = await logStatement.query<Row>(this.pool, [
+    // Not a named (prepared) statement: its generic plan, made while the table is still small (a new deployment,
+    // each bench run), walks every row of the notifier for each batch (a 10,000-alert burst slowed from 1 to 100 ms
+    // a statement until autoanalyze); planned each time, it looks each row up by its key. Nor could the embedded
+    // PostgreSQL of `tocsin up` (one session for every connection) prepare one name on two connections.
+    const r = await this.pool.query<Row>(LOG_SQL, [
       this.notifier,
       claim.keys,
       claim.channels,

@@ -11,4 +11,3 @@ export {
   type StoreOptions,
   withTransaction,
 } from './pool.ts';
-export { PreparedStatement } from './prepared.ts';
