@@ -84,12 +84,17 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
   const procs = { alerter, 'notifier-webhook': notifier };
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
-  const pgCpu = new PgBackendCpu(admin, () => [alerter.pid!, notifier.pid!]);
-  const sampler = setInterval(() => void pgCpu.sample().catch(() => undefined), 500);
+  // PostgreSQL's CPU per service: the backends serving each one's connections.
+  const pgCpu = {
+    alerter: new PgBackendCpu(admin, () => [alerter.pid!]),
+    'notifier-webhook': new PgBackendCpu(admin, () => [notifier.pid!]),
+  };
+  const pgSample = () => Promise.all(Object.values(pgCpu).map((c) => c.sample()));
+  const sampler = setInterval(() => void pgSample().catch(() => undefined), 500);
   const pub = createPublisher({ nc, subjects: subj, instance: 'bench' });
   const jsm = await jetstreamManager(nc);
   try {
-    await pgCpu.reset();
+    await Promise.all(Object.values(pgCpu).map((c) => c.reset()));
     const cpu0 = cpuOf(procs);
     const phase = async (elapsed: number, tag: string, got: () => number) => {
       const t0 = performance.now();
@@ -119,8 +124,12 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
     console.log(
       `  tocsin resolve: ${resolve.e2e.toFixed(2)} s end to end, intake ${resolve.intake.toFixed(2)} s`,
     );
-    await pgCpu.sample();
-    const cpu = { ...diff(cpu0, cpuOf(procs)), postgres: pgCpu.seconds() };
+    await pgSample();
+    const cpu = {
+      ...diff(cpu0, cpuOf(procs)),
+      'postgres (alerter)': pgCpu.alerter.seconds(),
+      'postgres (notifier-webhook)': pgCpu['notifier-webhook'].seconds(),
+    };
     const rss = { alerter: peakRssMb(alerter.pid!), 'notifier-webhook': peakRssMb(notifier.pid!) };
     return {
       firingS: firing.e2e,

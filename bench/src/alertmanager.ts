@@ -65,7 +65,7 @@ export interface SystemRun {
   resolveIntakeS: number;
   /** Peak RSS per process, MB. */
   rss: Record<string, number>;
-  /** CPU seconds per process over both phases (PostgreSQL's backends under `postgres`). */
+  /** CPU seconds per process over both phases (PostgreSQL's backends under `postgres (<service>)`). */
   cpu: Record<string, number>;
   duplicates: number;
 }

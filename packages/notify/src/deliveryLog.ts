@@ -1,61 +1,5 @@
-import type { Pool } from '@tocsin/store';
-
-/**
- * Runs items through `run` in batches, one batch in flight at a time: while a batch is with PostgreSQL, the items
- * that arrive wait and go together in the next (group commit). A lone item goes at once, so this adds no latency
- * when idle and turns N concurrent round trips into one under load. Items with the same `key` never share a batch
- * (one statement must not touch a row twice); `run` returns one result per item, in order.
- */
-interface Waiting<I, O> {
-  item: I;
-  resolve(o: O): void;
-  reject(e: unknown): void;
-}
-
-export class Coalescer<I, O> {
-  readonly #queue: Waiting<I, O>[] = [];
-  #running = false;
-
-  constructor(
-    private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly key: (item: I) => string,
-    private readonly max = 256,
-  ) {}
-
-  submit(item: I): Promise<O> {
-    return new Promise<O>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
-      if (!this.#running) void this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length) {
-        const batch: Waiting<I, O>[] = [];
-        const keys = new Set<string>();
-        const rest: Waiting<I, O>[] = [];
-        for (const w of this.#queue.splice(0)) {
-          const k = this.key(w.item);
-          if (batch.length < this.max && !keys.has(k)) {
-            keys.add(k);
-            batch.push(w);
-          } else rest.push(w);
-        }
-        this.#queue.unshift(...rest);
-        try {
-          const out = await this.run(batch.map((w) => w.item));
-          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(out[i]!);
-        } catch (err) {
-          for (const w of batch) w.reject(err);
-        }
-      }
-    } finally {
-      this.#running = false;
-    }
-  }
-}
+import { isPermanentDbError, type Pool } from '@tocsin/store';
+import { Coalescer } from './coalescer.ts';
 
 export interface ClaimRequest {
   key: string;
@@ -87,49 +31,65 @@ export interface SentMark {
   episodes: string[];
 }
 
-const CLAIM_SQL = `WITH input AS (
-    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-      AS x(notification_key, channel, attempt_id, transition, episodes, ord)),
+type Op = { claim: ClaimRequest; sent?: undefined } | { sent: SentMark; claim?: undefined };
+
+/**
+ * One statement per batch, whatever it holds: the sent marks (with the messages they remember) and the claims
+ * (with the messages already posted about their episodes). Every parameter is a typed array, the episodes
+ * flattened (`$6`–`$8`: the claim each belongs to, and its channel; `$12`–`$14`: the messages remembered). The
+ * result has one row per claim, in order. A batch never holds two operations on one row (the Coalescer's key), so
+ * its data-modifying parts, which all see the same snapshot, never meet.
+ */
+const LOG_SQL = `WITH sent AS (
+    SELECT * FROM unnest($9::text[], $10::text[], $11::text[]) AS s(notification_key, channel, ref)),
+  marked AS (
+    UPDATE notify_deliveries d SET state = 'sent', ref = s.ref, updated_at = now() FROM sent s
+    WHERE d.notifier = $1 AND d.notification_key = s.notification_key AND d.channel = s.channel),
+  remembered AS (
+    INSERT INTO notify_messages (notifier, episode_id, channel, ref)
+    SELECT $1, episode_id, channel, ref FROM unnest($12::text[], $13::text[], $14::text[]) AS m(episode_id, channel, ref)
+    ON CONFLICT DO NOTHING),
+  input AS (
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+      AS x(notification_key, channel, attempt_id, transition, ord)),
   claimed AS (
     INSERT INTO notify_deliveries (notifier, notification_key, channel, state, attempt_id, transition, lease_until)
     SELECT $1, notification_key, channel, 'attempting', attempt_id, transition,
-      now() + $7::bigint * interval '1 millisecond'
+      now() + $15::bigint * interval '1 millisecond'
     FROM input ORDER BY notification_key, channel
     ON CONFLICT (notifier, notification_key, channel)
     DO UPDATE SET attempts = notify_deliveries.attempts + 1, updated_at = now(), lease_until = EXCLUDED.lease_until
       WHERE notify_deliveries.state = 'attempting' AND notify_deliveries.lease_until <= now()
-    RETURNING notification_key, channel, attempts, created_at)
-  SELECT c.attempts, c.created_at, d.state AS current_state, d.ref AS current_ref,
-    CASE WHEN c.attempts IS NOT NULL THEN (
-      SELECT coalesce(json_agg(json_build_array(m.episode_id, m.ref)), '[]'::json) FROM notify_messages m
-      WHERE m.notifier = $1 AND m.channel = i.channel
-        AND m.episode_id IN (SELECT jsonb_array_elements_text(i.episodes::jsonb))) END AS prior
+    RETURNING notification_key, channel, attempts, created_at),
+  prior AS (
+    SELECT e.ord, json_agg(json_build_array(m.episode_id, m.ref)) AS refs
+    FROM unnest($6::bigint[], $7::text[], $8::text[]) AS e(ord, episode_id, channel)
+    JOIN notify_messages m ON m.notifier = $1 AND m.episode_id = e.episode_id AND m.channel = e.channel
+    GROUP BY e.ord)
+  SELECT c.attempts, c.created_at, d.state AS current_state, d.ref AS current_ref, p.refs AS prior
   FROM input i
   LEFT JOIN claimed c ON c.notification_key = i.notification_key AND c.channel = i.channel
   LEFT JOIN notify_deliveries d
     ON d.notifier = $1 AND d.notification_key = i.notification_key AND d.channel = i.channel
+  LEFT JOIN prior p ON p.ord = i.ord
   ORDER BY i.ord`;
 
-const SENT_SQL = `WITH input AS (
-    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS x(notification_key, channel, ref, episodes)),
-  marked AS (
-    UPDATE notify_deliveries d SET state = 'sent', ref = i.ref, updated_at = now() FROM input i
-    WHERE d.notifier = $1 AND d.notification_key = i.notification_key AND d.channel = i.channel)
-  INSERT INTO notify_messages (notifier, episode_id, channel, ref)
-  SELECT $1, e.episode_id, i.channel, i.ref FROM input i,
-    LATERAL jsonb_array_elements_text(i.episodes::jsonb) AS e(episode_id)
-  WHERE i.ref IS NOT NULL
-  ON CONFLICT DO NOTHING`;
+interface Row {
+  attempts: number | null;
+  created_at: Date | null;
+  current_state: string | null;
+  current_ref: string | null;
+  prior: [string, string][] | null;
+}
 
 /**
- * The delivery log of one notifier, written in batches: concurrent deliveries claim their rows in one statement
- * (INSERT … SELECT FROM unnest(…)) and mark them sent in one statement, instead of 3–4 round trips each. The
- * guarantees are those of the per-row statements: a row is claimed before the provider is called, and marked sent
- * before the message is acked.
+ * The delivery log of one notifier, written in batches: what concurrent deliveries ask of it while a statement is
+ * with PostgreSQL (claims before calling the provider, marks after) goes together in the next statement, one
+ * round trip and one commit for all, instead of 3–4 round trips each. The guarantees are those of the per-row
+ * statements: a row is claimed before the provider is called, and marked sent before the message is acked.
  */
 export class DeliveryLog {
-  readonly #claims: Coalescer<ClaimRequest, Claimed | NotClaimed>;
-  readonly #sent: Coalescer<SentMark, undefined>;
+  readonly #ops: Coalescer<Op, Claimed | NotClaimed | undefined>;
 
   constructor(
     readonly pool: Pool,
@@ -137,70 +97,98 @@ export class DeliveryLog {
     readonly leaseMs = 30_000,
     maxBatch = 256,
   ) {
-    const id = (r: { key: string; channel: string }) => `${r.key}\u0000${r.channel}`;
-    this.#claims = new Coalescer<ClaimRequest, Claimed | NotClaimed>(
-      (items) => this.#claim(items),
-      id,
+    this.#ops = new Coalescer<Op, Claimed | NotClaimed | undefined>(
+      (ops) => this.#run(ops),
+      (op) => {
+        const r = op.claim ?? op.sent;
+        return `${r.key}\u0000${r.channel}`;
+      },
       maxBatch,
+      // A value PostgreSQL refuses (a key past the index's size limit, say) fails its own delivery, not the claims
+      // and marks that shared its statement (the consumer dead-letters a message whose error is permanent).
+      isPermanentDbError,
     );
-    this.#sent = new Coalescer<SentMark, undefined>((items) => this.#markSent(items), id, maxBatch);
   }
 
   claim(req: ClaimRequest): Promise<Claimed | NotClaimed> {
-    return this.#claims.submit(req);
+    return this.#ops.submit({ claim: req }) as Promise<Claimed | NotClaimed>;
   }
 
   async markSent(mark: SentMark): Promise<void> {
-    await this.#sent.submit(mark);
+    await this.#ops.submit({ sent: mark });
   }
 
-  async #claim(items: ClaimRequest[]): Promise<(Claimed | NotClaimed)[]> {
-    const r = await this.pool.query<{
-      attempts: number | null;
-      created_at: Date | null;
-      current_state: string | null;
-      current_ref: string | null;
-      prior: [string, string][] | null;
-    }>({
-      // Not a named prepared statement: the embedded PostgreSQL of `tocsin up` serves every connection from one
-      // session, where a second connection preparing the same name fails ("already exists").
-      text: CLAIM_SQL,
-      values: [
-        this.notifier,
-        items.map((i) => i.key),
-        items.map((i) => i.channel),
-        items.map((i) => i.attemptId),
-        items.map((i) => i.transition),
-        items.map((i) => JSON.stringify(i.episodes)),
-        this.leaseMs,
-      ],
-    });
-    return r.rows.map((row) =>
-      row.attempts !== null
-        ? {
-            claimed: true,
-            attempts: row.attempts,
-            createdAt: row.created_at!,
-            priorRefs: new Map(row.prior ?? []),
-          }
-        : {
-            claimed: false,
-            current: row.current_state ? { state: row.current_state, ref: row.current_ref } : null,
-          },
-    );
+  async #run(ops: Op[]): Promise<(Claimed | NotClaimed | undefined)[]> {
+    const claim = {
+      keys: [] as string[],
+      channels: [] as string[],
+      attempts: [] as string[],
+      transitions: [] as string[],
+    };
+    const episodeOf = { ords: [] as number[], episodes: [] as string[], channels: [] as string[] };
+    const sent = { keys: [] as string[], channels: [] as string[], refs: [] as (string | null)[] };
+    const remembered = { episodes: [] as string[], channels: [] as string[], refs: [] as string[] };
+    for (const op of ops) {
+      if (op.claim) {
+        const c = op.claim;
+        claim.keys.push(c.key);
+        claim.channels.push(c.channel);
+        claim.attempts.push(c.attemptId);
+        claim.transitions.push(c.transition);
+        for (const e of c.episodes) {
+          episodeOf.ords.push(claim.keys.length);
+          episodeOf.episodes.push(e);
+          episodeOf.channels.push(c.channel);
+        }
+      } else {
+        const s = op.sent;
+        sent.keys.push(s.key);
+        sent.channels.push(s.channel);
+        sent.refs.push(s.ref);
+        if (s.ref === null) continue;
+        for (const e of s.episodes) {
+          remembered.episodes.push(e);
+          remembered.channels.push(s.channel);
+          remembered.refs.push(s.ref);
+        }
+      }
+    }
+    // Not a named (prepared) statement: its generic plan, made while the table is still small (a new deployment,
+    // each bench run), walks every row of the notifier for each batch (a 10,000-alert burst slowed from 1 to 100 ms
+    // a statement until autoanalyze); planned each time, it looks each row up by its key. Nor could the embedded
+    // PostgreSQL of `tocsin up` (one session for every connection) prepare one name on two connections.
+    const r = await this.pool.query<Row>(LOG_SQL, [
+      this.notifier,
+      claim.keys,
+      claim.channels,
+      claim.attempts,
+      claim.transitions,
+      episodeOf.ords,
+      episodeOf.episodes,
+      episodeOf.channels,
+      sent.keys,
+      sent.channels,
+      sent.refs,
+      remembered.episodes,
+      remembered.channels,
+      remembered.refs,
+      this.leaseMs,
+    ]);
+    let i = 0;
+    return ops.map((op) => (op.claim ? claimOutcome(r.rows[i++]!) : undefined));
   }
+}
 
-  async #markSent(items: SentMark[]): Promise<undefined[]> {
-    await this.pool.query({
-      text: SENT_SQL,
-      values: [
-        this.notifier,
-        items.map((i) => i.key),
-        items.map((i) => i.channel),
-        items.map((i) => i.ref),
-        items.map((i) => JSON.stringify(i.ref ? i.episodes : [])),
-      ],
-    });
-    return items.map(() => undefined);
-  }
+function claimOutcome(row: Row): Claimed | NotClaimed {
+  return row.attempts !== null
+    ? {
+        claimed: true,
+        attempts: row.attempts,
+        createdAt: row.created_at!,
+        priorRefs: new Map(row.prior ?? []),
+      }
+    : {
+        claimed: false,
+        current: row.current_state ? { state: row.current_state, ref: row.current_ref } : null,
+      };
 }

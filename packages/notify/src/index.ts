@@ -1,6 +1,7 @@
 export { actionProblem, resolveAlerts, resolveTargets, silenceMatchers } from './alertActions.ts';
 export { type AwaitStateOptions, awaitState } from './awaitState.ts';
 export { type BurstOptions, type DigestingProvider, withBurstDigest } from './burst.ts';
+export { Coalescer } from './coalescer.ts';
 export {
   attemptIdFor,
   type DeliverOptions,
@@ -10,7 +11,7 @@ export {
   deliverNotification,
   isDeliveryInProgress,
 } from './delivery.ts';
-export { type Claimed, Coalescer, DeliveryLog, type NotClaimed, type SentMark } from './deliveryLog.ts';
+export { type Claimed, DeliveryLog, type NotClaimed, type SentMark } from './deliveryLog.ts';
 export {
   type Delivered,
   type DeliveryContext,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createPool, migrate, type Pool, storeMigrations } from '@tocsin/store';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,30 @@ describe('Coalescer', () => {
     await expect(first).rejects.toThrow('statement failed');
     await expect(second).resolves.toBe(2);
   });
+  it("a batch failing on one item's data runs its items one by one: only that item fails", async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const c = new Coalescer<string, string>(
+      async (items) => {
+        batches.push(items);
+        if (items[0] === 'first') await gate;
+        if (items.includes('bad')) throw Object.assign(new Error('refused'), { code: '22021' });
+        return items.map((i) => i.toUpperCase());
+      },
+      String,
+      256,
+      (err) => (err as { code?: string }).code === '22021',
+    );
+    const first = c.submit('first');
+    const rest = ['a', 'bad', 'b'].map((i) => c.submit(i));
+    release();
+    await expect(first).resolves.toBe('FIRST');
+    await expect(rest[0]).resolves.toBe('A');
+    await expect(rest[1]).rejects.toThrow('refused');
+    await expect(rest[2]).resolves.toBe('B');
+    expect(batches).toEqual([['first'], ['a', 'bad', 'b'], ['a'], ['bad'], ['b']]);
+  });
 });
 
 describe('DeliveryLog shared by concurrent deliveries', () => {
@@ -104,6 +129,67 @@ describe('DeliveryLog shared by concurrent deliveries', () => {
       ns.map((n) => deliverNotification({ pool, provider, notification: n, log })),
     );
     expect(again.flat().every((o) => o.state === 'skipped' && o.ref?.startsWith('ref-'))).toBe(true);
+  });
+
+  it('claims and marks that wait together go in one statement', async () => {
+    const log = new DeliveryLog(pool, 'mixed', 60_000);
+    const req = (key: string) => ({
+      key,
+      channel: 'x',
+      attemptId: `a-${key}`,
+      transition: 'firing',
+      episodes: [`ep-${key}`],
+    });
+    expect(await log.claim(req('one'))).toMatchObject({ claimed: true, attempts: 1 });
+    statements = 0;
+    // The first goes at once; the mark and the claim of 'two' wait for it and then go together; the claim of 'one'
+    // touches the marked row, so it goes after them (and finds it sent).
+    const [first, sent, two, oneAgain] = await Promise.all([
+      log.claim(req('three')),
+      log.markSent({ key: 'one', channel: 'x', ref: 'msg-1', episodes: ['ep-one'] }),
+      log.claim(req('two')),
+      log.claim(req('one')),
+    ]);
+    expect(statements).toBe(3);
+    expect(first).toMatchObject({ claimed: true });
+    expect(sent).toBeUndefined();
+    expect(two).toMatchObject({ claimed: true, priorRefs: new Map() });
+    expect(oneAgain).toEqual({ claimed: false, current: { state: 'sent', ref: 'msg-1' } });
+    // The mark remembered the message: a later claim about the episode (another notification) gets its ref.
+    const later = await log.claim({ ...req('one-resolved'), episodes: ['ep-one', 'ep-two'] });
+    expect(later).toMatchObject({ claimed: true, priorRefs: new Map([['ep-one', 'msg-1']]) });
+  });
+
+  it('a claim PostgreSQL refuses fails alone; the claims and marks batched with it go through', async () => {
+    const log = new DeliveryLog(pool, 'refused', 60_000);
+    const req = (key: string) => ({
+      key,
+      channel: 'x',
+      attemptId: 'a',
+      transition: 'firing',
+      episodes: ['e'],
+    });
+    await log.claim(req('marked'));
+    // Past the primary key's row size limit (random, so it does not compress under it).
+    const huge = randomBytes(12_000).toString('hex');
+    const [first, mark, bad, good] = await Promise.allSettled([
+      log.claim(req('first')),
+      log.markSent({ key: 'marked', channel: 'x', ref: null, episodes: [] }),
+      log.claim(req(huge)),
+      log.claim(req('good')),
+    ]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { claimed: true } });
+    expect(mark).toMatchObject({ status: 'fulfilled' });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: '54000' } });
+    expect(good).toMatchObject({ status: 'fulfilled', value: { claimed: true } });
+    const rows = await pool.query(
+      "SELECT notification_key, state FROM notify_deliveries WHERE notifier = 'refused' ORDER BY 1",
+    );
+    expect(rows.rows).toEqual([
+      { notification_key: 'first', state: 'attempting' },
+      { notification_key: 'good', state: 'attempting' },
+      { notification_key: 'marked', state: 'sent' },
+    ]);
   });
 
   it('passes the refs of messages already posted about the episodes to the next delivery', async () => {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Notification } from '@tocsin/events';
 import { DeliveryError, type Provider } from '@tocsin/notify';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 export interface WebhookTarget {
   name: string;
@@ -22,7 +22,13 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
  * so receivers can drop duplicates; an incident's updates carry X-Tocsin-Incident (and X-Tocsin-Update-Of). 5xx, 408, 429 and network errors retry; other 4xx are permanent.
  */
 export function webhookProvider(targets: WebhookTarget[], now: () => number = Date.now): Provider {
-  const byName = new Map(targets.map((t) => [t.name, t]));
+  // Each target's URL parsed once (undici's top-level `request(url)` parses it on every call).
+  const byName = new Map(
+    targets.map((t) => {
+      const u = new URL(t.url);
+      return [t.name, { ...t, origin: u.origin, path: `${u.pathname}${u.search}` }];
+    }),
+  );
   // Kept-alive connections (undici's pool), and undici's own timeouts: fetch cost an AbortSignal, a stream for the
   // body and a Response per call, a large share of the notifier's CPU in a burst.
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
@@ -49,14 +55,15 @@ export function webhookProvider(targets: WebhookTarget[], now: () => number = Da
       if (notification.incident) headers['x-tocsin-incident'] = notification.group.key;
       if (grownFrom) headers['x-tocsin-update-of'] = grownFrom;
       if (t.secret) headers['x-tocsin-signature'] = signWebhook(t.secret, ts, body);
-      let res: Awaited<ReturnType<typeof request>>;
+      let res: Dispatcher.ResponseData;
       const timeout = t.timeoutMs ?? 10_000;
       try {
-        res = await request(t.url, {
+        res = await agent.request({
+          origin: t.origin,
+          path: t.path,
           method: 'POST',
           headers,
           body,
-          dispatcher: agent,
           headersTimeout: timeout,
           bodyTimeout: timeout,
         });
