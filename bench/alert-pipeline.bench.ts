@@ -68,7 +68,7 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
   return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]));
 }
 
-async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
+async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?: LatencyRun }> {
   const env = await benchEnv('pipeline');
   const subj = env.subjects;
   await provisionStreams(nc, subj);
@@ -141,7 +141,19 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
     const cpu = { ...diff(cpu0, cpuOf(procs)), postgres: pgCpu.seconds() };
     const rss = { alerter: peakRssMb(alerter.pid!), 'notifier-webhook': peakRssMb(notifier.pid!) };
     let latency: LatencyRun | undefined;
+    let alerterPart: LatencyRun | undefined;
     if (STEADY > 0) {
+      // Where the time goes: when each notification was on the ALERTS stream (a plain subscription, same clock).
+      const published = new Map<string, number>();
+      const sub = nc.subscribe(subj.alerts(), {
+        callback: (_e, m) => {
+          const at = performance.now();
+          const n = m.json<{ transition: string; alerts: { labels: Record<string, string> }[] }>();
+          if (n.transition !== 'firing') return;
+          for (const a of n.alerts)
+            if (!published.has(a.labels.client_id!)) published.set(a.labels.client_id!, at);
+        },
+      });
       // Clients N.. are new: each event is a new alert firing.
       const sent = await atSteadyRate(STEADY, STEADY_RATE, (i) =>
         pub.publish(cosmosIbc.clientStatus, {
@@ -155,9 +167,11 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
         () => receiver.firing.size >= N + STEADY,
         STEADY_TIMEOUT_MS,
       ).catch(() => undefined); // the missing ones show as arrived < sent
+      sub.unsubscribe();
       latency = latencyOf(sent, (i) => receiver.firstFiringAt.get(`07-tendermint-${N + i}`));
+      alerterPart = latencyOf(sent, (i) => published.get(`07-tendermint-${N + i}`));
       console.log(
-        `  tocsin at ${latency.rate.toFixed(0)} events/s: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.arrived}/${latency.sent})`,
+        `  tocsin at ${latency.rate.toFixed(0)} events/s: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.arrived}/${latency.sent}); event → ALERTS stream p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms`,
       );
     }
     return {
@@ -169,6 +183,7 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
       cpu,
       duplicates: receiver.duplicates,
       ...(latency ? { latency } : {}),
+      ...(alerterPart ? { alerterPart } : {}),
     };
   } finally {
     if (process.env.BENCH_PIPELINE_DEBUG) {
@@ -190,7 +205,11 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
 }
 
 /** p50 and p99 of the steady-rate phase, against Alertmanager's at the same rate when it ran. */
-function latencyFigures(t: LatencyRun | undefined, am: LatencyRun | undefined): Figure[] {
+function latencyFigures(
+  t: LatencyRun | undefined,
+  am: LatencyRun | undefined,
+  alerterPart: LatencyRun | undefined,
+): Figure[] {
   if (!t) return [];
   const how = (l: LatencyRun) =>
     `${l.arrived}/${l.sent} arrived, sent at ${l.rate.toFixed(0)}/s (sender at most ${l.maxLagMs.toFixed(0)} ms behind schedule), max ${l.max.toFixed(0)} ms`;
@@ -203,7 +222,7 @@ function latencyFigures(t: LatencyRun | undefined, am: LatencyRun | undefined): 
     {
       name: `p50 event → webhook latency at ${STEADY_RATE} events/s`,
       ...pair('p50'),
-      note: 'ratio = tocsin / Alertmanager (lower is better)',
+      note: `ratio = tocsin / Alertmanager (lower is better)${alerterPart ? `. Of which event → notification on the ALERTS stream (the alerter's share): p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms` : ''}`,
     },
     {
       name: `p99 event → webhook latency at ${STEADY_RATE} events/s`,
@@ -226,7 +245,7 @@ export default {
   issue: 13,
   async run() {
     const nc = await connect({ servers: natsUrl });
-    let t: SystemRun;
+    let t: SystemRun & { alerterPart?: LatencyRun };
     try {
       t = await runTocsin(nc);
     } finally {
@@ -322,7 +341,7 @@ export default {
           : {}),
         note: `CPU s over both phases: ${fmt(t.cpu, 's')}${am ? `; ${fmt(am.cpu, 's')}` : ''}. PostgreSQL: the backends serving the two services (not the WAL writer/checkpointer). Duplicates at the receiver: tocsin ${t.duplicates}${am ? `, Alertmanager ${am.duplicates}` : ''}`,
       },
-      ...latencyFigures(t.latency, am?.latency),
+      ...latencyFigures(t.latency, am?.latency, t.alerterPart),
     ];
     return {
       figures,
