@@ -4,7 +4,7 @@ import { startService } from '@tocsin/runtime';
 import { cosmosIbcService, ingestorOf } from '../../services/cosmos-ibc/src/index.ts';
 import type { ChainInfo } from '../../tools/sim-cosmos/src/index.ts';
 import { type BenchEnv, benchEnv, natsUrl } from './env.ts';
-import { cpuSeconds, peakRssMb, productionTree, spawnService, stopChild, until } from './proc.ts';
+import { cpuSeconds, peakRssMb, spawnService, stopChild, until } from './proc.ts';
 
 // The cosmos-ibc ingestor of bench/cosmos-ibc.bench.ts, in this process, and the scan with the alerter consuming its
 // events at the same time (as deployed).
@@ -84,11 +84,12 @@ export interface WithAlerter {
  */
 export async function scanWithAlerter(
   chains: ChainInfo[],
+  alerterTree: string,
   before: () => Promise<unknown>,
   load: () => number,
 ): Promise<WithAlerter> {
   const env = await benchEnv('cosmos_ibc_alerter');
-  const alerter = await spawnService('alerter', env.config, [], productionTree('alerter'));
+  const alerter = await spawnService('alerter', env.config, [], alerterTree);
   const nc = await connect({ servers: natsUrl });
   try {
     const { service, ingestor } = await startIngestor(env, chains);
