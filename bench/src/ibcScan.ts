@@ -1,10 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { startService } from '@tocsin/runtime';
+import pg from 'pg';
 import { cosmosIbcService, ingestorOf } from '../../services/cosmos-ibc/src/index.ts';
 import type { ChainInfo } from '../../tools/sim-cosmos/src/index.ts';
-import { type BenchEnv, benchEnv, natsUrl } from './env.ts';
-import { cpuSeconds, peakRssMb, spawnService, stopChild, until } from './proc.ts';
+import { type BenchEnv, benchEnv, databaseUrl, natsUrl } from './env.ts';
+import { cpuSeconds, PgBackendCpu, peakRssMb, spawnService, stopChild, until } from './proc.ts';
 
 // The cosmos-ibc ingestor of bench/cosmos-ibc.bench.ts, in this process, and the scan with the alerter consuming its
 // events at the same time (as deployed).
@@ -40,12 +41,14 @@ export async function startIngestor(env: BenchEnv, chains: ChainInfo[]) {
 /** One scan of every chain by a fresh ingestor in a fresh environment (streams, schema): its own first scan. */
 export async function freshScan(
   chains: ChainInfo[],
+  simPid: number,
   before: () => Promise<unknown>,
-): Promise<{ scanS: number; cpuS: number; clients: number; errors: number }> {
+): Promise<{ scanS: number; cpuS: number; simCpuS: number; clients: number; errors: number }> {
   const env = await benchEnv('cosmos_ibc_again');
   const { service, ingestor } = await startIngestor(env, chains);
   try {
     await before();
+    const s0 = cpuSeconds(simPid);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summaries = await ingestor.scanOnce();
@@ -54,6 +57,7 @@ export async function freshScan(
     return {
       scanS,
       cpuS: (cpu.user + cpu.system) / 1e6,
+      simCpuS: cpuSeconds(simPid) - s0,
       clients: summaries.reduce((n, s) => n + s.clients, 0),
       errors: summaries.reduce((n, s) => n + s.errors, 0),
     };
@@ -65,9 +69,11 @@ export async function freshScan(
 
 export interface WithAlerter {
   scanS: number;
-  /** CPU seconds of the ingestor (this process) and the alerter during the scan. */
+  /** CPU seconds during the scan: the ingestor (this process), the alerter, its PostgreSQL backends, the simulator. */
   ingestorCpuS: number;
   alerterCpuS: number;
+  alerterPgCpuS: number;
+  simCpuS: number;
   /** From the scan's start until the alerter acked the last event it published. */
   alerterDoneS: number;
   events: number;
@@ -84,6 +90,7 @@ export interface WithAlerter {
  */
 export async function scanWithAlerter(
   chains: ChainInfo[],
+  simPid: number,
   alerterTree: string,
   before: () => Promise<unknown>,
   load: () => number,
@@ -91,6 +98,10 @@ export async function scanWithAlerter(
   const env = await benchEnv('cosmos_ibc_alerter');
   const alerter = await spawnService('alerter', env.config, [], alerterTree);
   const nc = await connect({ servers: natsUrl });
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const pgCpu = new PgBackendCpu(admin, () => [alerter.pid!]);
+  const sampler = setInterval(() => void pgCpu.sample().catch(() => undefined), 250);
   try {
     const { service, ingestor } = await startIngestor(env, chains);
     try {
@@ -102,6 +113,8 @@ export async function scanWithAlerter(
         (await jsm.consumers.info(stream, 'alerter')).ack_floor.stream_seq >= seq;
       await until('the alerter to take the start-up events', () => acked(seq0), 60_000, 20);
       await before();
+      await pgCpu.reset();
+      const s0 = cpuSeconds(simPid);
       const a0 = cpuSeconds(alerter.pid!);
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -109,6 +122,9 @@ export async function scanWithAlerter(
       const scanS = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const alerterCpuS = cpuSeconds(alerter.pid!) - a0;
+      const simCpuS = cpuSeconds(simPid) - s0;
+      await pgCpu.sample();
+      const alerterPgCpuS = pgCpu.seconds();
       const loadNow = load();
       const last = (await jsm.streams.info(stream)).state.last_seq;
       const doneAt = await until(`the alerter to ack stream seq ${last}`, () => acked(last), 300_000, 20);
@@ -116,6 +132,8 @@ export async function scanWithAlerter(
         scanS,
         ingestorCpuS: (cpu.user + cpu.system) / 1e6,
         alerterCpuS,
+        alerterPgCpuS,
+        simCpuS,
         alerterDoneS: (doneAt - t0) / 1000,
         events: last - seq0,
         alerterRssMb: peakRssMb(alerter.pid!),
@@ -127,6 +145,8 @@ export async function scanWithAlerter(
       await service.stop();
     }
   } finally {
+    clearInterval(sampler);
+    await admin.end();
     await nc.close();
     await stopChild(alerter);
     await env.cleanup();
