@@ -123,7 +123,7 @@ export interface AlertmanagerRun {
   n: number;
   chain: string;
   timeoutMs: number;
-  /** Then this many more distinct alerts firing at `rate`/s, one per POST (0: no latency phase). */
+  /** Then this many more distinct alerts firing at `rate`/s, those due every 5 ms in one POST (0: no latency phase). */
   steady: { n: number; rate: number };
 }
 
@@ -207,9 +207,12 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
     let latency: LatencyRun | undefined;
     if (o.steady.n > 0) {
       const first = n;
-      const sent = await atSteadyRate(o.steady.n, o.steady.rate, (i) =>
-        post([amAlert(first + i, chain, new Date().toISOString(), false)]),
-      );
+      const sent = await atSteadyRate(o.steady.n, o.steady.rate, (from, to) => {
+        const now = new Date().toISOString();
+        const alerts = [];
+        for (let i = from; i < to; i++) alerts.push(amAlert(first + i, chain, now, false));
+        return post(alerts);
+      });
       await until(
         `${o.steady.n} steady-rate alerts at Alertmanager's receiver`,
         () => receiver.firing.size >= n + o.steady.n,
