@@ -200,7 +200,7 @@ export default {
           if (r.clients !== totalClients || r.errors)
             throw new Error(`scan read ${r.clients}/${totalClients} clients with ${r.errors} errors`);
         console.log(
-          `  scan with the alerter ${withAlerter.scanS.toFixed(2)} s (load ${withAlerter.load.toFixed(1)}; CPU s: ingestor ${withAlerter.ingestorCpuS.toFixed(1)}, simulator ${withAlerter.simCpuS.toFixed(1)}, alerter ${withAlerter.alerterCpuS.toFixed(1)} + PostgreSQL ${withAlerter.alerterPgCpuS.toFixed(1)}), alone ${alone.scanS.toFixed(2)} s (ingestor ${alone.cpuS.toFixed(1)}, simulator ${alone.simCpuS.toFixed(1)})`,
+          `  scan with the alerter ${withAlerter.scanS.toFixed(2)} s (load ${withAlerter.load.toFixed(1)}; CPU s: ingestor ${withAlerter.ingestorCpuS.toFixed(1)}, simulator ${withAlerter.simCpuS.toFixed(1)}, alerter ${withAlerter.alerterCpuS.toFixed(1)} + PostgreSQL ${withAlerter.alerterPgCpuS.toFixed(1)}; the alerter's batches ${withAlerter.alerterBatches}, ${withAlerter.alerterBatchS.toFixed(1)} s in them), alone ${alone.scanS.toFixed(2)} s (ingestor ${alone.cpuS.toFixed(1)}, simulator ${alone.simCpuS.toFixed(1)})`,
         );
         turns.push({ withAlerter, alone });
       }
@@ -241,7 +241,7 @@ export default {
           ratio,
           target: 'ratio <= 1.5',
           met: ratio <= 1.5,
-          note: `issue 13. Alerter: production tree, own process, default rules; it acked the scan's ${withAlerter.events} events ${withAlerter.alerterDoneS.toFixed(1)} s after the scan began (peak RSS ${withAlerter.alerterRssMb.toFixed(0)} MB). CPU during the scan: ingestor ${withAlerter.ingestorCpuS.toFixed(1)} s (alone ${alone.cpuS.toFixed(1)} s), simulator ${withAlerter.simCpuS.toFixed(1)} s (alone ${alone.simCpuS.toFixed(1)} s), alerter ${withAlerter.alerterCpuS.toFixed(1)} s and its PostgreSQL backends ${withAlerter.alerterPgCpuS.toFixed(1)} s. Load average ${withAlerter.load.toFixed(1)} on ${cpus().length} cores at the end of the scan (medians' runs). Each turn, with/alone: ${each}. The first figure's scan (first in this process) ${scanS.toFixed(2)} s`,
+          note: `issue 13. Alerter: production tree, own process, default rules; it acked the scan's ${withAlerter.events} events ${withAlerter.alerterDoneS.toFixed(1)} s after the scan began (peak RSS ${withAlerter.alerterRssMb.toFixed(0)} MB). CPU during the scan: ingestor ${withAlerter.ingestorCpuS.toFixed(1)} s (alone ${alone.cpuS.toFixed(1)} s), simulator ${withAlerter.simCpuS.toFixed(1)} s (alone ${alone.simCpuS.toFixed(1)} s), alerter ${withAlerter.alerterCpuS.toFixed(1)} s and its PostgreSQL backends ${withAlerter.alerterPgCpuS.toFixed(1)} s; the alerter took them in ${withAlerter.alerterBatches} batches (${(withAlerter.events / withAlerter.alerterBatches).toFixed(0)} events each), ${withAlerter.alerterBatchS.toFixed(1)} s applying them. Load average ${withAlerter.load.toFixed(1)} on ${cpus().length} cores at the end of the scan (medians' runs). Each turn, with/alone: ${each}. The first figure's scan (first in this process) ${scanS.toFixed(2)} s`,
         },
         {
           name: 'peak RSS of the ingestor process during the scan',

@@ -74,6 +74,9 @@ export interface WithAlerter {
   alerterCpuS: number;
   alerterPgCpuS: number;
   simCpuS: number;
+  /** The alerter's batches while it took the scan's events (its batch-duration histogram): how many, seconds in them. */
+  alerterBatches: number;
+  alerterBatchS: number;
   /** From the scan's start until the alerter acked the last event it published. */
   alerterDoneS: number;
   events: number;
@@ -82,6 +85,16 @@ export interface WithAlerter {
   errors: number;
   /** 1-minute load average at the end of the scan. */
   load: number;
+}
+
+/** The alerter's `tocsin_alerter_batch_duration_seconds` count and sum, from its /metrics. */
+async function batchMetrics(url: string): Promise<{ count: number; sum: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    count: read('tocsin_alerter_batch_duration_seconds_count'),
+    sum: read('tocsin_alerter_batch_duration_seconds_sum'),
+  };
 }
 
 /**
@@ -114,6 +127,7 @@ export async function scanWithAlerter(
       await until('the alerter to take the start-up events', () => acked(seq0), 60_000, 20);
       await before();
       await pgCpu.reset();
+      const b0 = await batchMetrics(alerter.url);
       const s0 = cpuSeconds(simPid);
       const a0 = cpuSeconds(alerter.pid!);
       const cpu0 = process.cpuUsage();
@@ -128,12 +142,15 @@ export async function scanWithAlerter(
       const loadNow = load();
       const last = (await jsm.streams.info(stream)).state.last_seq;
       const doneAt = await until(`the alerter to ack stream seq ${last}`, () => acked(last), 300_000, 20);
+      const b1 = await batchMetrics(alerter.url);
       return {
         scanS,
         ingestorCpuS: (cpu.user + cpu.system) / 1e6,
         alerterCpuS,
         alerterPgCpuS,
         simCpuS,
+        alerterBatches: b1.count - b0.count,
+        alerterBatchS: b1.sum - b0.sum,
         alerterDoneS: (doneAt - t0) / 1000,
         events: last - seq0,
         alerterRssMb: peakRssMb(alerter.pid!),
