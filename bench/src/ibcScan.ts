@@ -90,7 +90,8 @@ export interface WithAlerter {
 /** The alerter's `tocsin_alerter_batch_duration_seconds` count and sum, from its /metrics. */
 async function batchMetrics(url: string): Promise<{ count: number; sum: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {
     count: read('tocsin_alerter_batch_duration_seconds_count'),
     sum: read('tocsin_alerter_batch_duration_seconds_sum'),
