@@ -1,10 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, provisionStreams } from '@tocsin/bus';
 import { cosmosIbc } from '@tocsin/events';
 import pg from 'pg';
-import { alertmanagerBinary, Receiver, runAlertmanager, type SystemRun } from './src/alertmanager.ts';
+import {
+  alertmanagerBinary,
+  Receiver,
+  runAlertmanager,
+  STEADY_TIMEOUT_MS,
+  type SystemRun,
+} from './src/alertmanager.ts';
 import { benchEnv, databaseUrl, natsUrl } from './src/env.ts';
 import {
   cpuSeconds,
@@ -16,6 +23,7 @@ import {
   until,
 } from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
+import { atSteadyRate, type LatencyRun, latencyOf } from './src/steadyRate.ts';
 import { clientStatusData, inParallel } from './src/workload.ts';
 
 /**
@@ -29,6 +37,15 @@ import { clientStatusData, inParallel } from './src/workload.ts';
  * at the start (BENCH_PIPELINE_TSX=1 runs the sources through tsx instead). BENCH_PIPELINE_NODE_ARGS passes flags to
  * the tocsin services
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`); BENCH_PIPELINE_DEBUG=1 prints the tables' counts at the end.
+ *
+ * Then, in the same processes, latency at a steady rate: BENCH_PIPELINE_STEADY more distinct alerts (default 10,000;
+ * 0 skips it) firing at 1,000/s, one event each (every one changes state: a new alert, not a repeat), each timed from
+ * its publish (the publish call, this process' clock) to its arrival at the receiver (same process, same clock):
+ * through NATS, the alerter, NATS again and notifier-webhook, as deployed. Every alert is its own group, so
+ * group_interval (1 s: the wait before a group's *next* notification) does not apply: each is its group's first,
+ * sent after group_wait (0). Alertmanager gets the same alerts at the same rate, the ones due every 5 ms in one
+ * POST (as Prometheus batches them; one POST per alert made this process, not Alertmanager, the bottleneck). The
+ * CPU and RSS figures are the bursts' (taken before this phase).
  */
 const N = Number(process.env.BENCH_PIPELINE_ALERTS ?? 10_000);
 const WITH_BASELINE = process.env.BENCH_PIPELINE_BASELINE
@@ -37,6 +54,8 @@ const WITH_BASELINE = process.env.BENCH_PIPELINE_BASELINE
 const NODE_ARGS = (process.env.BENCH_PIPELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const TSX = process.env.BENCH_PIPELINE_TSX === '1';
 const CHAIN = 'cosmoshub-4';
+const STEADY = Number(process.env.BENCH_PIPELINE_STEADY ?? 10_000);
+const STEADY_RATE = 1000;
 /** Every wait for the pipeline to finish a phase gives up after this (and says what it waited for). */
 const PHASE_TIMEOUT_MS = Number(process.env.BENCH_PIPELINE_TIMEOUT_MS ?? Math.max(300_000, N * 30));
 const FIRING_ELAPSED_S = 1_030_000; // 85 % of the trusting period, 50 h left: ibc-client-expiring (warning) only
@@ -50,7 +69,7 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
   return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]));
 }
 
-async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
+async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?: LatencyRun }> {
   const env = await benchEnv('pipeline');
   const subj = env.subjects;
   await provisionStreams(nc, subj);
@@ -131,6 +150,46 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
       'postgres (notifier-webhook)': pgCpu['notifier-webhook'].seconds(),
     };
     const rss = { alerter: peakRssMb(alerter.pid!), 'notifier-webhook': peakRssMb(notifier.pid!) };
+    let latency: LatencyRun | undefined;
+    let alerterPart: LatencyRun | undefined;
+    if (STEADY > 0) {
+      // Where the time goes: when each notification was on the ALERTS stream (a plain subscription, same clock).
+      const published = new Map<string, number>();
+      const sub = nc.subscribe(subj.alerts(), {
+        callback: (_e, m) => {
+          const at = performance.now();
+          const n = m.json<{ transition: string; alerts: { labels: Record<string, string> }[] }>();
+          if (n.transition !== 'firing') return;
+          for (const a of n.alerts)
+            if (!published.has(a.labels.client_id!)) published.set(a.labels.client_id!, at);
+        },
+      });
+      // Clients N.. are new: each event is a new alert firing.
+      // One publish per event, as an ingestor publishes them.
+      const sent = await atSteadyRate(STEADY, STEADY_RATE, (from, to) => {
+        const sends = [];
+        for (let i = from; i < to; i++)
+          sends.push(
+            pub.publish(cosmosIbc.clientStatus, {
+              chain_id: CHAIN,
+              dedup_key: `steady:${i}`,
+              data: clientStatusData(N + i, FIRING_ELAPSED_S),
+            }),
+          );
+        return Promise.all(sends);
+      });
+      await until(
+        `${STEADY} steady-rate alerts at the receiver`,
+        () => receiver.firing.size >= N + STEADY,
+        STEADY_TIMEOUT_MS,
+      ).catch(() => undefined); // the missing ones show as arrived < sent
+      sub.unsubscribe();
+      latency = latencyOf(sent, (i) => receiver.firstFiringAt.get(`07-tendermint-${N + i}`));
+      alerterPart = latencyOf(sent, (i) => published.get(`07-tendermint-${N + i}`));
+      console.log(
+        `  tocsin at ${latency.rate.toFixed(0)} events/s: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.arrived}/${latency.sent}); event → ALERTS stream p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms`,
+      );
+    }
     return {
       firingS: firing.e2e,
       firingIntakeS: firing.intake,
@@ -139,6 +198,8 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
       rss,
       cpu,
       duplicates: receiver.duplicates,
+      ...(latency ? { latency } : {}),
+      ...(alerterPart ? { alerterPart } : {}),
     };
   } finally {
     if (process.env.BENCH_PIPELINE_DEBUG) {
@@ -159,6 +220,36 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun> {
   }
 }
 
+/** p50 and p99 of the steady-rate phase, against Alertmanager's at the same rate when it ran. */
+function latencyFigures(
+  t: LatencyRun | undefined,
+  am: LatencyRun | undefined,
+  alerterPart: LatencyRun | undefined,
+): Figure[] {
+  if (!t) return [];
+  const how = (l: LatencyRun) =>
+    `${l.arrived}/${l.sent} arrived, sent at ${l.rate.toFixed(0)}/s (sender at most ${l.maxLagMs.toFixed(0)} ms behind schedule), max ${l.max.toFixed(0)} ms`;
+  const pair = (p: 'p50' | 'p99') => ({
+    value: t[p],
+    unit: 'ms',
+    ...(am ? { baseline: { name: `Alertmanager ${p}, same rate`, value: am[p] }, ratio: t[p] / am[p] } : {}),
+  });
+  return [
+    {
+      name: `p50 event → webhook latency at ${STEADY_RATE} events/s`,
+      ...pair('p50'),
+      note: `ratio = tocsin / Alertmanager (lower is better)${alerterPart ? `. Of which event → notification on the ALERTS stream (the alerter's share): p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms` : ''}`,
+    },
+    {
+      name: `p99 event → webhook latency at ${STEADY_RATE} events/s`,
+      ...pair('p99'),
+      target: '< 50 ms',
+      met: t.p99 < 50 && t.arrived === t.sent,
+      note: `${STEADY} distinct alerts firing, one event each, publish → arrival at the receiver (one clock); tocsin: ${how(t)}${am ? `; Alertmanager (the alerts due every 5 ms in one POST): ${how(am)}` : ''}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+    },
+  ];
+}
+
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 const fmt = (r: Record<string, number>, unit: string) =>
   Object.entries(r)
@@ -170,7 +261,7 @@ export default {
   issue: 13,
   async run() {
     const nc = await connect({ servers: natsUrl });
-    let t: SystemRun;
+    let t: SystemRun & { alerterPart?: LatencyRun };
     try {
       t = await runTocsin(nc);
     } finally {
@@ -180,7 +271,13 @@ export default {
     let skipped = '';
     if (WITH_BASELINE) {
       const found = alertmanagerBinary();
-      if ('bin' in found) am = await runAlertmanager(found.bin, N, CHAIN, PHASE_TIMEOUT_MS);
+      if ('bin' in found)
+        am = await runAlertmanager(found.bin, {
+          n: N,
+          chain: CHAIN,
+          timeoutMs: PHASE_TIMEOUT_MS,
+          steady: { n: STEADY, rate: STEADY_RATE },
+        });
       else skipped = found.skip;
     } else skipped = `baseline not run for ${N} alerts (tocsin alone; BENCH_PIPELINE_BASELINE=1 runs it)`;
     if (skipped) console.log(`  Alertmanager baseline skipped: ${skipped}`);
@@ -260,7 +357,15 @@ export default {
           : {}),
         note: `CPU s over both phases: ${fmt(t.cpu, 's')}${am ? `; ${fmt(am.cpu, 's')}` : ''}. PostgreSQL: the backends serving the two services (not the WAL writer/checkpointer). Duplicates at the receiver: tocsin ${t.duplicates}${am ? `, Alertmanager ${am.duplicates}` : ''}`,
       },
+      ...latencyFigures(t.latency, am?.latency, t.alerterPart),
     ];
-    return { figures, environment: { alerts: N, alertmanager: am ? '0.25 (Debian)' : 'skipped' } };
+    return {
+      figures,
+      environment: {
+        alerts: N,
+        alertmanager: am ? '0.25 (Debian)' : 'skipped',
+        load_average: loadavg()[0]!.toFixed(1),
+      },
+    };
   },
 } satisfies Benchmark;

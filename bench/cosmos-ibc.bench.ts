@@ -4,14 +4,20 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startService } from '@tocsin/runtime';
-import { cosmosIbcService, ingestorOf } from '../services/cosmos-ibc/src/index.ts';
 import { monitoredClients, observeClient } from '../services/cosmos-ibc/src/scan/clientReader.ts';
 import { ChainEndpoints } from '../services/cosmos-ibc/src/transport/chainEndpoints.ts';
 // The bench package does not depend on the simulator or the service; reach them by path. Only types come from the
 // simulator: its code runs in its own process, not in the one whose memory is measured.
 import type { ChainInfo, EndpointStats } from '../tools/sim-cosmos/src/index.ts';
 import { benchEnv } from './src/env.ts';
+import {
+  freshScan,
+  MAX_CONCURRENCY,
+  scanWithAlerter,
+  startIngestor,
+  type WithAlerter,
+} from './src/ibcScan.ts';
+import { productionTree } from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 
 /**
@@ -19,10 +25,15 @@ import type { Benchmark, Figure } from './src/report.ts';
  * per chain), at most 8 concurrent HTTP requests per endpoint. Baseline in the same run: the same queries one at a
  * time on a 500-client subset, scaled to 5,000. The simulator runs in a child process (nor are its modules loaded
  * here), so the RSS figure is the ingestor's (and this harness's).
+ *
+ * Issue 13: then the same scan with the alerter (its own process) consuming the events as they come, against the
+ * same scan alone, each by a fresh ingestor in a fresh environment (src/ibcScan.ts).
  */
 const SUBSET = Number(process.env.COSMOS_IBC_BENCH_SUBSET ?? 500);
-const MAX_CONCURRENCY = 8;
 const PAGE_SIZE = 100;
+/** Turns of (scan with the alerter, scan alone) for issue 13's figure. */
+const PAIRS = Number(process.env.COSMOS_IBC_BENCH_PAIRS ?? 3);
+const median = <T>(sorted: T[]): T => sorted[Math.floor((sorted.length - 1) / 2)]!;
 
 /**
  * The simulator in its own process, so the RSS measured here is the ingestor's (and this harness's) alone.
@@ -64,6 +75,7 @@ async function startSimProcess() {
     sizes: { clients: number; connections: number }[];
   };
   return {
+    pid: child.pid!,
     chains,
     sizes,
     stats: async () => (await ask('stats')) as { stats: EndpointStats[]; rss: number },
@@ -125,26 +137,8 @@ export default {
     const sim = await startSimProcess();
     const totalClients = sim.sizes.reduce((n, c) => n + c.clients, 0);
 
-    const service = await startService(cosmosIbcService, {
-      env: { TOCSIN_CONFIG: '' },
-      config: {
-        ...env.config,
-        cosmos_ibc: {
-          auto_scan: false,
-          max_concurrency_per_endpoint: MAX_CONCURRENCY,
-          chains: sim.chains.map((c) => ({
-            chain_id: c.chainId,
-            rpc: c.endpoints,
-            denom: c.denom,
-            display_denom: c.displayDenom,
-            exponent: c.exponent,
-          })),
-        },
-      },
-    });
+    const { service, ingestor } = await startIngestor(env, sim.chains);
     try {
-      const ingestor = ingestorOf(service.ctx);
-      await ingestor.announced;
       await sim.reset();
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
@@ -188,6 +182,39 @@ export default {
         (x) => x.chainId === chain.chainId && x.endpoint === 0,
       )!.maxInFlight;
 
+      // Issue 13: the same scan while the alerter consumes its events (as deployed), against the scan alone; each
+      // by a fresh ingestor in a fresh environment (a second scan in the same one would publish duplicates only),
+      // in turns (with, alone, with, alone…) so that the machine's load drifting weighs on both alike.
+      const alerterTree = productionTree('alerter');
+      const turns: { withAlerter: WithAlerter; alone: Awaited<ReturnType<typeof freshScan>> }[] = [];
+      for (let k = 0; k < PAIRS; k++) {
+        const withAlerter = await scanWithAlerter(
+          sim.chains,
+          sim.pid,
+          alerterTree,
+          sim.reset,
+          () => loadavg()[0]!,
+        );
+        const alone = await freshScan(sim.chains, sim.pid, sim.reset);
+        for (const r of [withAlerter, alone])
+          if (r.clients !== totalClients || r.errors)
+            throw new Error(`scan read ${r.clients}/${totalClients} clients with ${r.errors} errors`);
+        console.log(
+          `  scan with the alerter ${withAlerter.scanS.toFixed(2)} s (load ${withAlerter.load.toFixed(1)}; CPU s: ingestor ${withAlerter.ingestorCpuS.toFixed(1)}, simulator ${withAlerter.simCpuS.toFixed(1)}, alerter ${withAlerter.alerterCpuS.toFixed(1)} + PostgreSQL ${withAlerter.alerterPgCpuS.toFixed(1)}; the alerter's batches ${withAlerter.alerterBatches}, ${withAlerter.alerterBatchS.toFixed(1)} s in them), alone ${alone.scanS.toFixed(2)} s (ingestor ${alone.cpuS.toFixed(1)}, simulator ${alone.simCpuS.toFixed(1)})`,
+        );
+        turns.push({ withAlerter, alone });
+      }
+      const byScan = <T extends { scanS: number }>(rs: T[]) => rs.sort((a, b) => a.scanS - b.scanS);
+      const withAlerter = median(byScan(turns.map((t) => t.withAlerter)));
+      const alone = median(byScan(turns.map((t) => t.alone)));
+      const ratio = withAlerter.scanS / alone.scanS;
+      const each = turns
+        .map(
+          (t) =>
+            `${t.withAlerter.scanS.toFixed(2)}/${t.alone.scanS.toFixed(2)} s (load ${t.withAlerter.load.toFixed(1)})`,
+        )
+        .join(', ');
+
       const mb = (b: number) => b / 2 ** 20;
       const figures: Figure[] = [
         {
@@ -202,6 +229,19 @@ export default {
           target: '< 10 s',
           met: scanS < 10,
           note: `ratio = baseline / value (speed-up). Ingestor CPU during the scan ${cpuS.toFixed(1)} s (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores). Baseline: ${baseline.clientsS.toFixed(1)} s for ${baseline.clients} clients + ${baseline.listingS.toFixed(1)} s listing ${chain.chainId}; scaled to ${totalClients} clients and ${totalPages} pages`,
+        },
+        {
+          name: `scan of ${totalClients} clients with the alerter consuming its events (median of ${PAIRS})`,
+          value: withAlerter.scanS,
+          unit: 's',
+          baseline: {
+            name: `the same scan alone, fresh ingestor, in turns (median of ${PAIRS})`,
+            value: alone.scanS,
+          },
+          ratio,
+          target: 'ratio <= 1.5',
+          met: ratio <= 1.5,
+          note: `issue 13. Alerter: production tree, own process, default rules; it acked the scan's ${withAlerter.events} events ${withAlerter.alerterDoneS.toFixed(1)} s after the scan began (peak RSS ${withAlerter.alerterRssMb.toFixed(0)} MB). CPU during the scan: ingestor ${withAlerter.ingestorCpuS.toFixed(1)} s (alone ${alone.cpuS.toFixed(1)} s), simulator ${withAlerter.simCpuS.toFixed(1)} s (alone ${alone.simCpuS.toFixed(1)} s), alerter ${withAlerter.alerterCpuS.toFixed(1)} s and its PostgreSQL backends ${withAlerter.alerterPgCpuS.toFixed(1)} s; the alerter took them in ${withAlerter.alerterBatches} batches (${(withAlerter.events / withAlerter.alerterBatches).toFixed(0)} events each), ${withAlerter.alerterBatchS.toFixed(1)} s applying them. Load average ${withAlerter.load.toFixed(1)} on ${cpus().length} cores at the end of the scan (medians' runs). Each turn, with/alone: ${each}. The first figure's scan (first in this process) ${scanS.toFixed(2)} s`,
         },
         {
           name: 'peak RSS of the ingestor process during the scan',

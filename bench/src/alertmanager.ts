@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@tocsin/testkit';
 import { cpuSeconds, peakRssMb, stopChild, until } from './proc.ts';
+import { atSteadyRate, type LatencyRun, latencyOf } from './steadyRate.ts';
 import { inParallel } from './workload.ts';
 
 // The receiver both systems notify, and the Alertmanager side of bench/alert-pipeline.bench.ts.
 
 const AM_BATCH = 100;
+/** How long after its last send a steady-rate phase waits for the stragglers. */
+export const STEADY_TIMEOUT_MS = 60_000;
 
 /** Counts alerts by status as they reach the receiver, and when the n-th of each arrived. */
 export class Receiver {
@@ -19,6 +22,8 @@ export class Receiver {
   duplicates = 0;
   lastFiringAt = 0;
   lastResolvedAt = 0;
+  /** When each key first arrived firing (`performance.now()`), for latency phases. */
+  firstFiringAt = new Map<string, number>();
   #server: Server;
   url = '';
 
@@ -32,6 +37,7 @@ export class Receiver {
         for (const a of this.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')))) {
           const set = a.status === 'resolved' ? this.resolved : this.firing;
           if (set.has(a.key)) this.duplicates++;
+          else if (set === this.firing) this.firstFiringAt.set(a.key, now);
           set.add(a.key);
           if (a.status === 'resolved') this.lastResolvedAt = now;
           else this.lastFiringAt = now;
@@ -68,6 +74,8 @@ export interface SystemRun {
   /** CPU seconds per process over both phases (PostgreSQL's backends under `postgres (<service>)`). */
   cpu: Record<string, number>;
   duplicates: number;
+  /** The steady-rate phase (distinct alerts firing at `rate`/s, one at a time), when it ran. */
+  latency?: LatencyRun;
 }
 
 /** The Alertmanager binary, installed from Debian if absent; null (with the reason) if it cannot be. */
@@ -93,12 +101,34 @@ export function alertmanagerBinary(): { bin: string } | { skip: string } {
   return { bin: which.stdout.trim() };
 }
 
-export async function runAlertmanager(
-  bin: string,
-  n: number,
-  chain: string,
-  timeoutMs: number,
-): Promise<SystemRun> {
+/** Alertmanager's view of IBC client i's alert (the labels and summary the alerter's rule gives it). */
+function amAlert(i: number, chain: string, now: string, resolved: boolean) {
+  return {
+    labels: {
+      alertname: 'ibc-client-expiring',
+      chain_id: chain,
+      client_id: `07-tendermint-${i}`,
+      severity: 'warning',
+    },
+    annotations: {
+      summary: `IBC client 07-tendermint-${i} on ${chain} is 85% through its trusting period`,
+    },
+    startsAt: now,
+    ...(resolved ? { endsAt: now } : {}),
+  };
+}
+
+export interface AlertmanagerRun {
+  /** Alerts firing then resolving, in batches of 100. */
+  n: number;
+  chain: string;
+  timeoutMs: number;
+  /** Then this many more distinct alerts firing at `rate`/s, those due every 5 ms in one POST (0: no latency phase). */
+  steady: { n: number; rate: number };
+}
+
+export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<SystemRun> {
+  const { n, chain, timeoutMs } = o;
   const receiver = new Receiver((body) => {
     const b = body as { alerts: { status: string; labels: Record<string, string> }[] };
     return b.alerts.map((a) => ({ key: a.labels.client_id!, status: a.status }));
@@ -132,6 +162,15 @@ export async function runAlertmanager(
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const api = `http://127.0.0.1:${port}`;
+  const post = async (alerts: unknown[]) => {
+    const r = await fetch(`${api}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alerts),
+    });
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`Alertmanager answered ${r.status} to a batch of alerts`);
+  };
   try {
     await until(
       'Alertmanager to answer /-/ready',
@@ -148,28 +187,9 @@ export async function runAlertmanager(
       await inParallel(Math.ceil(n / AM_BATCH), 4, async (b) => {
         const now = new Date().toISOString();
         const alerts = [];
-        for (let i = b * AM_BATCH; i < Math.min(n, (b + 1) * AM_BATCH); i++) {
-          alerts.push({
-            labels: {
-              alertname: 'ibc-client-expiring',
-              chain_id: chain,
-              client_id: `07-tendermint-${i}`,
-              severity: 'warning',
-            },
-            annotations: {
-              summary: `IBC client 07-tendermint-${i} on ${chain} is 85% through its trusting period`,
-            },
-            startsAt: now,
-            ...(tag === 'resolved' ? { endsAt: now } : {}),
-          });
-        }
-        const r = await fetch(`${api}/api/v2/alerts`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(alerts),
-        });
-        await r.arrayBuffer();
-        if (!r.ok) throw new Error(`Alertmanager answered ${r.status} to a batch of alerts`);
+        for (let i = b * AM_BATCH; i < Math.min(n, (b + 1) * AM_BATCH); i++)
+          alerts.push(amAlert(i, chain, now, tag === 'resolved'));
+        await post(alerts);
       });
       const intake = performance.now();
       await until(`${n} ${tag} alerts at Alertmanager's receiver`, () => got() >= n, timeoutMs);
@@ -182,14 +202,36 @@ export async function runAlertmanager(
     );
     const resolve = await phase('resolved', () => receiver.resolved.size);
     console.log(`  alertmanager resolve: ${resolve.e2e.toFixed(2)} s end to end`);
+    const rss = { alertmanager: peakRssMb(am.pid!) };
+    const cpu = { alertmanager: cpuSeconds(am.pid!) - cpu0 };
+    let latency: LatencyRun | undefined;
+    if (o.steady.n > 0) {
+      const first = n;
+      const sent = await atSteadyRate(o.steady.n, o.steady.rate, (from, to) => {
+        const now = new Date().toISOString();
+        const alerts = [];
+        for (let i = from; i < to; i++) alerts.push(amAlert(first + i, chain, now, false));
+        return post(alerts);
+      });
+      await until(
+        `${o.steady.n} steady-rate alerts at Alertmanager's receiver`,
+        () => receiver.firing.size >= n + o.steady.n,
+        STEADY_TIMEOUT_MS,
+      ).catch(() => undefined); // the missing ones show as arrived < sent
+      latency = latencyOf(sent, (i) => receiver.firstFiringAt.get(`07-tendermint-${first + i}`));
+      console.log(
+        `  alertmanager at ${latency.rate.toFixed(0)} alerts/s: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.arrived}/${latency.sent})`,
+      );
+    }
     return {
       firingS: firing.e2e,
       firingIntakeS: firing.intake,
       resolveS: resolve.e2e,
       resolveIntakeS: resolve.intake,
-      rss: { alertmanager: peakRssMb(am.pid!) },
-      cpu: { alertmanager: cpuSeconds(am.pid!) - cpu0 },
+      rss,
+      cpu,
       duplicates: receiver.duplicates,
+      ...(latency ? { latency } : {}),
     };
   } finally {
     await stopChild(am);
