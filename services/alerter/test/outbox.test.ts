@@ -2,6 +2,7 @@ import type { Publisher } from '@tocsin/bus';
 import { createPool, type Pool } from '@tocsin/store';
 import { eventually, notificationFixture, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { OutboxMarks } from '../src/outbox/marks.ts';
 import { claimStale, OutboxLeases, publishOutbox } from '../src/outbox/outbox.ts';
 import { publishClient } from './fixtures.ts';
 import { type Harness, startAlerter } from './harness.ts';
@@ -124,5 +125,59 @@ it('a notification whose publish takes longer than the lease is renewed, not re-
   expect((await pool.query('SELECT key FROM outbox_deleted WHERE seq = $1', [row.seq])).rows).toEqual([
     { key: n.key },
   ]);
+  expect(warnings).toEqual([]);
+}, 60_000);
+
+it('a published row handed to OutboxMarks stays leased until a commit deletes it, and comes back if that fails', async () => {
+  const insert = async () => {
+    const n = notificationFixture();
+    const r = (
+      await pool.query(
+        `INSERT INTO alerter_outbox (key, payload, lease_until)
+         VALUES ($1, $2, clock_timestamp() + ($3::bigint * interval '1 millisecond')) RETURNING seq`,
+        [n.key, n, LEASE_MS],
+      )
+    ).rows[0];
+    return { seq: Number(r.seq), key: n.key, payload: n };
+  };
+  const rows = [await insert(), await insert()];
+  const seqs = rows.map((r) => r.seq);
+  const warnings: object[] = [];
+  const log = { warn: (o: object) => void warnings.push(o) };
+  const leases = new OutboxLeases(pool, LEASE_MS, log);
+  // A linger far longer than the test: only a commit (or flush) deletes the rows.
+  const marks = new OutboxMarks(pool, leases, log, 600_000);
+  expect(await publishOutbox(pool, h.publisher, rows, log, leases, undefined, (s) => marks.add(s))).toBe(2);
+  const left = async () =>
+    (await pool.query('SELECT seq FROM alerter_outbox WHERE seq = ANY($1) ORDER BY seq', [seqs])).rows.map(
+      (r) => Number(r.seq),
+    );
+  // Published, not deleted yet: still leased (renewed), so a relay takes nothing once the first lease is over.
+  expect(await left()).toEqual(seqs);
+  const since = (await pool.query('SELECT clock_timestamp() AS now')).rows[0].now as Date;
+  await eventually(
+    async () =>
+      ((await pool.query('SELECT clock_timestamp() AS now')).rows[0].now as Date).getTime() >
+      since.getTime() + 2 * LEASE_MS,
+    20_000,
+    'two leases over',
+  );
+  expect(await claimStale(pool, LEASE_MS)).toEqual([]);
+
+  // A transaction that takes the DELETE and rolls back: the rows wait for the next one.
+  const failing = marks.take()!;
+  const c = await pool.connect();
+  try {
+    await c.query(`BEGIN; ${failing.sql}; ROLLBACK`);
+    failing.settle(false);
+    expect(await left()).toEqual(seqs);
+    const next = marks.take()!;
+    await c.query(`BEGIN; ${next.sql}; COMMIT`);
+    next.settle(true);
+  } finally {
+    c.release();
+  }
+  expect(await left()).toEqual([]);
+  expect(marks.take()).toBe(null);
   expect(warnings).toEqual([]);
 }, 60_000);

@@ -179,13 +179,16 @@ export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, versi
 /**
  * Writes the states and commits, in one round trip: one simple query (the rows go as an escaped literal). `before`,
  * a statement of the same transaction (the flush's final write), goes first in the same query; its rows are
- * returned. If a statement fails, the COMMIT is not run and the caller rolls back.
+ * returned; `after`, statements whose results are not read, go last before the COMMIT. If a statement fails, the
+ * COMMIT is not run and the caller rolls back.
  */
 export async function writeStatesAndCommit(
   c: PoolClient,
   rows: Iterable<StateRow>,
   version: number,
   before?: string,
+  /** Statements of the same transaction whose results are not read (the outbox's published rows: OutboxMarks). */
+  after?: string,
 ): Promise<Record<string, unknown>[]> {
   const list = [...rows];
   const statements = before ? [before] : [];
@@ -193,6 +196,7 @@ export async function writeStatesAndCommit(
     if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
     statements.push(writeStatesSql(String(version), sqlLiteral(JSON.stringify(list))));
   }
+  if (after) statements.push(after);
   statements.push('COMMIT');
   const r = (await c.query(statements.join(';\n'))) as unknown as
     | { rows: Record<string, unknown>[] }

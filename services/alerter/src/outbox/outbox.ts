@@ -102,6 +102,12 @@ export class OutboxLeases {
 }
 
 /**
+ * Takes over the removal of published rows (OutboxMarks): the rows' leases stay held until it has deleted them.
+ * Without one, they are deleted at once (one statement of their own).
+ */
+type MarkPublished = (seqs: number[]) => void;
+
+/**
  * Publishes and marks what went out, holding the rows' leases until then. The publishes are pipelined on one
  * connection, so the stream stores them in order; one that fails stays in the outbox for the relay.
  */
@@ -112,24 +118,33 @@ export async function publishOutbox(
   log: PublishLog,
   leases: OutboxLeases,
   onPublished?: (n: Notification) => void,
+  mark?: MarkPublished,
 ): Promise<number> {
   if (!rows.length) return 0;
   const seqs = rows.map((r) => r.seq);
   leases.hold(seqs);
+  let handed: number[] = [];
   try {
-    return await publishAndMark(pool, publisher, rows, log, onPublished);
+    const done = await publishRows(publisher, rows, log, onPublished);
+    if (mark && done.length) {
+      handed = done;
+      mark(done);
+    } else await deletePublished(pool, done, log);
+    return done.length;
   } finally {
-    leases.release(seqs);
+    // What was handed over stays leased until it is deleted (OutboxMarks releases it).
+    const kept = new Set(handed);
+    leases.release(handed.length ? seqs.filter((s) => !kept.has(s)) : seqs);
   }
 }
 
-async function publishAndMark(
-  pool: Pool,
+/** Publishes the rows; returns the seqs of those the stream acknowledged. */
+async function publishRows(
   publisher: Publisher,
   rows: OutboxRow[],
   log: PublishLog,
   onPublished?: (n: Notification) => void,
-): Promise<number> {
+): Promise<number[]> {
   const results = await Promise.allSettled(rows.map((row) => publisher.publishNotification(row.payload)));
   const done: number[] = [];
   results.forEach((r, i) => {
@@ -143,17 +158,30 @@ async function publishAndMark(
         'notification publish failed; the outbox relay will retry',
       );
   });
-  // Published rows are deleted, not marked: a DELETE only stamps the tuples, where setting published_at wrote a new
-  // copy of every payload and its index entries (the outbox's largest cost in a burst). Exactly once does not rest
-  // on the row: the stream drops a re-publish by its Nats-Msg-Id, and the notifiers' delivery log by its key.
-  if (done.length)
-    await pool.query('DELETE FROM alerter_outbox WHERE seq = ANY($1)', [done]).catch((err) => {
-      log.warn(
-        { err: String(err) },
-        'could not remove published notifications from the outbox; they may be re-sent (deduplicated)',
-      );
-    });
-  return done.length;
+  return done;
+}
+
+/**
+ * Published rows are deleted, not marked: a DELETE only stamps the tuples, where setting published_at wrote a new
+ * copy of every payload and its index entries (the outbox's largest cost in a burst). Exactly once does not rest
+ * on the row: the stream drops a re-publish by its Nats-Msg-Id, and the notifiers' delivery log by its key.
+ */
+const DELETE_PUBLISHED_SQL = 'DELETE FROM alerter_outbox WHERE seq = ANY($1)';
+
+/** deletePublished's statement with its seqs inline (to go with other statements in one simple query). */
+export function deletePublishedSql(seqs: readonly number[]): string {
+  for (const s of seqs) if (!Number.isSafeInteger(s)) throw new Error(`bad outbox seq ${s}`);
+  return `DELETE FROM alerter_outbox WHERE seq = ANY(ARRAY[${seqs.join(',')}]::bigint[])`;
+}
+
+export async function deletePublished(pool: Pool, seqs: number[], log: PublishLog): Promise<void> {
+  if (!seqs.length) return;
+  await pool.query(DELETE_PUBLISHED_SQL, [seqs]).catch((err) => {
+    log.warn(
+      { err: String(err) },
+      'could not remove published notifications from the outbox; they may be re-sent (deduplicated)',
+    );
+  });
 }
 
 /** Claims notifications whose publisher's lease ran out (it died, or NATS was down). */

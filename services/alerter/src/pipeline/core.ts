@@ -24,6 +24,7 @@ import type { Plan } from '../lifecycle/types.ts';
 import { closeOccurrences } from '../maintenance/close.ts';
 import { readLiveWindows } from '../maintenance/store.ts';
 import { compileWindows, dueToClose, mutingAt, type Window } from '../maintenance/windows.ts';
+import { OutboxMarks } from '../outbox/marks.ts';
 import { OutboxLeases, type OutboxRow, outboxRows, publishOutbox } from '../outbox/outbox.ts';
 import type { RuleSet } from '../rules/loadRules.ts';
 import type { ActiveSilence } from '../silences/match.ts';
@@ -32,6 +33,12 @@ import { readAlertSubscriptions } from '../subscriptions/alertSubscriptionStore.
 import { digestBoundary, runDigests } from '../subscriptions/digest.ts';
 import { SubscriptionIndex } from '../subscriptions/subscriptionIndex.ts';
 import { readSubscriptions } from '../subscriptions/subscriptionStore.ts';
+
+/**
+ * How long published rows wait for a commit to take their DELETE with it before it is sent alone (OutboxMarks):
+ * under a flow of batches one comes within a batch's time; when the flow stops, the rows go soon after.
+ */
+const MARK_LINGER_MS = 200;
 
 export interface AlerterLog {
   debug(obj: object, msg?: string): void;
@@ -96,10 +103,13 @@ export class AlerterCore {
   #publishing: Promise<void> = Promise.resolve();
   /** The leases of the notifications this replica is publishing (renewed until they are marked). */
   readonly leases: OutboxLeases;
+  /** Published rows whose DELETE goes with the next commit (OutboxMarks). */
+  readonly marks: OutboxMarks;
 
   constructor(readonly d: AlerterDeps) {
     this.index = new RuleIndex(d.rules.rules);
     this.leases = new OutboxLeases(d.pool, d.config.outbox_lease, d.log);
+    this.marks = new OutboxMarks(d.pool, this.leases, d.log, MARK_LINGER_MS);
   }
 
   get params(): Record<string, unknown> {
@@ -191,6 +201,7 @@ export class AlerterCore {
     let version = 0;
     let out: LockedOutcome<T>;
     let sent: Promise<Record<string, unknown>[]>;
+    let marking: ReturnType<OutboxMarks['take']> = null;
     try {
       let meta = await beginLocked(c, bump, prelude?.sql);
       // The previous commit of this replica ended before the lock was granted; its outcome is in the cache first.
@@ -205,7 +216,14 @@ export class AlerterCore {
       await this.refresh(c, { ...meta, version: meta.version - 1 });
       version = meta.version;
       out = await fn(c, meta, results);
-      sent = writeStatesAndCommit(c, out.plan?.rows.values() ?? [], meta.version, out.flush?.sql);
+      marking = this.marks.take();
+      sent = writeStatesAndCommit(
+        c,
+        out.plan?.rows.values() ?? [],
+        meta.version,
+        out.flush?.sql,
+        marking?.sql,
+      );
     } catch (err) {
       await this.#abort(c, err as Error);
       throw err;
@@ -214,6 +232,7 @@ export class AlerterCore {
     const done = sent.then(
       async (written) => {
         c.release();
+        marking?.settle(true);
         if (out.flush)
           out = { ...out, outbox: [...(out.outbox ?? []), ...outboxRows(written, out.flush.list)] };
         // The subscriptions were read before this transaction changed them.
@@ -229,6 +248,7 @@ export class AlerterCore {
       async (err: Error) => {
         // The cache took this transaction's rows before it committed.
         this.cache.reset();
+        marking?.settle(false);
         await this.#abort(c, err);
         throw err;
       },
@@ -263,7 +283,15 @@ export class AlerterCore {
 
   /** Publishes outbox rows and marks them published (see publishOutbox). */
   publishRows(rows: OutboxRow[]): Promise<number> {
-    return publishOutbox(this.d.pool, this.d.publisher, rows, this.d.log, this.leases, this.d.onNotification);
+    return publishOutbox(
+      this.d.pool,
+      this.d.publisher,
+      rows,
+      this.d.log,
+      this.leases,
+      this.d.onNotification,
+      (seqs) => this.marks.add(seqs),
+    );
   }
 
   /** Resolves once no operation is queued or running and every committed notification has been published. */
@@ -275,13 +303,18 @@ export class AlerterCore {
       await queue;
       await committing;
       await publishing;
-      if (queue === this.#queue && committing === this.#committing && publishing === this.#publishing) return;
+      if (queue === this.#queue && committing === this.#committing && publishing === this.#publishing) {
+        await this.marks.flush();
+        return;
+      }
     }
   }
 
   /** Resolves once every notification committed so far has been published (or left to the relay). */
-  published(): Promise<void> {
-    return this.#publishing;
+  async published(): Promise<void> {
+    await this.#publishing;
+    // Their rows deleted too (rather than with the next commit, which may not come).
+    await this.marks.flush();
   }
 
   /** Flushes due groups now; `freshSilences` when this transaction changed them. */
