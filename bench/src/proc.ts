@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeOptionsOf } from '@tocsin/runtime';
-import { freePort } from '@tocsin/testkit';
+import { freePort } from '@tocsin/testkit/ports';
 import type pg from 'pg';
 
 /** What Linux says about a process: CPU seconds (user + system) and peak RSS (VmHWM), from /proc. */
