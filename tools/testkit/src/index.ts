@@ -5,6 +5,9 @@ import { type Subjects, subjects } from '@tocsin/events';
 import pg from 'pg';
 import { inject } from 'vitest';
 
+// The `inject` keys (natsUrl, databaseUrl) are declared beside the global setup that provides them; types only.
+import type {} from './global-setup.ts';
+
 export { canConnect, freePort } from './ports.ts';
 
 /**
