@@ -193,8 +193,10 @@ export default {
       // in turns (with, alone, with, alone…) so that the machine's load drifting weighs on both alike.
       const ingestorTree = productionTree('cosmos-ibc');
       const tree = await treeScan(sim.chains, ingestorTree);
-      if (tree.clients !== totalClients)
-        throw new Error(`the production-tree ingestor saw ${tree.clients}/${totalClients} clients`);
+      if (tree.clients !== totalClients || tree.endpointErrors)
+        throw new Error(
+          `the production-tree ingestor saw ${tree.clients}/${totalClients} clients, ${tree.endpointErrors} endpoint errors`,
+        );
       const alerterTree = productionTree('alerter');
       const turns: { withAlerter: WithAlerter; alone: Awaited<ReturnType<typeof freshScan>> }[] = [];
       for (let k = 0; k < PAIRS; k++) {

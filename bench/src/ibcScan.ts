@@ -190,6 +190,8 @@ export interface TreeScan {
   /** CPU seconds of that process, start-up and scan. */
   cpuS: number;
   clients: number;
+  /** Endpoints given up on during that scan (`tocsin_endpoint_errors_total`). */
+  endpointErrors: number;
 }
 
 /**
@@ -225,6 +227,7 @@ export async function treeScan(chains: ChainInfo[], tree: string, timeoutMs = 30
   let scanPeakMb = Number.NaN;
   let cpuS = Number.NaN;
   let clients = 0;
+  let endpointErrors = 0;
   await spawned(true, async (child) => {
     const metrics = async () => (await fetch(`${child.url}/metrics`)).text();
     await until(
@@ -236,7 +239,9 @@ export async function treeScan(chains: ChainInfo[], tree: string, timeoutMs = 30
     );
     scanPeakMb = peakRssMb(child.pid!);
     cpuS = cpuSeconds(child.pid!);
-    clients = metricSum(await metrics(), 'tocsin_cosmos_ibc_clients');
+    const text = await metrics();
+    clients = metricSum(text, 'tocsin_cosmos_ibc_clients');
+    endpointErrors = metricSum(text, 'tocsin_endpoint_errors_total');
   });
-  return { restRssMb, restPeakMb, scanPeakMb, cpuS, clients };
+  return { restRssMb, restPeakMb, scanPeakMb, cpuS, clients, endpointErrors };
 }
