@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, provisionStreams } from '@tocsin/bus';
 import { cosmosIbc, type EventEnvelope, type Notification, newId } from '@tocsin/events';
 import { startService } from '@tocsin/runtime';
-import { freePort } from '@tocsin/testkit';
+import { freePort } from '@tocsin/testkit/ports';
 import {
   type AlerterHandle,
   alerterConfig,

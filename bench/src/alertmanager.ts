@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@tocsin/testkit';
+import { freePort } from '@tocsin/testkit/ports';
 import { cpuSeconds, peakRssMb, stopChild, until } from './proc.ts';
 import { atSteadyRate, type LatencyRun, latencyOf } from './steadyRate.ts';
 import { inParallel } from './workload.ts';

@@ -5,33 +5,36 @@ import pg from 'pg';
 import { cosmosIbcService, ingestorOf } from '../../services/cosmos-ibc/src/index.ts';
 import type { ChainInfo } from '../../tools/sim-cosmos/src/index.ts';
 import { type BenchEnv, benchEnv, databaseUrl, natsUrl } from './env.ts';
-import { cpuSeconds, PgBackendCpu, peakRssMb, spawnService, stopChild, until } from './proc.ts';
+import { cpuSeconds, PgBackendCpu, peakRssMb, rssMb, spawnService, stopChild, until } from './proc.ts';
 
-// The cosmos-ibc ingestor of bench/cosmos-ibc.bench.ts, in this process, and the scan with the alerter consuming its
-// events at the same time (as deployed).
+// The cosmos-ibc ingestor of bench/cosmos-ibc.bench.ts: in this process (the scan's time, the alerter's turns), or as
+// deployed (its production tree, its own process) for its memory.
 
 export const MAX_CONCURRENCY = 8;
 
-/** The ingestor, in this process (its RSS is measured), scanning the simulator's chains only when asked. */
+/** The service's config section for the simulator's chains: scans at start (and hourly) or only when asked. */
+function ingestorSection(chains: ChainInfo[], autoScan: boolean) {
+  return {
+    auto_scan: autoScan,
+    // A scan alone has no alerter to give wallet subscriptions: it must not wait 30 s for one (the default).
+    subscriptions_startup_wait: 0,
+    max_concurrency_per_endpoint: MAX_CONCURRENCY,
+    chains: chains.map((c) => ({
+      chain_id: c.chainId,
+      rpc: c.endpoints,
+      denom: c.denom,
+      display_denom: c.displayDenom,
+      exponent: c.exponent,
+      scan_interval: '1h',
+    })),
+  };
+}
+
+/** The ingestor, in this process, scanning the simulator's chains only when asked. */
 export async function startIngestor(env: BenchEnv, chains: ChainInfo[]) {
   const service = await startService(cosmosIbcService, {
     env: { TOCSIN_CONFIG: '' },
-    config: {
-      ...env.config,
-      cosmos_ibc: {
-        auto_scan: false,
-        // A scan alone has no alerter to give wallet subscriptions: it must not wait 30 s for one (the default).
-        subscriptions_startup_wait: 0,
-        max_concurrency_per_endpoint: MAX_CONCURRENCY,
-        chains: chains.map((c) => ({
-          chain_id: c.chainId,
-          rpc: c.endpoints,
-          denom: c.denom,
-          display_denom: c.displayDenom,
-          exponent: c.exponent,
-        })),
-      },
-    },
+    config: { ...env.config, cosmos_ibc: ingestorSection(chains, false) },
   });
   const ingestor = ingestorOf(service.ctx);
   await ingestor.announced;
@@ -169,4 +172,76 @@ export async function scanWithAlerter(
     await stopChild(alerter);
     await env.cleanup();
   }
+}
+
+/** Sum of a metric's samples (every label set) in a Prometheus text exposition. */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+export interface TreeScan {
+  /** RSS of an ingestor at rest (ready, no scan: auto_scan off), and its peak (VmHWM) until then. */
+  restRssMb: number;
+  restPeakMb: number;
+  /** Peak RSS (VmHWM) of an ingestor that scanned every chain once (auto_scan: at start), from its start to the end. */
+  scanPeakMb: number;
+  /** CPU seconds of that process, start-up and scan. */
+  cpuS: number;
+  clients: number;
+  /** Endpoints given up on during that scan (`tocsin_endpoint_errors_total`). */
+  endpointErrors: number;
+}
+
+/**
+ * The ingestor as deployed: its production tree in its own process (`spawnService`, with its `node-options`), each
+ * time in a fresh environment. One at rest, then one that scans every chain once (at start, auto_scan) until its
+ * /metrics count a scan of each chain; the peaks are the kernel's (/proc VmHWM) for those processes alone.
+ */
+export async function treeScan(chains: ChainInfo[], tree: string, timeoutMs = 300_000): Promise<TreeScan> {
+  const spawned = async (
+    autoScan: boolean,
+    body: (child: Awaited<ReturnType<typeof spawnService>>) => Promise<void>,
+  ) => {
+    const env = await benchEnv('cosmos_ibc_tree');
+    const child = await spawnService(
+      'cosmos-ibc',
+      { ...env.config, cosmos_ibc: ingestorSection(chains, autoScan) },
+      [],
+      tree,
+    );
+    try {
+      await body(child);
+    } finally {
+      await stopChild(child);
+      await env.cleanup();
+    }
+  };
+  let restRssMb = Number.NaN;
+  let restPeakMb = Number.NaN;
+  await spawned(false, async (child) => {
+    restRssMb = rssMb(child.pid!);
+    restPeakMb = peakRssMb(child.pid!);
+  });
+  let scanPeakMb = Number.NaN;
+  let cpuS = Number.NaN;
+  let clients = 0;
+  let endpointErrors = 0;
+  await spawned(true, async (child) => {
+    const metrics = async () => (await fetch(`${child.url}/metrics`)).text();
+    await until(
+      `the ingestor (production tree) to scan ${chains.length} chains`,
+      async () =>
+        metricSum(await metrics(), 'tocsin_cosmos_ibc_scan_duration_seconds_count') >= chains.length,
+      timeoutMs,
+      100,
+    );
+    scanPeakMb = peakRssMb(child.pid!);
+    cpuS = cpuSeconds(child.pid!);
+    const text = await metrics();
+    clients = metricSum(text, 'tocsin_cosmos_ibc_clients');
+    endpointErrors = metricSum(text, 'tocsin_endpoint_errors_total');
+  });
+  return { restRssMb, restPeakMb, scanPeakMb, cpuS, clients, endpointErrors };
 }

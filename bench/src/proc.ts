@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeOptionsOf } from '@tocsin/runtime';
-import { freePort } from '@tocsin/testkit';
+import { freePort } from '@tocsin/testkit/ports';
 import type pg from 'pg';
 
 /** What Linux says about a process: CPU seconds (user + system) and peak RSS (VmHWM), from /proc. */
@@ -16,6 +16,16 @@ export function cpuSeconds(pid: number): number {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident set now (VmRSS), from /proc. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
   } catch {
     return Number.NaN;
   }

@@ -2,25 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import getPort from 'get-port';
-import isPortReachable from 'is-port-reachable';
 import type { TestProject } from 'vitest/node';
+import { canConnect, freePort } from './ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     natsUrl: string;
     databaseUrl: string;
   }
-}
-
-/** Whether something listens on host:port. */
-export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return isPortReachable(port, { host, timeout: timeoutMs });
-}
-
-/** A free port on 127.0.0.1 (get-port: not handed out twice by this process for a while). */
-export function freePort(): Promise<number> {
-  return getPort({ host: '127.0.0.1' });
 }
 
 let child: ChildProcess | undefined;

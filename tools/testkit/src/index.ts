@@ -5,7 +5,10 @@ import { type Subjects, subjects } from '@tocsin/events';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-export { canConnect, freePort } from './global-setup.ts';
+// The `inject` keys (natsUrl, databaseUrl) are declared beside the global setup that provides them; types only.
+import type {} from './global-setup.ts';
+
+export { canConnect, freePort } from './ports.ts';
 
 /**
  * What a test file needs to isolate itself on the shared NATS and PostgreSQL: a unique subject prefix (hence
