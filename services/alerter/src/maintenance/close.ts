@@ -4,7 +4,7 @@ import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
 import { insertTimeline } from '../lifecycle/episodeStore.ts';
 import { enqueueOne, type OutboxRow } from '../outbox/outbox.ts';
 import { summaryNotice } from '../outbox/summaryNotice.ts';
-import type { Window, WindowOccurrence } from './windows.ts';
+import { dueToClose, type Window, type WindowOccurrence } from './windows.ts';
 
 /** Lines listed in a summary's description; the count covers the rest. */
 const LISTED = 20;
@@ -91,4 +91,27 @@ export async function closeOccurrences(
     // Other replicas re-read the windows (their cached copy would keep muting the closed occurrence).
     await c.query('UPDATE alerter_meta SET silences_version = silences_version + 1 WHERE id = 1');
   return out;
+}
+
+/**
+ * Closes the occurrences of `windows` that are over at `now` (closeOccurrences): their summaries, written in the
+ * outbox, and the windows as they are after (each closed until its last occurrence closed); null when none is due.
+ */
+export async function closeDue(
+  c: PoolClient,
+  windows: readonly Window[],
+  now: number,
+  leaseMs: number,
+): Promise<{ rows: OutboxRow[]; windows: Window[] } | null> {
+  const due = dueToClose(windows, now);
+  if (!due.length) return null;
+  const rows = await closeOccurrences(c, due, now, leaseMs);
+  const closed = new Map<string, number>();
+  for (const o of due) closed.set(o.window.id, Math.max(closed.get(o.window.id) ?? 0, o.end));
+  return {
+    rows,
+    windows: windows.map((w) =>
+      closed.has(w.id) ? { ...w, closed_until: Math.max(w.closed_until, closed.get(w.id)!) } : w,
+    ),
+  };
 }

@@ -21,7 +21,7 @@ import {
   writeStatesAndCommit,
 } from '../lifecycle/stateStore.ts';
 import type { Plan } from '../lifecycle/types.ts';
-import { closeOccurrences } from '../maintenance/close.ts';
+import { closeDue } from '../maintenance/close.ts';
 import { readLiveWindows } from '../maintenance/store.ts';
 import { compileWindows, dueToClose, mutingAt, type Window } from '../maintenance/windows.ts';
 import { OutboxMarks } from '../outbox/marks.ts';
@@ -358,16 +358,11 @@ export class AlerterCore {
    * re-read at the next lock, whether this transaction commits or not).
    */
   async closeMaintenance(c: PoolClient, now: number): Promise<OutboxRow[]> {
-    const due = dueToClose(this.maintenance, now);
-    if (!due.length) return [];
-    const rows = await closeOccurrences(c, due, now, this.d.config.outbox_lease);
-    const closed = new Map<string, number>();
-    for (const o of due) closed.set(o.window.id, Math.max(closed.get(o.window.id) ?? 0, o.end));
-    this.maintenance = this.maintenance.map((w) =>
-      closed.has(w.id) ? { ...w, closed_until: Math.max(w.closed_until, closed.get(w.id)!) } : w,
-    );
+    const closed = await closeDue(c, this.maintenance, now, this.d.config.outbox_lease);
+    if (!closed) return [];
+    this.maintenance = closed.windows;
     this.#silencesVersion = -1;
-    return rows;
+    return closed.rows;
   }
 
   /** Whether a digest boundary (an hour, a subscriber's daily time) passed since digests were last decided here. */
