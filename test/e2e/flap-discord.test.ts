@@ -1,12 +1,10 @@
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { drained, type Harness, startHarness } from '../../services/notifier-discord/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Flap suppression through the real alerter and notifier-discord to the fake Discord, on one ManualClock: an IBC
@@ -41,16 +39,7 @@ afterAll(async () => {
 /** A client 1.5 h from expiry (critical), or just updated (resolved); then the alerter applies it and ticks. */
 async function client(expiring: boolean) {
   clock.advance(60_000);
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: CHAIN,
-    dedup_key: `${CHAIN}:${expiring}:${clock.now()}`,
-    data: clientStatus('07-tendermint-0', {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), CHAIN, expiring);
   await h.nc.flush();
   await alerter.settle(h.nc, 1);
   await alerter.handle.alerter.published();

@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import { type FakeSlack, startFakeSlack } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { slackNotifier } from '@tocsin/notifier-slack';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Flap suppression in Slack: real alerter → real notifier-slack → the fake Slack, on one ManualClock. A client that
@@ -71,16 +69,7 @@ afterAll(async () => {
 
 async function client(expiring: boolean) {
   clock.advance(60_000);
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: CHAIN,
-    dedup_key: `${CHAIN}:${expiring}:${clock.now()}`,
-    data: clientStatus('07-tendermint-0', {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), CHAIN, expiring);
   await nc.flush();
   await alerter.settle(nc, 1);
   await alerter.handle.alerter.published();

@@ -1,12 +1,10 @@
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import type { TgMessage } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { CHATS, type Harness, startHarness } from '../../services/notifier-telegram/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Flap suppression in Telegram: real alerter → real notifier-telegram → the fake Telegram, on one ManualClock. A
@@ -44,16 +42,7 @@ afterAll(async () => {
 
 async function client(expiring: boolean) {
   clock.advance(60_000);
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: CHAIN,
-    dedup_key: `${CHAIN}:${expiring}:${clock.now()}`,
-    data: clientStatus('07-tendermint-0', {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), CHAIN, expiring);
   await h.nc.flush();
   await alerter.settle(h.nc, 1);
   await alerter.handle.alerter.published();

@@ -1,12 +1,10 @@
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { ALICE, drained, type Harness, startHarness } from '../../services/notifier-discord/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * A recurring maintenance window made from Discord (`$maintenance`), through the real alerter and notifier-discord
@@ -44,16 +42,7 @@ const until = async (iso: string) => {
 };
 /** A client 1.5 h from expiry (critical), or updated (resolved). */
 async function client(chain: string, expiring: boolean) {
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: chain,
-    dedup_key: `${chain}:${expiring}:${clock.now()}`,
-    data: clientStatus('07-tendermint-0', {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), chain, expiring);
 }
 async function say(content: string): Promise<DiscordMessage> {
   const sent = h.fake.dispatchMessageCreate({ channel_id: h.channels.alerts, content, author: ALICE });

@@ -1,10 +1,8 @@
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import {
   ALICE,
   BOB,
@@ -13,7 +11,7 @@ import {
   ROOT,
   startHarness,
 } from '../../services/notifier-discord/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Per-user subscriptions with a cadence, made from Discord (`$subscribe`), through the real alerter (restarted, then
@@ -54,16 +52,7 @@ const until = async (iso: string) => {
 };
 /** A client 1.5 h from expiry (critical), or updated (resolved). */
 async function client(chain: string, clientId: string, expiring: boolean) {
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: chain,
-    dedup_key: `${chain}:${clientId}:${expiring}:${clock.now()}`,
-    data: clientStatus(clientId, {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), chain, expiring, clientId);
   await settle();
 }
 async function say(content: string, author = ALICE): Promise<DiscordMessage> {

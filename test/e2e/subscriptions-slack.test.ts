@@ -8,14 +8,12 @@ import {
   slashCommandBody,
   startFakeSlack,
 } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { slackNotifier } from '@tocsin/notifier-slack';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import { SIGNING_SECRET, secretFiles, TOKEN } from '../../services/notifier-slack/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Per-user subscriptions with a cadence, made with `/tocsin subscribe` in Slack (signed slash commands), through the
@@ -93,16 +91,7 @@ const until = async (iso: string) => {
   await alerter.handle.alerter.published();
 };
 async function client(chain: string, clientId: string, expiring: boolean) {
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: chain,
-    dedup_key: `${chain}:${clientId}:${expiring}:${clock.now()}`,
-    data: clientStatus(clientId, {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), chain, expiring, clientId);
   await nc.flush();
   await alerter.settle(nc, 1);
   await alerter.handle.alerter.published();

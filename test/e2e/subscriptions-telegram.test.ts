@@ -1,10 +1,8 @@
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import type { TgMessage } from '@tocsin/chat-fakes';
-import { cosmosIbc } from '@tocsin/events';
 import { ManualClock } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 import {
   ALICE,
   CHATS,
@@ -12,7 +10,7 @@ import {
   pinged,
   startHarness,
 } from '../../services/notifier-telegram/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
+import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Per-user subscriptions with a cadence, made with `/subscribe` in Telegram, through the real alerter and
@@ -62,16 +60,7 @@ const until = async (iso: string) => {
   await alerter.handle.alerter.published();
 };
 async function client(chain: string, expiring: boolean) {
-  await publisher.publish(cosmosIbc.clientStatus, {
-    chain_id: chain,
-    dedup_key: `${chain}:${expiring}:${clock.now()}`,
-    data: clientStatus('07-tendermint-0', {
-      trusting: 46_800,
-      elapsed: expiring ? 41_400 : 10,
-      height: expiring ? 100 : 900 + (clock.now() % 1000),
-    }),
-    observed_at: new Date(clock.now()),
-  });
+  await publishClient(publisher, clock.now(), chain, expiring);
   await h.nc.flush();
   await alerter.settle(h.nc, 1);
   await alerter.handle.alerter.published();

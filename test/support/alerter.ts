@@ -1,8 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type AlerterHandle, createAlerterService } from '@tocsin/alerter';
+import type { Publisher } from '@tocsin/bus';
+import { cosmosIbc } from '@tocsin/events';
 import { type ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { eventually, type TestEnv } from '@tocsin/testkit';
+import { clientStatus } from '../../services/alerter/test/fixtures.ts';
 
 export interface InProcessAlerter {
   running: RunningService;
@@ -59,4 +62,27 @@ export async function startAlerter(
       }
     },
   };
+}
+
+/**
+ * Publishes a client_status fact of `chain` at `now`: its client 1.5 h from expiry (the shipped rules fire,
+ * critical) or just updated (they resolve); the dedup key is unique per publish.
+ */
+export async function publishClient(
+  publisher: Publisher,
+  now: number,
+  chain: string,
+  expiring: boolean,
+  clientId = '07-tendermint-0',
+): Promise<void> {
+  await publisher.publish(cosmosIbc.clientStatus, {
+    chain_id: chain,
+    dedup_key: `${chain}:${clientId}:${expiring}:${now}`,
+    data: clientStatus(clientId, {
+      trusting: 46_800,
+      elapsed: expiring ? 41_400 : 10,
+      height: expiring ? 100 : 900 + (now % 1000),
+    }),
+    observed_at: new Date(now),
+  });
 }
