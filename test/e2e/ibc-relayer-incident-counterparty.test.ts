@@ -1,10 +1,11 @@
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { ManualClock } from '@tocsin/runtime';
-import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import type { ManualClock } from '@tocsin/runtime';
+import { eventually } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drained, type Harness, startHarness } from '../../services/notifier-discord/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
-import { COUNTERPARTY, type RelayerScenario, startRelayerScenario } from '../support/relayerIncident.ts';
+import { drained, type Harness } from '../../services/notifier-discord/test/harness.ts';
+import type { InProcessAlerter } from '../support/alerter.ts';
+import { type RelayerDiscord, startRelayerDiscord } from '../support/relayerDiscord.ts';
+import { COUNTERPARTY } from '../support/relayerIncident.ts';
 
 /**
  * The counterparty as the cause, on one ManualClock: sim-cosmos (40 clients of cosmoshub-4 toward osmosis-1, 9 h
@@ -16,32 +17,18 @@ import { COUNTERPARTY, type RelayerScenario, startRelayerScenario } from '../sup
  */
 const MIN = 60_000;
 
-let env: TestEnv;
 let clock: ManualClock;
-let scenario: RelayerScenario;
 let alerter: InProcessAlerter;
 let h: Harness;
 
+let s: RelayerDiscord | undefined;
 beforeAll(async () => {
-  env = await testEnv('ibc-incident-ctx');
-  clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  alerter = await startAlerter(env, clock);
-  h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
-  scenario = await startRelayerScenario(env, clock, 'counterparty-stall');
+  s = await startRelayerDiscord('ibc-incident-ctx', 'counterparty-stall');
+  ({ clock, alerter, h } = s);
 }, 60_000);
-afterAll(async () => {
-  await scenario?.stop();
-  await h?.stop();
-  await alerter?.running.stop();
-  await env.cleanup();
-});
+afterAll(() => s?.stop());
 
-/** Both chains scanned at the clock's time (the simulator applies its timeline first), then the alerter settles. */
-async function scan() {
-  await scenario.ingestor.scanOnce();
-  await h.nc.flush();
-  await alerter.settle(h.nc);
-}
+const scan = () => s!.scan();
 
 const title = (m: DiscordMessage) => (m.embeds as { title?: string }[])[0]?.title ?? '';
 const text = (m: DiscordMessage) => JSON.stringify(m.embeds);

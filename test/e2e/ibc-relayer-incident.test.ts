@@ -1,11 +1,12 @@
 import { callRpc } from '@tocsin/bus';
 import type { DiscordMessage } from '@tocsin/chat-fakes';
-import { ManualClock } from '@tocsin/runtime';
-import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
+import type { ManualClock } from '@tocsin/runtime';
+import { eventually, type TestEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drained, type Harness, startHarness } from '../../services/notifier-discord/test/harness.ts';
-import { type InProcessAlerter, startAlerter } from '../support/alerter.ts';
-import { HUB, RELAYER, type RelayerScenario, startRelayerScenario } from '../support/relayerIncident.ts';
+import { drained, type Harness } from '../../services/notifier-discord/test/harness.ts';
+import type { InProcessAlerter } from '../support/alerter.ts';
+import { type RelayerDiscord, startRelayerDiscord } from '../support/relayerDiscord.ts';
+import { HUB, RELAYER } from '../support/relayerIncident.ts';
 
 /**
  * The IBC incident scenario on one ManualClock: sim-cosmos (40 clients 9 h from expiry, the relayer wallet empty in
@@ -17,29 +18,17 @@ const OWNER = 'discord:111111111111111111';
 
 let env: TestEnv;
 let clock: ManualClock;
-let scenario: RelayerScenario;
 let alerter: InProcessAlerter;
 let h: Harness;
 
+let s: RelayerDiscord | undefined;
 beforeAll(async () => {
-  env = await testEnv('ibc-incident');
-  clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
-  alerter = await startAlerter(env, clock);
-  h = await startHarness(env, ({ channels }) => ({ routes: [{ source: 'system', channel: channels.test }] }));
-  scenario = await startRelayerScenario(env, clock);
+  s = await startRelayerDiscord('ibc-incident');
+  ({ env, clock, alerter, h } = s);
 }, 60_000);
-afterAll(async () => {
-  await scenario?.stop();
-  await h?.stop();
-  await alerter?.running.stop();
-  await env.cleanup();
-});
+afterAll(() => s?.stop());
 
-async function scan() {
-  await scenario.ingestor.scanOnce();
-  await h.nc.flush();
-  await alerter.settle(h.nc);
-}
+const scan = () => s!.scan();
 
 const title = (m: DiscordMessage) => (m.embeds as { title?: string }[])[0]?.title ?? '';
 const alertMessages = () => h.fake.messages(h.channels.alerts).filter((m) => m.embeds.length > 0);

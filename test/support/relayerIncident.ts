@@ -28,11 +28,13 @@ const SCENARIOS = {
   ],
 };
 
+export type ScenarioName = keyof typeof SCENARIOS;
+
 /** The simulator on the test's ManualClock and the real cosmos-ibc watching the scenario's chains (SCENARIOS). */
 export async function startRelayerScenario(
   env: TestEnv,
   clock: ManualClock,
-  name: keyof typeof SCENARIOS = 'relayer-incident',
+  name: ScenarioName = 'relayer-incident',
 ): Promise<HubWatch> {
   return startHubWatch(env, clock, await loadScenario(scenarioPath(name)), SCENARIOS[name]);
 }
