@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { nodeOptionsOf } from '@tocsin/runtime';
 import pg from 'pg';
 import { benchEnv, databaseUrl, natsUrl } from './src/env.ts';
-import { cpuSeconds, peakRssMb, productionTree, spawnService, stopChild } from './src/proc.ts';
+import { cpuSeconds, peakRssMb, productionTree, rssMb, spawnService, stopChild } from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
 
 /**
@@ -82,11 +81,6 @@ async function startSimProcess() {
       if (!prof) child.kill('SIGTERM');
     },
   };
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 /** Waits until the service saved its state with `blocks` checked blocks; the seconds it took. */

@@ -21,24 +21,21 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Resident set now (VmRSS), from /proc. */
-export function rssMb(pid: number): number {
+/** A memory figure of /proc/<pid>/status in MB (NaN when the process is gone). */
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : Number.NaN;
   } catch {
     return Number.NaN;
   }
 }
 
-export function peakRssMb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
+/** Resident set now (VmRSS). */
+export const rssMb = (pid: number): number => statusMb(pid, 'VmRSS');
+
+/** Peak resident set since the process started (VmHWM). */
+export const peakRssMb = (pid: number): number => statusMb(pid, 'VmHWM');
 
 /** Local TCP ports of the sockets a process holds (from its fds and /proc/net/tcp). */
 function localPorts(pid: number): Set<number> {

@@ -33,6 +33,7 @@ export * as subspaceBlocks from './sources/subspace-blocks.ts';
 export * as system from './sources/system.ts';
 export {
   DEFAULT_PREFIX,
+  maxSeverity,
   resolvePrefix,
   SEVERITIES,
   type Severity,

@@ -25,6 +25,13 @@ export function resolvePrefix(env: NodeJS.ProcessEnv = process.env): string {
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** The highest of these severities (`info` for none). */
+export function maxSeverity(list: readonly Severity[]): Severity {
+  let best = 0;
+  for (const s of list) best = Math.max(best, SEVERITIES.indexOf(s));
+  return SEVERITIES[best]!;
+}
+
 /** Subject builders for one prefix. */
 export function subjects(prefix: string = DEFAULT_PREFIX) {
   if (!PREFIX.test(prefix)) throw new Error(`subject prefix "${prefix}" is not a valid subject token`);

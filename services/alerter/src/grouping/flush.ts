@@ -1,9 +1,9 @@
-import { type Alert, type Notification, newId } from '@tocsin/events';
+import { type Alert, maxSeverity, type Notification, newId } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import { contextLinks } from '../incidents/context.ts';
-import { CONTEXT_FIRING_SQL, contextEdits, contextNow, maxSeverity } from '../incidents/contextFlush.ts';
+import { CONTEXT_FIRING_SQL, contextEdits, contextNow } from '../incidents/contextFlush.ts';
 import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';

@@ -1,4 +1,4 @@
-import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
+import { type Alert, maxSeverity, type Notification, newId } from '@tocsin/events';
 import { type PoolClient, sqlLiteral } from '@tocsin/store';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
@@ -10,12 +10,6 @@ import { type IncidentIndex, incidentOf } from './incidents.ts';
  * incidents a context alert joins or leaves. Runs in the flush, under the alerter's lock, so every replica writes
  * the same outbox rows.
  */
-
-export function maxSeverity(list: readonly Severity[]): Severity {
-  let best = 0;
-  for (const s of list) best = Math.max(best, SEVERITIES.indexOf(s));
-  return SEVERITIES[best]!;
-}
 
 /** One statement of the flush's read: the announced, firing, unsuppressed alerts of the context rules. */
 export const CONTEXT_FIRING_SQL = (rules: readonly string[]) =>

@@ -22,14 +22,20 @@ function pattern(p: string, timezone: string): Cron {
   return new Cron(p, { timezone, paused: true });
 }
 
-/** Whether an IANA time zone is known (Intl is the authority). */
-export function timezoneProblem(tz: string): string | null {
+/** An IANA time zone's canonical name (`utc` → `UTC`), or null when Intl (the authority) does not know it. */
+export function canonicalTimezone(tz: string): string | null {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return null;
+    return new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
-    return `unknown time zone "${tz}" (an IANA name like Europe/Zurich)`;
+    return null;
   }
+}
+
+/** Whether an IANA time zone is known: null, or what is wrong. */
+export function timezoneProblem(tz: string): string | null {
+  return canonicalTimezone(tz) === null
+    ? `unknown time zone "${tz}" (an IANA name like Europe/Zurich)`
+    : null;
 }
 
 /**

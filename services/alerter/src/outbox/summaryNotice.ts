@@ -1,4 +1,4 @@
-import { type Alert, type Notification, newId, SEVERITIES, type Severity } from '@tocsin/events';
+import { type Alert, maxSeverity, type Notification, newId } from '@tocsin/events';
 import type { EpisodeRow } from '../history/episodes.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -32,9 +32,7 @@ export interface SummaryNoticeSpec {
 export function summaryNotice(s: SummaryNoticeSpec, eps: readonly EpisodeRow[]): Notification {
   const lines = [...(s.head ?? []), ...eps.slice(0, s.listed).map(s.line)];
   if (eps.length > s.listed) lines.push(`… and ${eps.length - s.listed} more`);
-  let sev = 0;
-  for (const e of eps) sev = Math.max(sev, SEVERITIES.indexOf(e.severity));
-  const severity: Severity = SEVERITIES[sev]!;
+  const severity = maxSeverity(eps.map((e) => e.severity));
   const source = same(
     eps.map((e) => e.source),
     'alerter',

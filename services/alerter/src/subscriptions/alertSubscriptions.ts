@@ -1,6 +1,6 @@
 import { RpcError } from '@tocsin/bus';
 import type { AlertSubscription, Cadence } from '@tocsin/events';
-import { timezoneProblem } from '../maintenance/schedule.ts';
+import { canonicalTimezone, timezoneProblem } from '../maintenance/schedule.ts';
 import type { AlerterCore } from '../pipeline/core.ts';
 import {
   deleteAlertSubscriptions,
@@ -40,11 +40,12 @@ export class AlertSubscriptionCommands {
       throw new RpcError('bad_request', 'a time zone needs a time of day (e.g. 09:00 Europe/Zurich)', [
         'at: missing',
       ]);
-    const zone = req.timezone ? timezoneProblem(req.timezone) : null;
-    if (zone) throw new RpcError('bad_request', zone, [`timezone: ${zone}`]);
     // The zone's canonical name (utc → UTC), and one croner reads too (it cuts the days).
-    const timezone =
-      req.timezone && new Intl.DateTimeFormat('en', { timeZone: req.timezone }).resolvedOptions().timeZone;
+    const timezone = req.timezone ? canonicalTimezone(req.timezone) : undefined;
+    if (timezone === null) {
+      const zone = timezoneProblem(req.timezone!)!;
+      throw new RpcError('bad_request', zone, [`timezone: ${zone}`]);
+    }
     if (req.at) {
       try {
         periodOf({ cadence: 'daily', at: req.at, timezone: timezone ?? 'UTC' }, this.core.d.clock.now());
