@@ -40,7 +40,12 @@ it('3-node cluster, R3 streams, kill -9 of the stream leader mid-stream: 0 lost,
   await publishing;
 
   await settled(pipeline, CLIENTS, `${CLIENTS} deliveries after the leader was killed`);
-  const after = await jsm.streams.info(pipeline.subjects.streams.events);
+  // The cluster may still be electing leaders for its other assets: the stream's info is asked until it answers.
+  const after = await eventually(
+    () => jsm.streams.info(pipeline.subjects.streams.events),
+    60_000,
+    'the events stream to answer with its new leader',
+  );
   expect(after.cluster?.leader).not.toBe(leader);
   for (const s of pipeline.services) expect(s.child.exitCode).toBe(null);
   // The killed node comes back and catches up; the cluster is whole again.
