@@ -2,7 +2,6 @@ export {
   alertCommands,
   checkWalletAddress,
   defaultCommands,
-  formatMatchers,
   harmonyCommands,
   helpCommand,
   ibcCommands,

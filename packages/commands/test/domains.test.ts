@@ -1,4 +1,4 @@
-import { subjects as subjectsFor } from '@tocsin/events';
+import { formatMatchers, subjects as subjectsFor } from '@tocsin/events';
 import { describe, expect, it } from 'vitest';
 import { type Caller, checkWalletAddress, parseMatcher } from '../src/index.ts';
 import {
@@ -300,5 +300,18 @@ describe('parsing helpers', () => {
       matcher: { name: 'severity', op: '=~', value: 'warn.*' },
     });
     expect(parseMatcher('x')).toMatchObject({ ok: false });
+  });
+
+  it('formats matchers so that each one reads back through parseMatcher', () => {
+    const ms = [
+      { name: 'chain_id', op: '=', value: 'osmosis-1' },
+      { name: 'rule', op: '=~', value: 'ibc-.*' },
+      { name: 'reason', op: '!=', value: 'planned upgrade' },
+      { name: 'owner', op: '!~', value: '' },
+    ] as const;
+    const text = formatMatchers(ms);
+    expect(text).toBe('chain_id=osmosis-1 rule=~ibc-.* reason!="planned upgrade" owner!~""');
+    const words = text.match(/\S+="[^"]*"|\S+~"[^"]*"|\S+/g)!;
+    expect(words.map((w) => parseMatcher(w))).toEqual(ms.map((matcher) => ({ ok: true, matcher })));
   });
 });

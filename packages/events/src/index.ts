@@ -12,6 +12,7 @@ export {
 } from './alert.ts';
 export { type EventEnvelope, eventEnvelope, idTime, isUlid, newId, token, ulid } from './envelope.ts';
 export {
+  daysText,
   type MaintenanceTimes,
   type MaintenanceWindow,
   maintenanceTimes,

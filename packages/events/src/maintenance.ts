@@ -3,6 +3,25 @@ import { z } from 'zod';
 /** Days of a weekly maintenance window (croner's names, lower case). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
+const DAY_NAMES: Record<string, string> = {
+  sun: 'Sundays',
+  mon: 'Mondays',
+  tue: 'Tuesdays',
+  wed: 'Wednesdays',
+  thu: 'Thursdays',
+  fri: 'Fridays',
+  sat: 'Saturdays',
+};
+
+/** A weekly window's days as people say them: `every day`, `weekdays`, `weekends`, or `Mondays, Thursdays`. */
+export function daysText(days: readonly string[]): string {
+  const set = new Set(days);
+  if (set.size === 7) return 'every day';
+  if (set.size === 5 && !set.has('sat') && !set.has('sun')) return 'weekdays';
+  if (set.size === 2 && set.has('sat') && set.has('sun')) return 'weekends';
+  return days.map((d) => DAY_NAMES[d] ?? d).join(', ');
+}
+
 /** `HH:MM`, 24 h (a maintenance window's start and end, a daily digest's time). */
 export const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like 14:00');
 const isoTime = z.iso.datetime({ offset: true });

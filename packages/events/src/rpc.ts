@@ -25,6 +25,16 @@ export const matcher = z.object({
 });
 export type Matcher = z.infer<typeof matcher>;
 
+/**
+ * Matchers as they are typed in a chat command or the CLI (`chain_id=osmosis-1 rule=~"ibc .*"`): a value is quoted
+ * only when it is empty or holds a space, so each matcher reads back through the same parser.
+ */
+export function formatMatchers(ms: readonly Matcher[]): string {
+  return ms
+    .map((m) => `${m.name}${m.op}${/^$|\s/.test(m.value) ? JSON.stringify(m.value) : m.value}`)
+    .join(' ');
+}
+
 export const silence = z.object({
   id: z.string(),
   matchers: z.array(matcher).min(1),

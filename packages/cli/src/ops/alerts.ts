@@ -1,5 +1,5 @@
-import { formatMatchers, parseMatcher } from '@tocsin/commands';
-import { type Alert, isUlid, type Matcher } from '@tocsin/events';
+import { parseMatcher } from '@tocsin/commands';
+import { type Alert, formatMatchers, isUlid, type Matcher } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 import { actingUser, alerterCall, CliError, type OpsOptions, runOps } from './session.ts';
 import { ago, table } from './table.ts';

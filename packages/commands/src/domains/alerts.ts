@@ -1,5 +1,5 @@
 import { isRpcError } from '@tocsin/bus';
-import { type Alert, isUlid, type Matcher } from '@tocsin/events';
+import { type Alert, formatMatchers, isUlid, type Matcher } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 import { type Command, tokenize, usageReply } from '../registry.ts';
 import { choices, formatTime, pagedReply } from './listing.ts';
@@ -158,10 +158,6 @@ export function parseMatcher(word: string): { ok: true; matcher: Matcher } | { o
     }
   }
   return { ok: true, matcher: { name, op, value } };
-}
-
-export function formatMatchers(ms: Matcher[]): string {
-  return ms.map((m) => `${m.name}${m.op}${m.value}`).join(' ');
 }
 
 export const silenceCommand: Command = {

@@ -8,7 +8,7 @@ import { choices } from './listing.ts';
 import { maintenanceCommand } from './maintenance.ts';
 import { subspaceCommands } from './subspace.ts';
 
-export { alertCommands, formatMatchers, ownerText, parseMatcher } from './alerts.ts';
+export { alertCommands, ownerText, parseMatcher } from './alerts.ts';
 export { harmonyCommand, harmonyCommands, tokenCommand } from './harmony.ts';
 export { ibcCommands } from './ibc.ts';
 export { icsCommands } from './ics.ts';

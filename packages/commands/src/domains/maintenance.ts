@@ -1,8 +1,8 @@
 import { isRpcError } from '@tocsin/bus';
-import { type MaintenanceWindow, type Matcher, WEEKDAYS } from '@tocsin/events';
+import { daysText, formatMatchers, type MaintenanceWindow, type Matcher, WEEKDAYS } from '@tocsin/events';
 import { parseDuration } from '@tocsin/runtime';
 import { type Command, tokenize, usageReply } from '../registry.ts';
-import { formatMatchers, ownerText, parseMatcher } from './alerts.ts';
+import { ownerText, parseMatcher } from './alerts.ts';
 import { formatTime, pagedReply } from './listing.ts';
 import { call, failureReply } from './rpcCall.ts';
 
@@ -116,7 +116,7 @@ export function parseMaintenance(line: string): MaintenanceSpec {
 
 function describeTimes(m: MaintenanceWindow): string {
   const t = m.times;
-  if (t.weekly) return `${t.weekly.days.join(',')} ${t.weekly.start}–${t.weekly.end} ${t.timezone}`;
+  if (t.weekly) return `${daysText(t.weekly.days)} ${t.weekly.start}–${t.weekly.end} ${t.timezone}`;
   if (t.cron) return `cron \`${t.cron}\` for ${t.duration_s} s (${t.timezone})`;
   return `${formatTime(t.starts_at!)} – ${formatTime(t.ends_at!)}`;
 }

@@ -1,4 +1,4 @@
-import type { Matcher } from '@tocsin/events';
+import { daysText, formatMatchers } from '@tocsin/events';
 import { formatDuration } from '@tocsin/runtime';
 import type { AlerterConfig } from '../config.ts';
 import { type CompiledPolicy, compilePolicies } from '../escalation/policy.ts';
@@ -21,19 +21,6 @@ export interface Explanation {
   incidents: { id: string; lines: string[] }[];
 }
 
-const DAY_NAMES: Record<string, string> = {
-  sun: 'Sundays',
-  mon: 'Mondays',
-  tue: 'Tuesdays',
-  wed: 'Wednesdays',
-  thu: 'Thursdays',
-  fri: 'Fridays',
-  sat: 'Saturdays',
-};
-
-const matchersText = (ms: readonly Matcher[]) =>
-  ms.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ');
-
 /** `Tue 24 Mar 2026 14:00` in the window's zone, with the zone's name (CET, GMT+1…). */
 function localTime(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
@@ -49,14 +36,6 @@ function localTime(ms: number, timeZone: string): string {
   })
     .format(ms)
     .replace(',', '');
-}
-
-function daysText(days: readonly string[]): string {
-  const set = new Set(days);
-  if (set.size === 7) return 'every day';
-  if (set.size === 5 && !set.has('sat') && !set.has('sun')) return 'weekdays';
-  if (set.size === 2 && set.has('sat') && set.has('sun')) return 'weekends';
-  return days.map((d) => DAY_NAMES[d] ?? d).join(', ');
 }
 
 function maintenanceLines(cfg: AlerterConfig, now: number, count: number): Explanation['maintenance'] {
@@ -80,7 +59,7 @@ function maintenanceLines(cfg: AlerterConfig, now: number, count: number): Expla
             : `${formatDuration(t.duration_s! * 1000)} later`
         }`,
       );
-    lines.push(`mutes alerts whose labels match all of: ${matchersText(w.matchers)}`);
+    lines.push(`mutes alerts whose labels match all of: ${formatMatchers(w.matchers)}`);
     if (w.reason) lines.push(`reason: ${w.reason}`);
     const s = compileSchedule(t, t.starts_at ? Date.parse(t.starts_at) : 0);
     const next = 'problems' in s ? [] : occurrences(s, now, Number.MAX_SAFE_INTEGER, count);
@@ -135,7 +114,7 @@ function escalationLines(cfg: AlerterConfig, rules: RuleSet): Explanation['escal
     const { ladder } = p;
     const lines = [
       `for ${p.severities ? `${p.severities.join(', ')} alerts` : 'alerts of any severity'}${
-        p.matchers.length ? ` whose labels match all of: ${matchersText(p.matchers)}` : ''
+        p.matchers.length ? ` whose labels match all of: ${formatMatchers(p.matchers)}` : ''
       }, once notified:`,
     ];
     ladder.steps.forEach((s, i) => {
