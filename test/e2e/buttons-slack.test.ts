@@ -8,8 +8,7 @@ import {
   startFakeSlack,
 } from '@tocsin/chat-fakes';
 import { type Alert, alerterRpc } from '@tocsin/events';
-import { slackNotifier } from '@tocsin/notifier-slack';
-import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { ManualClock, type RunningService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
   SIGNING_SECRET,
   secretFiles,
   slackSection,
+  startSlackNotifier,
 } from '../../services/notifier-slack/test/harness.ts';
 import type { InProcessAlerter } from '../support/alerter.ts';
 import { FROZEN_REPORT_RULE, reportFrozen, startReportAlerter } from '../support/frozenReport.ts';
@@ -48,12 +48,7 @@ beforeAll(async () => {
   fake = await startFakeSlack({ token: 'xoxb-test-token-0000' });
   fakeChannels(fake);
   files = secretFiles();
-  slack = await startService(slackNotifier(), {
-    argv: [],
-    env: { ...env.env, TOCSIN_HTTP_PORT: '0' },
-    clock,
-    config: { ...env.config, slack: slackSection(fake, files) },
-  });
+  slack = await startSlackNotifier(env, clock, fake, files, slackSection(fake, files));
   nc = await env.nats();
   _publisher = await reportFrozen(nc, env, clock, alerter, CHAIN);
 });

@@ -1,25 +1,22 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, type Publisher } from '@tocsin/bus';
 import { type FakeSlack, startFakeSlack } from '@tocsin/chat-fakes';
-import { slackNotifier } from '@tocsin/notifier-slack';
-import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { ManualClock, type RunningService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { secretFiles, startSlackNotifier, TOKEN } from '../../services/notifier-slack/test/harness.ts';
 import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
  * Flap suppression in Slack: real alerter → real notifier-slack → the fake Slack, on one ManualClock. A client that
  * keeps expiring and being updated is one message, edited in place, with no thread replies while it flaps.
  */
-const TOKEN = 'xoxb-flap-0000';
 const CHANNEL = 'C0FLAP';
 const CHAIN = 'flap-2';
 
 let env: TestEnv;
-let dir: string;
+let files: ReturnType<typeof secretFiles>;
 let fake: FakeSlack;
 let clock: ManualClock;
 let alerter: InProcessAlerter;
@@ -29,10 +26,7 @@ let publisher: Publisher;
 
 beforeAll(async () => {
   env = await testEnv('flap-slack');
-  dir = mkdtempSync(join(tmpdir(), 'tocsin-flap-'));
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, TOKEN);
-  chmodSync(tokenFile, 0o600);
+  files = secretFiles();
   fake = await startFakeSlack({ token: TOKEN });
   fake.addChannel({ id: CHANNEL, name: 'alerts' });
   clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
@@ -42,19 +36,9 @@ beforeAll(async () => {
     [{ id: 'ibc-client-expiry-imminent', flap: { window: '10m', max_transitions: 2 } }],
     { defaults: { group_wait: 0, group_interval: 0, priority_wait: 0 } },
   );
-  slack = await startService(slackNotifier(), {
-    argv: [],
-    env: env.env,
-    clock,
-    config: {
-      ...env.config,
-      slack: {
-        token_file: tokenFile,
-        api_url: fake.url,
-        default_channel: CHANNEL,
-        rate: { burst: 100, per: '1s' },
-      },
-    },
+  slack = await startSlackNotifier(env, clock, fake, files, {
+    default_channel: CHANNEL,
+    rate: { burst: 100, per: '1s' },
   });
   nc = await env.nats();
   publisher = createPublisher({ nc, subjects: env.subjects, instance: 'e2e', now: () => clock.now() });
@@ -64,7 +48,7 @@ afterAll(async () => {
   await alerter?.running.stop();
   await fake?.close();
   await env?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (files) rmSync(files.dir, { recursive: true, force: true });
 });
 
 async function client(expiring: boolean) {

@@ -8,11 +8,15 @@ import {
   slashCommandBody,
   startFakeSlack,
 } from '@tocsin/chat-fakes';
-import { slackNotifier } from '@tocsin/notifier-slack';
-import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import { ManualClock, type RunningService } from '@tocsin/runtime';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGNING_SECRET, secretFiles, TOKEN } from '../../services/notifier-slack/test/harness.ts';
+import {
+  SIGNING_SECRET,
+  secretFiles,
+  startSlackNotifier,
+  TOKEN,
+} from '../../services/notifier-slack/test/harness.ts';
 import { type InProcessAlerter, publishClient, startAlerter } from '../support/alerter.ts';
 
 /**
@@ -44,20 +48,9 @@ beforeAll(async () => {
   fake.addChannel({ id: CHANNEL, name: 'alerts' });
   files = secretFiles();
   alerter = await start();
-  slack = await startService(slackNotifier(), {
-    argv: [],
-    env: { ...env.env, TOCSIN_HTTP_PORT: '0' },
-    clock,
-    config: {
-      ...env.config,
-      slack: {
-        token_file: files.token,
-        signing_secret_file: files.signingSecret,
-        api_url: fake.url,
-        default_channel: CHANNEL,
-        rate: { burst: 1000, per: '1s' },
-      },
-    },
+  slack = await startSlackNotifier(env, clock, fake, files, {
+    default_channel: CHANNEL,
+    rate: { burst: 1000, per: '1s' },
   });
   nc = await env.nats();
   publisher = createPublisher({ nc, subjects: env.subjects, instance: 'e2e', now: () => clock.now() });

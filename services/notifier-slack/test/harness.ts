@@ -46,6 +46,33 @@ export function slackSection(fake: FakeSlack, files: { token: string; signingSec
   };
 }
 
+/**
+ * notifier-slack as the end-to-end tests start it beside an alerter: on their clock, against the fake's API, with
+ * the secrets as files; `slack` holds the rest of its section (channels, routes, rate…).
+ */
+export function startSlackNotifier(
+  env: TestEnv,
+  clock: ManualClock,
+  fake: FakeSlack,
+  files: { token: string; signingSecret: string },
+  slack: Record<string, unknown>,
+): Promise<RunningService> {
+  return startService(slackNotifier(), {
+    argv: [],
+    env: { ...env.env, TOCSIN_HTTP_PORT: '0' },
+    clock,
+    config: {
+      ...env.config,
+      slack: {
+        token_file: files.token,
+        signing_secret_file: files.signingSecret,
+        api_url: fake.url,
+        ...slack,
+      },
+    },
+  });
+}
+
 export function fakeChannels(fake: FakeSlack): void {
   fake.addChannel({ id: CHANNELS.alerts, name: 'alerts' });
   fake.addChannel({ id: CHANNELS.pager, name: 'pager' });
