@@ -37,24 +37,28 @@ export const rssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 /** Peak resident set since the process started (VmHWM). */
 export const peakRssMb = (pid: number): number => statusMb(pid, 'VmHWM');
 
-/** Local TCP ports of the sockets a process holds (from its fds and /proc/net/tcp). */
-function localPorts(pid: number): Set<number> {
-  const inodes = new Set<string>();
+/** The inodes of the sockets a process holds (from its fds: cheap, no /proc/net/tcp read). */
+function socketInodes(pid: number): string[] {
+  const inodes: string[] = [];
   try {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      const link = (() => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      })();
+      let link = '';
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
       const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m) inodes.add(m[1]!);
+      if (m) inodes.push(m[1]!);
     }
   } catch {
-    return new Set();
+    return [];
   }
+  return inodes;
+}
+
+/** Local TCP ports of these sockets (from /proc/net/tcp: tens of ms on a host with thousands of sockets). */
+function localPorts(inodes: ReadonlySet<string>): Set<number> {
   const ports = new Set<number>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
@@ -75,10 +79,17 @@ function localPorts(pid: number): Set<number> {
  * CPU of the PostgreSQL backends serving some processes (found by their client ports in pg_stat_activity), summed
  * over every backend seen while sampling: `sample()` during the run, `seconds()` at the end. Shared server
  * processes (WAL writer, checkpointer) are not counted; nor is another engineer's load on the same server.
+ *
+ * The backends are looked up again (/proc/net/tcp, pg_stat_activity) only when the processes' sockets changed: a
+ * sample otherwise reads their fd links and the backends' /proc stat. The benches sample in the process that runs
+ * the measured work (the cosmos-ibc scan runs its ingestor in the harness): reading /proc/net/tcp every 250 ms on
+ * a host with thousands of sockets blocked that event loop for ~25 ms each time.
  */
 export class PgBackendCpu {
   readonly #start = new Map<number, number>();
   readonly #last = new Map<number, number>();
+  /** The sockets of the processes when the backends were last looked up. */
+  #sockets = '';
   #sampling: Promise<void> | null = null;
   constructor(
     private readonly admin: pg.Client,
@@ -94,8 +105,9 @@ export class PgBackendCpu {
   }
 
   async #sample(): Promise<void> {
-    const ports = new Set<number>();
-    for (const pid of this.pids()) for (const p of localPorts(pid)) ports.add(p);
+    const inodes = new Set(this.pids().flatMap(socketInodes));
+    const sockets = [...inodes].sort().join(',');
+    const ports = sockets === this.#sockets ? new Set<number>() : localPorts(inodes);
     if (ports.size) {
       const r = await this.admin.query<{ pid: number }>(
         'SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])',
@@ -103,6 +115,7 @@ export class PgBackendCpu {
       );
       for (const { pid } of r.rows) if (!this.#start.has(pid)) this.#start.set(pid, cpuSeconds(pid));
     }
+    this.#sockets = sockets;
     for (const pid of this.#start.keys()) {
       const c = cpuSeconds(pid);
       if (!Number.isNaN(c)) this.#last.set(pid, c);
