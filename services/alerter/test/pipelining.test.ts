@@ -177,3 +177,45 @@ it('a commit that fails resets the cache that had taken its state: the batch app
   expect(timeline.rows.map((r) => r.episode_id)).toEqual(fired);
   expect((await pool.query('SELECT count(*)::int AS n FROM alerter_pending')).rows[0].n).toBe(0);
 }, 60_000);
+
+it('a tick that finds nothing due does not wait for the batch in flight (the pipelined batches go on through ticks)', async () => {
+  const chain = `${CHAIN}-tick`;
+  const b = h2.handle.alerter;
+  // b's last check in its queue saw the shared state as it is now.
+  await h.settle();
+  await b.tick();
+  const other = await pool.connect();
+  let applied = false;
+  let batch: Promise<void> | undefined;
+  try {
+    // The lock is held elsewhere (without a new version): b's batch waits for it in b's queue.
+    await other.query('BEGIN');
+    await other.query('SELECT version FROM alerter_meta WHERE id = 1 FOR UPDATE');
+    const holder = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    batch = b.processEvents([received(chain, '07-tendermint-tick', 45_000)]).then(() => {
+      applied = true;
+    });
+    await eventually(
+      async () =>
+        (
+          await pool.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            [holder],
+          )
+        ).rows[0].n > 0,
+      20_000,
+      'the batch waiting for the lock',
+    );
+    // Nothing is due: the tick ends without queueing behind the batch (which still waits for the lock).
+    await b.tick();
+    expect(applied).toBe(false);
+    await other.query('COMMIT');
+  } finally {
+    await other.query('ROLLBACK').catch(() => undefined);
+    other.release();
+  }
+  await batch;
+  await b.settled();
+  expect(applied).toBe(true);
+  expect(await episodesOf('07-tendermint-tick')).toHaveLength(1);
+}, 60_000);

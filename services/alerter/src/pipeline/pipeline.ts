@@ -35,6 +35,8 @@ export class Pipeline {
   /** Latest block height seen per chain (heartbeats, scans), for the dead-man push. */
   readonly heights = new Map<string, number>();
   #ticks = 0;
+  /** The shared state's versions at the last timer check in the queue (see #nothingDue). */
+  #checked: Meta | null = null;
   /** Since when this replica hears heartbeats: absence is judged only over that time (Decider.absence). */
   readonly #listeningSince: number;
   lastBatchError: { at: number; error: string } | null = null;
@@ -234,27 +236,28 @@ export class Pipeline {
    */
   async tick(): Promise<void> {
     const core = this.core;
-    await core.serial(async () => {
-      const now = core.d.clock.now();
-      if (!(await this.#timersDue(now))) return;
-      await core.locked(null, async (c) => {
-        const d = core.decider(now);
-        d.timers(core.index, core.cache.activeRows());
-        const forget = d.absence(core.index, await readPresence(c), core.params, this.#listeningSince);
-        const plan = d.plan();
-        await applyEffects(c, plan.effects, now);
-        await forgetPresence(c, forget);
-        await expireAcks(c, now);
-        await enqueueRepeats(c, now, [...core.silences, ...core.maintenanceMuting(now)]);
-        await runLadders(c, now);
-        // Maintenance that ended: its summary goes out before what it held back and still matters.
-        const outbox = await core.closeMaintenance(c, now);
-        // Hourly and daily digests of alert subscriptions: each period once (alerter_digests).
-        outbox.push(...(await core.decideDigests(c, now)));
-        return { result: undefined, plan, outbox, flush: await core.planFlush(c, now) };
+    if (!(await this.#nothingDue(core.d.clock.now())))
+      await core.serial(async () => {
+        const now = core.d.clock.now();
+        if (!(await this.#timersDue(now))) return;
+        await core.locked(null, async (c) => {
+          const d = core.decider(now);
+          d.timers(core.index, core.cache.activeRows());
+          const forget = d.absence(core.index, await readPresence(c), core.params, this.#listeningSince);
+          const plan = d.plan();
+          await applyEffects(c, plan.effects, now);
+          await forgetPresence(c, forget);
+          await expireAcks(c, now);
+          await enqueueRepeats(c, now, [...core.silences, ...core.maintenanceMuting(now)]);
+          await runLadders(c, now);
+          // Maintenance that ended: its summary goes out before what it held back and still matters.
+          const outbox = await core.closeMaintenance(c, now);
+          // Hourly and daily digests of alert subscriptions: each period once (alerter_digests).
+          outbox.push(...(await core.decideDigests(c, now)));
+          return { result: undefined, plan, outbox, flush: await core.planFlush(c, now) };
+        });
+        core.digestsDecided(now);
       });
-      core.digestsDecided(now);
-    });
     await this.relay();
     if (++this.#ticks % 600 === 1) await this.prune();
   }
@@ -274,11 +277,41 @@ export class Pipeline {
    */
   async #timersDue(now: number): Promise<boolean> {
     const core = this.core;
-    // One round trip: the meta row, the presence and whether anything else is due (a simple query of three
-    // statements; `now` is an integer).
+    const { meta, presence, due } = await this.#readDue(now);
+    await core.refresh(core.d.pool, meta);
+    this.#checked = meta;
+    return this.#dueOn(now, presence, due);
+  }
+
+  /**
+   * Whether a tick at `now` surely has nothing to do, found outside the queue of this replica's operations: a check
+   * in the queue waits for the commit in flight and holds up the batches behind it (a round trip and a pass over the
+   * active alerts), which at a steady flow of events was a gap in the pipelined batches every tick. It is judged on
+   * the cache as it is (with the commit in flight, if any) when nothing moved the shared state since the last check
+   * in the queue (another replica's commit, the silences, the subscriptions); otherwise it is not known here (false),
+   * and the tick checks in the queue.
+   */
+  async #nothingDue(now: number): Promise<boolean> {
+    const core = this.core;
+    const { meta, presence, due } = await this.#readDue(now);
+    const seen = this.#checked;
+    if (
+      !seen ||
+      meta.version > core.cache.version ||
+      meta.silences_version !== seen.silences_version ||
+      meta.subscriptions_version !== seen.subscriptions_version ||
+      meta.subscriptions_version !== core.subsVersion
+    )
+      return false;
+    return !this.#dueOn(now, presence, due);
+  }
+
+  /** The meta row, the presence and whether anything else is due, in one round trip. */
+  async #readDue(now: number): Promise<{ meta: Meta; presence: Presence[]; due: boolean }> {
+    // A simple query of three statements; `now` is an integer.
     if (!Number.isSafeInteger(now)) throw new Error(`bad clock value ${now}`);
     const at = `to_timestamp(${now} / 1000.0)`;
-    const [meta, presence, due] = (await core.d.pool.query(
+    const [meta, presence, due] = (await this.core.d.pool.query(
       `${META_SQL};
        ${PRESENCE_SQL};
        SELECT EXISTS (SELECT 1 FROM alerter_pending)
@@ -286,12 +319,22 @@ export class Pipeline {
            OR EXISTS (SELECT 1 FROM alerter_episodes WHERE escalate_at <= ${at} AND state = 'firing')
            OR EXISTS (SELECT 1 FROM alerter_episodes WHERE ack_until <= ${at} AND state <> 'resolved') AS due`,
     )) as unknown as { rows: Record<string, unknown>[] }[];
-    await core.refresh(core.d.pool, toMeta(meta!.rows[0]!));
+    return {
+      meta: toMeta(meta!.rows[0]!),
+      presence: presence!.rows.map(toPresence),
+      due: due!.rows[0]!.due as boolean,
+    };
+  }
+
+  /** Whether the timers judged on the cache, or what the due query found, give a tick something to do. */
+  #dueOn(now: number, presence: Presence[], due: boolean): boolean {
+    const core = this.core;
     const d = core.decider(now);
     d.timers(core.index, core.cache.activeRows());
-    const forget = d.absence(core.index, presence!.rows.map(toPresence), core.params, this.#listeningSince);
-    if (d.effects.length || forget.length || core.maintenanceDue(now) || core.digestsDue(now)) return true;
-    return due!.rows[0]!.due as boolean;
+    const forget = d.absence(core.index, presence, core.params, this.#listeningSince);
+    return (
+      d.effects.length > 0 || forget.length > 0 || core.maintenanceDue(now) || core.digestsDue(now) || due
+    );
   }
 
   /** Publishes notifications left unpublished by a replica that died (or while NATS was unreachable). */
