@@ -42,7 +42,8 @@ type Op = { claim: ClaimRequest; sent?: undefined } | { sent: SentMark; claim?: 
  * all see the same snapshot, never meet. The function keeps its plan for the session (planned for each batch, the
  * statement cost PostgreSQL more than running it), a plan that looks every row up by its key at any table size.
  */
-const LOG_SQL = 'SELECT * FROM notify_log_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)';
+const LOG_SQL =
+  'SELECT * FROM notify_log_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)';
 
 interface Row {
   attempts: number | null;
