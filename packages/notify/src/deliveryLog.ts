@@ -35,44 +35,15 @@ type Op = { claim: ClaimRequest; sent?: undefined } | { sent: SentMark; claim?: 
 
 /**
  * One statement per batch, whatever it holds: the sent marks (with the messages they remember) and the claims
- * (with the messages already posted about their episodes). Every parameter is a typed array, the episodes
- * flattened (`$6`–`$8`: the claim each belongs to, and its channel; `$12`–`$14`: the messages remembered). The
- * result has one row per claim, in order. A batch never holds two operations on one row (the Coalescer's key), so
- * its data-modifying parts, which all see the same snapshot, never meet.
+ * (with the messages already posted about their episodes), in `notify_log_batch` (migration
+ * 1797200000011_delivery_log_batch.sql). Every parameter is a typed array, the episodes flattened (`$6`–`$8`: the
+ * claim each belongs to, and its channel; `$12`–`$14`: the messages remembered). The result has one row per claim,
+ * in order. A batch never holds two operations on one row (the Coalescer's key), so its data-modifying parts, which
+ * all see the same snapshot, never meet. The function keeps its plan for the session (planned for each batch, the
+ * statement cost PostgreSQL more than running it), a plan that looks every row up by its key at any table size.
  */
-const LOG_SQL = `WITH sent AS (
-    SELECT * FROM unnest($9::text[], $10::text[], $11::text[]) AS s(notification_key, channel, ref)),
-  marked AS (
-    UPDATE notify_deliveries d SET state = 'sent', ref = s.ref, updated_at = now() FROM sent s
-    WHERE d.notifier = $1 AND d.notification_key = s.notification_key AND d.channel = s.channel),
-  remembered AS (
-    INSERT INTO notify_messages (notifier, episode_id, channel, ref)
-    SELECT $1, episode_id, channel, ref FROM unnest($12::text[], $13::text[], $14::text[]) AS m(episode_id, channel, ref)
-    ON CONFLICT DO NOTHING),
-  input AS (
-    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
-      AS x(notification_key, channel, attempt_id, transition, ord)),
-  claimed AS (
-    INSERT INTO notify_deliveries (notifier, notification_key, channel, state, attempt_id, transition, lease_until)
-    SELECT $1, notification_key, channel, 'attempting', attempt_id, transition,
-      now() + $15::bigint * interval '1 millisecond'
-    FROM input ORDER BY notification_key, channel
-    ON CONFLICT (notifier, notification_key, channel)
-    DO UPDATE SET attempts = notify_deliveries.attempts + 1, updated_at = now(), lease_until = EXCLUDED.lease_until
-      WHERE notify_deliveries.state = 'attempting' AND notify_deliveries.lease_until <= now()
-    RETURNING notification_key, channel, attempts, created_at),
-  prior AS (
-    SELECT e.ord, json_agg(json_build_array(m.episode_id, m.ref)) AS refs
-    FROM unnest($6::bigint[], $7::text[], $8::text[]) AS e(ord, episode_id, channel)
-    JOIN notify_messages m ON m.notifier = $1 AND m.episode_id = e.episode_id AND m.channel = e.channel
-    GROUP BY e.ord)
-  SELECT c.attempts, c.created_at, d.state AS current_state, d.ref AS current_ref, p.refs AS prior
-  FROM input i
-  LEFT JOIN claimed c ON c.notification_key = i.notification_key AND c.channel = i.channel
-  LEFT JOIN notify_deliveries d
-    ON d.notifier = $1 AND d.notification_key = i.notification_key AND d.channel = i.channel
-  LEFT JOIN prior p ON p.ord = i.ord
-  ORDER BY i.ord`;
+const LOG_SQL =
+  'SELECT * FROM notify_log_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)';
 
 interface Row {
   attempts: number | null;
@@ -153,10 +124,8 @@ export class DeliveryLog {
         }
       }
     }
-    // Not a named (prepared) statement: its generic plan, made while the table is still small (a new deployment,
-    // each bench run), walks every row of the notifier for each batch (a 10,000-alert burst slowed from 1 to 100 ms
-    // a statement until autoanalyze); planned each time, it looks each row up by its key. Nor could the embedded
-    // PostgreSQL of `tocsin up` (one session for every connection) prepare one name on two connections.
+    // An unnamed statement (cheap to plan: the function's own plan is kept); a named one could not be prepared on two
+    // connections of the embedded PostgreSQL of `tocsin up` (one session for every connection).
     const r = await this.pool.query<Row>(LOG_SQL, [
       this.notifier,
       claim.keys,
