@@ -57,9 +57,9 @@ describe('a burst flushed from memory', () => {
       t0,
       0,
     ]);
-    expect((await q('SELECT last_flush_at FROM alerter_groups WHERE group_key = $1', [ep!.group_key]))[0]).toEqual(
-      { last_flush_at: String(t0) },
-    );
+    expect(
+      (await q('SELECT last_flush_at FROM alerter_groups WHERE group_key = $1', [ep!.group_key]))[0],
+    ).toEqual({ last_flush_at: String(t0) });
     expect(await q('SELECT * FROM alerter_pending WHERE episode_id = $1', [ep!.episode_id])).toEqual([]);
     const said = await q('SELECT kind, detail FROM alerter_timeline WHERE episode_id = $1 ORDER BY id', [
       ep!.episode_id,
@@ -83,7 +83,9 @@ describe('a burst flushed from memory', () => {
       'firing:b',
     ]);
     expect(
-      await q(`SELECT count(*)::int AS n FROM alerter_episodes WHERE notified_at IS NULL AND suppressed_by IS NULL`),
+      await q(
+        `SELECT count(*)::int AS n FROM alerter_episodes WHERE notified_at IS NULL AND suppressed_by IS NULL`,
+      ),
     ).toEqual([{ n: 0 }]);
 
     // Both recover (after group_interval): resolutions, nothing left pending, the repeats cancelled.
@@ -95,10 +97,12 @@ describe('a burst flushed from memory', () => {
     const all = await h.receivedOn('fresh-1');
     // (One notification, or two when the events came in two batches: the second waits for group_interval.)
     expect(all.slice(2).every((n) => n.transition === 'resolved')).toBe(true);
-    expect(all.slice(2).flatMap((n) => n.alerts.map((a) => `${a.labels.client_id}:${a.state}`)).sort()).toEqual([
-      'a:resolved',
-      'b:resolved',
-    ]);
+    expect(
+      all
+        .slice(2)
+        .flatMap((n) => n.alerts.map((a) => `${a.labels.client_id}:${a.state}`))
+        .sort(),
+    ).toEqual(['a:resolved', 'b:resolved']);
     expect(
       await q(
         `SELECT state, next_repeat_at, escalate_at, count(*)::int AS n FROM alerter_episodes

@@ -343,21 +343,34 @@ export async function planFromRead(
   // The fresh transitions are no rows (ids below zero): those notified are not written, the others are.
   const sent = new Map<number, string>();
   for (const n of plan.notifications) for (const e of n.entries) if (e.id < 0) sent.set(e.id, n.transition);
-  const own = fresh ? freshWrites(fresh, sent, plan.flushed, now) : { ctes: [], own: new Set<string>() };
+  const own = fresh
+    ? freshWrites(fresh, sent, plan.flushed, now)
+    : { ctes: [], episodes: new Set<string>(), groups: new Set<string>() };
   const rows = remove.filter((id) => id >= 0);
   // Only a firing or a repeat changes the episode (a resolution's UPDATE would write a copy of the row unchanged).
   const changed = updates.filter(
-    (u) => (u.transition === 'firing' || u.transition === 'repeat') && !own.own.has(u.episode_id),
+    (u) => (u.transition === 'firing' || u.transition === 'repeat') && !own.episodes.has(u.episode_id),
   );
-  const flushedGroups = plan.flushed.filter((k) => !own.own.has(k));
-  if (!rows.length && !changed.length && !flushedGroups.length && !timeline.length && !out.length && !own.ctes.length)
+  const flushedGroups = plan.flushed.filter((k) => !own.groups.has(k));
+  if (
+    !rows.length &&
+    !changed.length &&
+    !flushedGroups.length &&
+    !timeline.length &&
+    !out.length &&
+    !own.ctes.length
+  )
     return null;
   const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
   const ids = `ARRAY[${rows.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
   const flushed = `ARRAY[${flushedGroups.map((k) => sqlLiteral(k)).join(',')}]::text[]`;
   const at = `${int(now, 'clock value')}::bigint`;
-  const sql = `WITH ${own.ctes.map((c) => `${c},
-     `).join('')}done AS (DELETE FROM alerter_pending WHERE id = ANY(${ids})),
+  const sql = `WITH ${own.ctes
+    .map(
+      (c) => `${c},
+     `,
+    )
+    .join('')}done AS (DELETE FROM alerter_pending WHERE id = ANY(${ids})),
      sent AS (
        -- After a firing/repeat notification: when to repeat and when to escalate (unless acknowledged).
        UPDATE alerter_episodes e SET

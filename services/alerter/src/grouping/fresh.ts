@@ -95,7 +95,12 @@ export function closingFresh(rows: Record<string, unknown>[], now: number): Fres
     if (row.kind === 'clear' || !row.notified_at || !row.send_resolved || row.suppressed_by) continue;
     const ep = toEpisode(row);
     episodes.set(ep.episode_id, ep);
-    entries.push({ group_key: ep.group_key, episode_id: ep.episode_id, transition: 'resolved', created_at: now });
+    entries.push({
+      group_key: ep.group_key,
+      episode_id: ep.episode_id,
+      transition: 'resolved',
+      created_at: now,
+    });
   }
   return { kind: 'closing', entries, episodes, opened: [], timeline: [], sql: pendingSql(entries) };
 }
@@ -108,7 +113,9 @@ function pendingSql(entries: PendingEntry[]): string {
 }
 
 /** The groups the fresh transitions touch. */
-export const freshGroups = (fresh: FreshBatch): string[] => [...new Set(fresh.entries.map((e) => e.group_key))];
+export const freshGroups = (fresh: FreshBatch): string[] => [
+  ...new Set(fresh.entries.map((e) => e.group_key)),
+];
 
 /**
  * The flush's inputs with the fresh transitions (ids below zero: they are not rows), after those read for their
@@ -169,18 +176,18 @@ export function freshNeedsRows(fresh: FreshBatch, plan: FlushPlan, contextChange
 /**
  * The fresh transitions' part of the final write (CTEs), given the transitions the flush notified (`sent`, by
  * fresh id) and the groups it flushed: the new episodes (notified ones with their repeat and escalation times), their
- * groups (with their last flush), their timeline, and the transitions left pending. `own`: the episodes and groups
- * this part writes in full (the flush's UPDATEs leave them out).
+ * groups (with their last flush), their timeline, and the transitions left pending. `episodes`, `groups`: those this
+ * part writes in full (the flush's UPDATEs leave them out).
  */
 export function freshWrites(
   fresh: FreshBatch,
   sent: Map<number, string>,
   flushed: readonly string[],
   now: number,
-): { ctes: string[]; own: Set<string> } {
+): { ctes: string[]; episodes: Set<string>; groups: Set<string> } {
   const waiting = fresh.entries.filter((_, i) => !sent.has(-(i + 1)));
   const ctes = waiting.length ? [`fresh_pending AS (${pendingSql(waiting)})`] : [];
-  if (fresh.kind === 'closing') return { ctes, own: new Set() };
+  if (fresh.kind === 'closing') return { ctes, episodes: new Set(), groups: new Set() };
   const notified = new Map<string, string>();
   fresh.entries.forEach((e, i) => {
     const t = sent.get(-(i + 1));
@@ -208,6 +215,7 @@ export function freshWrites(
   );
   return {
     ctes,
-    own: new Set([...fresh.opened.map((e) => e.episode_id), ...groups.map((g) => g.group_key)]),
+    episodes: new Set(fresh.opened.map((e) => e.episode_id)),
+    groups: new Set(groups.map((g) => g.group_key)),
   };
 }
