@@ -12,32 +12,9 @@ import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
 import { type FreshBatch, freshGroups, freshNeedsRows, freshWrites, withFresh } from './fresh.ts';
-import { type GroupRow, type PendingRow, type PendingTransition, planFlush } from './plan.ts';
+import { type GroupRow, type PendingTransition, planFlush, toGroup, toPending } from './plan.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function toPending(r: Record<string, unknown>): PendingRow {
-  return {
-    id: Number(r.id),
-    group_key: r.group_key as string,
-    episode_id: r.episode_id as string,
-    transition: r.transition as PendingTransition,
-    created_at: Number(r.created_at),
-    held: r.held as boolean,
-    detail: (r.detail as Record<string, unknown>) ?? {},
-  };
-}
-
-function toGroup(r: Record<string, unknown>): GroupRow {
-  return {
-    group_key: r.group_key as string,
-    source: r.source as string,
-    labels: r.labels as Record<string, string>,
-    group_wait_ms: Number(r.group_wait_ms),
-    group_interval_ms: Number(r.group_interval_ms),
-    last_flush_at: r.last_flush_at === null ? null : Number(r.last_flush_at),
-  };
-}
 
 function notificationKey(
   group: GroupRow,

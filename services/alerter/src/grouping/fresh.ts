@@ -35,16 +35,22 @@ export interface FreshBatch {
 
 const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
 
-/** jsonb's key order (shorter keys first, then bytewise), so an object reads as it would from the database. */
-function jsonbOrder(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(jsonbOrder);
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** jsonb's order of keys: shorter first (in bytes), then bytewise. */
+function keyOrder(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length - y.length || Buffer.compare(x, y);
+}
+
+/** An object (or objects in an array) with jsonb's key order, as it would read from the database. */
+function jsonbOrder<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(jsonbOrder) as T;
   if (v === null || typeof v !== 'object') return v;
-  const keys = Object.keys(v).sort((a, b) => {
-    const la = Buffer.byteLength(a);
-    const lb = Buffer.byteLength(b);
-    return la !== lb ? la - lb : Buffer.compare(Buffer.from(a), Buffer.from(b));
-  });
-  return Object.fromEntries(keys.map((k) => [k, jsonbOrder((v as Record<string, unknown>)[k])]));
+  const keys = Object.keys(v).sort(keyOrder);
+  return Object.fromEntries(keys.map((k) => [k, jsonbOrder((v as Record<string, unknown>)[k])])) as T;
 }
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -52,7 +58,10 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 /** A new episode as the flush would read it back once inserted. */
 function episodeRowOf(e: NewEpisode): EpisodeRow {
   return toEpisode({
-    ...(jsonbOrder(e) as Record<string, unknown>),
+    ...e,
+    // (The objects an alert shows; the others are not read from an episode row by the flush.)
+    labels: jsonbOrder(e.labels),
+    links: jsonbOrder(e.links),
     started_at: new Date(e.started_at),
     fired_at: date(e.fired_at),
     resolved_at: date(e.resolved_at),
@@ -134,7 +143,7 @@ export function withFresh(
     groups.set(g.group_key, {
       group_key: g.group_key,
       source: was?.source ?? g.source,
-      labels: was?.labels ?? (jsonbOrder(g.group_labels) as Record<string, string>),
+      labels: was?.labels ?? jsonbOrder(g.group_labels),
       group_wait_ms: g.group_wait_ms,
       group_interval_ms: g.group_interval_ms,
       last_flush_at: was?.last_flush_at ?? null,
