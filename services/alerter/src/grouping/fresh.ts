@@ -35,11 +35,14 @@ export interface FreshBatch {
 
 const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
 
-const ASCII = /^[\x00-\x7f]*$/;
+function ascii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /** jsonb's order of keys: shorter first (in bytes), then bytewise. */
 function keyOrder(a: string, b: string): number {
-  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  if (ascii(a) && ascii(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length - y.length || Buffer.compare(x, y);
