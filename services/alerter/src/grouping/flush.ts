@@ -110,14 +110,16 @@ export function flushReadOf(
   const objects = fresh?.objectKeys.length
     ? ` || ARRAY[${fresh.objectKeys.map((k) => sqlLiteral(k)).join(',')}]::text[]`
     : '';
+  // The groups with due entries (with fresh transitions: every group named, the transitions are not rows).
+  const due = fresh && groups ? groups : `ARRAY(SELECT group_key FROM alerter_pending${only})`;
   return `SELECT * FROM alerter_pending${only} ORDER BY id;
-     SELECT * FROM alerter_groups WHERE group_key = ANY(${fresh && groups ? groups : `ARRAY(SELECT group_key FROM alerter_pending${only})`});
+     SELECT * FROM alerter_groups WHERE group_key = ANY(${due});
      SELECT * FROM alerter_episodes WHERE episode_id = ANY(${dueEpisodes});
      SELECT episode_id, object_key, priority, started_at FROM alerter_episodes
        WHERE object_key = ANY(ARRAY(SELECT object_key FROM alerter_episodes
          WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL)${objects})
        AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL;
-     ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}${
+     ${INCIDENT_MEMBERS_SQL(due)}${
        // Context rules of incidents (incidents/context.ts): their announced alerts are listed in the incidents
        // they join.
        contextRules.length ? `;\n     ${CONTEXT_FIRING_SQL(contextRules)}` : ''
