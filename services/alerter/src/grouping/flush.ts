@@ -209,7 +209,7 @@ export async function planFromRead(
 
   if (fresh && freshNeedsRows(fresh, plan, context.changed.length > 0)) {
     // Written as pending, and the flush reads them back (the general path).
-    if (fresh.sql) await c.query(fresh.sql);
+    await c.query(fresh.sql());
     return planGroupFlush(c, { ...opts, groupKeys: freshGroups(fresh) });
   }
 

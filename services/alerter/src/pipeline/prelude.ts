@@ -56,8 +56,10 @@ function openingPrelude(
     opening(e, now, opened, timeline, pending);
   }
   if (!opened.length) return null;
-  const sql = `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`;
-  if (!pending.length) return { sql, flush: null };
+  const sql = () =>
+    `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`;
+  if (!pending.length) return { sql: sql(), flush: null };
+  // (The writes as one statement only if the flush needs them as rows.)
   const fresh = openingFresh(opened, timeline, pending, sql);
   const touched = `ARRAY[${freshGroups(fresh)
     .map((k) => sqlLiteral(k))
