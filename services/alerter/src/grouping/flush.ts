@@ -11,32 +11,10 @@ import { maintenanceHolds } from '../maintenance/windows.ts';
 import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
-import { type GroupRow, type PendingRow, type PendingTransition, planFlush } from './plan.ts';
+import { type FreshBatch, freshGroups, freshNeedsRows, freshWrites, withFresh } from './fresh.ts';
+import { type GroupRow, type PendingTransition, planFlush, toGroup, toPending } from './plan.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function toPending(r: Record<string, unknown>): PendingRow {
-  return {
-    id: Number(r.id),
-    group_key: r.group_key as string,
-    episode_id: r.episode_id as string,
-    transition: r.transition as PendingTransition,
-    created_at: Number(r.created_at),
-    held: r.held as boolean,
-    detail: (r.detail as Record<string, unknown>) ?? {},
-  };
-}
-
-function toGroup(r: Record<string, unknown>): GroupRow {
-  return {
-    group_key: r.group_key as string,
-    source: r.source as string,
-    labels: r.labels as Record<string, string>,
-    group_wait_ms: Number(r.group_wait_ms),
-    group_interval_ms: Number(r.group_interval_ms),
-    last_flush_at: r.last_flush_at === null ? null : Number(r.last_flush_at),
-  };
-}
 
 function notificationKey(
   group: GroupRow,
@@ -116,20 +94,32 @@ export function flushReadSql(keys: readonly string[] | null, incidents: Incident
   return flushReadOf(keys ? `ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[]` : null, incidents);
 }
 
-/** flushReadSql for the groups an SQL array expression names (null: all groups). */
-export function flushReadOf(groups: string | null, incidents: IncidentIndex | undefined): string {
+/**
+ * flushReadSql for the groups an SQL array expression names (null: all groups). `fresh`: with transitions not
+ * written (grouping/fresh.ts): every group named is read, and the rivals of these object keys too.
+ */
+export function flushReadOf(
+  groups: string | null,
+  incidents: IncidentIndex | undefined,
+  fresh?: { objectKeys: readonly string[] },
+): string {
   const contextRules = [...contextLinks(incidents).keys()];
   // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
   const only = groups ? ` WHERE group_key = ANY(${groups})` : '';
   const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
+  const objects = fresh?.objectKeys.length
+    ? ` || ARRAY[${fresh.objectKeys.map((k) => sqlLiteral(k)).join(',')}]::text[]`
+    : '';
+  // The groups with due entries (with fresh transitions: every group named, the transitions are not rows).
+  const due = fresh && groups ? groups : `ARRAY(SELECT group_key FROM alerter_pending${only})`;
   return `SELECT * FROM alerter_pending${only} ORDER BY id;
-     SELECT * FROM alerter_groups WHERE group_key = ANY(ARRAY(SELECT group_key FROM alerter_pending${only}));
+     SELECT * FROM alerter_groups WHERE group_key = ANY(${due});
      SELECT * FROM alerter_episodes WHERE episode_id = ANY(${dueEpisodes});
      SELECT episode_id, object_key, priority, started_at FROM alerter_episodes
        WHERE object_key = ANY(ARRAY(SELECT object_key FROM alerter_episodes
-         WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL))
+         WHERE episode_id = ANY(${dueEpisodes}) AND object_key IS NOT NULL)${objects})
        AND state <> 'resolved' AND suppressed_by IS NULL AND priority IS NOT NULL;
-     ${INCIDENT_MEMBERS_SQL(`ARRAY(SELECT group_key FROM alerter_pending${only})`)}${
+     ${INCIDENT_MEMBERS_SQL(due)}${
        // Context rules of incidents (incidents/context.ts): their announced alerts are listed in the incidents
        // they join.
        contextRules.length ? `;\n     ${CONTEXT_FIRING_SQL(contextRules)}` : ''
@@ -148,11 +138,15 @@ export async function planGroupFlush(c: PoolClient, opts: FlushOptions): Promise
   return planFromRead(c, opts, results);
 }
 
-/** planGroupFlush with what it reads already read (flushReadSql's results, in the same transaction). */
+/**
+ * planGroupFlush with what it reads already read (flushReadSql's results, in the same transaction); `fresh`: with
+ * the batch's transitions not written as pending (flushReadOf with `fresh`, grouping/fresh.ts).
+ */
 export async function planFromRead(
   c: PoolClient,
   opts: FlushOptions,
   results: FlushRead,
+  fresh?: FreshBatch,
 ): Promise<FlushWrite | null> {
   const { now } = opts;
   const links = contextLinks(opts.incidents);
@@ -163,8 +157,7 @@ export async function planFromRead(
     (typeof results)[0],
     (typeof results)[0],
   ];
-  if (pr.rows.length === 0) return null;
-  const entries = pr.rows.map(toPending);
+  let entries = pr.rows.map(toPending);
   const groups = new Map(gr.rows.map(toGroup).map((g) => [g.group_key, g]));
   const episodes = new Map(er.rows.map((row) => [row.episode_id as string, toEpisode(row)]));
   const rivals = rr.rows.map((r) => ({
@@ -173,6 +166,8 @@ export async function planFromRead(
     priority: Number(r.priority),
     started_at: (r.started_at as Date).getTime(),
   }));
+  if (fresh) entries = withFresh(fresh, entries, groups, episodes, rivals);
+  if (entries.length === 0) return null;
   const silences = [...(opts.silences ?? (await readActiveSilences(c, now))), ...(opts.maintenance ?? [])];
   const plan = planFlush({
     now,
@@ -212,7 +207,13 @@ export async function planFromRead(
     })),
   );
 
-  const timeline: TimelineEntry[] = [];
+  if (fresh && freshNeedsRows(fresh, plan, context.changed.length > 0)) {
+    // Written as pending, and the flush reads them back (the general path).
+    await c.query(fresh.sql());
+    return planGroupFlush(c, { ...opts, groupKeys: freshGroups(fresh) });
+  }
+
+  const timeline: TimelineEntry[] = [...(fresh?.timeline ?? [])];
   const remove: number[] = plan.drop.map((e) => e.id);
   if (plan.suppress.length) {
     await c.query(
@@ -318,13 +319,37 @@ export async function planFromRead(
     out.push(...edits.out);
     timeline.push(...edits.timeline);
   }
-  if (!remove.length && !updates.length && !plan.flushed.length && !timeline.length && !out.length)
+  // The fresh transitions are no rows (ids below zero): those notified are not written, the others are.
+  const sent = new Map<number, string>();
+  for (const n of plan.notifications) for (const e of n.entries) if (e.id < 0) sent.set(e.id, n.transition);
+  const own = fresh
+    ? freshWrites(fresh, sent, plan.flushed, now)
+    : { ctes: [], episodes: new Set<string>(), groups: new Set<string>() };
+  const rows = remove.filter((id) => id >= 0);
+  // Only a firing or a repeat changes the episode (a resolution's UPDATE would write a copy of the row unchanged).
+  const changed = updates.filter(
+    (u) => (u.transition === 'firing' || u.transition === 'repeat') && !own.episodes.has(u.episode_id),
+  );
+  const flushedGroups = plan.flushed.filter((k) => !own.groups.has(k));
+  if (
+    !rows.length &&
+    !changed.length &&
+    !flushedGroups.length &&
+    !timeline.length &&
+    !out.length &&
+    !own.ctes.length
+  )
     return null;
   const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
-  const ids = `ARRAY[${remove.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
-  const flushed = `ARRAY[${plan.flushed.map((k) => sqlLiteral(k)).join(',')}]::text[]`;
+  const ids = `ARRAY[${rows.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
+  const flushed = `ARRAY[${flushedGroups.map((k) => sqlLiteral(k)).join(',')}]::text[]`;
   const at = `${int(now, 'clock value')}::bigint`;
-  const sql = `WITH done AS (DELETE FROM alerter_pending WHERE id = ANY(${ids})),
+  const sql = `WITH ${own.ctes
+    .map(
+      (c) => `${c},
+     `,
+    )
+    .join('')}done AS (DELETE FROM alerter_pending WHERE id = ANY(${ids})),
      sent AS (
        -- After a firing/repeat notification: when to repeat and when to escalate (unless acknowledged).
        UPDATE alerter_episodes e SET
@@ -336,7 +361,7 @@ export async function planFromRead(
              AND e.escalated_at IS NULL AND e.escalate_after_ms IS NOT NULL
            THEN to_timestamp((${at} + e.escalate_after_ms) / 1000.0) ELSE e.escalate_at END,
          repeats = e.repeats + CASE WHEN x.transition = 'repeat' THEN 1 ELSE 0 END
-       FROM jsonb_to_recordset(${lit(updates)}::jsonb) AS x(episode_id text, transition text)
+       FROM jsonb_to_recordset(${lit(changed)}::jsonb) AS x(episode_id text, transition text)
        WHERE e.episode_id = x.episode_id),
      flushed AS (UPDATE alerter_groups SET last_flush_at = ${at} WHERE group_key = ANY(${flushed})),
      said AS (

@@ -30,6 +30,31 @@ export interface GroupRow {
   last_flush_at: number | null;
 }
 
+/** An alerter_pending row as read. */
+export function toPending(r: Record<string, unknown>): PendingRow {
+  return {
+    id: Number(r.id),
+    group_key: r.group_key as string,
+    episode_id: r.episode_id as string,
+    transition: r.transition as PendingTransition,
+    created_at: Number(r.created_at),
+    held: r.held as boolean,
+    detail: (r.detail as Record<string, unknown>) ?? {},
+  };
+}
+
+/** An alerter_groups row as read. */
+export function toGroup(r: Record<string, unknown>): GroupRow {
+  return {
+    group_key: r.group_key as string,
+    source: r.source as string,
+    labels: r.labels as Record<string, string>,
+    group_wait_ms: Number(r.group_wait_ms),
+    group_interval_ms: Number(r.group_interval_ms),
+    last_flush_at: r.last_flush_at === null ? null : Number(r.last_flush_at),
+  };
+}
+
 /** What the planner needs to know about an episode. */
 export interface EpisodeFacts {
   episode_id: string;

@@ -41,28 +41,43 @@ export async function insertPending(c: PoolClient, entries: PendingEntry[]): Pro
   );
 }
 
-/** The statements that insert new episodes ($e) and their groups ($g), as the CTEs `grouped` and `opened`. */
-export function episodesCtes(e: string, g: string): string {
-  return `grouped AS (
-       INSERT INTO alerter_groups (group_key, source, labels, group_wait_ms, group_interval_ms)
-       SELECT x.group_key, x.source, x.group_labels, x.group_wait_ms, x.group_interval_ms
+/** The upsert of new episodes' groups ($g: groupsOf, optionally with last_flush_at; absent, a group's is kept). */
+export function upsertGroupsSql(g: string): string {
+  return `INSERT INTO alerter_groups (group_key, source, labels, group_wait_ms, group_interval_ms, last_flush_at)
+       SELECT x.group_key, x.source, x.group_labels, x.group_wait_ms, x.group_interval_ms, x.last_flush_at
        FROM jsonb_to_recordset(${g}::jsonb) AS x(group_key text, source text, group_labels jsonb,
-         group_wait_ms bigint, group_interval_ms bigint)
+         group_wait_ms bigint, group_interval_ms bigint, last_flush_at bigint)
        ON CONFLICT (group_key) DO UPDATE SET group_wait_ms = EXCLUDED.group_wait_ms,
-         group_interval_ms = EXCLUDED.group_interval_ms),
-     opened AS (
-     INSERT INTO alerter_episodes (episode_id, fingerprint, rule_id, mode, state, severity, source, chain_id, labels,
+         group_interval_ms = EXCLUDED.group_interval_ms,
+         last_flush_at = coalesce(EXCLUDED.last_flush_at, alerter_groups.last_flush_at)`;
+}
+
+/**
+ * The INSERT of new episodes ($e: NewEpisode rows). An episode notified in the same transaction (grouping/fresh.ts)
+ * carries its notified_at, next_repeat_at and escalate_at (ms); absent, they are null.
+ */
+export function insertEpisodesSql(e: string): string {
+  return `INSERT INTO alerter_episodes (episode_id, fingerprint, rule_id, mode, state, severity, source, chain_id, labels,
        summary, description, value, started_at, fired_at, resolved_at, event_id, mentions, links, group_key,
-       object_key, priority, send_resolved, repeat_interval_ms, escalate_after_ms, escalation_mentions, escalation_ladder)
+       object_key, priority, send_resolved, repeat_interval_ms, escalate_after_ms, escalation_mentions, escalation_ladder,
+       notified_at, next_repeat_at, escalate_at)
      SELECT x.episode_id, x.fingerprint, x.rule_id, x.mode, x.state, x.severity, x.source, x.chain_id, x.labels,
        x.summary, x.description, x.value, to_timestamp(x.started_at / 1000.0), to_timestamp(x.fired_at / 1000.0),
        to_timestamp(x.resolved_at / 1000.0), x.event_id, x.mentions, x.links, x.group_key, x.object_key,
-       x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions, x.escalation_ladder
+       x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions, x.escalation_ladder,
+       to_timestamp(x.notified_at / 1000.0), to_timestamp(x.next_repeat_at / 1000.0), to_timestamp(x.escalate_at / 1000.0)
      FROM jsonb_to_recordset(${e}::jsonb) AS x(episode_id text, fingerprint text, rule_id text, mode text,
        state text, severity text, source text, chain_id text, labels jsonb, summary text, description text,
        value float8, started_at bigint, fired_at bigint, resolved_at bigint, event_id text, mentions jsonb,
        links jsonb, group_key text, object_key text, priority int, send_resolved boolean,
-       repeat_interval_ms bigint, escalate_after_ms bigint, escalation_mentions jsonb, escalation_ladder jsonb))`;
+       repeat_interval_ms bigint, escalate_after_ms bigint, escalation_mentions jsonb, escalation_ladder jsonb,
+       notified_at bigint, next_repeat_at bigint, escalate_at bigint)`;
+}
+
+/** The statements that insert new episodes ($e) and their groups ($g), as the CTEs `grouped` and `opened`. */
+export function episodesCtes(e: string, g: string): string {
+  return `grouped AS (${upsertGroupsSql(g)}),
+     opened AS (${insertEpisodesSql(e)})`;
 }
 
 /** The statements that insert timeline entries ($t) and pending transitions ($p). */
@@ -79,16 +94,18 @@ export function saidAndPending(t: string, p: string): string {
 
 /**
  * Resolves or clears episodes ($x: the resolve and clear effects); returns what decides their timeline and whether
- * their resolution is notified (see applyLifecycle, and pipeline/prelude.ts closingPrelude).
+ * their resolution is notified (see applyLifecycle, and pipeline/prelude.ts closingPrelude); `whole`: the episodes'
+ * rows as they are now (what the flush would read back).
  */
-export function closeSql(x: string): string {
+export function closeSql(x: string, whole = false): string {
   return `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
          value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
          next_repeat_at = NULL, escalate_at = NULL
        FROM jsonb_to_recordset(${x}::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
          reason text)
        WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
-       RETURNING e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by, x.at, x.kind, x.reason`;
+       RETURNING ${whole ? 'e.*' : 'e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by'}, x.at,
+         x.kind, x.reason`;
 }
 
 /** What was waiting to be said about closed episodes ($ids) and is moot now (a firing never sent stays unsent). */

@@ -11,6 +11,7 @@ import {
   planFromRead,
   planGroupFlush,
 } from '../grouping/flush.ts';
+import type { FreshBatch } from '../grouping/fresh.ts';
 import { Decider } from '../lifecycle/decide.ts';
 import { RuleIndex } from '../lifecycle/evaluate.ts';
 import {
@@ -337,9 +338,9 @@ export class AlerterCore {
     return planGroupFlush(c, this.#flushOptions(now, groupKeys, freshSilences));
   }
 
-  /** planFlush with what it reads already read (flushReadSql, in this transaction). */
-  planFlushFrom(c: PoolClient, now: number, read: FlushRead): Promise<FlushWrite | null> {
-    return planFromRead(c, this.#flushOptions(now, undefined, false), read);
+  /** planFlush with what it reads already read (flushReadSql, in this transaction); see planFromRead. */
+  planFlushFrom(c: PoolClient, now: number, read: FlushRead, fresh?: FreshBatch): Promise<FlushWrite | null> {
+    return planFromRead(c, this.#flushOptions(now, undefined, false), read, fresh);
   }
 
   /** The occurrences of maintenance windows muting alerts at `now` (as silences). */

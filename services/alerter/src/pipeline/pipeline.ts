@@ -119,7 +119,8 @@ export class Pipeline {
         null,
         async (c, meta, read) => {
           if (read && dry && writes) {
-            const flush = writes.flushes ? await core.planFlushFrom(c, now, read.slice(1)) : null;
+            const f = writes.flush?.(read);
+            const flush = f ? await core.planFlushFrom(c, now, f.read, f.fresh) : null;
             return { result: undefined, plan: dry, flush };
           }
           // The state (or the subscriptions) may have moved since the events were judged: judged again.

@@ -1,5 +1,6 @@
 import { sqlLiteral } from '@tocsin/store';
-import { flushReadOf, flushReadSql } from '../grouping/flush.ts';
+import { type FlushRead, flushReadOf } from '../grouping/flush.ts';
+import { closingFresh, type FreshBatch, freshGroups, openingFresh } from '../grouping/fresh.ts';
 import type { IncidentIndex } from '../incidents/incidents.ts';
 import {
   closeSql,
@@ -16,12 +17,15 @@ import type { Effect, NewEpisode } from '../lifecycle/types.ts';
 /**
  * A batch's writes and its flush's reads as statements of one simple query (inputs as escaped literals), sent with
  * the lock in its round trip (AlerterCore.stageLocked's prelude): the same writes as applyEffects, for the batches
- * that only open episodes (a burst of new alerts) or only resolve or clear them (a burst of recoveries). `flushes`:
- * whether the flush's reads (flushReadSql, its results after the writes' one) follow. Null for any other batch.
+ * that only open episodes (a burst of new alerts) or only resolve or clear them (a burst of recoveries). The
+ * transitions they cause are not written as pending: the flush plans them from memory (grouping/fresh.ts), and those
+ * it notifies now are written once, in their final form, with its final write. `flush`: from the prelude's results
+ * (after the lock's), what the flush reads and the batch's transitions; null when there is no flush. Null for any
+ * other batch.
  */
 export interface BatchPrelude {
   sql: string;
-  flushes: boolean;
+  flush: ((results: FlushRead) => { read: FlushRead; fresh: FreshBatch }) | null;
 }
 
 const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
@@ -35,7 +39,10 @@ export function batchPrelude(
   return openingPrelude(effects, now, incidents) ?? closingPrelude(effects, now, incidents);
 }
 
-/** New episodes, their timeline and their transitions (applyEffects' opened-only case). */
+/**
+ * New episodes, their timeline and their transitions (applyEffects' opened-only case): when some fire, the prelude
+ * only reads what the flush needs of their groups, and everything is written with the flush's final write.
+ */
 function openingPrelude(
   effects: Effect[],
   now: number,
@@ -49,16 +56,25 @@ function openingPrelude(
     opening(e, now, opened, timeline, pending);
   }
   if (!opened.length) return null;
-  const sql = `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`;
-  const touched = [...new Set(pending.map((p) => p.group_key))];
-  return touched.length
-    ? { sql: `${sql};\n${flushReadSql(touched, incidents)}`, flushes: true }
-    : { sql, flushes: false };
+  const sql = () =>
+    `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`;
+  if (!pending.length) return { sql: sql(), flush: null };
+  // (The writes as one statement only if the flush needs them as rows.)
+  const fresh = openingFresh(opened, timeline, pending, sql);
+  const touched = `ARRAY[${freshGroups(fresh)
+    .map((k) => sqlLiteral(k))
+    .join(',')}]::text[]`;
+  const objectKeys = [...new Set(opened.flatMap((e) => (e.object_key === null ? [] : [e.object_key])))];
+  return {
+    sql: flushReadOf(touched, incidents, { objectKeys }),
+    flush: (results) => ({ read: results, fresh }),
+  };
 }
 
 /**
- * Resolved and cleared episodes (applyEffects' closes, when nothing else happens in the batch): their timeline, the
- * transitions that are moot now, and the resolution where it is notified; the flush reads the groups that got one.
+ * Resolved and cleared episodes (applyEffects' closes, when nothing else happens in the batch): their timeline and
+ * the transitions that are moot now are written; the flush reads the groups of these episodes, and plans their
+ * resolutions (where notified) from the closed rows.
  */
 function closingPrelude(
   effects: Effect[],
@@ -71,19 +87,19 @@ function closingPrelude(
     if (e.kind !== 'resolve' && e.kind !== 'clear') return null;
     ids.push(e.episode_id);
   }
-  if (!Number.isSafeInteger(now)) throw new Error(`bad clock value ${now}`);
   const episodes = `ARRAY[${ids.map((id) => sqlLiteral(id)).join(',')}]::text[]`;
-  const sql = `WITH closed AS (${closeSql(lit(effects))}),
+  const sql = `WITH closed AS (${closeSql(lit(effects), true)}),
      moot AS (${mootPendingSql('ARRAY(SELECT episode_id FROM closed)')}),
      said AS (
        INSERT INTO alerter_timeline (episode_id, at, kind, detail)
        SELECT episode_id, to_timestamp(at / 1000.0), CASE WHEN kind = 'clear' THEN 'cleared' ELSE 'resolved' END,
          jsonb_build_object('reason', coalesce(reason, 'condition cleared'))
        FROM closed)
-     INSERT INTO alerter_pending (group_key, episode_id, transition, created_at, detail)
-     SELECT group_key, episode_id, 'resolved', ${now}, '{}' FROM closed
-     WHERE kind <> 'clear' AND notified_at IS NOT NULL AND send_resolved AND suppressed_by IS NULL`;
-  const resolved = `ARRAY(SELECT group_key FROM alerter_pending WHERE episode_id = ANY(${episodes})
-    AND transition = 'resolved')`;
-  return { sql: `${sql};\n${flushReadOf(resolved, incidents)}`, flushes: true };
+     SELECT * FROM closed`;
+  // The groups of all these episodes (those of the resolutions notified are among them: withFresh keeps those).
+  const groups = `ARRAY(SELECT group_key FROM alerter_episodes WHERE episode_id = ANY(${episodes}))`;
+  return {
+    sql: `${sql};\n${flushReadOf(groups, incidents, { objectKeys: [] })}`,
+    flush: (results) => ({ read: results.slice(1), fresh: closingFresh(results[0]!.rows, now) }),
+  };
 }
