@@ -109,7 +109,9 @@ type MarkPublished = (seqs: number[]) => void;
 
 /**
  * Publishes and marks what went out, holding the rows' leases until then. The publishes are pipelined on one
- * connection, so the stream stores them in order; one that fails stays in the outbox for the relay.
+ * connection, so the stream stores them in order; one that fails stays in the outbox for the relay. `built`: the
+ * payloads are the ones this process's flush just built (not read back from the table), so they are not parsed
+ * against the schema again (see Publisher.publishNotification).
  */
 export async function publishOutbox(
   pool: Pool,
@@ -119,13 +121,14 @@ export async function publishOutbox(
   leases: OutboxLeases,
   onPublished?: (n: Notification) => void,
   mark?: MarkPublished,
+  built = false,
 ): Promise<number> {
   if (!rows.length) return 0;
   const seqs = rows.map((r) => r.seq);
   leases.hold(seqs);
   let handed: number[] = [];
   try {
-    const done = await publishRows(publisher, rows, log, onPublished);
+    const done = await publishRows(publisher, rows, log, onPublished, built);
     if (mark && done.length) {
       handed = done;
       mark(done);
@@ -143,9 +146,11 @@ async function publishRows(
   publisher: Publisher,
   rows: OutboxRow[],
   log: PublishLog,
-  onPublished?: (n: Notification) => void,
+  onPublished: ((n: Notification) => void) | undefined,
+  built: boolean,
 ): Promise<number[]> {
-  const results = await Promise.allSettled(rows.map((row) => publisher.publishNotification(row.payload)));
+  const opts = { built };
+  const results = await Promise.allSettled(rows.map((row) => publisher.publishNotification(row.payload, opts)));
   const done: number[] = [];
   results.forEach((r, i) => {
     const row = rows[i]!;

@@ -271,7 +271,7 @@ export class AlerterCore {
    * returns, so the stream stores them in that order even while earlier ones await their acknowledgements.
    */
   #publish(rows: OutboxRow[]): Promise<number> {
-    const run = this.publishRows(rows);
+    const run = this.publishRows(rows, true);
     const settled = run.then(
       () => undefined,
       (err) =>
@@ -281,8 +281,11 @@ export class AlerterCore {
     return run;
   }
 
-  /** Publishes outbox rows and marks them published (see publishOutbox). */
-  publishRows(rows: OutboxRow[]): Promise<number> {
+  /**
+   * Publishes outbox rows and marks them published (see publishOutbox); `built` when this process built their
+   * payloads in this run (a commit's), not read them back from the table (the relay's).
+   */
+  publishRows(rows: OutboxRow[], built = false): Promise<number> {
     return publishOutbox(
       this.d.pool,
       this.d.publisher,
@@ -291,6 +294,7 @@ export class AlerterCore {
       this.leases,
       this.d.onNotification,
       (seqs) => this.marks.add(seqs),
+      built,
     );
   }
 
