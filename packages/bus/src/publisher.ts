@@ -45,7 +45,11 @@ export interface Publisher {
    */
   publishNotification(
     n: Notification,
-    opts?: { built?: boolean },
+    opts?: {
+      built?: boolean;
+      /** With `built`: the notification's JSON, serialized by the caller already (published as it is). */
+      json?: string;
+    },
   ): Promise<{ seq: number; duplicate: boolean }>;
   readonly js: JetStreamClient;
 }
@@ -67,9 +71,11 @@ export function messageId(e: Pick<EventEnvelope, 'source' | 'type' | 'dedup_key'
   return `${e.source}.${e.type}:${e.dedup_key}`;
 }
 
-/** Serializes a message, refusing strings that break the contract's text policy (NUL, lone surrogates). */
-function serialize(value: unknown, what: string): string {
-  const json = JSON.stringify(value);
+/**
+ * Serializes a message (or takes its JSON, `json`, already serialized), refusing strings that break the contract's
+ * text policy (NUL, lone surrogates).
+ */
+function serialize(value: unknown, what: string, json = JSON.stringify(value)): string {
   if (mayHaveBadText(json)) {
     const issues = textIssues(value);
     if (issues.length) throw new EventValidationError(issues, what);
@@ -131,7 +137,7 @@ export function createPublisher(opts: PublisherOptions): Publisher {
       }
       const ack = await stream.publish(
         opts.subjects.alert(n.severity, n.source),
-        serialize(value, 'notification'),
+        serialize(value, 'notification', o?.built && o.json !== undefined ? o.json : undefined),
         `notification:${n.key}`,
       );
       return { seq: ack.seq, duplicate: ack.duplicate };

@@ -8,7 +8,7 @@ import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../inciden
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';
 import { maintenanceHolds } from '../maintenance/windows.ts';
-import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
+import { type OutboxItem, type OutboxRow, outboxJson, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
 import { type GroupRow, type PendingRow, type PendingTransition, planFlush } from './plan.ts';
@@ -87,7 +87,7 @@ export interface FlushOptions {
  */
 export interface FlushWrite {
   sql: string;
-  list: { key: string; payload: Notification }[];
+  list: OutboxItem[];
 }
 
 /** Flushes and writes at once (for callers that read what the flush wrote before committing). */
@@ -240,7 +240,7 @@ export async function planFromRead(
       });
   }
 
-  const out: { key: string; payload: Notification }[] = [];
+  const out: OutboxItem[] = [];
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
@@ -348,7 +348,7 @@ export async function planFromRead(
        SELECT x.elem->>'key', x.elem->'payload',
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
          clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
-       FROM jsonb_array_elements(${lit(out)}::jsonb) WITH ORDINALITY AS x(elem, ord)
+       FROM jsonb_array_elements(${sqlLiteral(outboxJson(out))}::jsonb) WITH ORDINALITY AS x(elem, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)
