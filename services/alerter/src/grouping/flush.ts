@@ -252,21 +252,21 @@ export async function planFromRead(
             (m) => !eps.some((e) => e.episode_id === m.episode_id),
           )
         : [];
+    // Each alert built once (an incident's list, when it is one, starts with them).
+    const own = eps.map((ep) => toAlert(ep, []));
     const incident =
       n.transition === 'flapping'
         ? undefined
         : incidentOf(
             opts.incidents,
             n.group.labels,
-            [...eps, ...announced].map((ep) => toAlert(ep, [])),
+            announced.length ? [...own, ...announced.map((ep) => toAlert(ep, []))] : own,
             now,
             n.transition === 'firing' ? context.firing : [],
           );
     const alerts: Alert[] = (
       incident?.alerts ??
-      eps.map((ep, i) =>
-        n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
-      )
+      (n.transition === 'flapping' ? own.map((a, i) => flappingAlert(a, n.entries[i]!.detail)) : own)
     ).map((a) => (opts.manualResolve?.(a.rule_id) ? { ...a, manual_resolve: true } : a));
     const key = notificationKey(n.group, n.transition, eps, now, detail);
     // An escalation step tags its own owners (and the rule's), not those of the steps before it.
