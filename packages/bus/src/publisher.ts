@@ -132,7 +132,8 @@ export function createPublisher(opts: PublisherOptions): Publisher {
       let value = n;
       if (!o?.built) {
         const parsed = notification.safeParse(n);
-        if (!parsed.success) throw new EventValidationError(formatIssues(parsed.error.issues), 'notification');
+        if (!parsed.success)
+          throw new EventValidationError(formatIssues(parsed.error.issues), 'notification');
         value = parsed.data;
       }
       const ack = await stream.publish(

@@ -40,7 +40,8 @@ it('reads the same instants through a pool, whatever the session time zone', asy
              (to_timestamp(1764906120.123)), (to_timestamp(0)), ('2024-02-29 23:59:59.999999+00'::timestamptz),
              ('infinity'::timestamptz)) AS v(x)`,
         );
-        for (const row of r.rows) expect(value(row.at), `${zone} ${row.text}`).toEqual(value(pgParse(row.text)));
+        for (const row of r.rows)
+          expect(value(row.at), `${zone} ${row.text}`).toEqual(value(pgParse(row.text)));
         expect((r.rows[0]!.at as Date).toISOString()).toBe('2025-12-05T03:42:00.123Z');
       }
     } finally {
