@@ -281,10 +281,7 @@ export class AlerterCore {
     return run;
   }
 
-  /**
-   * Publishes outbox rows and marks them published (see publishOutbox); `built` when this process built their
-   * payloads in this run (a commit's), not read them back from the table (the relay's).
-   */
+  /** Publishes outbox rows and marks them published (publishOutbox; `built`: a commit's, not the relay's). */
   publishRows(rows: OutboxRow[], built = false): Promise<number> {
     return publishOutbox(
       this.d.pool,
