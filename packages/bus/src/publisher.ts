@@ -38,7 +38,19 @@ export interface Publisher {
   ): Promise<PublishResult>;
   /** Publishes an already built envelope (replays, user tooling); validated the same way. */
   publishEnvelope(event: unknown): Promise<PublishResult>;
-  publishNotification(n: Notification): Promise<{ seq: number; duplicate: boolean }>;
+  /**
+   * Publishes a notification, parsed against the schema first, unless `built` says the caller built it itself from
+   * the schema's types (the alerter's flush: its tests pin that what it builds is what the schema parses it to);
+   * its text is checked either way (NUL, lone surrogates).
+   */
+  publishNotification(
+    n: Notification,
+    opts?: {
+      built?: boolean;
+      /** With `built`: the notification's JSON, serialized by the caller already (published as it is). */
+      json?: string;
+    },
+  ): Promise<{ seq: number; duplicate: boolean }>;
   readonly js: JetStreamClient;
 }
 
@@ -59,9 +71,11 @@ export function messageId(e: Pick<EventEnvelope, 'source' | 'type' | 'dedup_key'
   return `${e.source}.${e.type}:${e.dedup_key}`;
 }
 
-/** Serializes a message, refusing strings that break the contract's text policy (NUL, lone surrogates). */
-function serialize(value: unknown, what: string): string {
-  const json = JSON.stringify(value);
+/**
+ * Serializes a message (or takes its JSON, `json`, already serialized), refusing strings that break the contract's
+ * text policy (NUL, lone surrogates).
+ */
+function serialize(value: unknown, what: string, json = JSON.stringify(value)): string {
   if (mayHaveBadText(json)) {
     const issues = textIssues(value);
     if (issues.length) throw new EventValidationError(issues, what);
@@ -114,12 +128,17 @@ export function createPublisher(opts: PublisherOptions): Publisher {
       if (!result.ok) throw new EventValidationError(result.issues);
       return send(result.event);
     },
-    async publishNotification(n) {
-      const parsed = notification.safeParse(n);
-      if (!parsed.success) throw new EventValidationError(formatIssues(parsed.error.issues), 'notification');
+    async publishNotification(n, o) {
+      let value = n;
+      if (!o?.built) {
+        const parsed = notification.safeParse(n);
+        if (!parsed.success)
+          throw new EventValidationError(formatIssues(parsed.error.issues), 'notification');
+        value = parsed.data;
+      }
       const ack = await stream.publish(
         opts.subjects.alert(n.severity, n.source),
-        serialize(parsed.data, 'notification'),
+        serialize(value, 'notification', o?.built && o.json !== undefined ? o.json : undefined),
         `notification:${n.key}`,
       );
       return { seq: ack.seq, duplicate: ack.duplicate };

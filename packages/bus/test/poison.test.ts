@@ -280,6 +280,15 @@ describe('text policy at the edge: NUL and lone surrogates are refused with thei
       .catch((e) => e);
     expect(n).toBeInstanceOf(EventValidationError);
     expect(n.message).toMatch(/^invalid notification: key: contains a lone surrogate \(U\+D83D\)/);
+    // One the caller built itself (the alerter's flush) is not parsed again, but its text is still checked.
+    const built = await p
+      .publishNotification(
+        { ...JSON.parse(JSON.stringify(notificationLike)), key: 'k\uD83D' },
+        { built: true },
+      )
+      .catch((e) => e);
+    expect(built).toBeInstanceOf(EventValidationError);
+    expect(built.message).toMatch(/^invalid notification: .*lone surrogate \(U\+D83D\)/);
   });
 
   it('at decode: the message is dead-lettered with the same issue lines', () => {

@@ -120,6 +120,6 @@ export function countingPublisher(publisher: Publisher, metrics: Metrics): Publi
     js: publisher.js,
     publish: async (def, input) => count(await publisher.publish(def, input)),
     publishEnvelope: async (event) => count(await publisher.publishEnvelope(event)),
-    publishNotification: (n) => publisher.publishNotification(n),
+    publishNotification: (n, o) => publisher.publishNotification(n, o),
   };
 }

@@ -1,9 +1,10 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { callRpc, createPublisher, type Publisher } from '@tocsin/bus';
-import { type EventEnvelope, type Notification, newId } from '@tocsin/events';
+import { type EventEnvelope, type Notification, newId, notification } from '@tocsin/events';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
 import { collect, eventually, type TestEnv } from '@tocsin/testkit';
+import { expect } from 'vitest';
 import type { AlerterConfig } from '../src/config.ts';
 import { type AlerterHandle, createAlerterService } from '../src/service.ts';
 
@@ -127,6 +128,10 @@ export async function startAlerter(
       // Publishing is awaited before acks, so after settle() every notification is in flight already.
       await new Promise((r) => setImmediate(r));
       await nc.flush();
+      // The alerter publishes what it builds without parsing it against the schema (publishNotification's
+      // `built`): every notification it sent must be exactly what the schema parses it to (no default missing,
+      // no field the schema drops, nothing it refuses).
+      for (const n of notifications.items) expect(notification.parse(n)).toEqual(n);
       return notifications.items;
     },
     async receivedOn(chainId) {

@@ -8,7 +8,7 @@ import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../inciden
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';
 import { maintenanceHolds } from '../maintenance/windows.ts';
-import { type OutboxRow, outboxRows } from '../outbox/outbox.ts';
+import { type OutboxItem, type OutboxRow, outboxJson, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
 import { type FreshBatch, freshGroups, freshNeedsRows, freshWrites, withFresh } from './fresh.ts';
@@ -65,7 +65,7 @@ export interface FlushOptions {
  */
 export interface FlushWrite {
   sql: string;
-  list: { key: string; payload: Notification }[];
+  list: OutboxItem[];
 }
 
 /** Flushes and writes at once (for callers that read what the flush wrote before committing). */
@@ -241,7 +241,7 @@ export async function planFromRead(
       });
   }
 
-  const out: { key: string; payload: Notification }[] = [];
+  const out: OutboxItem[] = [];
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
@@ -253,21 +253,21 @@ export async function planFromRead(
             (m) => !eps.some((e) => e.episode_id === m.episode_id),
           )
         : [];
+    // Each alert built once (an incident's list, when it is one, starts with them).
+    const own = eps.map((ep) => toAlert(ep, []));
     const incident =
       n.transition === 'flapping'
         ? undefined
         : incidentOf(
             opts.incidents,
             n.group.labels,
-            [...eps, ...announced].map((ep) => toAlert(ep, [])),
+            announced.length ? [...own, ...announced.map((ep) => toAlert(ep, []))] : own,
             now,
             n.transition === 'firing' ? context.firing : [],
           );
     const alerts: Alert[] = (
       incident?.alerts ??
-      eps.map((ep, i) =>
-        n.transition === 'flapping' ? flappingAlert(toAlert(ep, []), n.entries[i]!.detail) : toAlert(ep, []),
-      )
+      (n.transition === 'flapping' ? own.map((a, i) => flappingAlert(a, n.entries[i]!.detail)) : own)
     ).map((a) => (opts.manualResolve?.(a.rule_id) ? { ...a, manual_resolve: true } : a));
     const key = notificationKey(n.group, n.transition, eps, now, detail);
     // An escalation step tags its own owners (and the rule's), not those of the steps before it.
@@ -373,7 +373,7 @@ export async function planFromRead(
        SELECT x.elem->>'key', x.elem->'payload',
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
          clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
-       FROM jsonb_array_elements(${lit(out)}::jsonb) WITH ORDINALITY AS x(elem, ord)
+       FROM jsonb_array_elements(${sqlLiteral(outboxJson(out))}::jsonb) WITH ORDINALITY AS x(elem, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)

@@ -17,13 +17,15 @@ export interface EpisodeRow extends EpisodeFields<Date> {
   retract_reason: string | null;
 }
 
+/**
+ * A row of alerter_episodes as an EpisodeRow, converted in place: every caller reads the query's row once (a copy
+ * of its thirty-odd fields per episode notified was garbage).
+ */
 export function toEpisode(r: Record<string, unknown>): EpisodeRow {
-  return {
-    ...(r as unknown as EpisodeRow),
-    value: r.value === null ? null : Number(r.value),
-    priority: r.priority === null ? null : Number(r.priority),
-    repeats: Number(r.repeats),
-  };
+  r.value = r.value === null ? null : Number(r.value);
+  r.priority = r.priority === null ? null : Number(r.priority);
+  r.repeats = Number(r.repeats);
+  return r as unknown as EpisodeRow;
 }
 
 export async function readEpisodes(q: Pool | PoolClient, ids: string[]): Promise<Map<string, EpisodeRow>> {

@@ -15,8 +15,16 @@ function escalationOf(
   rule: CompiledRule,
   labels: Record<string, string>,
 ): Pick<NewEpisode, 'escalate_after_ms' | 'escalation_mentions' | 'escalation_ladder'> {
+  // The policies match on the alert's labels and the implicit ones (a copy made only when there are policies).
   const ladder =
-    selectLadder(rule.escalationPolicies, labels) ??
+    (rule.escalationPolicies.length
+      ? selectLadder(rule.escalationPolicies, {
+          ...labels,
+          rule: rule.id,
+          source: rule.source,
+          severity: rule.severity,
+        })
+      : null) ??
     (rule.escalation ? legacyLadder('escalate', rule.escalation.afterMs, rule.escalation.mentions) : null);
   // The ladder's first step starts when the firing notification went out (its waits are steps of their own).
   return { escalate_after_ms: ladder ? 0 : null, escalation_mentions: [], escalation_ladder: ladder };
@@ -97,7 +105,7 @@ export function newEpisode(
     priority: rule.priority?.rank ?? null,
     send_resolved: rule.sendResolved,
     repeat_interval_ms: rule.repeatIntervalMs,
-    ...escalationOf(rule, { ...epLabels, rule: rule.id, source: rule.source, severity: rule.severity }),
+    ...escalationOf(rule, epLabels),
   };
   return ep;
 }

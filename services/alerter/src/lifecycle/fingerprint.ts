@@ -1,4 +1,10 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** sha256 in hex: crypto.hash (Node ≥ 20.12: one call, no Hash object per alert), else a Hash. */
+const sha256Hex: (s: string) => string =
+  typeof crypto.hash === 'function'
+    ? (s) => crypto.hash('sha256', s, 'hex')
+    : (s) => crypto.createHash('sha256').update(s).digest('hex');
 
 /**
  * fingerprint = hash(rule id, fingerprint labels): the identity of an alert across its episodes.
@@ -29,7 +35,7 @@ export function fingerprintOf(
   if (typeof hit === 'string') return hit;
   let key = ruleId;
   for (const n of names) key += `\u0000${n}=${labels[n] ?? ''}`;
-  const fp = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  const fp = sha256Hex(key).slice(0, 32);
   if (memoSize >= MEMO_LIMIT) {
     memo = new Map();
     memoSize = 0;
@@ -49,8 +55,8 @@ function child(node: MemoNode, key: string): MemoNode {
 
 /** A short stable id for a group of alerts (source + group_by label values). */
 export function groupKeyOf(source: string, labels: Record<string, string>): string {
-  const parts = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`);
-  return `${source}:${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24)}`;
+  const names = Object.keys(labels).sort();
+  let key = '';
+  for (let i = 0; i < names.length; i++) key += `${i ? '\u0000' : ''}${names[i]}=${labels[names[i]!]}`;
+  return `${source}:${sha256Hex(key).slice(0, 24)}`;
 }

@@ -14,16 +14,41 @@ export interface OutboxRow {
   seq: number;
   key: string;
   payload: Notification;
+  /** The payload's JSON, when it was serialized for the table already (outboxJson): published as it is. */
+  json?: string;
+}
+
+/** A notification on its way into the outbox; `json` is set once it is serialized (outboxJson). */
+export interface OutboxItem {
+  key: string;
+  payload: Notification;
+  json?: string;
+}
+
+/**
+ * `JSON.stringify(list)` of `{ key, payload }` items, each payload serialized once and kept on its item: the same
+ * text is published (OutboxRow.json), instead of a second JSON.stringify of every notification.
+ */
+export function outboxJson(list: OutboxItem[]): string {
+  let s = '[';
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i]!;
+    item.json ??= JSON.stringify(item.payload);
+    s += `${i ? ',' : ''}{"key":${JSON.stringify(item.key)},"payload":${item.json}}`;
+  }
+  return `${s}]`;
 }
 
 /** The outbox rows a write returned (seq, key), with their payloads, in publishing order. */
-export function outboxRows(
-  rows: readonly Record<string, unknown>[],
-  list: { key: string; payload: Notification }[],
-): OutboxRow[] {
-  const byKey = new Map(list.map((l) => [l.key, l.payload]));
+export function outboxRows(rows: readonly Record<string, unknown>[], list: OutboxItem[]): OutboxRow[] {
+  const byKey = new Map(list.map((l) => [l.key, l]));
   return rows
-    .map((row) => ({ seq: Number(row.seq), key: row.key as string, payload: byKey.get(row.key as string)! }))
+    .map((row) => {
+      const item = byKey.get(row.key as string)!;
+      const out: OutboxRow = { seq: Number(row.seq), key: item.key, payload: item.payload };
+      if (item.json !== undefined) out.json = item.json;
+      return out;
+    })
     .sort((a, b) => a.seq - b.seq);
 }
 
@@ -109,7 +134,9 @@ type MarkPublished = (seqs: number[]) => void;
 
 /**
  * Publishes and marks what went out, holding the rows' leases until then. The publishes are pipelined on one
- * connection, so the stream stores them in order; one that fails stays in the outbox for the relay.
+ * connection, so the stream stores them in order; one that fails stays in the outbox for the relay. `built`: the
+ * payloads are the ones this process's flush just built (not read back from the table), so they are not parsed
+ * against the schema again (see Publisher.publishNotification).
  */
 export async function publishOutbox(
   pool: Pool,
@@ -119,13 +146,14 @@ export async function publishOutbox(
   leases: OutboxLeases,
   onPublished?: (n: Notification) => void,
   mark?: MarkPublished,
+  built = false,
 ): Promise<number> {
   if (!rows.length) return 0;
   const seqs = rows.map((r) => r.seq);
   leases.hold(seqs);
   let handed: number[] = [];
   try {
-    const done = await publishRows(publisher, rows, log, onPublished);
+    const done = await publishRows(publisher, rows, log, onPublished, built);
     if (mark && done.length) {
       handed = done;
       mark(done);
@@ -138,14 +166,24 @@ export async function publishOutbox(
   }
 }
 
+const BUILT = { built: true };
+
 /** Publishes the rows; returns the seqs of those the stream acknowledged. */
 async function publishRows(
   publisher: Publisher,
   rows: OutboxRow[],
   log: PublishLog,
-  onPublished?: (n: Notification) => void,
+  onPublished: ((n: Notification) => void) | undefined,
+  built: boolean,
 ): Promise<number[]> {
-  const results = await Promise.allSettled(rows.map((row) => publisher.publishNotification(row.payload)));
+  const results = await Promise.allSettled(
+    rows.map((row) =>
+      publisher.publishNotification(
+        row.payload,
+        built ? (row.json === undefined ? BUILT : { built, json: row.json }) : undefined,
+      ),
+    ),
+  );
   const done: number[] = [];
   results.forEach((r, i) => {
     const row = rows[i]!;

@@ -272,7 +272,7 @@ export class AlerterCore {
    * returns, so the stream stores them in that order even while earlier ones await their acknowledgements.
    */
   #publish(rows: OutboxRow[]): Promise<number> {
-    const run = this.publishRows(rows);
+    const run = this.publishRows(rows, true);
     const settled = run.then(
       () => undefined,
       (err) =>
@@ -282,8 +282,8 @@ export class AlerterCore {
     return run;
   }
 
-  /** Publishes outbox rows and marks them published (see publishOutbox). */
-  publishRows(rows: OutboxRow[]): Promise<number> {
+  /** Publishes outbox rows and marks them published (publishOutbox; `built`: a commit's, not the relay's). */
+  publishRows(rows: OutboxRow[], built = false): Promise<number> {
     return publishOutbox(
       this.d.pool,
       this.d.publisher,
@@ -292,6 +292,7 @@ export class AlerterCore {
       this.leases,
       this.d.onNotification,
       (seqs) => this.marks.add(seqs),
+      built,
     );
   }
 
