@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { matcher } from './matcher.ts';
 
 /** Days of a weekly maintenance window (croner's names, lower case). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -62,7 +63,7 @@ export const maintenanceOrigin = z.enum(['config', 'api', 'chat']);
 export const maintenanceWindow = z.object({
   id: z.string(),
   name: z.string(),
-  matchers: z.array(z.object({ name: z.string(), op: z.enum(['=', '!=', '=~', '!~']), value: z.string() })),
+  matchers: z.array(matcher),
   times: maintenanceTimes,
   origin: maintenanceOrigin,
   author: z.string(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { alert } from './alert.ts';
 import { alertSubscriptionRpc } from './alertSubscriptions.ts';
 import { maintenanceOrigin, maintenanceTimes, maintenanceWindow } from './maintenance.ts';
+import { matcher } from './matcher.ts';
 import { caller, owner } from './owner.ts';
 
 export {
@@ -11,6 +12,7 @@ export {
   type Cadence,
   cadence,
 } from './alertSubscriptions.ts';
+export { formatMatchers, type Matcher, matcher } from './matcher.ts';
 export { owner } from './owner.ts';
 
 /**
@@ -18,23 +20,6 @@ export { owner } from './owner.ts';
  * `{ok: false, error: {code, message, issues?}}` (codes: bad_request, not_found, forbidden, unavailable, internal).
  * Chat notifiers call these for buttons and commands; a service never imports another service.
  */
-export const matcher = z.object({
-  name: z.string().min(1),
-  op: z.enum(['=', '!=', '=~', '!~']).default('='),
-  value: z.string(),
-});
-export type Matcher = z.infer<typeof matcher>;
-
-/**
- * Matchers as they are typed in a chat command or the CLI (`chain_id=osmosis-1 rule=~"ibc .*"`): a value is quoted
- * only when it is empty or holds a space, so each matcher reads back through the same parser.
- */
-export function formatMatchers(ms: readonly Matcher[]): string {
-  return ms
-    .map((m) => `${m.name}${m.op}${/^$|\s/.test(m.value) ? JSON.stringify(m.value) : m.value}`)
-    .join(' ');
-}
-
 export const silence = z.object({
   id: z.string(),
   matchers: z.array(matcher).min(1),
