@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Notification } from '@tocsin/events';
 import type { Pool } from '@tocsin/store';
 import { DeliveryLog } from './deliveryLog.ts';
@@ -49,8 +49,14 @@ export function isDeliveryInProgress(err: unknown): err is DeliveryInProgress {
   return err instanceof DeliveryInProgress;
 }
 
+/** sha256 in hex: crypto.hash (Node ≥ 20.12: one call, no Hash object per delivery), else a Hash. */
+const sha256Hex: (s: string) => string =
+  typeof crypto.hash === 'function'
+    ? (s) => crypto.hash('sha256', s, 'hex')
+    : (s) => crypto.createHash('sha256').update(s).digest('hex');
+
 export function attemptIdFor(notifier: string, key: string, channel: string): string {
-  return createHash('sha256').update(`${notifier}\u0000${key}\u0000${channel}`).digest('hex').slice(0, 25);
+  return sha256Hex(`${notifier}\u0000${key}\u0000${channel}`).slice(0, 25);
 }
 
 /**
