@@ -73,7 +73,7 @@ describe('a recurring maintenance window from Discord', () => {
     const ok = await say(
       '$maintenance tuesdays 14:00-15:00 Europe/Zurich chain_id=~mw-.* -- node upgrades @everyone',
     );
-    expect(text(ok)).toContain('recorded, not notified: tue 14:00–15:00 Europe/Zurich');
+    expect(text(ok)).toContain('recorded, not notified: Tuesdays 14:00–15:00 Europe/Zurich');
     expect(ok.mention_everyone ?? false).toBe(false);
     expect(ok.mentions ?? []).toEqual([]);
     id = /id `([^`]+)`/.exec(text(ok))![1]!;

@@ -9,7 +9,7 @@ import { MatcherLabels, MatcherRows } from './matchers.tsx';
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 type Day = (typeof DAYS)[number];
 
-/** The window's times in words, as chat's `$maintenance list` says them. */
+/** The window's times in short (days as configured; chat's `$maintenance list` spells them out). */
 function when(m: MaintenanceWindow): string {
   const t = m.times;
   if (t.weekly) return `${t.weekly.days.join(', ')} ${t.weekly.start}–${t.weekly.end} ${t.timezone}`;
