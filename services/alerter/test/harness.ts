@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { callRpc, createPublisher, type Publisher } from '@tocsin/bus';
 import { type EventEnvelope, type Notification, newId, notification } from '@tocsin/events';
 import { ManualClock, type RunningService, startService } from '@tocsin/runtime';
+import type { Pool, PoolClient } from '@tocsin/store';
 import { collect, eventually, type TestEnv } from '@tocsin/testkit';
 import { expect } from 'vitest';
 import type { AlerterConfig } from '../src/config.ts';
@@ -150,4 +151,20 @@ export async function startAlerter(
 /** Every alert transition in a list of notifications: `<episode>:<transition>`. */
 export function transitionsOf(ns: Notification[]): string[] {
   return ns.flatMap((n) => n.alerts.map((a) => `${a.episode_id}:${n.transition}`));
+}
+
+/** Waits until a session of `pool` (the alerter's batch) waits for a lock `holder`'s open transaction holds. */
+export async function lockWaited(pool: Pool, holder: PoolClient): Promise<void> {
+  const pid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+  await eventually(
+    async () =>
+      (
+        await pool.query(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [pid],
+        )
+      ).rows[0].n > 0,
+    20_000,
+    'the batch waiting for the lock',
+  );
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OutboxMarks } from '../src/outbox/marks.ts';
 import { claimStale, OutboxLeases, publishOutbox } from '../src/outbox/outbox.ts';
 import { publishClient } from './fixtures.ts';
-import { type Harness, startAlerter } from './harness.ts';
+import { type Harness, lockWaited, startAlerter } from './harness.ts';
 
 /** The outbox lease: a notification its live publisher has not marked yet is never taken by a relay. */
 let env: TestEnv;
@@ -41,19 +41,8 @@ it('the lease of a notification counts from its commit, not from when its transa
   try {
     await other.query('BEGIN');
     await other.query('SELECT 1 FROM alerter_meta WHERE id = 1 FOR UPDATE');
-    const holder = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     await publishClient(h, 'outbox-1', '07-tendermint-1', { elapsed: 45_000 });
-    await eventually(
-      async () =>
-        (
-          await pool.query(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-            [holder],
-          )
-        ).rows[0].n > 0,
-      20_000,
-      'the batch waiting for the lock',
-    );
+    await lockWaited(pool, other);
     const waitingSince = await dbNow();
     await eventually(
       async () => (await dbNow()).getTime() > waitingSince.getTime() + 2 * LEASE_MS,

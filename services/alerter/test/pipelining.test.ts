@@ -3,7 +3,7 @@ import { createPool, type Pool } from '@tocsin/store';
 import { eventually, type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clientStatus, publishClient } from './fixtures.ts';
-import { type Harness, startAlerter, transitionsOf } from './harness.ts';
+import { type Harness, lockWaited, startAlerter, transitionsOf } from './harness.ts';
 
 /**
  * Pipelining (pipeline/core.ts stageLocked): a batch is judged on the cache before the lock, and its writes go with
@@ -72,20 +72,9 @@ it('a batch judged while another replica held the lock and moved the state is ro
     // Another replica holds the lock and opens a new state version (without the alerter knowing).
     await other.query('BEGIN');
     await other.query('UPDATE alerter_meta SET version = version + 1 WHERE id = 1');
-    const holder = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     await publishClient(h, CHAIN, '07-tendermint-moved', { elapsed: 45_000 });
     // The batch's lock, its episode insert and its flush reads wait in one statement for the lock.
-    await eventually(
-      async () =>
-        (
-          await pool.query(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-            [holder],
-          )
-        ).rows[0].n > 0,
-      20_000,
-      'the batch waiting for the lock',
-    );
+    await lockWaited(pool, other);
     await other.query('COMMIT');
   } finally {
     await other.query('ROLLBACK').catch(() => undefined);
@@ -191,21 +180,10 @@ it('a tick that finds nothing due does not wait for the batch in flight (the pip
     // The lock is held elsewhere (without a new version): b's batch waits for it in b's queue.
     await other.query('BEGIN');
     await other.query('SELECT version FROM alerter_meta WHERE id = 1 FOR UPDATE');
-    const holder = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     batch = b.processEvents([received(chain, '07-tendermint-tick', 45_000)]).then(() => {
       applied = true;
     });
-    await eventually(
-      async () =>
-        (
-          await pool.query(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-            [holder],
-          )
-        ).rows[0].n > 0,
-      20_000,
-      'the batch waiting for the lock',
-    );
+    await lockWaited(pool, other);
     // Nothing is due: the tick ends without queueing behind the batch (which still waits for the lock).
     await b.tick();
     expect(applied).toBe(false);
