@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto';
 import type { Notification } from '@tocsin/events';
+import { sha256 } from '@tocsin/runtime';
 import type { Pool } from '@tocsin/store';
 import { DeliveryLog } from './deliveryLog.ts';
 import { type DeliveryContext, DeliveryError, isDeliveryError, type Provider } from './provider.ts';
@@ -49,14 +49,8 @@ export function isDeliveryInProgress(err: unknown): err is DeliveryInProgress {
   return err instanceof DeliveryInProgress;
 }
 
-/** sha256 in hex: crypto.hash (Node ≥ 20.12: one call, no Hash object per delivery), else a Hash. */
-const sha256Hex: (s: string) => string =
-  typeof crypto.hash === 'function'
-    ? (s) => crypto.hash('sha256', s, 'hex')
-    : (s) => crypto.createHash('sha256').update(s).digest('hex');
-
 export function attemptIdFor(notifier: string, key: string, channel: string): string {
-  return sha256Hex(`${notifier}\u0000${key}\u0000${channel}`).slice(0, 25);
+  return sha256(`${notifier}\u0000${key}\u0000${channel}`, 'hex').slice(0, 25);
 }
 
 /**

@@ -62,4 +62,5 @@ export {
   StartupError,
   startService,
 } from './service.ts';
+export { sha256 } from './sha256.ts';
 export { untilStopped } from './untilStopped.ts';

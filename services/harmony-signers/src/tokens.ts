@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { newId } from '@tocsin/events';
-import type { Clock } from '@tocsin/runtime';
+import { type Clock, sha256 } from '@tocsin/runtime';
 import type { Pool } from '@tocsin/store';
 import type { HarmonySignersConfig } from './config.ts';
 
@@ -16,15 +16,9 @@ export interface AgentToken {
   last_used_at: string | null;
 }
 
-/**
- * Once per report request: the one-shot `crypto.hash` (Node ≥ 20.12) costs about a third of a Hash object's
- * create-update-digest; older Nodes (the engines field allows 20.11) take the long way.
- */
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : null;
+/** A bearer token as stored: its SHA-256 (once per report request; see @tocsin/runtime's sha256). */
 export function tokenSha256(token: string): Buffer {
-  return oneShot
-    ? oneShot('sha256', token, 'buffer')
-    : crypto.createHash('sha256').update(token, 'utf8').digest();
+  return sha256(token, 'buffer');
 }
 
 interface Row {

@@ -1,10 +1,4 @@
-import * as crypto from 'node:crypto';
-
-/** sha256 in hex: crypto.hash (Node ≥ 20.12: one call, no Hash object per alert), else a Hash. */
-const sha256Hex: (s: string) => string =
-  typeof crypto.hash === 'function'
-    ? (s) => crypto.hash('sha256', s, 'hex')
-    : (s) => crypto.createHash('sha256').update(s).digest('hex');
+import { sha256 } from '@tocsin/runtime';
 
 /**
  * fingerprint = hash(rule id, fingerprint labels): the identity of an alert across its episodes.
@@ -35,7 +29,7 @@ export function fingerprintOf(
   if (typeof hit === 'string') return hit;
   let key = ruleId;
   for (const n of names) key += `\u0000${n}=${labels[n] ?? ''}`;
-  const fp = sha256Hex(key).slice(0, 32);
+  const fp = sha256(key, 'hex').slice(0, 32);
   if (memoSize >= MEMO_LIMIT) {
     memo = new Map();
     memoSize = 0;
@@ -58,5 +52,5 @@ export function groupKeyOf(source: string, labels: Record<string, string>): stri
   const names = Object.keys(labels).sort();
   let key = '';
   for (let i = 0; i < names.length; i++) key += `${i ? '\u0000' : ''}${names[i]}=${labels[names[i]!]}`;
-  return `${source}:${sha256Hex(key).slice(0, 24)}`;
+  return `${source}:${sha256(key, 'hex').slice(0, 24)}`;
 }
