@@ -38,17 +38,29 @@ class Pieces {
   constructor(readonly of: () => Iterable<string>) {}
 }
 
+/** Text gathered before it is written: one write per this many characters, not one per piece (a call each). */
+const CHUNK = 32_768;
+
 /** The message being built (the protocol's Query: 'Q', its length, the text, a NUL); its buffer is reused. */
 class Message {
   buf: Buffer;
   at = 5;
+  #held = '';
 
   constructor(buf: Buffer) {
     this.buf = buf;
   }
 
-  /** Writes `s` (SQL text, or JSON escaped for a literal) as UTF-8. */
+  /** Adds `s` (SQL text, or JSON escaped for a literal). */
   put(s: string): void {
+    this.#held += s;
+    if (this.#held.length >= CHUNK) this.#flush();
+  }
+
+  /** Writes the text held as UTF-8. */
+  #flush(): void {
+    const s = this.#held;
+    this.#held = '';
     // (At most 3 bytes of UTF-8 per UTF-16 unit.)
     const need = this.at + s.length * 3 + 1;
     if (need > this.buf.length) {
@@ -83,6 +95,7 @@ class Message {
 
   done(): Buffer {
     this.put('\0');
+    this.#flush();
     this.buf[0] = 0x51; // 'Q'
     this.buf.writeUInt32BE(this.at - 1, 1);
     return this.buf.subarray(0, this.at);

@@ -245,6 +245,7 @@ export async function planFromRead(
   }
 
   const out: OutboxItem[] = [];
+  const createdAt = iso(now);
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
@@ -293,7 +294,7 @@ export async function planFromRead(
       mentions: [...mentions],
       ...(notifiers.length ? { notifiers } : {}),
       ...(incident ? { incident: incident.incident } : {}),
-      created_at: iso(now),
+      created_at: createdAt,
     };
     out.push({ key, payload });
     for (const e of n.entries) {

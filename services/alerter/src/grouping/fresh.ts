@@ -228,28 +228,42 @@ export function freshWrites(
     if (t) notified.set(e.episode_id, t);
   });
   const done = new Set(flushed);
-  const episodes = fresh.opened.map((e) => {
-    if (notified.get(e.episode_id) !== 'firing') return e;
-    // As the flush's UPDATE sets them after a firing notification (a new episode is neither acked nor escalated).
-    const firing = e.state === 'firing';
-    return {
-      ...e,
-      notified_at: now,
-      next_repeat_at: firing && e.repeat_interval_ms > 0 ? now + e.repeat_interval_ms : null,
-      escalate_at: firing && e.escalate_after_ms !== null ? now + e.escalate_after_ms : null,
-    };
-  });
   const groups = groupsOf(fresh.opened).map((g) => ({
     ...g,
     last_flush_at: done.has(g.group_key) ? now : null,
   }));
   ctes.push(
     `fresh_grouped AS (${upsertGroupsSql(json.lit(groups))})`,
-    `fresh_opened AS (${insertEpisodesSql(json.lit(episodes))})`,
+    `fresh_opened AS (${insertEpisodesSql(json.text(() => openedJson(fresh.opened, notified, now)))})`,
   );
   return {
     ctes,
     episodes: new Set(fresh.opened.map((e) => e.episode_id)),
     groups: new Set(groups.map((g) => g.group_key)),
   };
+}
+
+/**
+ * The new episodes' JSON for the final write, serialized as the query is sent (not kept as copies of every episode
+ * until the commit): one notified firing now with its notified_at, next_repeat_at and escalate_at as the flush's
+ * UPDATE sets them after a firing notification (a new episode is neither acked nor escalated).
+ */
+function* openedJson(opened: NewEpisode[], notified: Map<string, string>, now: number): Iterable<string> {
+  yield '[';
+  for (let i = 0; i < opened.length; i++) {
+    const e = opened[i]!;
+    if (i) yield ',';
+    const firing = e.state === 'firing';
+    yield JSON.stringify(
+      notified.get(e.episode_id) === 'firing'
+        ? {
+            ...e,
+            notified_at: now,
+            next_repeat_at: firing && e.repeat_interval_ms > 0 ? now + e.repeat_interval_ms : null,
+            escalate_at: firing && e.escalate_after_ms !== null ? now + e.escalate_after_ms : null,
+          }
+        : e,
+    );
+  }
+  yield ']';
 }
