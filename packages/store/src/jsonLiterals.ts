@@ -127,8 +127,9 @@ function encode(text: string, json: JsonLiterals | undefined): Message {
 class Prebuilt extends pg.Query {
   constructor(message: Buffer, callback: (err: Error | undefined, result: unknown) => void) {
     super('(prebuilt)', callback);
+    // As pg's own Connection sends a query (a connection that is not writable any more fails it by its 'end').
     this.submit = (connection) => {
-      connection.stream.write(message);
+      if (connection.stream.writable) connection.stream.write(message);
     };
   }
 }
