@@ -1,5 +1,5 @@
 import { type Alert, maxSeverity, type Notification, newId } from '@tocsin/events';
-import { type PoolClient, sqlLiteral } from '@tocsin/store';
+import { JsonLiterals, type PoolClient, simpleQuery, sqlLiteral } from '@tocsin/store';
 import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import { contextLinks } from '../incidents/context.ts';
@@ -65,6 +65,8 @@ export interface FlushOptions {
  */
 export interface FlushWrite {
   sql: string;
+  /** The values of `sql`'s marks. */
+  json: JsonLiterals;
   list: OutboxItem[];
 }
 
@@ -72,7 +74,7 @@ export interface FlushWrite {
 export async function flushGroups(c: PoolClient, opts: FlushOptions): Promise<OutboxRow[]> {
   const write = await planGroupFlush(c, opts);
   if (!write) return [];
-  const r = await c.query(write.sql);
+  const r = (await simpleQuery(c, write.sql, write.json)) as { rows: Record<string, unknown>[] };
   return outboxRows(r.rows, write.list);
 }
 
@@ -209,7 +211,8 @@ export async function planFromRead(
 
   if (fresh && freshNeedsRows(fresh, plan, context.changed.length > 0)) {
     // Written as pending, and the flush reads them back (the general path).
-    await c.query(fresh.sql());
+    const json = new JsonLiterals();
+    await simpleQuery(c, fresh.sql(json), json);
     return planGroupFlush(c, { ...opts, groupKeys: freshGroups(fresh) });
   }
 
@@ -242,6 +245,7 @@ export async function planFromRead(
   }
 
   const out: OutboxItem[] = [];
+  const createdAt = iso(now);
   const updates: { episode_id: string; transition: PendingTransition }[] = [];
   for (const n of plan.notifications) {
     const eps = n.entries.map((e) => episodes.get(e.episode_id)!);
@@ -290,7 +294,7 @@ export async function planFromRead(
       mentions: [...mentions],
       ...(notifiers.length ? { notifiers } : {}),
       ...(incident ? { incident: incident.incident } : {}),
-      created_at: iso(now),
+      created_at: createdAt,
     };
     out.push({ key, payload });
     for (const e of n.entries) {
@@ -322,8 +326,9 @@ export async function planFromRead(
   // The fresh transitions are no rows (ids below zero): those notified are not written, the others are.
   const sent = new Map<number, string>();
   for (const n of plan.notifications) for (const e of n.entries) if (e.id < 0) sent.set(e.id, n.transition);
+  const json = new JsonLiterals();
   const own = fresh
-    ? freshWrites(fresh, sent, plan.flushed, now)
+    ? freshWrites(fresh, sent, plan.flushed, now, json)
     : { ctes: [], episodes: new Set<string>(), groups: new Set<string>() };
   const rows = remove.filter((id) => id >= 0);
   // Only a firing or a repeat changes the episode (a resolution's UPDATE would write a copy of the row unchanged).
@@ -340,7 +345,7 @@ export async function planFromRead(
     !own.ctes.length
   )
     return null;
-  const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
+  const lit = (v: unknown) => json.lit(v);
   const ids = `ARRAY[${rows.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
   const flushed = `ARRAY[${flushedGroups.map((k) => sqlLiteral(k)).join(',')}]::text[]`;
   const at = `${int(now, 'clock value')}::bigint`;
@@ -373,10 +378,10 @@ export async function planFromRead(
        SELECT x.elem->>'key', x.elem->'payload',
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
          clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
-       FROM jsonb_array_elements(${sqlLiteral(outboxJson(out))}::jsonb) WITH ORDINALITY AS x(elem, ord)
+       FROM jsonb_array_elements(${json.text(() => outboxJson(out))}::jsonb) WITH ORDINALITY AS x(elem, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)
      SELECT seq, key FROM queued`;
-  return { sql, list: out };
+  return { sql, json, list: out };
 }

@@ -1,4 +1,4 @@
-import { sqlLiteral } from '@tocsin/store';
+import type { JsonLiterals } from '@tocsin/store';
 import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
 import type { Contender } from '../inhibit/priority.ts';
 import {
@@ -29,11 +29,10 @@ export interface FreshBatch {
   /** opening: the new episodes (with their groups) and their timeline, written by the final write. */
   opened: NewEpisode[];
   timeline: TimelineEntry[];
-  /** The batch's writes the general way (what is not written yet, pending rows included), one statement. */
-  sql: () => string;
+  /** The batch's writes the general way (what is not written yet, pending rows included), one statement (its
+   * inputs marks of `json`). */
+  sql: (json: JsonLiterals) => string;
 }
-
-const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
 
 function ascii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
@@ -102,7 +101,7 @@ export function openingFresh(
   opened: NewEpisode[],
   timeline: TimelineEntry[],
   entries: PendingEntry[],
-  sql: () => string,
+  sql: (json: JsonLiterals) => string,
 ): FreshBatch {
   return {
     kind: 'opening',
@@ -129,13 +128,20 @@ export function closingFresh(rows: Record<string, unknown>[], now: number): Fres
       created_at: now,
     });
   }
-  return { kind: 'closing', entries, episodes, opened: [], timeline: [], sql: () => pendingSql(entries) };
+  return {
+    kind: 'closing',
+    entries,
+    episodes,
+    opened: [],
+    timeline: [],
+    sql: (json) => pendingSql(entries, json),
+  };
 }
 
-function pendingSql(entries: PendingEntry[]): string {
+function pendingSql(entries: PendingEntry[], json: JsonLiterals): string {
   return `INSERT INTO alerter_pending (group_key, episode_id, transition, created_at, detail)
        SELECT x.group_key, x.episode_id, x.transition, x.created_at, coalesce(x.detail, '{}')
-       FROM jsonb_to_recordset(${lit(entries)}::jsonb) AS x(group_key text, episode_id text, transition text,
+       FROM jsonb_to_recordset(${json.lit(entries)}::jsonb) AS x(group_key text, episode_id text, transition text,
          created_at bigint, detail jsonb)`;
 }
 
@@ -204,16 +210,17 @@ export function freshNeedsRows(fresh: FreshBatch, plan: FlushPlan, contextChange
  * The fresh transitions' part of the final write (CTEs), given the transitions the flush notified (`sent`, by
  * fresh id) and the groups it flushed: the new episodes (notified ones with their repeat and escalation times), their
  * groups (with their last flush), their timeline, and the transitions left pending. `episodes`, `groups`: those this
- * part writes in full (the flush's UPDATEs leave them out).
+ * part writes in full (the flush's UPDATEs leave them out). Their inputs are marks of `json`.
  */
 export function freshWrites(
   fresh: FreshBatch,
   sent: Map<number, string>,
   flushed: readonly string[],
   now: number,
+  json: JsonLiterals,
 ): { ctes: string[]; episodes: Set<string>; groups: Set<string> } {
   const waiting = fresh.entries.filter((_, i) => !sent.has(-(i + 1)));
-  const ctes = waiting.length ? [`fresh_pending AS (${pendingSql(waiting)})`] : [];
+  const ctes = waiting.length ? [`fresh_pending AS (${pendingSql(waiting, json)})`] : [];
   if (fresh.kind === 'closing') return { ctes, episodes: new Set(), groups: new Set() };
   const notified = new Map<string, string>();
   fresh.entries.forEach((e, i) => {
@@ -221,28 +228,42 @@ export function freshWrites(
     if (t) notified.set(e.episode_id, t);
   });
   const done = new Set(flushed);
-  const episodes = fresh.opened.map((e) => {
-    if (notified.get(e.episode_id) !== 'firing') return e;
-    // As the flush's UPDATE sets them after a firing notification (a new episode is neither acked nor escalated).
-    const firing = e.state === 'firing';
-    return {
-      ...e,
-      notified_at: now,
-      next_repeat_at: firing && e.repeat_interval_ms > 0 ? now + e.repeat_interval_ms : null,
-      escalate_at: firing && e.escalate_after_ms !== null ? now + e.escalate_after_ms : null,
-    };
-  });
   const groups = groupsOf(fresh.opened).map((g) => ({
     ...g,
     last_flush_at: done.has(g.group_key) ? now : null,
   }));
   ctes.push(
-    `fresh_grouped AS (${upsertGroupsSql(lit(groups))})`,
-    `fresh_opened AS (${insertEpisodesSql(lit(episodes))})`,
+    `fresh_grouped AS (${upsertGroupsSql(json.lit(groups))})`,
+    `fresh_opened AS (${insertEpisodesSql(json.text(() => openedJson(fresh.opened, notified, now)))})`,
   );
   return {
     ctes,
     episodes: new Set(fresh.opened.map((e) => e.episode_id)),
     groups: new Set(groups.map((g) => g.group_key)),
   };
+}
+
+/**
+ * The new episodes' JSON for the final write, serialized as the query is sent (not kept as copies of every episode
+ * until the commit): one notified firing now with its notified_at, next_repeat_at and escalate_at as the flush's
+ * UPDATE sets them after a firing notification (a new episode is neither acked nor escalated).
+ */
+function* openedJson(opened: NewEpisode[], notified: Map<string, string>, now: number): Iterable<string> {
+  yield '[';
+  for (let i = 0; i < opened.length; i++) {
+    const e = opened[i]!;
+    if (i) yield ',';
+    const firing = e.state === 'firing';
+    yield JSON.stringify(
+      notified.get(e.episode_id) === 'firing'
+        ? {
+            ...e,
+            notified_at: now,
+            next_repeat_at: firing && e.repeat_interval_ms > 0 ? now + e.repeat_interval_ms : null,
+            escalate_at: firing && e.escalate_after_ms !== null ? now + e.escalate_after_ms : null,
+          }
+        : e,
+    );
+  }
+  yield ']';
 }

@@ -1,4 +1,4 @@
-import { type Pool, type PoolClient, sqlLiteral } from '@tocsin/store';
+import { JsonLiterals, type Pool, type PoolClient, simpleQuery } from '@tocsin/store';
 import type { Presence, StateRow } from './types.ts';
 
 export type Queryable = Pool | PoolClient;
@@ -51,17 +51,17 @@ function lockStatement(bump: 'silences' | 'subscriptions' | null): string {
 
 /**
  * Opens a transaction and takes the lock (lockState) in one round trip: both statements go as one simple query.
- * `prelude`, statements of the same simple query (inputs as escaped literals), runs right after the lock; its
- * results are returned. The caller commits or rolls back.
+ * `prelude`, statements of the same simple query (inputs as escaped literals, or marks of `json`), runs right after
+ * the lock; its results are returned. The caller commits or rolls back.
  */
 export async function beginLocked(
   c: PoolClient,
   bump: 'silences' | 'subscriptions' | null = null,
   prelude?: string,
+  json?: JsonLiterals,
 ): Promise<Meta & { prelude: { rows: Record<string, unknown>[] }[] }> {
-  const r = (await c.query(`BEGIN; ${lockStatement(bump)}${prelude ? `;\n${prelude}` : ''}`)) as unknown as {
-    rows: Record<string, unknown>[];
-  }[];
+  const text = `BEGIN; ${lockStatement(bump)}${prelude ? `;\n${prelude}` : ''}`;
+  const r = (await simpleQuery(c, text, json)) as unknown as { rows: Record<string, unknown>[] }[];
   return { ...toMeta(r[1]!.rows[0]!), prelude: r.slice(2) };
 }
 
@@ -177,28 +177,30 @@ export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, versi
 }
 
 /**
- * Writes the states and commits, in one round trip: one simple query (the rows go as an escaped literal). `before`,
- * a statement of the same transaction (the flush's final write), goes first in the same query; its rows are
- * returned; `after`, statements whose results are not read, go last before the COMMIT. If a statement fails, the
- * COMMIT is not run and the caller rolls back.
+ * Writes the states and commits, in one round trip: one simple query (the rows go as an escaped literal, written
+ * straight into the message: JsonLiterals). `before`, a statement of the same transaction (the flush's final write,
+ * its inputs marks of its `json`), goes first in the same query; its rows are returned; `after`, statements whose
+ * results are not read, go last before the COMMIT. If a statement fails, the COMMIT is not run and the caller
+ * rolls back.
  */
 export async function writeStatesAndCommit(
   c: PoolClient,
   rows: Iterable<StateRow>,
   version: number,
-  before?: string,
+  before?: { sql: string; json: JsonLiterals } | null,
   /** Statements of the same transaction whose results are not read (the outbox's published rows: OutboxMarks). */
   after?: string,
 ): Promise<Record<string, unknown>[]> {
   const list = [...rows];
-  const statements = before ? [before] : [];
+  const statements = before ? [before.sql] : [];
+  const lits = new JsonLiterals().merge(before?.json);
   if (list.length) {
     if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
-    statements.push(writeStatesSql(String(version), sqlLiteral(JSON.stringify(list))));
+    statements.push(writeStatesSql(String(version), lits.lit(list)));
   }
   if (after) statements.push(after);
   statements.push('COMMIT');
-  const r = (await c.query(statements.join(';\n'))) as unknown as
+  const r = (await simpleQuery(c, statements.join(';\n'), lits)) as unknown as
     | { rows: Record<string, unknown>[] }
     | { rows: Record<string, unknown>[] }[];
   if (!before) return [];

@@ -26,17 +26,20 @@ export interface OutboxItem {
 }
 
 /**
- * `JSON.stringify(list)` of `{ key, payload }` items, each payload serialized once and kept on its item: the same
- * text is published (OutboxRow.json), instead of a second JSON.stringify of every notification.
+ * `JSON.stringify(list)` of `{ key, payload }` items, in pieces (JsonLiterals.text: no string of the whole list), each
+ * payload serialized once and kept on its item: the same text is published (OutboxRow.json), instead of a second
+ * JSON.stringify of every notification.
  */
-export function outboxJson(list: OutboxItem[]): string {
-  let s = '[';
+export function* outboxJson(list: OutboxItem[]): Iterable<string> {
+  yield '[';
   for (let i = 0; i < list.length; i++) {
     const item = list[i]!;
     item.json ??= JSON.stringify(item.payload);
-    s += `${i ? ',' : ''}{"key":${JSON.stringify(item.key)},"payload":${item.json}}`;
+    yield `${i ? ',' : ''}{"key":${JSON.stringify(item.key)},"payload":`;
+    yield item.json;
+    yield '}';
   }
-  return `${s}]`;
+  yield ']';
 }
 
 /** The outbox rows a write returned (seq, key), with their payloads, in publishing order. */

@@ -1,7 +1,7 @@
 import type { Publisher } from '@tocsin/bus';
 import type { Notification } from '@tocsin/events';
 import type { Clock } from '@tocsin/runtime';
-import type { Pool, PoolClient } from '@tocsin/store';
+import type { JsonLiterals, Pool, PoolClient } from '@tocsin/store';
 import type { AlerterConfig } from '../config.ts';
 import {
   type FlushOptions,
@@ -63,10 +63,11 @@ export interface AlerterDeps {
 /**
  * Statements sent with the lock in its round trip (see beginLocked), written on the judgement made before the lock
  * was granted: kept when `accept` says that judgement still holds (the state version the lock opened is the next one
- * after the judged state), rolled back otherwise.
+ * after the judged state), rolled back otherwise. `json`: the values of the marks in `sql`.
  */
 export interface Prelude {
   sql: string;
+  json: JsonLiterals;
   accept(meta: Meta): boolean;
 }
 
@@ -204,7 +205,7 @@ export class AlerterCore {
     let sent: Promise<Record<string, unknown>[]>;
     let marking: ReturnType<OutboxMarks['take']> = null;
     try {
-      let meta = await beginLocked(c, bump, prelude?.sql);
+      let meta = await beginLocked(c, bump, prelude?.sql, prelude?.json);
       // The previous commit of this replica ended before the lock was granted; its outcome is in the cache first.
       await this.#committing;
       let results: FlushRead | null = prelude ? meta.prelude : null;
@@ -218,13 +219,7 @@ export class AlerterCore {
       version = meta.version;
       out = await fn(c, meta, results);
       marking = this.marks.take();
-      sent = writeStatesAndCommit(
-        c,
-        out.plan?.rows.values() ?? [],
-        meta.version,
-        out.flush?.sql,
-        marking?.sql,
-      );
+      sent = writeStatesAndCommit(c, out.plan?.rows.values() ?? [], meta.version, out.flush, marking?.sql);
     } catch (err) {
       await this.#abort(c, err as Error);
       throw err;

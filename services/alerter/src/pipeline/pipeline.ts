@@ -114,7 +114,7 @@ export class Pipeline {
         core.cache.resets === resetsSeen;
       // A burst of new alerts (or of recoveries): its writes and the flush's reads go with the lock, in one round trip.
       const writes = dry && !presence.length ? batchPrelude(dry.effects, now, core.d.rules.incidents) : null;
-      const prelude = writes && { sql: writes.sql, accept: holds };
+      const prelude = writes && { sql: writes.sql, json: writes.json, accept: holds };
       const { done } = await core.stageLocked(
         null,
         async (c, meta, read) => {

@@ -1,4 +1,4 @@
-import { sqlLiteral } from '@tocsin/store';
+import { JsonLiterals, sqlLiteral } from '@tocsin/store';
 import { type FlushRead, flushReadOf } from '../grouping/flush.ts';
 import { closingFresh, type FreshBatch, freshGroups, openingFresh } from '../grouping/fresh.ts';
 import type { IncidentIndex } from '../incidents/incidents.ts';
@@ -15,7 +15,7 @@ import {
 import type { Effect, NewEpisode } from '../lifecycle/types.ts';
 
 /**
- * A batch's writes and its flush's reads as statements of one simple query (inputs as escaped literals), sent with
+ * A batch's writes and its flush's reads as statements of one simple query (inputs as marks of `json`), sent with
  * the lock in its round trip (AlerterCore.stageLocked's prelude): the same writes as applyEffects, for the batches
  * that only open episodes (a burst of new alerts) or only resolve or clear them (a burst of recoveries). The
  * transitions they cause are not written as pending: the flush plans them from memory (grouping/fresh.ts), and those
@@ -25,10 +25,9 @@ import type { Effect, NewEpisode } from '../lifecycle/types.ts';
  */
 export interface BatchPrelude {
   sql: string;
+  json: JsonLiterals;
   flush: ((results: FlushRead) => { read: FlushRead; fresh: FreshBatch }) | null;
 }
-
-const lit = (v: unknown) => sqlLiteral(JSON.stringify(v));
 
 export function batchPrelude(
   effects: Effect[],
@@ -56,9 +55,12 @@ function openingPrelude(
     opening(e, now, opened, timeline, pending);
   }
   if (!opened.length) return null;
-  const sql = () =>
-    `WITH ${episodesCtes(lit(opened), lit(groupsOf(opened)))}, ${saidAndPending(lit(timeline), lit(pending))}`;
-  if (!pending.length) return { sql: sql(), flush: null };
+  const sql = (j: JsonLiterals) =>
+    `WITH ${episodesCtes(j.lit(opened), j.lit(groupsOf(opened)))}, ${saidAndPending(j.lit(timeline), j.lit(pending))}`;
+  if (!pending.length) {
+    const json = new JsonLiterals();
+    return { sql: sql(json), json, flush: null };
+  }
   // (The writes as one statement only if the flush needs them as rows.)
   const fresh = openingFresh(opened, timeline, pending, sql);
   const touched = `ARRAY[${freshGroups(fresh)
@@ -67,6 +69,7 @@ function openingPrelude(
   const objectKeys = [...new Set(opened.flatMap((e) => (e.object_key === null ? [] : [e.object_key])))];
   return {
     sql: flushReadOf(touched, incidents, { objectKeys }),
+    json: new JsonLiterals(),
     flush: (results) => ({ read: results, fresh }),
   };
 }
@@ -88,7 +91,8 @@ function closingPrelude(
     ids.push(e.episode_id);
   }
   const episodes = `ARRAY[${ids.map((id) => sqlLiteral(id)).join(',')}]::text[]`;
-  const sql = `WITH closed AS (${closeSql(lit(effects), true)}),
+  const json = new JsonLiterals();
+  const sql = `WITH closed AS (${closeSql(json.lit(effects), true)}),
      moot AS (${mootPendingSql('ARRAY(SELECT episode_id FROM closed)')}),
      said AS (
        INSERT INTO alerter_timeline (episode_id, at, kind, detail)
@@ -100,6 +104,7 @@ function closingPrelude(
   const groups = `ARRAY(SELECT group_key FROM alerter_episodes WHERE episode_id = ANY(${episodes}))`;
   return {
     sql: `${sql};\n${flushReadOf(groups, incidents, { objectKeys: [] })}`,
+    json,
     flush: (results) => ({ read: results.slice(1), fresh: closingFresh(results[0]!.rows, now) }),
   };
 }

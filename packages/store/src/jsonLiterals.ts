@@ -1,0 +1,158 @@
+import pg from 'pg';
+
+/**
+ * JSON inputs of a simple query (statements sent together, no parameters there) that are not put in its text: the
+ * text holds a mark for each (`lit`), and `simpleQuery` writes each value's JSON, escaped as a string literal, straight
+ * into the message it sends, an element of an array at a time. Built into the text (`sqlLiteral(JSON.stringify(v))`),
+ * a batch's megabytes of JSON were strings in V8's large-object space three times over (the JSON, its escaped copy,
+ * the statement they were joined into), each alive until the server answered: a major GC every batch or so.
+ */
+export class JsonLiterals {
+  readonly values = new Map<number, unknown>();
+
+  /** A mark for `v`'s JSON as a string literal (what `sqlLiteral(JSON.stringify(v))` would be): `${lit(v)}::jsonb`. */
+  lit(v: unknown): string {
+    const id = next++;
+    this.values.set(id, v);
+    return `\0${id}\0`;
+  }
+
+  /** A mark for JSON text given in pieces (their concatenation is the JSON): for text serialized already. */
+  text(pieces: () => Iterable<string>): string {
+    const id = next++;
+    this.values.set(id, new Pieces(pieces));
+    return `\0${id}\0`;
+  }
+
+  /** Takes `other`'s values (texts of both go in one query). */
+  merge(other: JsonLiterals | undefined): this {
+    if (other) for (const [id, v] of other.values) this.values.set(id, v);
+    return this;
+  }
+}
+
+/** Marks are unique in the process, so the texts of several JsonLiterals can be joined into one query. */
+let next = 0;
+
+class Pieces {
+  constructor(readonly of: () => Iterable<string>) {}
+}
+
+/** Text gathered before it is written: one write per this many characters, not one per piece (a call each). */
+const CHUNK = 32_768;
+
+/** The message being built (the protocol's Query: 'Q', its length, the text, a NUL); its buffer is reused. */
+class Message {
+  buf: Buffer;
+  at = 5;
+  #held = '';
+
+  constructor(buf: Buffer) {
+    this.buf = buf;
+  }
+
+  /** Adds `s` (SQL text, or JSON escaped for a literal). */
+  put(s: string): void {
+    this.#held += s;
+    if (this.#held.length >= CHUNK) this.#flush();
+  }
+
+  /** Writes the text held as UTF-8. */
+  #flush(): void {
+    const s = this.#held;
+    this.#held = '';
+    // (At most 3 bytes of UTF-8 per UTF-16 unit.)
+    const need = this.at + s.length * 3 + 1;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.at);
+      this.buf = grown;
+    }
+    this.at += this.buf.write(s, this.at);
+  }
+
+  /** Writes JSON text inside the literal: quotes doubled, backslashes doubled (the literal is an E'' one). */
+  json(s: string): void {
+    if (s.includes("'")) s = s.replaceAll("'", "''");
+    this.put(s.includes('\\') ? s.replaceAll('\\', '\\\\') : s);
+  }
+
+  /** v's JSON as a string literal; an array an element at a time (no string of the whole array). */
+  literal(v: unknown): void {
+    this.put(" E'");
+    if (v instanceof Pieces) for (const p of v.of()) this.json(p);
+    else if (Array.isArray(v)) {
+      this.put('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i) this.put(',');
+        // (As JSON.stringify writes an array's undefined, function or symbol elements.)
+        this.json(JSON.stringify(v[i]) ?? 'null');
+      }
+      this.put(']');
+    } else this.json(JSON.stringify(v) ?? 'null');
+    this.put("'");
+  }
+
+  done(): Buffer {
+    this.put('\0');
+    this.#flush();
+    this.buf[0] = 0x51; // 'Q'
+    this.buf.writeUInt32BE(this.at - 1, 1);
+    return this.buf.subarray(0, this.at);
+  }
+}
+
+/** Buffers of sent messages, for the next ones (a few: batches overlap on two connections). */
+const spare: Buffer[] = [];
+const SPARE_MAX = 2;
+/** Larger ones are not kept (a rare huge batch does not pin its memory). */
+const SPARE_BYTES = 16 << 20;
+
+function encode(text: string, json: JsonLiterals | undefined): Message {
+  const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20));
+  const parts = text.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    if (i % 2 === 0) {
+      m.put(parts[i]!);
+      continue;
+    }
+    const id = Number(parts[i]);
+    if (!json?.values.has(id)) throw new Error(`no JSON value for mark ${parts[i]} in the query`);
+    m.literal(json.values.get(id));
+  }
+  return m;
+}
+
+/** A Query whose message is built already: the rows come back as any simple query's do. */
+class Prebuilt extends pg.Query {
+  constructor(message: Buffer, callback: (err: Error | undefined, result: unknown) => void) {
+    super('(prebuilt)', callback);
+    // As pg's own Connection sends a query (a connection that is not writable any more fails it by its 'end').
+    this.submit = (connection) => {
+      if (connection.stream.writable) connection.stream.write(message);
+    };
+  }
+}
+
+/**
+ * Sends `text` as one simple query, its marks (JsonLiterals.lit) replaced by their values' literals; one result, or
+ * one per statement when there are several, as `client.query(text)` returns them.
+ */
+export function simpleQuery(
+  c: pg.ClientBase,
+  text: string,
+  json?: JsonLiterals,
+): Promise<pg.QueryResult | pg.QueryResult[]> {
+  const m = encode(text, json);
+  const message = m.done();
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | undefined, result: unknown) => {
+      if (err) return reject(err);
+      // The server answered: the whole message was written, its buffer can take the next one. (Not after an
+      // error: the connection may have died with it still queued.)
+      if (spare.length < SPARE_MAX && m.buf.length <= SPARE_BYTES) spare.push(m.buf);
+      resolve(result as pg.QueryResult | pg.QueryResult[]);
+    };
+    c.query(new Prebuilt(message, done));
+  });
+}

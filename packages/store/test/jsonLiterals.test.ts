@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPool, JsonLiterals, type Pool, simpleQuery, sqlLiteral } from '../src/index.ts';
+
+describe('simpleQuery with JsonLiterals', () => {
+  let pool: Pool;
+  beforeAll(() => {
+    pool = createPool({ url: inject('databaseUrl'), max: 2 });
+  });
+  afterAll(() => pool.end());
+
+  const awkward = {
+    summary: 'client\'s "quoted" \\n back\\slash',
+    labels: { a: 'é😀', b: "''", c: '\\\\' },
+    n: [1, null, 2.5],
+    at: new Date(1_700_000_000_000),
+  };
+
+  it('reads back what the text would have had as escaped literals, in several statements', async () => {
+    const json = new JsonLiterals();
+    const list = [awkward, { x: undefined, f: 1 }, 'plain', 7, null];
+    const text = `SELECT ${json.lit(list)}::jsonb AS v; SELECT ${json.lit(awkward)}::jsonb AS v, 'a''b' AS t`;
+    const c = await pool.connect();
+    const r = (await simpleQuery(c, text, json).finally(() => c.release())) as {
+      rows: { v: unknown; t?: string }[];
+    }[];
+    const [inline] = (await pool.query(`SELECT ${sqlLiteral(JSON.stringify(list))}::jsonb AS v`)).rows as {
+      v: unknown;
+    }[];
+    expect(r[0]!.rows[0]!.v).toEqual(inline!.v);
+    expect(r[1]!.rows[0]).toEqual({ v: JSON.parse(JSON.stringify(awkward)), t: "a'b" });
+  });
+
+  it('writes JSON given in pieces, and texts of two JsonLiterals joined in one query', async () => {
+    const a = new JsonLiterals();
+    const b = new JsonLiterals();
+    const text = `SELECT ${a.text(() => ['[{"k":', '"it\'s"', '},', '"\\\\"]'])}::jsonb AS v; SELECT ${b.lit([])}::jsonb AS v`;
+    const c = await pool.connect();
+    try {
+      const r = (await simpleQuery(c, text, a.merge(b))) as { rows: { v: unknown }[] }[];
+      expect(r.map((x) => x.rows[0]!.v)).toEqual([[{ k: "it's" }, '\\'], []]);
+      // A buffer larger than the first one (1 MB), grown while it is written.
+      const big = Array.from({ length: 5000 }, (_, i) => ({ i, s: `${"'\\".repeat(50)}é${i}` }));
+      const json = new JsonLiterals();
+      const one = (await simpleQuery(c, `SELECT ${json.lit(big)}::jsonb AS v`, json)) as {
+        rows: { v: unknown }[];
+      };
+      expect(one.rows[0]!.v).toEqual(big);
+    } finally {
+      c.release();
+    }
+  });
+
+  it('fails the query (and not the connection) on an SQL error, and on a mark without its value', async () => {
+    const c = await pool.connect();
+    try {
+      const json = new JsonLiterals();
+      await expect(simpleQuery(c, `SELECT ${json.lit({ a: 1 })}::jsonb ->> nope`, json)).rejects.toThrow(
+        /nope/,
+      );
+      const other = new JsonLiterals();
+      expect(() => simpleQuery(c, `SELECT ${other.lit(1)}::jsonb`, json)).toThrow(/no JSON value/);
+      const r = (await simpleQuery(c, 'SELECT 1 AS one')) as { rows: { one: number }[] };
+      expect(r.rows[0]!.one).toBe(1);
+    } finally {
+      c.release();
+    }
+  });
+});
