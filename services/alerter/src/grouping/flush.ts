@@ -375,10 +375,12 @@ export async function planFromRead(
        FROM jsonb_to_recordset(${lit(timeline)}::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb)),
      queued AS (
        INSERT INTO alerter_outbox (key, payload, lease_until)
-       SELECT x.elem->>'key', x.elem->'payload',
+       SELECT x.key, x.payload,
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
          clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
-       FROM jsonb_array_elements(${json.text(() => outboxJson(out))}::jsonb) WITH ORDINALITY AS x(elem, ord)
+       -- json, not jsonb: the payloads are stored as they are (migrations/1797200000051_outbox_json.sql).
+       FROM ROWS FROM (json_to_recordset(${json.text(() => outboxJson(out))}::json) AS (key text, payload json))
+         WITH ORDINALITY AS x(key, payload, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)
