@@ -54,7 +54,9 @@ export function upsertGroupsSql(g: string): string {
 
 /**
  * The INSERT of new episodes ($e: NewEpisode rows). An episode notified in the same transaction (grouping/fresh.ts)
- * carries its notified_at, next_repeat_at and escalate_at (ms); absent, they are null.
+ * carries its notified_at, next_repeat_at and escalate_at (ms); absent, they are null. Read as json, not jsonb:
+ * only the fields typed jsonb below are parsed into jsonb, not the whole list (a batch's largest literal after the
+ * outbox's).
  */
 export function insertEpisodesSql(e: string): string {
   return `INSERT INTO alerter_episodes (episode_id, fingerprint, rule_id, mode, state, severity, source, chain_id, labels,
@@ -66,7 +68,7 @@ export function insertEpisodesSql(e: string): string {
        to_timestamp(x.resolved_at / 1000.0), x.event_id, x.mentions, x.links, x.group_key, x.object_key,
        x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions, x.escalation_ladder,
        to_timestamp(x.notified_at / 1000.0), to_timestamp(x.next_repeat_at / 1000.0), to_timestamp(x.escalate_at / 1000.0)
-     FROM jsonb_to_recordset(${e}::jsonb) AS x(episode_id text, fingerprint text, rule_id text, mode text,
+     FROM json_to_recordset(${e}::json) AS x(episode_id text, fingerprint text, rule_id text, mode text,
        state text, severity text, source text, chain_id text, labels jsonb, summary text, description text,
        value float8, started_at bigint, fired_at bigint, resolved_at bigint, event_id text, mentions jsonb,
        links jsonb, group_key text, object_key text, priority int, send_resolved boolean,
