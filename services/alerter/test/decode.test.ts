@@ -32,3 +32,27 @@ it('refuses NUL and lone surrogates (the text policy) with their path, and accep
   const escaped = JSON.stringify(event({ host: 'node @@' })).replace('@@', '\\ud83d\\ude80');
   expect(decode(enc.encode(escaped))).toMatchObject({ ok: true, value: { data: { host: 'node 🚀' } } });
 });
+
+it('accepts an event on its own subject only, as @tocsin/bus decodeEvent does', () => {
+  const decode = fastEventDecoder();
+  const raw = enc.encode(JSON.stringify(event({ mount: '/data' })));
+  for (const subject of [
+    't.events.my-probe.disk_full',
+    'a.b.events.my-probe.disk_full',
+    'events.my-probe.disk_full',
+  ])
+    expect(decode(raw, subject)).toMatchObject({ ok: true });
+  for (const subject of [
+    't.events.my-probe.disk_fullx',
+    't.events.xmy-probe.disk_full',
+    't.xevents.my-probe.disk_full',
+    'my-probe.disk_full',
+    't.events.other.disk_full',
+  ])
+    expect(decode(raw, subject)).toEqual({
+      ok: false,
+      issues: [
+        `(subject): ${subject} does not agree with the envelope's source/type my-probe.disk_full (expected <prefix>.events.my-probe.disk_full)`,
+      ],
+    });
+});
