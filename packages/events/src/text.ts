@@ -16,7 +16,9 @@ const MAX_ISSUES = 20;
  * break the policy. Raw NUL cannot appear in valid JSON, and UTF-8 text cannot hold a lone surrogate.
  */
 export function mayHaveBadText(json: string): boolean {
-  return SUSPECT_ESCAPE.test(json);
+  // Most JSON holds no `\u` escape at all: a plain substring search (several times faster than the expression's
+  // scan, on every event decoded and every notification published) settles it.
+  return json.includes('\\u') && SUSPECT_ESCAPE.test(json);
 }
 
 function describe(s: string): string | null {

@@ -57,17 +57,24 @@ export function createAlerterService(
       const refused = startProblems(cfg, ctx.config.nats.duplicate_window);
       if (refused.length) throw new ConfigError(source, refused);
       const rules = loadRules(cfg, { source });
+      // Counted here, per notification and per transition, and added to the counters when the metrics are read:
+      // a labelled increment hashes its labels, thousands of times a second in a burst.
+      const notified = new Tally();
+      const decided = new Tally();
       const notifications = new Counter({
         name: 'tocsin_alerter_notifications_total',
         help: 'Notifications published, by transition',
         labelNames: ['transition', 'severity'],
         registers: [ctx.metrics.registry],
+        collect: () =>
+          notified.drain((transition, severity, n) => notifications.inc({ transition, severity }, n)),
       });
       const transitions = new Counter({
         name: 'tocsin_alerter_transitions_total',
         help: 'Alert transitions decided (open, fire, resolve, clear, step, notice)',
         labelNames: ['kind'],
         registers: [ctx.metrics.registry],
+        collect: () => decided.drain((kind, _, n) => transitions.inc({ kind }, n)),
       });
       const batchSeconds = new Histogram({
         name: 'tocsin_alerter_batch_duration_seconds',
@@ -82,9 +89,9 @@ export function createAlerterService(
         log: ctx.log,
         rules,
         config: cfg,
-        onNotification: (n) => notifications.inc({ transition: n.transition, severity: n.severity }),
+        onNotification: (n) => notified.add(n.transition, n.severity),
         onTransitions: (kinds) => {
-          for (const k of kinds) transitions.inc({ kind: k });
+          for (const k of kinds) decided.add(k, '');
         },
       });
       await alerter.init();
@@ -255,3 +262,26 @@ export function createAlerterService(
 
 /** The alerter as deployed (`services/alerter/src/main.ts`). */
 export const alerterService = createAlerterService();
+
+/** Counts by up to two label values, handed to a counter (`drain`) when the metrics are read. */
+class Tally {
+  readonly #counts = new Map<string, Map<string, number>>();
+
+  add(a: string, b: string): void {
+    let byB = this.#counts.get(a);
+    if (!byB) {
+      byB = new Map();
+      this.#counts.set(a, byB);
+    }
+    byB.set(b, (byB.get(b) ?? 0) + 1);
+  }
+
+  drain(to: (a: string, b: string, n: number) => void): void {
+    for (const [a, byB] of this.#counts)
+      for (const [b, n] of byB)
+        if (n) {
+          to(a, b, n);
+          byB.set(b, 0);
+        }
+  }
+}

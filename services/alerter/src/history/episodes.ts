@@ -1,6 +1,7 @@
 import type { Alert } from '@tocsin/events';
 import type { Pool, PoolClient } from '@tocsin/store';
 import type { EpisodeFields } from '../lifecycle/types.ts';
+import { isoTime } from './isoTime.ts';
 
 /** An alert episode as stored. */
 export interface EpisodeRow extends EpisodeFields<Date> {
@@ -65,8 +66,8 @@ export function toAlert(ep: EpisodeRow, silencedBy: string[]): Alert {
     labels: ep.labels,
     summary: ep.summary,
     description: ep.description,
-    started_at: ep.started_at.toISOString(),
-    resolved_at: ep.resolved_at?.toISOString() ?? null,
+    started_at: isoTime(ep.started_at),
+    resolved_at: ep.resolved_at ? isoTime(ep.resolved_at) : null,
     value: ep.value,
     acknowledged:
       ep.acked_by && ep.acked_at

@@ -14,6 +14,11 @@ export interface DecideContext {
   subscriptions: SubscriptionIndex;
   /** Flap suppression: a rule's `flap` settings (none given: nothing flaps). */
   flapOf?: (ruleId: string) => FlapConfig | null;
+  /**
+   * False when no rule has flap settings: a decision then has nothing to suppress, and is not walked for it (the
+   * timers still settle what flapped under earlier settings, through flapOf).
+   */
+  anyFlap?: boolean;
 }
 
 export function isStale(row: StateRow | undefined, inst: Instance): boolean {
@@ -52,7 +57,7 @@ export abstract class DeciderBase {
   /** The decision; flap suppression (flap/flap.ts) is applied to it once, when it is taken. */
   plan(): Plan {
     const plan = { rows: this.rows, effects: this.effects };
-    if (this.cx.flapOf && !this.#flapped) {
+    if (this.cx.flapOf && this.cx.anyFlap !== false && !this.#flapped) {
       this.#flapped = true;
       applyFlap(plan, { now: this.cx.now, before: (fp) => this.cx.get(fp), flapOf: this.cx.flapOf });
     }

@@ -54,10 +54,13 @@ export function newEpisode(
   const s: Scope = { ...scope, vars: { ...scope.vars, labels: epLabels, alert: opts.vars } };
   // A member of a correlation rule groups with the other alerts of its incident (when its tie labels have values).
   const incidentLabels = rule.incident ? incidentGroupLabels(rule.incident, labels) : null;
-  const groupLabels: Record<string, string> = incidentLabels ?? {};
-  if (!incidentLabels) {
-    if (rule.groupBy.includes('...')) Object.assign(groupLabels, labels);
-    else for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';
+  // (A spread copies the labels' shape at once; Object.assign into {} added them one by one.)
+  let groupLabels: Record<string, string>;
+  if (incidentLabels) groupLabels = incidentLabels;
+  else if (rule.groupBy.includes('...')) groupLabels = { ...labels };
+  else {
+    groupLabels = {};
+    for (const g of rule.groupBy) groupLabels[g] = labels[g] ?? '';
   }
   const mentions = new Set([
     ...rule.mentions,
@@ -76,6 +79,8 @@ export function newEpisode(
         mentions.add(sub.owner);
   }
   const object = rule.priority ? rule.priority.object(s) : null;
+  const escalation = escalationOf(rule, epLabels);
+  // Every field written out (a spread at the end of the literal made each episode a slow copy).
   const ep: NewEpisode = {
     episode_id: newId(opts.at),
     fingerprint: '',
@@ -105,7 +110,9 @@ export function newEpisode(
     priority: rule.priority?.rank ?? null,
     send_resolved: rule.sendResolved,
     repeat_interval_ms: rule.repeatIntervalMs,
-    ...escalationOf(rule, epLabels),
+    escalate_after_ms: escalation.escalate_after_ms,
+    escalation_mentions: escalation.escalation_mentions,
+    escalation_ladder: escalation.escalation_ladder,
   };
   return ep;
 }

@@ -19,6 +19,8 @@ interface ForType {
 export class RuleIndex {
   readonly #bySource = new Map<string, { byType: Map<string, ForType>; any: ForType }>();
   readonly byId = new Map<string, CompiledRule>();
+  /** Whether any rule declares flap settings (none: a decision has no flap suppression to apply). */
+  readonly anyFlap: boolean;
   #last: { source: string; type: string; forType: ForType } | null = null;
 
   constructor(readonly rules: CompiledRule[]) {
@@ -38,6 +40,7 @@ export class RuleIndex {
       }
       return t;
     };
+    this.anyFlap = rules.some((r) => r.flap);
     for (const r of rules) {
       this.byId.set(r.id, r);
       const s = source(r.source);

@@ -47,9 +47,25 @@ function child(node: MemoNode, key: string): MemoNode {
   return next;
 }
 
+/** The last label names seen by groupKeyOf, and their sorted order: a rule's alerts all have the same names. */
+let lastNames: string[] = [];
+let lastSorted: string[] = [];
+
+function sortedNames(labels: Record<string, string>): string[] {
+  const names = Object.keys(labels);
+  if (names.length === lastNames.length) {
+    let same = true;
+    for (let i = 0; i < names.length && same; i++) same = names[i] === lastNames[i];
+    if (same) return lastSorted;
+  }
+  lastNames = names;
+  lastSorted = [...names].sort();
+  return lastSorted;
+}
+
 /** A short stable id for a group of alerts (source + group_by label values). */
 export function groupKeyOf(source: string, labels: Record<string, string>): string {
-  const names = Object.keys(labels).sort();
+  const names = sortedNames(labels);
   let key = '';
   for (let i = 0; i < names.length; i++) key += `${i ? '\u0000' : ''}${names[i]}=${labels[names[i]!]}`;
   return `${source}:${sha256(key, 'hex').slice(0, 24)}`;

@@ -169,6 +169,7 @@ export class AlerterCore {
       get: (fp) => this.cache.get(fp),
       subscriptions: this.subs,
       flapOf: (id) => this.index.byId.get(id)?.flap ?? null,
+      anyFlap: this.index.anyFlap,
     });
   }
 
