@@ -2,7 +2,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnavailable, provisionStreams, StreamPublishError, StreamPublisher } from '../src/index.ts';
-import { parseAck } from '../src/streamPublish.ts';
 
 let env: TestEnv;
 let nc: NatsConnection;
@@ -35,50 +34,5 @@ describe('StreamPublisher', () => {
     expect(err).toBeInstanceOf(StreamPublishError);
     expect((err as StreamPublishError).name).toBe('NoResponders');
     expect(isUnavailable(err)).toBe(true);
-  });
-});
-
-describe('parseAck', () => {
-  const ack = (s: string) => parseAck(new TextEncoder().encode(s));
-
-  it('reads the acks the server writes, with its spacing or without', () => {
-    expect(ack('{"stream":"EV", "seq":1}')).toEqual({ stream: 'EV', seq: 1, duplicate: false });
-    expect(ack('{"stream":"EV", "seq":42,"duplicate": true}')).toEqual({
-      stream: 'EV',
-      seq: 42,
-      duplicate: true,
-    });
-    expect(ack('{"stream":"EV","seq":999999999999999}')).toEqual({
-      stream: 'EV',
-      seq: 999999999999999,
-      duplicate: false,
-    });
-    // Longer than that: JSON.parse reads it.
-    expect(ack('{"stream":"EV","seq":9007199254740991}')).toEqual({ stream: 'EV', seq: 9007199254740991 });
-    expect(ack(' { "stream" : "é-s" , "seq" : 0 , "duplicate" : true } ')).toEqual({
-      stream: 'é-s',
-      seq: 0,
-      duplicate: true,
-    });
-  });
-
-  it('reads anything else as JSON: errors, other fields, escapes', () => {
-    expect(ack('{"error":{"code":503,"description":"no"},"stream":"EV"}')).toEqual({
-      error: { code: 503, description: 'no' },
-      stream: 'EV',
-    });
-    expect(ack('{"stream":"EV", "seq":3, "domain":"hub"}')).toEqual({ stream: 'EV', seq: 3, domain: 'hub' });
-    expect(ack('{"stream":"E\\"V", "seq":3}')).toEqual({ stream: 'E"V', seq: 3 });
-    expect(ack('{"stream":"EV", "seq":3,"duplicate": false}')).toEqual({
-      stream: 'EV',
-      seq: 3,
-      duplicate: false,
-    });
-    expect(ack('{"stream":"EV", "seq":1e3}')).toEqual({ stream: 'EV', seq: 1000 });
-  });
-
-  it('is null for what is not a JSON object', () => {
-    for (const s of ['', 'nope', '[1]', 'null', '{"stream":"EV", "seq":1', '{"stream":"EV", "seq":01}'])
-      expect(ack(s)).toBeNull();
   });
 });
