@@ -4,8 +4,7 @@
  * when idle and turns N concurrent round trips into one under load. Items with the same `key` never share a batch
  * (one statement must not touch a row twice); `run` returns one result per item, in order. When a batch of several
  * fails with an error that `alone` says is about the data (one item's, e.g. a value PostgreSQL refuses), each item
- * is run again by itself, so only the one at fault fails, not the others that shared its statement. With a `linger`,
- * a burst's next batch may wait a moment to fill (see Linger); a lone item still goes at once.
+ * is run again by itself, so only the one at fault fails, not the others that shared its statement.
  */
 interface Waiting<I, O> {
   item: I;
@@ -13,45 +12,28 @@ interface Waiting<I, O> {
   reject(e: unknown): void;
 }
 
-/**
- * Under load, how long the next batch may wait to fill: after a batch of at least `after` items, while fewer than
- * `fill` are waiting, up to `ms` (each waiting item is a statement's fixed cost shared; idle, nothing waits).
- */
-export interface Linger {
-  after: number;
-  fill: number;
-  ms: number;
-}
-
 export class Coalescer<I, O> {
   readonly #queue: Waiting<I, O>[] = [];
   #running = false;
-  /** Ends the current linger early (the queue reached `fill`). */
-  #wake: (() => void) | undefined;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
     private readonly key: (item: I) => string,
     private readonly max = 256,
     private readonly alone?: (err: unknown) => boolean,
-    private readonly linger?: Linger,
   ) {}
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) void this.#drain();
-      else if (this.#wake && this.#queue.length >= this.linger!.fill) this.#wake();
     });
   }
 
   async #drain(): Promise<void> {
     this.#running = true;
     try {
-      let last = 0;
       while (this.#queue.length) {
-        const l = this.linger;
-        if (l && last >= l.after && this.#queue.length < l.fill) await this.#lingerFor(l.ms);
         const batch: Waiting<I, O>[] = [];
         const keys = new Set<string>();
         const rest: Waiting<I, O>[] = [];
@@ -63,7 +45,6 @@ export class Coalescer<I, O> {
           } else rest.push(w);
         }
         this.#queue.unshift(...rest);
-        last = batch.length;
         try {
           const out = await this.run(batch.map((w) => w.item));
           for (let i = 0; i < batch.length; i++) batch[i]!.resolve(out[i]!);
@@ -75,18 +56,6 @@ export class Coalescer<I, O> {
     } finally {
       this.#running = false;
     }
-  }
-
-  #lingerFor(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wake = done;
-    });
   }
 
   async #oneByOne(batch: Waiting<I, O>[]): Promise<void> {

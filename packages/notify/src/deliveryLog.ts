@@ -60,14 +60,6 @@ interface Row {
 }
 
 /**
- * In a burst (the last statement carried 16 claims and marks or more), the next waits up to 2 ms for more to join it
- * unless 128 are waiting already: each statement costs PostgreSQL ~0.2-0.5 ms whatever it holds (its commit, the
- * function's executor start), and in the 10,000-alert bench this cut the statements from ~800 to ~630 and the
- * notifier's PostgreSQL CPU by ~8 %. A quiet notifier (a lone claim, small batches at 1,000 alerts/s) never waits.
- */
-const LINGER = { after: 16, fill: 128, ms: 2 };
-
-/**
  * The delivery log of one notifier, written in batches: what concurrent deliveries ask of it while a statement is
  * with PostgreSQL (claims before calling the provider, marks after) goes together in the next statement, one
  * round trip and one commit for all, instead of 3–4 round trips each. The guarantees are those of the per-row
@@ -92,7 +84,6 @@ export class DeliveryLog {
       // A value PostgreSQL refuses (a key past the index's size limit, say) fails its own delivery, not the claims
       // and marks that shared its statement (the consumer dead-letters a message whose error is permanent).
       isPermanentDbError,
-      LINGER,
     );
   }
 

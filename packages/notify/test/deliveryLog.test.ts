@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createPool, migrate, type Pool, storeMigrations } from '@tocsin/store';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Coalescer,
   type DeliveryContext,
@@ -89,62 +89,6 @@ describe('Coalescer', () => {
     await expect(rest[1]).rejects.toThrow('refused');
     await expect(rest[2]).resolves.toBe('B');
     expect(batches).toEqual([['first'], ['a', 'bad', 'b'], ['a'], ['bad'], ['b']]);
-  });
-
-  it('lingers only after a large batch: the next waits for the timer or for `fill` items, a lone item goes at once', async () => {
-    vi.useFakeTimers();
-    try {
-      const batches: string[][] = [];
-      // A batch whose first item has a gate here stays in flight until it is released.
-      const gates = new Map<string, () => void>();
-      const held = (item: string) => new Promise<void>((r) => gates.set(item, r));
-      const holding = new Set(['h1', 'b1', 'h2', 'c1']);
-      const c = new Coalescer<string, string>(
-        async (items) => {
-          batches.push(items);
-          if (holding.has(items[0]!)) await held(items[0]!);
-          return items;
-        },
-        String,
-        256,
-        undefined,
-        { after: 2, fill: 4, ms: 10 },
-      );
-      const settle = () => vi.advanceTimersByTimeAsync(0);
-      // Idle: a lone item is its own batch at once, and the small batch after it does not wait.
-      const idle = [c.submit('lone'), c.submit('s1')];
-      await settle();
-      expect(await Promise.all(idle)).toEqual(['lone', 's1']);
-      expect(batches).toEqual([['lone'], ['s1']]);
-      // After a large batch, what waits (fewer than `fill`) waits the 10 ms linger.
-      const burst = [c.submit('h1'), c.submit('b1'), c.submit('b2')];
-      await settle();
-      gates.get('h1')!();
-      await settle();
-      expect(batches.at(-1)).toEqual(['b1', 'b2']);
-      burst.push(c.submit('late'));
-      gates.get('b1')!();
-      await vi.advanceTimersByTimeAsync(9);
-      expect(batches.at(-1)).toEqual(['b1', 'b2']);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(batches.at(-1)).toEqual(['late']);
-      await Promise.all(burst);
-      // Once `fill` items wait, the linger ends early.
-      const filled = [c.submit('h2'), c.submit('c1'), c.submit('c2')];
-      await settle();
-      gates.get('h2')!();
-      await settle();
-      filled.push(c.submit('d1'));
-      gates.get('c1')!();
-      await settle();
-      expect(batches.at(-1)).toEqual(['c1', 'c2']);
-      filled.push(c.submit('d2'), c.submit('d3'), c.submit('d4'));
-      await settle();
-      expect(batches.at(-1)).toEqual(['d1', 'd2', 'd3', 'd4']);
-      await Promise.all(filled);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
 
