@@ -71,7 +71,10 @@ const value = fc.oneof(
   },
 );
 
-/** A valid request of each method that takes required fields; the fuzz changes, drops and adds fields. */
+/**
+ * A valid request of every method that takes required fields (a method whose 1,000 requests all stop at validation
+ * fails the test below); the fuzz changes, drops and adds fields.
+ */
 const VALID: Record<string, Record<string, unknown>> = {
   ack: { by: 'discord:200000000000000001', episode_id: '01J0000000000000000000000' },
   resolve: { by: 'slack:U0ADMIN', is_admin: true, episode_id: '01J0000000000000000000000' },
@@ -87,6 +90,10 @@ const VALID: Record<string, Record<string, unknown>> = {
   unsubscribe: { by: 'discord:200000000000000001', target: 'cosmos1fuzz' },
   alert_subscribe: { owner: 'discord:200000000000000001', value: 'cosmoshub-4', cadence: 'hourly' },
   alert_unsubscribe: { by: 'discord:200000000000000001', value: 'cosmoshub-4' },
+  alert: { id: '01J0000000000000000000000' },
+  // Without it, both required fields drawn as non-empty strings (and `since` absent or valid) came up ~3 times in
+  // 1,000 runs: about one run in fifteen never got past validation.
+  wallet_history: { chain_id: 'cosmoshub-4', address: 'cosmos1fuzz' },
 };
 
 /** Requests for a method: its fields (valid, changed, dropped), the valid request, any JSON, or bytes that are not JSON. */
