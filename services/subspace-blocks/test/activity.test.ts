@@ -114,10 +114,14 @@ describe('subspace-blocks on-chain activity (real @polkadot/api, NATS, PostgreSQ
     const [base] = sim.produce(1);
     sim.apply({ transfer: { from: 'alice', to: 'charlie', amount: 1_200_000 } });
     const [gone] = sim.produce(1);
-    await stack.until('the transfer block checked', () =>
-      hashes(stack!.ofType('block')).includes(gone!.hash),
+    const ofGone = () =>
+      stack!.ofType('transfer').filter((e) => (e.data as Data).ref.block.hash === gone!.hash);
+    // The block's event and its transfers are separate messages: the block may be seen before its transfers.
+    await stack.until(
+      'the transfer block checked and its transfers reported',
+      () => hashes(stack!.ofType('block')).includes(gone!.hash) && ofGone().length >= 2,
     );
-    const reported = stack.ofType('transfer').filter((e) => (e.data as Data).ref.block.hash === gone!.hash);
+    const reported = ofGone();
     expect(reported).toHaveLength(2);
     const other = sim.fork('b', base!.hash, 3);
     sim.switchTo('b', { produce: false });
