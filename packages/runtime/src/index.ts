@@ -40,7 +40,7 @@ export {
   StartupServer,
 } from './http.ts';
 export { createLogger, type Logger, REDACT_PATHS, scrubbingStream } from './logger.ts';
-export { createMetrics, type Metrics } from './metrics.ts';
+export { createMetrics, type Metrics, Tally } from './metrics.ts';
 export { NODE_OPTIONS_FILE, nodeOptionsOf } from './nodeOptions.ts';
 export { redactUrl, redactUrlsIn } from './redact.ts';
 export { runService } from './runService.ts';

@@ -2,7 +2,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUnavailable } from '@tocsin/bus';
 import { type EventEnvelope, registry } from '@tocsin/events';
-import { ConfigError, registerSecret, type ServiceContext, type ServiceDefinition } from '@tocsin/runtime';
+import {
+  ConfigError,
+  registerSecret,
+  type ServiceContext,
+  type ServiceDefinition,
+  Tally,
+} from '@tocsin/runtime';
 import { isDbUnavailable, ping } from '@tocsin/store';
 import { Counter, Histogram } from 'prom-client';
 import { Alerter } from './alerter.ts';
@@ -61,20 +67,23 @@ export function createAlerterService(
       // a labelled increment hashes its labels, thousands of times a second in a burst.
       const notified = new Tally();
       const decided = new Tally();
-      const notifications = new Counter({
+      new Counter({
         name: 'tocsin_alerter_notifications_total',
         help: 'Notifications published, by transition',
         labelNames: ['transition', 'severity'],
         registers: [ctx.metrics.registry],
-        collect: () =>
-          notified.drain((transition, severity, n) => notifications.inc({ transition, severity }, n)),
+        collect() {
+          notified.drain(this);
+        },
       });
-      const transitions = new Counter({
+      new Counter({
         name: 'tocsin_alerter_transitions_total',
         help: 'Alert transitions decided (open, fire, resolve, clear, step, notice)',
         labelNames: ['kind'],
         registers: [ctx.metrics.registry],
-        collect: () => decided.drain((kind, _, n) => transitions.inc({ kind }, n)),
+        collect() {
+          decided.drain(this);
+        },
       });
       const batchSeconds = new Histogram({
         name: 'tocsin_alerter_batch_duration_seconds',
@@ -89,9 +98,9 @@ export function createAlerterService(
         log: ctx.log,
         rules,
         config: cfg,
-        onNotification: (n) => notified.add(n.transition, n.severity),
+        onNotification: (n) => notified.add({ transition: n.transition, severity: n.severity }),
         onTransitions: (kinds) => {
-          for (const k of kinds) decided.add(k, '');
+          for (const k of kinds) decided.add({ kind: k });
         },
       });
       await alerter.init();
@@ -262,26 +271,3 @@ export function createAlerterService(
 
 /** The alerter as deployed (`services/alerter/src/main.ts`). */
 export const alerterService = createAlerterService();
-
-/** Counts by up to two label values, handed to a counter (`drain`) when the metrics are read. */
-class Tally {
-  readonly #counts = new Map<string, Map<string, number>>();
-
-  add(a: string, b: string): void {
-    let byB = this.#counts.get(a);
-    if (!byB) {
-      byB = new Map();
-      this.#counts.set(a, byB);
-    }
-    byB.set(b, (byB.get(b) ?? 0) + 1);
-  }
-
-  drain(to: (a: string, b: string, n: number) => void): void {
-    for (const [a, byB] of this.#counts)
-      for (const [b, n] of byB)
-        if (n) {
-          to(a, b, n);
-          byB.set(b, 0);
-        }
-  }
-}
