@@ -7,6 +7,9 @@ import pg from 'pg';
 import { startReceiver } from './receiver.ts';
 import { commonConfig, type ServiceProcess, spawnService, workDir } from './services.ts';
 
+/** How long one fact's publish is retried (a server restart or a cluster's leader election takes seconds). */
+const PUBLISH_RETRY_MS = 150_000;
+
 export const RULE = 'ibc-client-expiring';
 const TRUSTING = 1_814_400;
 
@@ -106,7 +109,10 @@ export async function startPipeline(o: {
   /** Publishes one fact, again and again until JetStream stores (or deduplicates) it. */
   async function publishFact(client: number, ratio: number, round: string): Promise<void> {
     const observed = new Date();
-    for (let attempt = 0; ; attempt++) {
+    // Retried while the cluster or the server comes back, for at most PUBLISH_RETRY_MS: a publish that never gets
+    // through fails the test saying which fact and why, before the test's own timeout (which says neither).
+    const deadline = Date.now() + PUBLISH_RETRY_MS;
+    for (;;) {
       try {
         await publisher.publish(cosmosIbc.clientStatus, {
           chain_id: 'faults-1',
@@ -116,7 +122,10 @@ export async function startPipeline(o: {
         });
         return;
       } catch (err) {
-        if (attempt > 600) throw err;
+        if (Date.now() >= deadline)
+          throw new Error(
+            `fact c${client}:${round} not published within ${PUBLISH_RETRY_MS / 1000} s: ${String(err)}`,
+          );
         await new Promise((r) => setTimeout(r, 250));
       }
     }
