@@ -1,6 +1,6 @@
 export { isDbUnavailable, isPermanentDbError } from './errors.ts';
 export { applyOnce, pruneInbox, storeMigrations } from './inbox.ts';
-export { JsonLiterals, simpleQuery } from './jsonLiterals.ts';
+export { type Column, type ColumnType, JsonLiterals, simpleQuery, unnestRows } from './jsonLiterals.ts';
 export { sqlLiteral } from './literal.ts';
 export { lockId, type MigrateOptions, migrate } from './migrate.ts';
 export {

@@ -24,6 +24,17 @@ export class JsonLiterals {
     return `\0${id}\0`;
   }
 
+  /**
+   * A mark for an array of strings as a `text[]` literal (`${strings(…)}::text[]`, or `::json[]` for JSON texts):
+   * the server takes each element as it is, where `json_to_recordset` parsed a whole list once more to split it.
+   * `plain`: no element holds a control character or a lone surrogate (JSON texts, numbers), so none is checked.
+   */
+  strings(of: () => readonly (string | null)[], plain = false): string {
+    const id = next++;
+    this.values.set(id, new Strings(of, plain));
+    return `\0${id}\0`;
+  }
+
   /** Takes `other`'s values (texts of both go in one query). */
   merge(other: JsonLiterals | undefined): this {
     if (other) for (const [id, v] of other.values) this.values.set(id, v);
@@ -37,6 +48,20 @@ let next = 0;
 class Pieces {
   constructor(readonly of: () => Iterable<string>) {}
 }
+
+class Strings {
+  constructor(
+    readonly of: () => readonly (string | null)[],
+    readonly plain: boolean,
+  ) {}
+}
+
+/** What JSON.stringify would escape otherwise than an array literal does (`\n` where the literal needs the byte). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const UNPLAIN = /[\u0000-\u001f\ud800-\udfff]/;
+
+/** Elements of an array literal written per JSON.stringify call (no string of a whole column of payloads). */
+const SLICE = 64;
 
 /** Text gathered before it is written: one write per this many characters, not one per piece (a call each). */
 const CHUNK = 32_768;
@@ -77,10 +102,43 @@ class Message {
     this.put(s.includes('\\') ? s.replaceAll('\\', '\\\\') : s);
   }
 
+  /** An array literal's element, quoted (`\` and `"` escaped), inside an E'' literal (escaped once more). */
+  element(s: string | null): void {
+    if (s === null) {
+      this.put('NULL');
+      return;
+    }
+    if (s.includes("'")) s = s.replaceAll("'", "''");
+    if (s.includes('\\')) s = s.replaceAll('\\', '\\\\\\\\');
+    this.put(`"${s.includes('"') ? s.replaceAll('"', '\\\\"') : s}"`);
+  }
+
+  /**
+   * An array literal of strings. JSON.stringify quotes and escapes a string as the literal does (`"` and `\`) unless
+   * it holds a control character or a lone surrogate, and writes null as the literal's (case-insensitive) NULL: the
+   * elements go a slice at a time through it, one at a time only when one of them is not plain.
+   */
+  array(v: Strings): void {
+    const values = v.of();
+    this.put('{');
+    if (v.plain || values.every((s) => s === null || !UNPLAIN.test(s)))
+      for (let i = 0; i < values.length; i += SLICE) {
+        const t = JSON.stringify(values.slice(i, i + SLICE));
+        this.json(`${i ? ',' : ''}${t.slice(1, -1)}`);
+      }
+    else
+      for (let i = 0; i < values.length; i++) {
+        if (i) this.put(',');
+        this.element(values[i]!);
+      }
+    this.put('}');
+  }
+
   /** v's JSON as a string literal; an array an element at a time (no string of the whole array). */
   literal(v: unknown): void {
     this.put(" E'");
-    if (v instanceof Pieces) for (const p of v.of()) this.json(p);
+    if (v instanceof Strings) this.array(v);
+    else if (v instanceof Pieces) for (const p of v.of()) this.json(p);
     else if (Array.isArray(v)) {
       this.put('[');
       for (let i = 0; i < v.length; i++) {
@@ -155,4 +213,44 @@ export function simpleQuery(
     };
     c.query(new Prebuilt(message, done));
   });
+}
+
+/** The SQL types a column of `unnestRows` can have. */
+export type ColumnType = 'text' | 'bigint' | 'int' | 'float8' | 'boolean' | 'jsonb' | 'json';
+
+/** A column of `unnestRows`: its name, its type and its value in a row (null or undefined: NULL). */
+export type Column<T> = readonly [name: string, type: ColumnType, get: (row: T) => unknown];
+
+/** A value as its array element's text (what json_to_recordset made of the value's JSON). */
+function elementOf(v: unknown, type: ColumnType): string | null {
+  if (v === null || v === undefined) return null;
+  switch (type) {
+    case 'json':
+    case 'jsonb':
+      return JSON.stringify(v) ?? null;
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'text':
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    default:
+      return typeof v === 'number' && !Number.isFinite(v) ? null : String(v);
+  }
+}
+
+/**
+ * `unnest(…)::type[], …) AS alias(names)`: `rows` as one array literal per column (marks of `json`), for
+ * `INSERT … SELECT alias.name …`. The server reads each value with its type's input function; from one JSON list
+ * (json_to_recordset) it parsed the list, then every value again (and for `json`, the list once more as the cast).
+ */
+export function unnestRows<T>(
+  json: JsonLiterals,
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  alias = 'x',
+): string {
+  const arrays = columns.map(
+    ([, type, get]) =>
+      `${json.strings(() => rows.map((row) => elementOf(get(row), type)), type !== 'text')}::${type}[]`,
+  );
+  return `unnest(${arrays.join(', ')}) AS ${alias}(${columns.map(([name]) => name).join(', ')})`;
 }

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPool, JsonLiterals, type Pool, simpleQuery, sqlLiteral } from '../src/index.ts';
+import {
+  type Column,
+  createPool,
+  JsonLiterals,
+  type Pool,
+  simpleQuery,
+  sqlLiteral,
+  unnestRows,
+} from '../src/index.ts';
 
 describe('simpleQuery with JsonLiterals', () => {
   let pool: Pool;
@@ -45,6 +53,62 @@ describe('simpleQuery with JsonLiterals', () => {
         rows: { v: unknown }[];
       };
       expect(one.rows[0]!.v).toEqual(big);
+    } finally {
+      c.release();
+    }
+  });
+
+  it('writes strings as a text[] literal, each as it is (quotes, backslashes, apostrophes, NULL, braces)', async () => {
+    const json = new JsonLiterals();
+    // (Each list as JSON.stringify writes it, but for the control characters and surrogates: one at a time.)
+    const plain = [
+      'plain',
+      'NULL',
+      null,
+      '',
+      ' sp ',
+      'a,b{c}',
+      'it\'s "q" \\ \\\\ é',
+      JSON.stringify(awkward),
+    ];
+    const texts = [...plain, 'line\nbreak\t\u0001', '😀'];
+    const text = `SELECT ${json.strings(() => texts)}::text[] AS t, ${json.strings(() => [])}::text[] AS e,
+      ${json.strings(() => plain)}::text[] AS p,
+      (${json.strings(() => [JSON.stringify(awkward)])}::json[])[1] AS j`;
+    const c = await pool.connect();
+    try {
+      const r = (await simpleQuery(c, text, json)) as {
+        rows: { t: string[]; e: string[]; p: string[]; j: unknown }[];
+      };
+      expect(r.rows[0]).toEqual({ t: texts, e: [], p: plain, j: JSON.parse(JSON.stringify(awkward)) });
+    } finally {
+      c.release();
+    }
+  });
+
+  it('reads rows back from unnestRows as json_to_recordset reads them from their JSON', async () => {
+    type Row = { t: string | null; n?: number | null; f: number; b: boolean; j: unknown };
+    const rows: Row[] = [
+      { t: 'it\'s "q" \\ é', n: 1_796_519_612_349, f: 0.8515211640211641, b: true, j: awkward },
+      { t: null, n: null, f: Number.NaN, b: false, j: null },
+      { t: '{NULL}', f: -1e-7, b: true, j: [1, 'x'] },
+    ];
+    const columns: Column<Row>[] = [
+      ['t', 'text', (r) => r.t],
+      ['n', 'bigint', (r) => r.n],
+      ['f', 'float8', (r) => r.f],
+      ['b', 'boolean', (r) => r.b],
+      ['j', 'jsonb', (r) => r.j],
+    ];
+    const types = columns.map(([name, type]) => `${name} ${type}`).join(', ');
+    const json = new JsonLiterals();
+    const text = `SELECT x.* FROM ${unnestRows(json, rows, columns)};
+      SELECT x.* FROM json_to_recordset(${json.lit(rows)}::json) AS x(${types})`;
+    const c = await pool.connect();
+    try {
+      const [arrays, recordset] = (await simpleQuery(c, text, json)) as { rows: unknown[] }[];
+      expect(arrays!.rows).toEqual(recordset!.rows);
+      expect(arrays!.rows[1]).toEqual({ t: null, n: null, f: null, b: false, j: null });
     } finally {
       c.release();
     }

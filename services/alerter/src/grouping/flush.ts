@@ -5,10 +5,11 @@ import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import { contextLinks } from '../incidents/context.ts';
 import { CONTEXT_FIRING_SQL, contextEdits, contextNow } from '../incidents/contextFlush.ts';
 import { INCIDENT_MEMBERS_SQL, type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
+import { timelineRows } from '../lifecycle/episodeRows.ts';
 import type { TimelineEntry } from '../lifecycle/episodeStore.ts';
 import { recordMuted } from '../maintenance/store.ts';
 import { maintenanceHolds } from '../maintenance/windows.ts';
-import { type OutboxItem, type OutboxRow, outboxJson, outboxRows } from '../outbox/outbox.ts';
+import { type OutboxItem, type OutboxRow, outboxPayloads, outboxRows } from '../outbox/outbox.ts';
 import type { ActiveSilence } from '../silences/match.ts';
 import { readActiveSilences } from '../silences/silenceStore.ts';
 import { type FreshBatch, freshGroups, freshNeedsRows, freshWrites, withFresh } from './fresh.ts';
@@ -372,15 +373,16 @@ export async function planFromRead(
      said AS (
        INSERT INTO alerter_timeline (episode_id, at, kind, detail)
        SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
-       FROM jsonb_to_recordset(${lit(timeline)}::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb)),
+       FROM ${timelineRows(json, timeline)}),
      queued AS (
        INSERT INTO alerter_outbox (key, payload, lease_until)
        SELECT x.key, x.payload,
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
          clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
-       -- json, not jsonb: the payloads are stored as they are (migrations/1797200000051_outbox_json.sql).
-       FROM ROWS FROM (json_to_recordset(${json.text(() => outboxJson(out))}::json) AS (key text, payload json))
-         WITH ORDINALITY AS x(key, payload, ord)
+       -- json, not jsonb: the payloads are stored as they are (migrations/1797200000051_outbox_json.sql). Two
+       -- arrays, each payload checked once as it is read (a list of objects was parsed twice over, then each payload).
+       FROM unnest(${json.strings(() => out.map((o) => o.key))}::text[],
+         ${json.strings(() => outboxPayloads(out), true)}::json[]) WITH ORDINALITY AS x(key, payload, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)

@@ -1,6 +1,7 @@
 import type { JsonLiterals } from '@tocsin/store';
 import { type EpisodeRow, toEpisode } from '../history/episodes.ts';
 import type { Contender } from '../inhibit/priority.ts';
+import { episodesRows, groupsRows, type NotifiedTimes, pendingRows } from '../lifecycle/episodeRows.ts';
 import {
   groupsOf,
   insertEpisodesSql,
@@ -141,8 +142,7 @@ export function closingFresh(rows: Record<string, unknown>[], now: number): Fres
 function pendingSql(entries: PendingEntry[], json: JsonLiterals): string {
   return `INSERT INTO alerter_pending (group_key, episode_id, transition, created_at, detail)
        SELECT x.group_key, x.episode_id, x.transition, x.created_at, coalesce(x.detail, '{}')
-       FROM jsonb_to_recordset(${json.lit(entries)}::jsonb) AS x(group_key text, episode_id text, transition text,
-         created_at bigint, detail jsonb)`;
+       FROM ${pendingRows(json, entries)}`;
 }
 
 /** The groups the fresh transitions touch. */
@@ -233,8 +233,8 @@ export function freshWrites(
     last_flush_at: done.has(g.group_key) ? now : null,
   }));
   ctes.push(
-    `fresh_grouped AS (${upsertGroupsSql(json.lit(groups))})`,
-    `fresh_opened AS (${insertEpisodesSql(json.text(() => openedJson(fresh.opened, notified, now)))})`,
+    `fresh_grouped AS (${upsertGroupsSql(groupsRows(json, groups))})`,
+    `fresh_opened AS (${insertEpisodesSql(episodesRows(json, fresh.opened, notifiedTimes(notified, now)))})`,
   );
   return {
     ctes,
@@ -244,26 +244,18 @@ export function freshWrites(
 }
 
 /**
- * The new episodes' JSON for the final write, serialized as the query is sent (not kept as copies of every episode
- * until the commit): one notified firing now with its notified_at, next_repeat_at and escalate_at as the flush's
- * UPDATE sets them after a firing notification (a new episode is neither acked nor escalated).
+ * The times of the new episodes notified now (their columns of the final write): one notified firing now has its
+ * notified_at, next_repeat_at and escalate_at as the flush's UPDATE sets them after a firing notification (a new
+ * episode is neither acked nor escalated).
  */
-function* openedJson(opened: NewEpisode[], notified: Map<string, string>, now: number): Iterable<string> {
-  yield '[';
-  for (let i = 0; i < opened.length; i++) {
-    const e = opened[i]!;
-    if (i) yield ',';
+function notifiedTimes(notified: Map<string, string>, now: number): (e: NewEpisode) => NotifiedTimes | null {
+  return (e) => {
+    if (notified.get(e.episode_id) !== 'firing') return null;
     const firing = e.state === 'firing';
-    yield JSON.stringify(
-      notified.get(e.episode_id) === 'firing'
-        ? {
-            ...e,
-            notified_at: now,
-            next_repeat_at: firing && e.repeat_interval_ms > 0 ? now + e.repeat_interval_ms : null,
-            escalate_at: firing && e.escalate_after_ms !== null ? now + e.escalate_after_ms : null,
-          }
-        : e,
-    );
-  }
-  yield ']';
+    return {
+      notified_at: now,
+      next_repeat_at: firing && e.repeat_interval_ms > 0 ? now + e.repeat_interval_ms : null,
+      escalate_at: firing && e.escalate_after_ms !== null ? now + e.escalate_after_ms : null,
+    };
+  };
 }

@@ -2,6 +2,7 @@ import type { PoolClient } from '@tocsin/store';
 import type { FlapEffect } from '../flap/flap.ts';
 import { writeFlaps } from '../flap/store.ts';
 import type { PendingTransition } from '../grouping/plan.ts';
+import { closesJson, episodesJson, groupsJson, pendingJson, timelineJson } from './episodeRows.ts';
 import type { Effect, NewEpisode } from './types.ts';
 
 /** A transition waiting for its group to be flushed into a notification. */
@@ -41,24 +42,25 @@ export async function insertPending(c: PoolClient, entries: PendingEntry[]): Pro
   );
 }
 
-/** The upsert of new episodes' groups ($g: groupsOf, optionally with last_flush_at; absent, a group's is kept). */
-export function upsertGroupsSql(g: string): string {
+/**
+ * The upsert of new episodes' groups, from `x` (episodeRows.ts groupsJson or groupsRows: groupsOf, optionally with
+ * last_flush_at; absent, a group's is kept).
+ */
+export function upsertGroupsSql(from: string): string {
   return `INSERT INTO alerter_groups (group_key, source, labels, group_wait_ms, group_interval_ms, last_flush_at)
        SELECT x.group_key, x.source, x.group_labels, x.group_wait_ms, x.group_interval_ms, x.last_flush_at
-       FROM jsonb_to_recordset(${g}::jsonb) AS x(group_key text, source text, group_labels jsonb,
-         group_wait_ms bigint, group_interval_ms bigint, last_flush_at bigint)
+       FROM ${from}
        ON CONFLICT (group_key) DO UPDATE SET group_wait_ms = EXCLUDED.group_wait_ms,
          group_interval_ms = EXCLUDED.group_interval_ms,
          last_flush_at = coalesce(EXCLUDED.last_flush_at, alerter_groups.last_flush_at)`;
 }
 
 /**
- * The INSERT of new episodes ($e: NewEpisode rows). An episode notified in the same transaction (grouping/fresh.ts)
- * carries its notified_at, next_repeat_at and escalate_at (ms); absent, they are null. Read as json, not jsonb:
- * only the fields typed jsonb below are parsed into jsonb, not the whole list (a batch's largest literal after the
- * outbox's).
+ * The INSERT of new episodes, from `x` (episodeRows.ts episodesJson or episodesRows). An episode notified in the
+ * same transaction (grouping/fresh.ts) carries its notified_at, next_repeat_at and escalate_at (ms); absent, they
+ * are null.
  */
-export function insertEpisodesSql(e: string): string {
+export function insertEpisodesSql(from: string): string {
   return `INSERT INTO alerter_episodes (episode_id, fingerprint, rule_id, mode, state, severity, source, chain_id, labels,
        summary, description, value, started_at, fired_at, resolved_at, event_id, mentions, links, group_key,
        object_key, priority, send_resolved, repeat_interval_ms, escalate_after_ms, escalation_mentions, escalation_ladder,
@@ -68,43 +70,37 @@ export function insertEpisodesSql(e: string): string {
        to_timestamp(x.resolved_at / 1000.0), x.event_id, x.mentions, x.links, x.group_key, x.object_key,
        x.priority, x.send_resolved, x.repeat_interval_ms, x.escalate_after_ms, x.escalation_mentions, x.escalation_ladder,
        to_timestamp(x.notified_at / 1000.0), to_timestamp(x.next_repeat_at / 1000.0), to_timestamp(x.escalate_at / 1000.0)
-     FROM json_to_recordset(${e}::json) AS x(episode_id text, fingerprint text, rule_id text, mode text,
-       state text, severity text, source text, chain_id text, labels jsonb, summary text, description text,
-       value float8, started_at bigint, fired_at bigint, resolved_at bigint, event_id text, mentions jsonb,
-       links jsonb, group_key text, object_key text, priority int, send_resolved boolean,
-       repeat_interval_ms bigint, escalate_after_ms bigint, escalation_mentions jsonb, escalation_ladder jsonb,
-       notified_at bigint, next_repeat_at bigint, escalate_at bigint)`;
+     FROM ${from}`;
 }
 
-/** The statements that insert new episodes ($e) and their groups ($g), as the CTEs `grouped` and `opened`. */
-export function episodesCtes(e: string, g: string): string {
-  return `grouped AS (${upsertGroupsSql(g)}),
-     opened AS (${insertEpisodesSql(e)})`;
+/** The statements that insert new episodes and their groups (FROM items: episodeRows.ts), as the CTEs `grouped` and
+ * `opened`. */
+export function episodesCtes(episodes: string, groups: string): string {
+  return `grouped AS (${upsertGroupsSql(groups)}),
+     opened AS (${insertEpisodesSql(episodes)})`;
 }
 
-/** The statements that insert timeline entries ($t) and pending transitions ($p). */
-export function saidAndPending(t: string, p: string): string {
+/** The statements that insert timeline entries and pending transitions (FROM items: episodeRows.ts). */
+export function saidAndPending(timeline: string, pending: string): string {
   return `said AS (
          INSERT INTO alerter_timeline (episode_id, at, kind, detail)
          SELECT x.episode_id, to_timestamp(x.at / 1000.0), x.kind, coalesce(x.detail, '{}')
-         FROM jsonb_to_recordset(${t}::jsonb) AS x(episode_id text, at bigint, kind text, detail jsonb))
+         FROM ${timeline})
        INSERT INTO alerter_pending (group_key, episode_id, transition, created_at, detail)
        SELECT x.group_key, x.episode_id, x.transition, x.created_at, coalesce(x.detail, '{}')
-       FROM jsonb_to_recordset(${p}::jsonb) AS x(group_key text, episode_id text, transition text, created_at bigint,
-         detail jsonb)`;
+       FROM ${pending}`;
 }
 
 /**
- * Resolves or clears episodes ($x: the resolve and clear effects); returns what decides their timeline and whether
- * their resolution is notified (see applyLifecycle, and pipeline/prelude.ts closingPrelude); `whole`: the episodes'
- * rows as they are now (what the flush would read back).
+ * Resolves or clears episodes (`x`: the resolve and clear effects, episodeRows.ts closesJson or closesRows);
+ * returns what decides their timeline and whether their resolution is notified (see applyLifecycle, and
+ * pipeline/prelude.ts closingPrelude); `whole`: the episodes' rows as they are now (what the flush would read back).
  */
-export function closeSql(x: string, whole = false): string {
+export function closeSql(from: string, whole = false): string {
   return `UPDATE alerter_episodes e SET state = 'resolved', resolved_at = to_timestamp(x.at / 1000.0),
          value = coalesce(x.value, e.value), event_id = coalesce(x.event_id, e.event_id),
          next_repeat_at = NULL, escalate_at = NULL
-       FROM jsonb_to_recordset(${x}::jsonb) AS x(episode_id text, at bigint, value float8, event_id text, kind text,
-         reason text)
+       FROM ${from}
        WHERE e.episode_id = x.episode_id AND e.state <> 'resolved'
        RETURNING ${whole ? 'e.*' : 'e.episode_id, e.group_key, e.notified_at, e.send_resolved, e.suppressed_by'}, x.at,
          x.kind, x.reason`;
@@ -134,7 +130,7 @@ export function groupsOf(
 
 async function insertEpisodes(c: PoolClient, eps: NewEpisode[]): Promise<void> {
   if (!eps.length) return;
-  await c.query(`WITH ${episodesCtes('$1', '$2')} SELECT 1`, [
+  await c.query(`WITH ${episodesCtes(episodesJson('$1'), groupsJson('$2'))} SELECT 1`, [
     JSON.stringify(eps),
     JSON.stringify(groupsOf(eps)),
   ]);
@@ -230,12 +226,15 @@ async function applyLifecycle(
     unheld();
     // Only new episodes (the common case): one statement for the episodes, their timeline and transitions.
     if (opened.length)
-      await c.query(`WITH ${episodesCtes('$1', '$2')}, ${saidAndPending('$3', '$4')}`, [
-        JSON.stringify(opened),
-        JSON.stringify(groupsOf(opened)),
-        JSON.stringify(timeline),
-        JSON.stringify(pending),
-      ]);
+      await c.query(
+        `WITH ${episodesCtes(episodesJson('$1'), groupsJson('$2'))}, ${saidAndPending(timelineJson('$3'), pendingJson('$4'))}`,
+        [
+          JSON.stringify(opened),
+          JSON.stringify(groupsOf(opened)),
+          JSON.stringify(timeline),
+          JSON.stringify(pending),
+        ],
+      );
     return new Set(pending.map((p) => p.group_key));
   }
   await insertEpisodes(c, opened);
@@ -286,7 +285,7 @@ async function applyLifecycle(
   }
 
   if (closes.length) {
-    const r = await c.query(closeSql('$1'), [JSON.stringify(closes)]);
+    const r = await c.query(closeSql(closesJson('$1')), [JSON.stringify(closes)]);
     const closed = r.rows.map((row) => row.episode_id as string);
     if (closed.length) {
       // Including what this same batch queued for them (an episode can open and close within one batch).
@@ -320,7 +319,10 @@ async function applyLifecycle(
   unheld();
 
   if (timeline.length || pending.length)
-    await c.query(`WITH ${saidAndPending('$1', '$2')}`, [JSON.stringify(timeline), JSON.stringify(pending)]);
+    await c.query(`WITH ${saidAndPending(timelineJson('$1'), pendingJson('$2'))}`, [
+      JSON.stringify(timeline),
+      JSON.stringify(pending),
+    ]);
   return new Set(pending.map((p) => p.group_key));
 }
 

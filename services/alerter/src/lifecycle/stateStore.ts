@@ -1,4 +1,11 @@
-import { JsonLiterals, type Pool, type PoolClient, simpleQuery } from '@tocsin/store';
+import {
+  type Column,
+  JsonLiterals,
+  type Pool,
+  type PoolClient,
+  simpleQuery,
+  unnestRows,
+} from '@tocsin/store';
 import type { Presence, StateRow } from './types.ts';
 
 export type Queryable = Pool | PoolClient;
@@ -154,14 +161,31 @@ export class StateCache {
   }
 }
 
-function writeStatesSql(version: string, rows: string): string {
+const STATE_COLUMNS: Column<StateRow>[] = [
+  ['fingerprint', 'text', (r) => r.fingerprint],
+  ['rule_id', 'text', (r) => r.rule_id],
+  ['status', 'text', (r) => r.status],
+  ['episode_id', 'text', (r) => r.episode_id],
+  ['since', 'bigint', (r) => r.since],
+  ['band', 'text', (r) => r.band],
+  ['last_value', 'jsonb', (r) => r.last_value],
+  ['step', 'float8', (r) => r.step],
+  ['fact_at', 'bigint', (r) => r.fact_at],
+  ['fact_id', 'text', (r) => r.fact_id],
+  ['seen_at', 'bigint', (r) => r.seen_at],
+  ['buckets', 'jsonb', (r) => r.buckets],
+  ['labels', 'jsonb', (r) => r.labels],
+  ['subscription_id', 'text', (r) => r.subscription_id],
+  ['flap', 'jsonb', (r) => r.flap],
+];
+
+/** `from`: the rows as `x`, from a JSON list ($n) or as column arrays (unnestRows: the batch's commit). */
+function writeStatesSql(version: string, from: string): string {
   return `INSERT INTO alerter_state (fingerprint, rule_id, status, episode_id, since, band, last_value, step, fact_at,
        fact_id, seen_at, buckets, labels, subscription_id, flap, version)
      SELECT x.fingerprint, x.rule_id, x.status, x.episode_id, x.since, x.band, x.last_value, x.step, x.fact_at,
        x.fact_id, x.seen_at, x.buckets, x.labels, x.subscription_id, x.flap, ${version}
-     FROM jsonb_to_recordset(${rows}::jsonb) AS x(fingerprint text, rule_id text, status text, episode_id text,
-       since bigint, band text, last_value jsonb, step float8, fact_at bigint, fact_id text, seen_at bigint,
-       buckets jsonb, labels jsonb, subscription_id text, flap jsonb)
+     FROM ${from}
      ON CONFLICT (fingerprint) DO UPDATE SET rule_id = EXCLUDED.rule_id, status = EXCLUDED.status,
        episode_id = EXCLUDED.episode_id, since = EXCLUDED.since, band = EXCLUDED.band,
        last_value = EXCLUDED.last_value, step = EXCLUDED.step, fact_at = EXCLUDED.fact_at,
@@ -173,15 +197,17 @@ function writeStatesSql(version: string, rows: string): string {
 export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, version: number): Promise<void> {
   const list = [...rows];
   if (!list.length) return;
-  await c.query(writeStatesSql('$2', '$1'), [JSON.stringify(list), version]);
+  const types = STATE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
+  const from = `jsonb_to_recordset($1::jsonb) AS x(${types})`;
+  await c.query(writeStatesSql('$2', from), [JSON.stringify(list), version]);
 }
 
 /**
- * Writes the states and commits, in one round trip: one simple query (the rows go as an escaped literal, written
- * straight into the message: JsonLiterals). `before`, a statement of the same transaction (the flush's final write,
- * its inputs marks of its `json`), goes first in the same query; its rows are returned; `after`, statements whose
- * results are not read, go last before the COMMIT. If a statement fails, the COMMIT is not run and the caller
- * rolls back.
+ * Writes the states and commits, in one round trip: one simple query (the rows go as array literals, one per
+ * column, written straight into the message: unnestRows). `before`, a statement of the same transaction (the flush's
+ * final write, its inputs marks of its `json`), goes first in the same query; its rows are returned; `after`,
+ * statements whose results are not read, go last before the COMMIT. If a statement fails, the COMMIT is not run and
+ * the caller rolls back.
  */
 export async function writeStatesAndCommit(
   c: PoolClient,
@@ -196,7 +222,7 @@ export async function writeStatesAndCommit(
   const lits = new JsonLiterals().merge(before?.json);
   if (list.length) {
     if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
-    statements.push(writeStatesSql(String(version), lits.lit(list)));
+    statements.push(writeStatesSql(String(version), unnestRows(lits, list, STATE_COLUMNS)));
   }
   if (after) statements.push(after);
   statements.push('COMMIT');

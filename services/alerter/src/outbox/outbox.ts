@@ -14,11 +14,11 @@ export interface OutboxRow {
   seq: number;
   key: string;
   payload: Notification;
-  /** The payload's JSON, when it was serialized for the table already (outboxJson): published as it is. */
+  /** The payload's JSON, when it was serialized for the table already (outboxPayloads): published as it is. */
   json?: string;
 }
 
-/** A notification on its way into the outbox; `json` is set once it is serialized (outboxJson). */
+/** A notification on its way into the outbox; `json` is set once it is serialized (outboxPayloads). */
 export interface OutboxItem {
   key: string;
   payload: Notification;
@@ -26,20 +26,15 @@ export interface OutboxItem {
 }
 
 /**
- * `JSON.stringify(list)` of `{ key, payload }` items, in pieces (JsonLiterals.text: no string of the whole list), each
- * payload serialized once and kept on its item: the same text is published (OutboxRow.json), instead of a second
- * JSON.stringify of every notification.
+ * Each item's payload JSON, serialized once and kept on its item as the query is written (JsonLiterals.strings: no
+ * string of the whole list): the same text is published (OutboxRow.json), instead of a second JSON.stringify of
+ * every notification.
  */
-export function* outboxJson(list: OutboxItem[]): Iterable<string> {
-  yield '[';
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i]!;
+export function outboxPayloads(list: OutboxItem[]): string[] {
+  return list.map((item) => {
     item.json ??= JSON.stringify(item.payload);
-    yield `${i ? ',' : ''}{"key":${JSON.stringify(item.key)},"payload":`;
-    yield item.json;
-    yield '}';
-  }
-  yield ']';
+    return item.json;
+  });
 }
 
 /** The outbox rows a write returned (seq, key), with their payloads, in publishing order. */

@@ -309,16 +309,18 @@ export class Pipeline {
 
   /** The meta row, the presence and whether anything else is due, in one round trip. */
   async #readDue(now: number): Promise<{ meta: Meta; presence: Presence[]; due: boolean }> {
-    // A simple query of three statements; `now` is an integer.
+    // A simple query of three statements; `now` is an integer. Each timer as the earliest time of its partial index
+    // (one entry read): as `EXISTS (… WHERE next_repeat_at <= now …)`, statistics that lag a burst made the planner
+    // expect a match at once and scan the episodes whole (5–50 ms a tick in the alert-pipeline bench).
     if (!Number.isSafeInteger(now)) throw new Error(`bad clock value ${now}`);
     const at = `to_timestamp(${now} / 1000.0)`;
     const [meta, presence, due] = (await this.core.d.pool.query(
       `${META_SQL};
        ${PRESENCE_SQL};
        SELECT EXISTS (SELECT 1 FROM alerter_pending)
-           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE next_repeat_at <= ${at} AND state = 'firing')
-           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE escalate_at <= ${at} AND state = 'firing')
-           OR EXISTS (SELECT 1 FROM alerter_episodes WHERE ack_until <= ${at} AND state <> 'resolved') AS due`,
+           OR coalesce((SELECT min(next_repeat_at) FROM alerter_episodes WHERE state = 'firing') <= ${at}, false)
+           OR coalesce((SELECT min(escalate_at) FROM alerter_episodes WHERE state = 'firing') <= ${at}, false)
+           OR coalesce((SELECT min(ack_until) FROM alerter_episodes WHERE state <> 'resolved') <= ${at}, false) AS due`,
     )) as unknown as { rows: Record<string, unknown>[] }[];
     return {
       meta: toMeta(meta!.rows[0]!),

@@ -2,6 +2,7 @@ import { JsonLiterals, sqlLiteral } from '@tocsin/store';
 import { type FlushRead, flushReadOf } from '../grouping/flush.ts';
 import { closingFresh, type FreshBatch, freshGroups, openingFresh } from '../grouping/fresh.ts';
 import type { IncidentIndex } from '../incidents/incidents.ts';
+import { closesRows, episodesRows, groupsRows, pendingRows, timelineRows } from '../lifecycle/episodeRows.ts';
 import {
   closeSql,
   episodesCtes,
@@ -56,7 +57,7 @@ function openingPrelude(
   }
   if (!opened.length) return null;
   const sql = (j: JsonLiterals) =>
-    `WITH ${episodesCtes(j.lit(opened), j.lit(groupsOf(opened)))}, ${saidAndPending(j.lit(timeline), j.lit(pending))}`;
+    `WITH ${episodesCtes(episodesRows(j, opened), groupsRows(j, groupsOf(opened)))}, ${saidAndPending(timelineRows(j, timeline), pendingRows(j, pending))}`;
   if (!pending.length) {
     const json = new JsonLiterals();
     return { sql: sql(json), json, flush: null };
@@ -86,13 +87,15 @@ function closingPrelude(
 ): BatchPrelude | null {
   if (!effects.length) return null;
   const ids: string[] = [];
+  const closes: Extract<Effect, { kind: 'resolve' | 'clear' }>[] = [];
   for (const e of effects) {
     if (e.kind !== 'resolve' && e.kind !== 'clear') return null;
     ids.push(e.episode_id);
+    closes.push(e);
   }
   const episodes = `ARRAY[${ids.map((id) => sqlLiteral(id)).join(',')}]::text[]`;
   const json = new JsonLiterals();
-  const sql = `WITH closed AS (${closeSql(json.lit(effects), true)}),
+  const sql = `WITH closed AS (${closeSql(closesRows(json, closes), true)}),
      moot AS (${mootPendingSql('ARRAY(SELECT episode_id FROM closed)')}),
      said AS (
        INSERT INTO alerter_timeline (episode_id, at, kind, detail)
@@ -100,8 +103,10 @@ function closingPrelude(
          jsonb_build_object('reason', coalesce(reason, 'condition cleared'))
        FROM closed)
      SELECT * FROM closed`;
-  // The groups of all these episodes (those of the resolutions notified are among them: withFresh keeps those).
-  const groups = `ARRAY(SELECT group_key FROM alerter_episodes WHERE episode_id = ANY(${episodes}))`;
+  // The groups of all these episodes (those of the resolutions notified are among them: withFresh keeps those). Each
+  // looked up by its key: the flush's read names them five times, and `episode_id = ANY(…)` was planned as a scan of
+  // the whole table each time when its statistics lagged a burst.
+  const groups = `ARRAY(SELECT (SELECT group_key FROM alerter_episodes WHERE episode_id = i) FROM unnest(${episodes}) AS i)`;
   return {
     sql: `${sql};\n${flushReadOf(groups, incidents, { objectKeys: [] })}`,
     json,
