@@ -36,7 +36,8 @@ import { clientStatusData, inParallel } from './src/workload.ts';
  * the cost grows) unless BENCH_PIPELINE_BASELINE=1. The services run as their images run them: production trees built
  * at the start (BENCH_PIPELINE_TSX=1 runs the sources through tsx instead). BENCH_PIPELINE_NODE_ARGS passes flags to
  * the tocsin services
- * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`); BENCH_PIPELINE_DEBUG=1 prints the tables' counts at the end.
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, `--trace-gc`); BENCH_PIPELINE_DEBUG=1 prints the tables' counts at the end
+ * and the steady phase's latency by tenth of the phase.
  *
  * Then, in the same processes, latency at a steady rate: BENCH_PIPELINE_STEADY more distinct alerts (default 10,000;
  * 0 skips it) firing at 1,000/s, one event each (every one changes state: a new alert, not a repeat), each timed from
@@ -186,6 +187,18 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
       sub.unsubscribe();
       latency = latencyOf(sent, (i) => receiver.firstFiringAt.get(`07-tendermint-${N + i}`));
       alerterPart = latencyOf(sent, (i) => published.get(`07-tendermint-${N + i}`));
+      if (process.env.BENCH_PIPELINE_DEBUG) {
+        // By tenth of the phase: whether the latency grows with the alerts open (each steady event opens one).
+        const tenth = Math.ceil(STEADY / 10);
+        for (let t = 0; t < STEADY; t += tenth) {
+          const part = { ...sent, sentAt: sent.sentAt.subarray(t, t + tenth) };
+          const e2e = latencyOf(part, (i) => receiver.firstFiringAt.get(`07-tendermint-${N + t + i}`));
+          const own = latencyOf(part, (i) => published.get(`07-tendermint-${N + t + i}`));
+          console.log(
+            `    events ${t}..${t + tenth}: p50 ${e2e.p50.toFixed(1)} / p99 ${e2e.p99.toFixed(1)} ms; ALERTS stream p50 ${own.p50.toFixed(1)} / p99 ${own.p99.toFixed(1)} ms`,
+          );
+        }
+      }
       console.log(
         `  tocsin at ${latency.rate.toFixed(0)} events/s: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (${latency.arrived}/${latency.sent}); event → ALERTS stream p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms`,
       );
