@@ -179,7 +179,7 @@ const STATE_COLUMNS: Column<StateRow>[] = [
   ['flap', 'jsonb', (r) => r.flap],
 ];
 
-/** `from`: the rows as `x`, from a JSON list ($n) or as column arrays (unnestRows: the batch's commit). */
+/** `from`: the rows as `x` (column arrays: unnestRows). */
 function writeStatesSql(version: string, from: string): string {
   return `INSERT INTO alerter_state (fingerprint, rule_id, status, episode_id, since, band, last_value, step, fact_at,
        fact_id, seen_at, buckets, labels, subscription_id, flap, version)
@@ -192,14 +192,6 @@ function writeStatesSql(version: string, from: string): string {
        fact_id = EXCLUDED.fact_id, seen_at = EXCLUDED.seen_at, buckets = EXCLUDED.buckets,
        labels = EXCLUDED.labels, subscription_id = EXCLUDED.subscription_id, flap = EXCLUDED.flap,
        version = EXCLUDED.version`;
-}
-
-export async function writeStates(c: PoolClient, rows: Iterable<StateRow>, version: number): Promise<void> {
-  const list = [...rows];
-  if (!list.length) return;
-  const types = STATE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-  const from = `jsonb_to_recordset($1::jsonb) AS x(${types})`;
-  await c.query(writeStatesSql('$2', from), [JSON.stringify(list), version]);
 }
 
 /**

@@ -86,14 +86,12 @@ function closingPrelude(
   incidents: IncidentIndex | undefined,
 ): BatchPrelude | null {
   if (!effects.length) return null;
-  const ids: string[] = [];
   const closes: Extract<Effect, { kind: 'resolve' | 'clear' }>[] = [];
   for (const e of effects) {
     if (e.kind !== 'resolve' && e.kind !== 'clear') return null;
-    ids.push(e.episode_id);
     closes.push(e);
   }
-  const episodes = `ARRAY[${ids.map((id) => sqlLiteral(id)).join(',')}]::text[]`;
+  const episodes = `ARRAY[${closes.map((e) => sqlLiteral(e.episode_id)).join(',')}]::text[]`;
   const json = new JsonLiterals();
   const sql = `WITH closed AS (${closeSql(closesRows(json, closes), true)}),
      moot AS (${mootPendingSql('ARRAY(SELECT episode_id FROM closed)')}),
