@@ -2,7 +2,7 @@ import pg from 'pg';
 
 /**
  * JSON inputs of a simple query (statements sent together, no parameters there) that are not put in its text: the
- * text holds a mark for each (`lit`), and `simpleQuery` writes each value's JSON, escaped as a string literal, straight
+ * text holds a mark for each (`lit`), and `simpleQuery` writes each value's JSON as a string literal (dollar-quoted: not escaped) straight
  * into the message it sends, an element of an array at a time. Built into the text (`sqlLiteral(JSON.stringify(v))`),
  * a batch's megabytes of JSON were strings in V8's large-object space three times over (the JSON, its escaped copy,
  * the statement they were joined into), each alive until the server answered: a major GC every batch or so.
@@ -17,10 +17,13 @@ export class JsonLiterals {
     return `\0${id}\0`;
   }
 
-  /** A mark for JSON text given in pieces (their concatenation is the JSON): for text serialized already. */
-  text(pieces: () => Iterable<string>): string {
+  /**
+   * A mark for JSON texts (serialized already) as one JSON array, `[t1,t2,…]::json`, for `json_array_elements`: each
+   * text written as it is, where a `json[]` literal's elements are escaped (a copy of each) and unescaped again.
+   */
+  jsonList(of: () => readonly string[]): string {
     const id = next++;
-    this.values.set(id, new Pieces(pieces));
+    this.values.set(id, new JsonList(of));
     return `\0${id}\0`;
   }
 
@@ -45,8 +48,8 @@ export class JsonLiterals {
 /** Marks are unique in the process, so the texts of several JsonLiterals can be joined into one query. */
 let next = 0;
 
-class Pieces {
-  constructor(readonly of: () => Iterable<string>) {}
+class JsonList {
+  constructor(readonly of: () => readonly string[]) {}
 }
 
 class Strings {
@@ -60,11 +63,17 @@ class Strings {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const UNPLAIN = /[\u0000-\u001f\ud800-\udfff]/;
 
+/** The tag of dollar-quoted literals: inside `$tq$…$tq$` no character is special. */
+const TAG = '$tq$';
+
 /** Elements of an array literal written per JSON.stringify call (no string of a whole column of payloads). */
 const SLICE = 64;
 
 /** Text gathered before it is written: one write per this many characters, not one per piece (a call each). */
 const CHUNK = 32_768;
+
+/** A piece at least this long is written at once (not held, see Message.put). */
+const BIG = 1024;
 
 /** The message being built (the protocol's Query: 'Q', its length, the text, a NUL); its buffer is reused. */
 class Message {
@@ -78,6 +87,12 @@ class Message {
 
   /** Adds `s` (SQL text, or JSON escaped for a literal). */
   put(s: string): void {
+    if (s.length >= BIG) {
+      // Written as it is: held, it would be copied once more as the text held is joined (flattened) to be written.
+      this.#flush();
+      this.#write(s);
+      return;
+    }
     this.#held += s;
     if (this.#held.length >= CHUNK) this.#flush();
   }
@@ -85,7 +100,12 @@ class Message {
   /** Writes the text held as UTF-8. */
   #flush(): void {
     const s = this.#held;
+    if (!s) return;
     this.#held = '';
+    this.#write(s);
+  }
+
+  #write(s: string): void {
     // (At most 3 bytes of UTF-8 per UTF-16 unit.)
     const need = this.at + s.length * 3 + 1;
     if (need > this.buf.length) {
@@ -96,21 +116,24 @@ class Message {
     this.at += this.buf.write(s, this.at);
   }
 
-  /** Writes JSON text inside the literal: quotes doubled, backslashes doubled (the literal is an E'' one). */
-  json(s: string): void {
-    if (s.includes("'")) s = s.replaceAll("'", "''");
-    this.put(s.includes('\\') ? s.replaceAll('\\', '\\\\') : s);
+  /** Writes text inside a literal: as it is in a dollar-quoted one; in an E'' one, quotes and backslashes doubled. */
+  text(s: string, dollar: boolean): void {
+    if (!dollar) {
+      if (s.includes("'")) s = s.replaceAll("'", "''");
+      if (s.includes('\\')) s = s.replaceAll('\\', '\\\\');
+    }
+    this.put(s);
   }
 
-  /** An array literal's element, quoted (`\` and `"` escaped), inside an E'' literal (escaped once more). */
-  element(s: string | null): void {
+  /** An array literal's element, quoted (`\` and `"` escaped), inside the literal (see text). */
+  element(s: string | null, dollar: boolean): void {
     if (s === null) {
       this.put('NULL');
       return;
     }
-    if (s.includes("'")) s = s.replaceAll("'", "''");
-    if (s.includes('\\')) s = s.replaceAll('\\', '\\\\\\\\');
-    this.put(`"${s.includes('"') ? s.replaceAll('"', '\\\\"') : s}"`);
+    if (s.includes('\\')) s = s.replaceAll('\\', '\\\\');
+    if (s.includes('"')) s = s.replaceAll('"', '\\"');
+    this.text(`"${s}"`, dollar);
   }
 
   /**
@@ -118,37 +141,48 @@ class Message {
    * it holds a control character or a lone surrogate, and writes null as the literal's (case-insensitive) NULL: the
    * elements go a slice at a time through it, one at a time only when one of them is not plain.
    */
-  array(v: Strings): void {
-    const values = v.of();
+  array(values: readonly (string | null)[], plain: boolean, dollar: boolean): void {
     this.put('{');
-    if (v.plain || values.every((s) => s === null || !UNPLAIN.test(s)))
+    if (plain || values.every((s) => s === null || !UNPLAIN.test(s)))
       for (let i = 0; i < values.length; i += SLICE) {
-        const t = JSON.stringify(values.slice(i, i + SLICE));
-        this.json(`${i ? ',' : ''}${t.slice(1, -1)}`);
+        if (i) this.put(',');
+        this.text(JSON.stringify(values.slice(i, i + SLICE)).slice(1, -1), dollar);
       }
     else
       for (let i = 0; i < values.length; i++) {
         if (i) this.put(',');
-        this.element(values[i]!);
+        this.element(values[i]!, dollar);
       }
     this.put('}');
   }
 
-  /** v's JSON as a string literal; an array an element at a time (no string of the whole array). */
+  /**
+   * v's JSON (an array's an element at a time: no string of the whole array) as a string literal: dollar-quoted
+   * (`$tq$…$tq$`: nothing inside is escaped, no copy of the text is made) unless some text holds the tag, then as an
+   * E'' literal. (The texts are JSON or an array literal: none ends with `$tq`, the tag's part that would meet the
+   * closing tag.)
+   */
   literal(v: unknown): void {
-    this.put(" E'");
-    if (v instanceof Strings) this.array(v);
-    else if (v instanceof Pieces) for (const p of v.of()) this.json(p);
+    let values: readonly (string | null)[];
+    let array = false;
+    if (v instanceof Strings || v instanceof JsonList) values = v.of();
     else if (Array.isArray(v)) {
+      // (As JSON.stringify writes an array's undefined, function or symbol elements.)
+      values = v.map((e) => JSON.stringify(e) ?? 'null');
+      array = true;
+    } else values = [JSON.stringify(v) ?? 'null'];
+    const dollar = !values.some((s) => s?.includes(TAG));
+    this.put(dollar ? ` ${TAG}` : " E'");
+    if (v instanceof Strings) this.array(values, v.plain, dollar);
+    else if (array || v instanceof JsonList) {
       this.put('[');
-      for (let i = 0; i < v.length; i++) {
+      for (let i = 0; i < values.length; i++) {
         if (i) this.put(',');
-        // (As JSON.stringify writes an array's undefined, function or symbol elements.)
-        this.json(JSON.stringify(v[i]) ?? 'null');
+        this.text(values[i]!, dollar);
       }
       this.put(']');
-    } else this.json(JSON.stringify(v) ?? 'null');
-    this.put("'");
+    } else this.text(values[0]!, dollar);
+    this.put(dollar ? TAG : "'");
   }
 
   done(): Buffer {

@@ -38,10 +38,10 @@ describe('simpleQuery with JsonLiterals', () => {
     expect(r[1]!.rows[0]).toEqual({ v: JSON.parse(JSON.stringify(awkward)), t: "a'b" });
   });
 
-  it('writes JSON given in pieces, and texts of two JsonLiterals joined in one query', async () => {
+  it('writes texts of two JsonLiterals joined in one query, and a literal larger than the buffer', async () => {
     const a = new JsonLiterals();
     const b = new JsonLiterals();
-    const text = `SELECT ${a.text(() => ['[{"k":', '"it\'s"', '},', '"\\\\"]'])}::jsonb AS v; SELECT ${b.lit([])}::jsonb AS v`;
+    const text = `SELECT ${a.lit([{ k: "it's" }, '\\'])}::jsonb AS v; SELECT ${b.lit([])}::jsonb AS v`;
     const c = await pool.connect();
     try {
       const r = (await simpleQuery(c, text, a.merge(b))) as { rows: { v: unknown }[] }[];
@@ -109,6 +109,42 @@ describe('simpleQuery with JsonLiterals', () => {
       const [arrays, recordset] = (await simpleQuery(c, text, json)) as { rows: unknown[] }[];
       expect(arrays!.rows).toEqual(recordset!.rows);
       expect(arrays!.rows[1]).toEqual({ t: null, n: null, f: null, b: false, j: null });
+    } finally {
+      c.release();
+    }
+  });
+
+  it('writes JSON texts as one JSON list, each as it is (also one holding the tag, and one past the chunk size)', async () => {
+    const big = JSON.stringify({ s: `${'\'\\"'.repeat(20_000)}é😀` });
+    const texts = [JSON.stringify(awkward), '1', 'null', '"x"', big];
+    const tagged = [...texts, JSON.stringify({ t: '$tq$' })];
+    const c = await pool.connect();
+    try {
+      for (const list of [texts, tagged, []]) {
+        const json = new JsonLiterals();
+        const r = (await simpleQuery(
+          c,
+          `SELECT x.v::text, x.n FROM json_array_elements(${json.jsonList(() => list)}::json) WITH ORDINALITY AS x(v, n)`,
+          json,
+        )) as { rows: { v: string; n: string }[] };
+        expect(r.rows.map((row) => row.v)).toEqual(list);
+        expect(r.rows.map((row) => Number(row.n))).toEqual(list.map((_, i) => i + 1));
+      }
+    } finally {
+      c.release();
+    }
+  });
+
+  it('writes a value that holds the dollar-quote tag as an E literal instead', async () => {
+    const json = new JsonLiterals();
+    const tagged = { s: 'it\'s $tq$ \\ "q" $tq', t: '$tq' };
+    const texts = ['a', '$tq$', "b'$tq$\\", null, '$tq'];
+    const text = `SELECT ${json.lit(tagged)}::jsonb AS v, ${json.lit([tagged, 1])}::jsonb AS l,
+      ${json.strings(() => texts)}::text[] AS t, ${json.strings(() => ['$tq'])}::text[] AS e`;
+    const c = await pool.connect();
+    try {
+      const r = (await simpleQuery(c, text, json)) as { rows: unknown[] };
+      expect(r.rows[0]).toEqual({ v: tagged, l: [tagged, 1], t: texts, e: ['$tq'] });
     } finally {
       c.release();
     }

@@ -379,10 +379,11 @@ export async function planFromRead(
        SELECT x.key, x.payload,
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
          clock_timestamp() + (${int(opts.outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
-       -- json, not jsonb: the payloads are stored as they are (migrations/1797200000051_outbox_json.sql). Two
-       -- arrays, each payload checked once as it is read (a list of objects was parsed twice over, then each payload).
-       FROM unnest(${json.strings(() => out.map((o) => o.key))}::text[],
-         ${json.strings(() => outboxPayloads(out), true)}::json[]) WITH ORDINALITY AS x(key, payload, ord)
+       -- json, not jsonb: the payloads are stored as they are (migrations/1797200000051_outbox_json.sql). The keys
+       -- as an array and the payloads as one JSON list of their texts, each written as it is and checked once as the
+       -- list is read (a list of objects was parsed twice over, then each payload; a json[] literal escaped each).
+       FROM ROWS FROM (unnest(${json.strings(() => out.map((o) => o.key))}::text[]),
+         json_array_elements(${json.jsonList(() => outboxPayloads(out))}::json)) WITH ORDINALITY AS x(key, payload, ord)
        ORDER BY x.ord
        ON CONFLICT (key) DO NOTHING
        RETURNING seq, key)
