@@ -32,6 +32,11 @@ import { clientStatusData, inParallel } from './src/workload.ts';
  * priority_wait 0). Baseline in the same run: Prometheus Alertmanager (Debian's `prometheus-alertmanager`) on the
  * same alerts, fed through `/api/v2/alerts` in batches of 100, notifying the same kind of receiver.
  *
+ * Each system first takes a warm-up round, not measured: BENCH_PIPELINE_WARMUP other alerts (default N, at most
+ * 10,000; 0 measures the first burst after start) firing then resolving, so that the figures are a running
+ * service's (V8 has compiled the hot path: in the first burst after start a third of the services' CPU went to the
+ * JIT compiler and its garbage); the warm-up round's own times are reported beside the figures.
+ *
  * BENCH_PIPELINE_ALERTS sets N (default 10,000); above 10,000 the baseline is skipped (tocsin alone, to show how
  * the cost grows) unless BENCH_PIPELINE_BASELINE=1. The services run as their images run them: production trees built
  * at the start (BENCH_PIPELINE_TSX=1 runs the sources through tsx instead). BENCH_PIPELINE_NODE_ARGS passes flags to
@@ -56,6 +61,10 @@ const NODE_ARGS = (process.env.BENCH_PIPELINE_NODE_ARGS ?? '').split(' ').filter
 const TSX = process.env.BENCH_PIPELINE_TSX === '1';
 const CHAIN = 'cosmoshub-4';
 const STEADY = Number(process.env.BENCH_PIPELINE_STEADY ?? 10_000);
+/** Alerts of the warm-up round (firing then resolving, not measured) each system takes first; 0: measured cold. */
+const WARMUP = Number(process.env.BENCH_PIPELINE_WARMUP ?? Math.min(N, 10_000));
+/** The warm-up's alerts are clients after the measured and the steady-rate ones. */
+const WARMUP_FIRST = N + STEADY;
 const STEADY_RATE = 1000;
 /** Every wait for the pipeline to finish a phase gives up after this (and says what it waited for). */
 const PHASE_TIMEOUT_MS = Number(process.env.BENCH_PIPELINE_TIMEOUT_MS ?? Math.max(300_000, N * 30));
@@ -114,15 +123,14 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
   const pub = createPublisher({ nc, subjects: subj, instance: 'bench' });
   const jsm = await jetstreamManager(nc);
   try {
-    await Promise.all(Object.values(pgCpu).map((c) => c.reset()));
-    const cpu0 = cpuOf(procs);
-    const phase = async (elapsed: number, tag: string, got: () => number) => {
+    const phase = async (elapsed: number, tag: string, got: () => number, first = 0, n = N) => {
+      const base = got();
       const t0 = performance.now();
-      await inParallel(N, 512, (i) =>
+      await inParallel(n, 512, (i) =>
         pub.publish(cosmosIbc.clientStatus, {
           chain_id: CHAIN,
-          dedup_key: `${tag}:${i}`,
-          data: clientStatusData(i, elapsed),
+          dedup_key: `${tag}:${first + i}`,
+          data: clientStatusData(first + i, elapsed),
         }),
       );
       const last = (await jsm.streams.info(subj.streams.events)).state.last_seq;
@@ -132,10 +140,28 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
         PHASE_TIMEOUT_MS,
         20,
       );
-      await until(`${N} ${tag} alerts at the receiver`, () => got() >= N, PHASE_TIMEOUT_MS);
-      const done = tag === 'firing' ? receiver.lastFiringAt : receiver.lastResolvedAt;
+      await until(`${n} ${tag} alerts at the receiver`, () => got() >= base + n, PHASE_TIMEOUT_MS);
+      const done = elapsed === FIRING_ELAPSED_S ? receiver.lastFiringAt : receiver.lastResolvedAt;
       return { e2e: (done - t0) / 1000, intake: (intake - t0) / 1000 };
     };
+    let warmup: SystemRun['warmup'];
+    if (WARMUP > 0) {
+      // A running service's figures: the JIT has compiled the hot path, the pools are open (not measured).
+      const wf = await phase(FIRING_ELAPSED_S, 'warmup', () => receiver.firing.size, WARMUP_FIRST, WARMUP);
+      const wr = await phase(
+        RESOLVED_ELAPSED_S,
+        'warmup-resolved',
+        () => receiver.resolved.size,
+        WARMUP_FIRST,
+        WARMUP,
+      );
+      warmup = { firingS: wf.e2e, resolveS: wr.e2e };
+      console.log(
+        `  tocsin warm-up (${WARMUP} alerts): firing ${wf.e2e.toFixed(2)} s, resolve ${wr.e2e.toFixed(2)} s`,
+      );
+    }
+    await Promise.all(Object.values(pgCpu).map((c) => c.reset()));
+    const cpu0 = cpuOf(procs);
     const firing = await phase(FIRING_ELAPSED_S, 'firing', () => receiver.firing.size);
     console.log(
       `  tocsin firing: ${firing.e2e.toFixed(2)} s end to end, intake ${firing.intake.toFixed(2)} s`,
@@ -181,7 +207,7 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
       });
       await until(
         `${STEADY} steady-rate alerts at the receiver`,
-        () => receiver.firing.size >= N + STEADY,
+        () => receiver.firing.size >= N + STEADY + WARMUP,
         STEADY_TIMEOUT_MS,
       ).catch(() => undefined); // the missing ones show as arrived < sent
       sub.unsubscribe();
@@ -213,6 +239,7 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
       duplicates: receiver.duplicates,
       ...(latency ? { latency } : {}),
       ...(alerterPart ? { alerterPart } : {}),
+      ...(warmup ? { warmup } : {}),
     };
   } finally {
     if (process.env.BENCH_PIPELINE_DEBUG) {
@@ -290,6 +317,7 @@ export default {
           chain: CHAIN,
           timeoutMs: PHASE_TIMEOUT_MS,
           steady: { n: STEADY, rate: STEADY_RATE },
+          warmup: { n: WARMUP, first: WARMUP_FIRST },
         });
       else skipped = found.skip;
     } else skipped = `baseline not run for ${N} alerts (tocsin alone; BENCH_PIPELINE_BASELINE=1 runs it)`;
@@ -298,7 +326,13 @@ export default {
     const base = (name: string, value: number) =>
       am ? { baseline: { name: `Alertmanager: ${name}`, value } } : {};
     const tocsinCpu = sum(t.cpu);
-    const work = `${N} distinct alerts (one per IBC client), each its own group; alerter and notifier-webhook in their own processes`;
+    const cold = (r: SystemRun | null, side: 'firingS' | 'resolveS') =>
+      r?.warmup ? `${(WARMUP / r.warmup[side]).toFixed(0)} alerts/s` : '—';
+    const warm =
+      WARMUP > 0
+        ? `; after a warm-up round of ${WARMUP} other alerts firing then resolving, not measured (each system's first burst after start: tocsin firing ${cold(t, 'firingS')}, resolve ${cold(t, 'resolveS')}${am ? `; Alertmanager ${cold(am, 'firingS')}, ${cold(am, 'resolveS')}` : ''})`
+        : '; measured cold (no warm-up round)';
+    const work = `${N} distinct alerts (one per IBC client), each its own group; alerter and notifier-webhook in their own processes${warm}`;
     const figures: Figure[] = [
       {
         name: 'firing: alerts/s, first send → last alert at the receiver',

@@ -76,6 +76,8 @@ export interface SystemRun {
   duplicates: number;
   /** The steady-rate phase (distinct alerts firing at `rate`/s, one at a time), when it ran. */
   latency?: LatencyRun;
+  /** The warm-up round's seconds end to end (the first burst after start, not measured), when it ran. */
+  warmup?: { firingS: number; resolveS: number };
 }
 
 /** The Alertmanager binary, installed from Debian if absent; null (with the reason) if it cannot be. */
@@ -125,6 +127,8 @@ export interface AlertmanagerRun {
   timeoutMs: number;
   /** Then this many more distinct alerts firing at `rate`/s, those due every 5 ms in one POST (0: no latency phase). */
   steady: { n: number; rate: number };
+  /** First, not measured: this many other alerts (from client `first`) firing then resolving (0: none). */
+  warmup: { n: number; first: number };
 }
 
 export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<SystemRun> {
@@ -181,21 +185,36 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
       60_000,
       50,
     );
-    const cpu0 = cpuSeconds(am.pid!);
-    const phase = async (tag: 'firing' | 'resolved', got: () => number) => {
+    const phase = async (tag: 'firing' | 'resolved', got: () => number, first = 0, count = n) => {
+      const base = got();
       const t0 = performance.now();
-      await inParallel(Math.ceil(n / AM_BATCH), 4, async (b) => {
+      await inParallel(Math.ceil(count / AM_BATCH), 4, async (b) => {
         const now = new Date().toISOString();
         const alerts = [];
-        for (let i = b * AM_BATCH; i < Math.min(n, (b + 1) * AM_BATCH); i++)
-          alerts.push(amAlert(i, chain, now, tag === 'resolved'));
+        for (let i = b * AM_BATCH; i < Math.min(count, (b + 1) * AM_BATCH); i++)
+          alerts.push(amAlert(first + i, chain, now, tag === 'resolved'));
         await post(alerts);
       });
       const intake = performance.now();
-      await until(`${n} ${tag} alerts at Alertmanager's receiver`, () => got() >= n, timeoutMs);
+      await until(
+        `${count} ${tag} alerts at Alertmanager's receiver`,
+        () => got() >= base + count,
+        timeoutMs,
+      );
       const done = tag === 'firing' ? receiver.lastFiringAt : receiver.lastResolvedAt;
       return { e2e: (done - t0) / 1000, intake: (intake - t0) / 1000 };
     };
+    let warmup: SystemRun['warmup'];
+    if (o.warmup.n > 0) {
+      const { n: w, first } = o.warmup;
+      const wf = await phase('firing', () => receiver.firing.size, first, w);
+      const wr = await phase('resolved', () => receiver.resolved.size, first, w);
+      warmup = { firingS: wf.e2e, resolveS: wr.e2e };
+      console.log(
+        `  alertmanager warm-up (${w} alerts): firing ${wf.e2e.toFixed(2)} s, resolve ${wr.e2e.toFixed(2)} s`,
+      );
+    }
+    const cpu0 = cpuSeconds(am.pid!);
     const firing = await phase('firing', () => receiver.firing.size);
     console.log(
       `  alertmanager firing: ${firing.e2e.toFixed(2)} s end to end, intake ${firing.intake.toFixed(2)} s`,
@@ -215,7 +234,7 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
       });
       await until(
         `${o.steady.n} steady-rate alerts at Alertmanager's receiver`,
-        () => receiver.firing.size >= n + o.steady.n,
+        () => receiver.firing.size >= n + o.steady.n + o.warmup.n,
         STEADY_TIMEOUT_MS,
       ).catch(() => undefined); // the missing ones show as arrived < sent
       latency = latencyOf(sent, (i) => receiver.firstFiringAt.get(`07-tendermint-${first + i}`));
@@ -232,6 +251,7 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
       cpu,
       duplicates: receiver.duplicates,
       ...(latency ? { latency } : {}),
+      ...(warmup ? { warmup } : {}),
     };
   } finally {
     await stopChild(am);
