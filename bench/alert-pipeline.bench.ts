@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createPublisher, provisionStreams } from '@tocsin/bus';
@@ -23,7 +23,7 @@ import {
   until,
 } from './src/proc.ts';
 import type { Benchmark, Figure } from './src/report.ts';
-import { atSteadyRate, type LatencyRun, latencyOf } from './src/steadyRate.ts';
+import { atSteadyRate, type LatencyRun, latencyFigures, latencyOf } from './src/steadyRate.ts';
 import { clientStatusData, inParallel } from './src/workload.ts';
 
 /**
@@ -260,36 +260,6 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
   }
 }
 
-/** p50 and p99 of the steady-rate phase, against Alertmanager's at the same rate when it ran. */
-function latencyFigures(
-  t: LatencyRun | undefined,
-  am: LatencyRun | undefined,
-  alerterPart: LatencyRun | undefined,
-): Figure[] {
-  if (!t) return [];
-  const how = (l: LatencyRun) =>
-    `${l.arrived}/${l.sent} arrived, sent at ${l.rate.toFixed(0)}/s (sender at most ${l.maxLagMs.toFixed(0)} ms behind schedule), max ${l.max.toFixed(0)} ms`;
-  const pair = (p: 'p50' | 'p99') => ({
-    value: t[p],
-    unit: 'ms',
-    ...(am ? { baseline: { name: `Alertmanager ${p}, same rate`, value: am[p] }, ratio: t[p] / am[p] } : {}),
-  });
-  return [
-    {
-      name: `p50 event → webhook latency at ${STEADY_RATE} events/s`,
-      ...pair('p50'),
-      note: `ratio = tocsin / Alertmanager (lower is better)${alerterPart ? `. Of which event → notification on the ALERTS stream (the alerter's share): p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms` : ''}`,
-    },
-    {
-      name: `p99 event → webhook latency at ${STEADY_RATE} events/s`,
-      ...pair('p99'),
-      target: '< 50 ms',
-      met: t.p99 < 50 && t.arrived === t.sent,
-      note: `${STEADY} distinct alerts firing, one event each, publish → arrival at the receiver (one clock); tocsin: ${how(t)}${am ? `; Alertmanager (the alerts due every 5 ms in one POST): ${how(am)}` : ''}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
-    },
-  ];
-}
-
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 const fmt = (r: Record<string, number>, unit: string) =>
   Object.entries(r)
@@ -404,7 +374,7 @@ export default {
           : {}),
         note: `CPU s over both phases: ${fmt(t.cpu, 's')}${am ? `; ${fmt(am.cpu, 's')}` : ''}. PostgreSQL: the backends serving the two services (not the WAL writer/checkpointer). Duplicates at the receiver: tocsin ${t.duplicates}${am ? `, Alertmanager ${am.duplicates}` : ''}`,
       },
-      ...latencyFigures(t.latency, am?.latency, t.alerterPart),
+      ...latencyFigures(t.latency, am?.latency, t.alerterPart, { n: STEADY, rate: STEADY_RATE }),
     ];
     return {
       figures,

@@ -1,4 +1,5 @@
-import { percentile } from './report.ts';
+import { cpus, loadavg } from 'node:os';
+import { type Figure, percentile } from './report.ts';
 
 /** What a steady-rate phase measured: latency from each send to its arrival, ms, and how steady the sending was. */
 export interface LatencyRun {
@@ -68,4 +69,36 @@ export function latencyOf(
     rate: sent.rate,
     maxLagMs: sent.maxLagMs,
   };
+}
+
+/** p50 and p99 of the steady-rate phase, against Alertmanager's at the same rate when it ran. */
+export function latencyFigures(
+  t: LatencyRun | undefined,
+  am: LatencyRun | undefined,
+  alerterPart: LatencyRun | undefined,
+  /** The phase: this many alerts at `rate`/s. */
+  phase: { n: number; rate: number },
+): Figure[] {
+  if (!t) return [];
+  const how = (l: LatencyRun) =>
+    `${l.arrived}/${l.sent} arrived, sent at ${l.rate.toFixed(0)}/s (sender at most ${l.maxLagMs.toFixed(0)} ms behind schedule), max ${l.max.toFixed(0)} ms`;
+  const pair = (p: 'p50' | 'p99') => ({
+    value: t[p],
+    unit: 'ms',
+    ...(am ? { baseline: { name: `Alertmanager ${p}, same rate`, value: am[p] }, ratio: t[p] / am[p] } : {}),
+  });
+  return [
+    {
+      name: `p50 event → webhook latency at ${phase.rate} events/s`,
+      ...pair('p50'),
+      note: `ratio = tocsin / Alertmanager (lower is better)${alerterPart ? `. Of which event → notification on the ALERTS stream (the alerter's share): p50 ${alerterPart.p50.toFixed(1)} ms, p99 ${alerterPart.p99.toFixed(1)} ms` : ''}`,
+    },
+    {
+      name: `p99 event → webhook latency at ${phase.rate} events/s`,
+      ...pair('p99'),
+      target: '< 50 ms',
+      met: t.p99 < 50 && t.arrived === t.sent,
+      note: `${phase.n} distinct alerts firing, one event each, publish → arrival at the receiver (one clock); tocsin: ${how(t)}${am ? `; Alertmanager (the alerts due every 5 ms in one POST): ${how(am)}` : ''}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+    },
+  ];
 }
