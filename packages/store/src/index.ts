@@ -1,7 +1,7 @@
 export { isDbUnavailable, isPermanentDbError } from './errors.ts';
 export { applyOnce, pruneInbox, storeMigrations } from './inbox.ts';
 export { type Column, type ColumnType, JsonLiterals, simpleQuery, unnestRows } from './jsonLiterals.ts';
-export { sqlLiteral } from './literal.ts';
+export { sqlIds, sqlKeys, sqlLiteral } from './literal.ts';
 export { lockId, type MigrateOptions, migrate } from './migrate.ts';
 export {
   assertSchemaName,

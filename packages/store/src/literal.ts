@@ -8,3 +8,18 @@ export function sqlLiteral(s: string): string {
   const quoted = s.includes("'") ? s.replaceAll("'", "''") : s;
   return s.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
+
+/**
+ * `= ANY(…)`'s operand for a batch's keys (text): `ARRAY(SELECT unnest(ARRAY[…]))`, one value to the planner.
+ * Given `ARRAY[k1, …, kn]` itself, PostgreSQL estimates every element's selectivity while planning: ~3 µs an
+ * element, 2.7 ms of a statement over 833 keys that takes 2 ms to run. The index is used either way.
+ */
+export function sqlKeys(keys: readonly string[]): string {
+  return `ARRAY(SELECT unnest(ARRAY[${keys.map(sqlLiteral).join(',')}]::text[]))`;
+}
+
+/** sqlKeys for bigint ids (each checked to be an integer). */
+export function sqlIds(ids: readonly number[], what: string): string {
+  for (const id of ids) if (!Number.isSafeInteger(id)) throw new Error(`bad ${what} ${id}`);
+  return `ARRAY(SELECT unnest(ARRAY[${ids.join(',')}]::bigint[]))`;
+}

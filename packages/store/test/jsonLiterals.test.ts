@@ -5,6 +5,8 @@ import {
   JsonLiterals,
   type Pool,
   simpleQuery,
+  sqlIds,
+  sqlKeys,
   sqlLiteral,
   unnestRows,
 } from '../src/index.ts';
@@ -148,6 +150,14 @@ describe('simpleQuery with JsonLiterals', () => {
     } finally {
       c.release();
     }
+  });
+
+  it('writes keys and ids for = ANY(…) as a subquery array, and refuses an id that is not an integer', async () => {
+    const keys = ['a', "it's", 'back\\slash', 'é😀'];
+    const r = await pool.query(`SELECT ${sqlKeys(keys)} AS k, ${sqlIds([1, 2 ** 40])} AS i,
+      ${sqlKeys([])} AS e, 'b' = ANY(${sqlKeys(['a', 'b'])}) AS found`);
+    expect(r.rows[0]).toEqual({ k: keys, i: ['1', String(2 ** 40)], e: [], found: true });
+    expect(() => sqlIds([1.5], 'outbox seq')).toThrow(/bad outbox seq 1.5/);
   });
 
   it('fails the query (and not the connection) on an SQL error, and on a mark without its value', async () => {

@@ -1,5 +1,5 @@
 import { type Alert, maxSeverity, type Notification, newId } from '@tocsin/events';
-import { JsonLiterals, type PoolClient, simpleQuery, sqlLiteral } from '@tocsin/store';
+import { JsonLiterals, type PoolClient, simpleQuery, sqlIds, sqlKeys } from '@tocsin/store';
 import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert, toEpisode } from '../history/episodes.ts';
 import { contextLinks } from '../incidents/context.ts';
@@ -94,7 +94,7 @@ export type FlushRead = { rows: Record<string, unknown>[] }[];
  * `keys`: only these groups (after a batch); all groups when null (timers).
  */
 export function flushReadSql(keys: readonly string[] | null, incidents: IncidentIndex | undefined): string {
-  return flushReadOf(keys ? `ARRAY[${keys.map((k) => sqlLiteral(k)).join(',')}]::text[]` : null, incidents);
+  return flushReadOf(keys ? sqlKeys(keys) : null, incidents);
 }
 
 /**
@@ -110,9 +110,7 @@ export function flushReadOf(
   // (`= ANY(ARRAY(subquery))` runs the subquery once, then looks the keys up by index.)
   const only = groups ? ` WHERE group_key = ANY(${groups})` : '';
   const dueEpisodes = `ARRAY(SELECT episode_id FROM alerter_pending${only})`;
-  const objects = fresh?.objectKeys.length
-    ? ` || ARRAY[${fresh.objectKeys.map((k) => sqlLiteral(k)).join(',')}]::text[]`
-    : '';
+  const objects = fresh?.objectKeys.length ? ` || ${sqlKeys(fresh.objectKeys)}` : '';
   // The groups with due entries (with fresh transitions: every group named, the transitions are not rows).
   const due = fresh && groups ? groups : `ARRAY(SELECT group_key FROM alerter_pending${only})`;
   return `SELECT * FROM alerter_pending${only} ORDER BY id;
@@ -347,8 +345,8 @@ export async function planFromRead(
   )
     return null;
   const lit = (v: unknown) => json.lit(v);
-  const ids = `ARRAY[${rows.map((id) => int(id, 'pending id')).join(',')}]::bigint[]`;
-  const flushed = `ARRAY[${flushedGroups.map((k) => sqlLiteral(k)).join(',')}]::text[]`;
+  const ids = sqlIds(rows, 'pending id');
+  const flushed = sqlKeys(flushedGroups);
   const at = `${int(now, 'clock value')}::bigint`;
   const sql = `WITH ${own.ctes
     .map(

@@ -1,6 +1,6 @@
 import type { Publisher } from '@tocsin/bus';
 import type { Notification } from '@tocsin/events';
-import type { Pool, PoolClient } from '@tocsin/store';
+import { type Pool, type PoolClient, sqlIds } from '@tocsin/store';
 
 /**
  * The notification log. A notification is committed here with the transitions that caused it, then published
@@ -206,8 +206,7 @@ const DELETE_PUBLISHED_SQL = 'DELETE FROM alerter_outbox WHERE seq = ANY($1)';
 
 /** deletePublished's statement with its seqs inline (to go with other statements in one simple query). */
 export function deletePublishedSql(seqs: readonly number[]): string {
-  for (const s of seqs) if (!Number.isSafeInteger(s)) throw new Error(`bad outbox seq ${s}`);
-  return `DELETE FROM alerter_outbox WHERE seq = ANY(ARRAY[${seqs.join(',')}]::bigint[])`;
+  return `DELETE FROM alerter_outbox WHERE seq = ANY(${sqlIds(seqs, 'outbox seq')})`;
 }
 
 export async function deletePublished(pool: Pool, seqs: number[], log: PublishLog): Promise<void> {

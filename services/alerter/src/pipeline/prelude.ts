@@ -1,4 +1,4 @@
-import { JsonLiterals, sqlLiteral } from '@tocsin/store';
+import { JsonLiterals, sqlKeys, sqlLiteral } from '@tocsin/store';
 import { type FlushRead, flushReadOf } from '../grouping/flush.ts';
 import { closingFresh, type FreshBatch, freshGroups, openingFresh } from '../grouping/fresh.ts';
 import type { IncidentIndex } from '../incidents/incidents.ts';
@@ -64,9 +64,7 @@ function openingPrelude(
   }
   // (The writes as one statement only if the flush needs them as rows.)
   const fresh = openingFresh(opened, timeline, pending, sql);
-  const touched = `ARRAY[${freshGroups(fresh)
-    .map((k) => sqlLiteral(k))
-    .join(',')}]::text[]`;
+  const touched = sqlKeys(freshGroups(fresh));
   const objectKeys = [...new Set(opened.flatMap((e) => (e.object_key === null ? [] : [e.object_key])))];
   return {
     sql: flushReadOf(touched, incidents, { objectKeys }),
