@@ -2,10 +2,11 @@ import pg from 'pg';
 
 /**
  * JSON inputs of a simple query (statements sent together, no parameters there) that are not put in its text: the
- * text holds a mark for each (`lit`), and `simpleQuery` writes each value's JSON as a string literal (dollar-quoted: not escaped) straight
- * into the message it sends, an element of an array at a time. Built into the text (`sqlLiteral(JSON.stringify(v))`),
- * a batch's megabytes of JSON were strings in V8's large-object space three times over (the JSON, its escaped copy,
- * the statement they were joined into), each alive until the server answered: a major GC every batch or so.
+ * text holds a mark for each (`lit`), and `simpleQuery` writes each value's JSON as a string literal (dollar-quoted:
+ * nothing escaped) straight into the message it sends, an element of an array at a time. Built into the text
+ * (`sqlLiteral(JSON.stringify(v))`), a batch's megabytes of JSON were strings in V8's large-object space three times
+ * over (the JSON, its escaped copy, the statement they were joined into), each alive until the server answered: a
+ * major GC every batch or so.
  */
 export class JsonLiterals {
   readonly values = new Map<number, unknown>();
@@ -85,7 +86,7 @@ class Message {
     this.buf = buf;
   }
 
-  /** Adds `s` (SQL text, or JSON escaped for a literal). */
+  /** Adds `s` (SQL text, or a literal's text). */
   put(s: string): void {
     if (s.length >= BIG) {
       // Written as it is: held, it would be copied once more as the text held is joined (flattened) to be written.
