@@ -154,7 +154,7 @@ describe('simpleQuery with JsonLiterals', () => {
 
   it('writes keys and ids for = ANY(…) as a subquery array, and refuses an id that is not an integer', async () => {
     const keys = ['a', "it's", 'back\\slash', 'é😀'];
-    const r = await pool.query(`SELECT ${sqlKeys(keys)} AS k, ${sqlIds([1, 2 ** 40])} AS i,
+    const r = await pool.query(`SELECT ${sqlKeys(keys)} AS k, ${sqlIds([1, 2 ** 40], 'id')} AS i,
       ${sqlKeys([])} AS e, 'b' = ANY(${sqlKeys(['a', 'b'])}) AS found`);
     expect(r.rows[0]).toEqual({ k: keys, i: ['1', String(2 ** 40)], e: [], found: true });
     expect(() => sqlIds([1.5], 'outbox seq')).toThrow(/bad outbox seq 1.5/);
