@@ -60,7 +60,7 @@ export interface FlushOptions {
  * lock, after a batch (for the groups it touched) and on every tick (for all groups).
  */
 /**
- * What a flush writes at its end, as one statement of a simple query (its inputs are escaped literals), so the
+ * What a flush writes at its end, as one statement of a simple query (its inputs are literals, marks of `json`), so the
  * caller can send it together with the state write and COMMIT: under contention, round trips are what a batch
  * waits on. Its result rows go to `outboxRows` with `list`.
  */

@@ -58,7 +58,7 @@ function lockStatement(bump: 'silences' | 'subscriptions' | null): string {
 
 /**
  * Opens a transaction and takes the lock (lockState) in one round trip: both statements go as one simple query.
- * `prelude`, statements of the same simple query (inputs as escaped literals, or marks of `json`), runs right after
+ * `prelude`, statements of the same simple query (inputs as SQL literals, or marks of `json`), runs right after
  * the lock; its results are returned. The caller commits or rolls back.
  */
 export async function beginLocked(
