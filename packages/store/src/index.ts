@@ -1,6 +1,13 @@
 export { isDbUnavailable, isPermanentDbError } from './errors.ts';
 export { applyOnce, pruneInbox, storeMigrations } from './inbox.ts';
-export { type Column, type ColumnType, JsonLiterals, simpleQuery, unnestRows } from './jsonLiterals.ts';
+export {
+  type Column,
+  type ColumnType,
+  extendedQuery,
+  JsonLiterals,
+  simpleQuery,
+  unnestRows,
+} from './jsonLiterals.ts';
 export { sqlIds, sqlKeys, sqlLiteral } from './literal.ts';
 export { lockId, type MigrateOptions, migrate } from './migrate.ts';
 export {

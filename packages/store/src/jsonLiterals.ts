@@ -76,14 +76,53 @@ const CHUNK = 32_768;
 /** A piece at least this long is written at once (not held, see Message.put). */
 const BIG = 1024;
 
+/** v's texts: an array's elements (JSON each), a Strings' or a JsonList's, or v's JSON. */
+function textsOf(v: unknown): readonly (string | null)[] {
+  if (v instanceof Strings || v instanceof JsonList) return v.of();
+  // (As JSON.stringify writes an array's undefined, function or symbol elements.)
+  if (Array.isArray(v)) return v.map((e) => JSON.stringify(e) ?? 'null');
+  return [JSON.stringify(v) ?? 'null'];
+}
+
 /** The message being built (the protocol's Query: 'Q', its length, the text, a NUL); its buffer is reused. */
 class Message {
   buf: Buffer;
-  at = 5;
+  at: number;
   #held = '';
 
-  constructor(buf: Buffer) {
+  /** `at`: where the text starts (after the Query message's header, which done() fills in). */
+  constructor(buf: Buffer, at = 5) {
     this.buf = buf;
+    this.at = at;
+  }
+
+  /** Room for `n` more bytes. */
+  #room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.at + n, this.buf.length * 2));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
+
+  /** A big-endian integer of `bytes` bytes (2 or 4) at the end, after the text held. */
+  int(v: number, bytes: 2 | 4): void {
+    this.#flush();
+    this.#room(bytes);
+    if (bytes === 2) this.buf.writeInt16BE(v, this.at);
+    else this.buf.writeInt32BE(v, this.at);
+    this.at += bytes;
+  }
+
+  /** Starts a length-prefixed part (a protocol message's body, a parameter's value): its length's position. */
+  open(): number {
+    this.int(0, 4);
+    return this.at - 4;
+  }
+
+  /** Ends the part opened at `pos`: its length, counted from `pos` (with the length itself, as messages count it). */
+  close(pos: number, withLength = true): void {
+    this.#flush();
+    this.buf.writeInt32BE(this.at - pos - (withLength ? 0 : 4), pos);
   }
 
   /** Adds `s` (SQL text, or a literal's text). */
@@ -108,12 +147,7 @@ class Message {
 
   #write(s: string): void {
     // (At most 3 bytes of UTF-8 per UTF-16 unit.)
-    const need = this.at + s.length * 3 + 1;
-    if (need > this.buf.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
-      this.buf.copy(grown, 0, 0, this.at);
-      this.buf = grown;
-    }
+    this.#room(s.length * 3 + 1);
     this.at += this.buf.write(s, this.at);
   }
 
@@ -164,18 +198,17 @@ class Message {
    * closing tag.)
    */
   literal(v: unknown): void {
-    let values: readonly (string | null)[];
-    let array = false;
-    if (v instanceof Strings || v instanceof JsonList) values = v.of();
-    else if (Array.isArray(v)) {
-      // (As JSON.stringify writes an array's undefined, function or symbol elements.)
-      values = v.map((e) => JSON.stringify(e) ?? 'null');
-      array = true;
-    } else values = [JSON.stringify(v) ?? 'null'];
+    const values = textsOf(v);
     const dollar = !values.some((s) => s?.includes(TAG));
     this.put(dollar ? ` ${TAG}` : " E'");
+    this.value(v, values, dollar);
+    this.put(dollar ? TAG : "'");
+  }
+
+  /** v's text (its texts: textsOf), as it is inside a dollar-quoted literal or a parameter (`dollar`), or an E'' one. */
+  value(v: unknown, values: readonly (string | null)[], dollar = true): void {
     if (v instanceof Strings) this.array(values, v.plain, dollar);
-    else if (array || v instanceof JsonList) {
+    else if (Array.isArray(v) || v instanceof JsonList) {
       this.put('[');
       for (let i = 0; i < values.length; i++) {
         if (i) this.put(',');
@@ -183,7 +216,6 @@ class Message {
       }
       this.put(']');
     } else this.text(values[0]!, dollar);
-    this.put(dollar ? TAG : "'");
   }
 
   done(): Buffer {
@@ -216,7 +248,7 @@ function encode(text: string, json: JsonLiterals | undefined): Message {
   return m;
 }
 
-/** A Query whose message is built already: the rows come back as any simple query's do. */
+/** A Query whose message is built already: the rows come back as any simple or extended query's do. */
 class Prebuilt extends pg.Query {
   constructor(message: Buffer, callback: (err: Error | undefined, result: unknown) => void) {
     super('(prebuilt)', callback);
@@ -237,7 +269,82 @@ export function simpleQuery(
   json?: JsonLiterals,
 ): Promise<pg.QueryResult | pg.QueryResult[]> {
   const m = encode(text, json);
-  const message = m.done();
+  return send(c, m, m.done());
+}
+
+/**
+ * Sends `statements` in one round trip through the extended protocol: each parsed (unnamed), bound to its marks'
+ * values as parameters and executed, then one Sync; results as simpleQuery's. The values are written into the
+ * message as they are (a parameter is never lexed as SQL), where a literal of megabytes cost the server its lexing
+ * and a copy in each parse tree it went through: a batch's final write (~2.6 MB of literals for 830 new alerts) took
+ * ~130 ms as literals and ~90 ms as parameters. A statement that fails ends the round trip (the server skips the
+ * rest up to the Sync), as in a simple query.
+ */
+export function extendedQuery(
+  c: pg.ClientBase,
+  statements: readonly string[],
+  json?: JsonLiterals,
+): Promise<pg.QueryResult | pg.QueryResult[]> {
+  const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20), 0);
+  for (const statement of statements) {
+    const { sql, values } = parameterized(statement, json);
+    // Parse (the unnamed statement; the parameters' types from their casts), then Bind (all in text), Describe (the
+    // rows' description, which the result needs), Execute.
+    m.put('P');
+    let at = m.open();
+    m.put(`\0${sql}\0`);
+    m.int(0, 2);
+    m.close(at);
+    m.put('B');
+    at = m.open();
+    m.put('\0\0');
+    m.int(0, 2);
+    m.int(values.length, 2);
+    for (const v of values) {
+      const p = m.open();
+      m.value(v, textsOf(v));
+      m.close(p, false);
+    }
+    m.int(0, 2);
+    m.close(at);
+    m.put('D');
+    at = m.open();
+    m.put('P\0');
+    m.close(at);
+    m.put('E');
+    at = m.open();
+    m.put('\0');
+    m.int(0, 4);
+    m.close(at);
+  }
+  m.put('S');
+  m.close(m.open());
+  return send(c, m, m.buf.subarray(0, m.at));
+}
+
+/** `text` with its marks as parameters ($1, $2, … in the order first met), and their values. */
+function parameterized(text: string, json: JsonLiterals | undefined): { sql: string; values: unknown[] } {
+  const parts = text.split('\0');
+  const numbers = new Map<string, string>();
+  const values: unknown[] = [];
+  let sql = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const id = parts[i]!;
+    let n = numbers.get(id);
+    if (n === undefined) {
+      if (!json?.values.has(Number(id))) throw new Error(`no JSON value for mark ${id} in the query`);
+      values.push(json.values.get(Number(id)));
+      n = ` $${values.length}`;
+      numbers.set(id, n);
+    }
+    // (A space first, as before a literal: `x$1` would be an identifier.)
+    sql += n + parts[i + 1]!;
+  }
+  return { sql, values };
+}
+
+/** Sends a built message as a query; settles with its results. */
+function send(c: pg.ClientBase, m: Message, message: Buffer): Promise<pg.QueryResult | pg.QueryResult[]> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | undefined, result: unknown) => {
       if (err) return reject(err);

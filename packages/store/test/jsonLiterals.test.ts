@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type Column,
   createPool,
+  extendedQuery,
   JsonLiterals,
   type Pool,
   simpleQuery,
@@ -172,6 +173,82 @@ describe('simpleQuery with JsonLiterals', () => {
       const r = (await simpleQuery(c, 'SELECT 1 AS one')) as { rows: { one: number }[] };
       expect(r.rows[0]!.one).toBe(1);
     } finally {
+      c.release();
+    }
+  });
+});
+
+describe('extendedQuery with JsonLiterals', () => {
+  let pool: Pool;
+  beforeAll(() => {
+    pool = createPool({ url: inject('databaseUrl'), max: 2 });
+  });
+  afterAll(() => pool.end());
+
+  it('binds the marks of several statements as parameters, each as it is, in one transaction', async () => {
+    const c = await pool.connect();
+    try {
+      await c.query('CREATE TEMP TABLE ext_probe (k text PRIMARY KEY, v jsonb)');
+      const json = new JsonLiterals();
+      const keys = ['a', "it's", 'back\\slash "q"', '$tq$', 'é😀', '{braces}'];
+      const values = [{ s: 'it\'s $tq$ \\ "q"' }, 1, null, [1, 'x'], { big: 'y'.repeat(70_000) }, 'plain'];
+      const k = json.strings(() => keys);
+      const r = (await extendedQuery(
+        c,
+        [
+          'BEGIN',
+          // A mark used twice is one parameter; marks next to a word stay apart from it.
+          `INSERT INTO ext_probe (k, v) SELECT x.k, x.v::jsonb
+           FROM ROWS FROM (unnest(${k}::text[]), json_array_elements(${json.jsonList(() => values.map((v) => JSON.stringify(v)))}::json)) AS x(k, v)
+           WHERE cardinality(${k}::text[]) = 6 RETURNING k`,
+          `SELECT count(*)::int AS n, ${json.lit({ t: '$tq$' })}::jsonb AS t FROM ext_probe`,
+          'COMMIT',
+        ],
+        json,
+      )) as { rows: Record<string, unknown>[]; command: string }[];
+      expect(r.map((x) => x.command)).toEqual(['BEGIN', 'INSERT', 'SELECT', 'COMMIT']);
+      expect(r[1]!.rows.map((row) => row.k)).toEqual(keys);
+      expect(r[2]!.rows[0]).toEqual({ n: 6, t: { t: '$tq$' } });
+      const back = await c.query('SELECT k, v FROM ext_probe');
+      expect(new Map(back.rows.map((row) => [row.k, row.v]))).toEqual(
+        new Map(keys.map((key, i) => [key, values[i]])),
+      );
+      // One statement: one result, as client.query returns it.
+      const one = (await extendedQuery(c, ['SELECT 1 AS one'])) as { rows: { one: number }[] };
+      expect(one.rows).toEqual([{ one: 1 }]);
+    } finally {
+      await c.query('DROP TABLE IF EXISTS ext_probe');
+      c.release();
+    }
+  });
+
+  it('stops at a failing statement (the rest is not run) and keeps the connection', async () => {
+    const c = await pool.connect();
+    try {
+      await c.query('CREATE TEMP TABLE ext_fail (n int)');
+      const json = new JsonLiterals();
+      const run = extendedQuery(
+        c,
+        [
+          'BEGIN',
+          `INSERT INTO ext_fail SELECT unnest(${json.strings(() => ['1', '2'])}::int[])`,
+          'SELECT nope FROM ext_fail',
+          'INSERT INTO ext_fail VALUES (3)',
+          'COMMIT',
+        ],
+        json,
+      );
+      await expect(run).rejects.toThrow(/nope/);
+      await c.query('ROLLBACK');
+      expect((await c.query('SELECT count(*)::int AS n FROM ext_fail')).rows[0]).toEqual({ n: 0 });
+      expect(() => extendedQuery(c, [`SELECT ${new JsonLiterals().lit(1)}::jsonb`], json)).toThrow(
+        /no JSON value/,
+      );
+      expect(((await extendedQuery(c, ['SELECT 2 AS two'])) as { rows: unknown[] }).rows).toEqual([
+        { two: 2 },
+      ]);
+    } finally {
+      await c.query('DROP TABLE IF EXISTS ext_fail');
       c.release();
     }
   });

@@ -1,5 +1,6 @@
 import {
   type Column,
+  extendedQuery,
   JsonLiterals,
   type Pool,
   type PoolClient,
@@ -195,8 +196,8 @@ function writeStatesSql(version: string, from: string): string {
 }
 
 /**
- * Writes the states and commits, in one round trip: one simple query (the rows go as array literals, one per
- * column, written straight into the message: unnestRows). `before`, a statement of the same transaction (the flush's
+ * Writes the states and commits, in one round trip (extendedQuery: the rows go as array parameters, one per column,
+ * written straight into the message: unnestRows). `before`, a statement of the same transaction (the flush's
  * final write, its inputs marks of its `json`), goes first in the same query; its rows are returned; `after`,
  * statements whose results are not read, go last before the COMMIT. If a statement fails, the COMMIT is not run and
  * the caller rolls back.
@@ -218,7 +219,7 @@ export async function writeStatesAndCommit(
   }
   if (after) statements.push(after);
   statements.push('COMMIT');
-  const r = (await simpleQuery(c, statements.join(';\n'), lits)) as unknown as
+  const r = (await extendedQuery(c, statements, lits)) as unknown as
     | { rows: Record<string, unknown>[] }
     | { rows: Record<string, unknown>[] }[];
   if (!before) return [];
