@@ -22,7 +22,7 @@ const int = (v: number, what: string): string => {
   return String(v);
 };
 
-export function notificationKey(
+function notificationKey(
   group: GroupRow,
   transition: PendingTransition,
   eps: EpisodeRow[],
