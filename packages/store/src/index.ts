@@ -8,7 +8,7 @@ export {
   simpleQuery,
   unnestRows,
 } from './jsonLiterals.ts';
-export { sqlIds, sqlKeys, sqlLiteral } from './literal.ts';
+export { sqlIds, sqlInt, sqlKeys, sqlLiteral } from './literal.ts';
 export { lockId, type MigrateOptions, migrate } from './migrate.ts';
 export {
   assertSchemaName,

@@ -84,16 +84,14 @@ function textsOf(v: unknown): readonly (string | null)[] {
   return [JSON.stringify(v) ?? 'null'];
 }
 
-/** The message being built (the protocol's Query: 'Q', its length, the text, a NUL); its buffer is reused. */
+/** The protocol messages being built (a Query, or extended-protocol statements); its buffer is reused. */
 class Message {
   buf: Buffer;
-  at: number;
+  at = 0;
   #held = '';
 
-  /** `at`: where the text starts (after the Query message's header, which done() fills in). */
-  constructor(buf: Buffer, at = 5) {
+  constructor(buf: Buffer) {
     this.buf = buf;
-    this.at = at;
   }
 
   /** Room for `n` more bytes. */
@@ -123,6 +121,14 @@ class Message {
   close(pos: number, withLength = true): void {
     this.#flush();
     this.buf.writeInt32BE(this.at - pos - (withLength ? 0 : 4), pos);
+  }
+
+  /** A protocol message: its type, its length, then what `body` writes. */
+  message(type: string, body: () => void): void {
+    this.put(type);
+    const at = this.open();
+    body();
+    this.close(at);
   }
 
   /** Adds `s` (SQL text, or a literal's text). */
@@ -218,11 +224,9 @@ class Message {
     } else this.text(values[0]!, dollar);
   }
 
-  done(): Buffer {
-    this.put('\0');
+  /** The messages written. */
+  bytes(): Buffer {
     this.#flush();
-    this.buf[0] = 0x51; // 'Q'
-    this.buf.writeUInt32BE(this.at - 1, 1);
     return this.buf.subarray(0, this.at);
   }
 }
@@ -236,15 +240,18 @@ const SPARE_BYTES = 16 << 20;
 function encode(text: string, json: JsonLiterals | undefined): Message {
   const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20));
   const parts = text.split('\0');
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2 === 0) {
-      m.put(parts[i]!);
-      continue;
+  m.message('Q', () => {
+    for (let i = 0; i < parts.length; i++) {
+      if (i % 2 === 0) {
+        m.put(parts[i]!);
+        continue;
+      }
+      const id = Number(parts[i]);
+      if (!json?.values.has(id)) throw new Error(`no JSON value for mark ${parts[i]} in the query`);
+      m.literal(json.values.get(id));
     }
-    const id = Number(parts[i]);
-    if (!json?.values.has(id)) throw new Error(`no JSON value for mark ${parts[i]} in the query`);
-    m.literal(json.values.get(id));
-  }
+    m.put('\0');
+  });
   return m;
 }
 
@@ -269,7 +276,7 @@ export function simpleQuery(
   json?: JsonLiterals,
 ): Promise<pg.QueryResult | pg.QueryResult[]> {
   const m = encode(text, json);
-  return send(c, m, m.done());
+  return send(c, m, m.bytes());
 }
 
 /**
@@ -285,41 +292,34 @@ export function extendedQuery(
   statements: readonly string[],
   json?: JsonLiterals,
 ): Promise<pg.QueryResult | pg.QueryResult[]> {
-  const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20), 0);
+  const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20));
   for (const statement of statements) {
     const { sql, values } = parameterized(statement, json);
     // Parse (the unnamed statement; the parameters' types from their casts), then Bind (all in text), Describe (the
     // rows' description, which the result needs), Execute.
-    m.put('P');
-    let at = m.open();
-    m.put(`\0${sql}\0`);
-    m.int(0, 2);
-    m.close(at);
-    m.put('B');
-    at = m.open();
-    m.put('\0\0');
-    m.int(0, 2);
-    m.int(values.length, 2);
-    for (const v of values) {
-      const p = m.open();
-      m.value(v, textsOf(v));
-      m.close(p, false);
-    }
-    m.int(0, 2);
-    m.close(at);
-    m.put('D');
-    at = m.open();
-    m.put('P\0');
-    m.close(at);
-    m.put('E');
-    at = m.open();
-    m.put('\0');
-    m.int(0, 4);
-    m.close(at);
+    m.message('P', () => {
+      m.put(`\0${sql}\0`);
+      m.int(0, 2);
+    });
+    m.message('B', () => {
+      m.put('\0\0');
+      m.int(0, 2);
+      m.int(values.length, 2);
+      for (const v of values) {
+        const p = m.open();
+        m.value(v, textsOf(v));
+        m.close(p, false);
+      }
+      m.int(0, 2);
+    });
+    m.message('D', () => m.put('P\0'));
+    m.message('E', () => {
+      m.put('\0');
+      m.int(0, 4);
+    });
   }
-  m.put('S');
-  m.close(m.open());
-  return send(c, m, m.buf.subarray(0, m.at));
+  m.message('S', () => undefined);
+  return send(c, m, m.bytes());
 }
 
 /** `text` with its marks as parameters ($1, $2, … in the order first met), and their values. */

@@ -18,8 +18,13 @@ export function sqlKeys(keys: readonly string[]): string {
   return `ARRAY(SELECT unnest(ARRAY[${keys.map(sqlLiteral).join(',')}]::text[]))`;
 }
 
+/** An integer as SQL text; `what` names it in the error when it is not one. */
+export function sqlInt(v: number, what: string): string {
+  if (!Number.isSafeInteger(v)) throw new Error(`bad ${what} ${v}`);
+  return String(v);
+}
+
 /** sqlKeys for bigint ids (each checked to be an integer). */
 export function sqlIds(ids: readonly number[], what: string): string {
-  for (const id of ids) if (!Number.isSafeInteger(id)) throw new Error(`bad ${what} ${id}`);
-  return `ARRAY(SELECT unnest(ARRAY[${ids.join(',')}]::bigint[]))`;
+  return `ARRAY(SELECT unnest(ARRAY[${ids.map((id) => sqlInt(id, what)).join(',')}]::bigint[]))`;
 }

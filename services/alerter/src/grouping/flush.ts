@@ -31,9 +31,6 @@ export interface FlushOptions {
   manualResolve?: (ruleId: string) => boolean;
 }
 
-// (The final write's shape, planned here and built in notifications.ts.)
-export type { FlushWrite } from './notifications.ts';
-
 /** Flushes and writes at once (for callers that read what the flush wrote before committing). */
 export async function flushGroups(c: PoolClient, opts: FlushOptions): Promise<OutboxRow[]> {
   const write = await planGroupFlush(c, opts);

@@ -1,5 +1,5 @@
 import { type Alert, maxSeverity, type Notification, newId } from '@tocsin/events';
-import { JsonLiterals, sqlIds, sqlKeys } from '@tocsin/store';
+import { JsonLiterals, sqlIds, sqlInt, sqlKeys } from '@tocsin/store';
 import { flappingAlert } from '../flap/alert.ts';
 import { type EpisodeRow, toAlert } from '../history/episodes.ts';
 import { type IncidentIndex, incidentOf } from '../incidents/incidents.ts';
@@ -16,11 +16,6 @@ import type { FlushPlan, GroupRow, PendingTransition } from './plan.ts';
  */
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-const int = (v: number, what: string): string => {
-  if (!Number.isSafeInteger(v)) throw new Error(`bad ${what} ${v}`);
-  return String(v);
-};
 
 function notificationKey(
   group: GroupRow,
@@ -182,7 +177,7 @@ export function finalWrite(
   const lit = (v: unknown) => json.lit(v);
   const ids = sqlIds(rows, 'pending id');
   const flushed = sqlKeys(flushedGroups);
-  const at = `${int(now, 'clock value')}::bigint`;
+  const at = `${sqlInt(now, 'clock value')}::bigint`;
   const sql = `WITH ${own.ctes
     .map(
       (c) => `${c},
@@ -211,7 +206,7 @@ export function finalWrite(
        INSERT INTO alerter_outbox (key, payload, lease_until)
        SELECT x.key, x.payload,
          -- From the commit, not from when the transaction began (it may have waited long for the lock).
-         clock_timestamp() + (${int(outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
+         clock_timestamp() + (${sqlInt(outboxLeaseMs, 'outbox lease')}::bigint * interval '1 millisecond')
        -- json, not jsonb: the payloads are stored as they are (migrations/1797200000051_outbox_json.sql). The keys
        -- as an array and the payloads as one JSON list of their texts, each written as it is and checked once as the
        -- list is read (a list of objects was parsed twice over, then each payload; a json[] literal escaped each).

@@ -5,6 +5,7 @@ import {
   type Pool,
   type PoolClient,
   simpleQuery,
+  sqlInt,
   unnestRows,
 } from '@tocsin/store';
 import type { Presence, StateRow } from './types.ts';
@@ -214,8 +215,7 @@ export async function writeStatesAndCommit(
   const statements = before ? [before.sql] : [];
   const lits = new JsonLiterals().merge(before?.json);
   if (list.length) {
-    if (!Number.isSafeInteger(version)) throw new Error(`bad state version ${version}`);
-    statements.push(writeStatesSql(String(version), unnestRows(lits, list, STATE_COLUMNS)));
+    statements.push(writeStatesSql(sqlInt(version, 'state version'), unnestRows(lits, list, STATE_COLUMNS)));
   }
   if (after) statements.push(after);
   statements.push('COMMIT');

@@ -6,12 +6,12 @@ import type { AlerterConfig } from '../config.ts';
 import {
   type FlushOptions,
   type FlushRead,
-  type FlushWrite,
   flushGroups,
   planFromRead,
   planGroupFlush,
 } from '../grouping/flush.ts';
 import type { FreshBatch } from '../grouping/fresh.ts';
+import type { FlushWrite } from '../grouping/notifications.ts';
 import { Decider } from '../lifecycle/decide.ts';
 import { RuleIndex } from '../lifecycle/evaluate.ts';
 import {

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@tocsin/events';
-import { type PoolClient, pruneInbox } from '@tocsin/store';
+import { type PoolClient, pruneInbox, sqlInt } from '@tocsin/store';
 import { expireAcks, runLadders } from '../escalation/ladder.ts';
 import { enqueueRepeats } from '../escalation/timers.ts';
 import type { Received } from '../intake/receive.ts';
@@ -312,8 +312,7 @@ export class Pipeline {
     // A simple query of three statements; `now` is an integer. Each timer as the earliest time of its partial index
     // (one entry read): as `EXISTS (… WHERE next_repeat_at <= now …)`, statistics that lag a burst made the planner
     // expect a match at once and scan the episodes whole (5–50 ms a tick in the alert-pipeline bench).
-    if (!Number.isSafeInteger(now)) throw new Error(`bad clock value ${now}`);
-    const at = `to_timestamp(${now} / 1000.0)`;
+    const at = `to_timestamp(${sqlInt(now, 'clock value')} / 1000.0)`;
     const [meta, presence, due] = (await this.core.d.pool.query(
       `${META_SQL};
        ${PRESENCE_SQL};
