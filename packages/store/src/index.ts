@@ -1,13 +1,6 @@
 export { isDbUnavailable, isPermanentDbError } from './errors.ts';
 export { applyOnce, pruneInbox, storeMigrations } from './inbox.ts';
-export {
-  type Column,
-  type ColumnType,
-  extendedQuery,
-  JsonLiterals,
-  simpleQuery,
-  unnestRows,
-} from './jsonLiterals.ts';
+export { type Column, type ColumnType, JsonLiterals, unnestRows } from './jsonLiterals.ts';
 export { sqlIds, sqlInt, sqlKeys, sqlLiteral } from './literal.ts';
 export { lockId, type MigrateOptions, migrate } from './migrate.ts';
 export {
@@ -19,3 +12,4 @@ export {
   type StoreOptions,
   withTransaction,
 } from './pool.ts';
+export { extendedQuery, simpleQuery } from './query.ts';
