@@ -225,7 +225,14 @@ describe('extendedQuery with JsonLiterals', () => {
   it('binds arrays of strings in the binary format: any text as it is, NULLs, empty arrays, every column type', async () => {
     type Row = { t: string | null; b: number | null; i: number; f: number | null; ok: boolean; j: unknown };
     const rows: Row[] = [
-      { t: 'it\'s "q" \\ {a,b} NULL $tq$ é😀\n\t', b: 9_007_199_254_740_991, i: -3, f: 2.5, ok: true, j: { a: [1, '"'] } },
+      {
+        t: 'it\'s "q" \\ {a,b} NULL $tq$ é😀\n\t',
+        b: 9_007_199_254_740_991,
+        i: -3,
+        f: 2.5,
+        ok: true,
+        j: { a: [1, '"'] },
+      },
       { t: null, b: null, i: 0, f: null, ok: false, j: null },
       { t: 'NULL', b: 1, i: 7, f: -0.125, ok: true, j: 'x\\y' },
     ];
@@ -249,9 +256,7 @@ describe('extendedQuery with JsonLiterals', () => {
         ],
         json,
       )) as { rows: Record<string, unknown>[] }[];
-      expect(r[0]!.rows).toEqual(
-        rows.map((row) => ({ ...row, b: row.b === null ? null : String(row.b) })),
-      );
+      expect(r[0]!.rows).toEqual(rows.map((row) => ({ ...row, b: row.b === null ? null : String(row.b) })));
       expect(r[1]!.rows).toEqual([{ n: 0, e: [] }]);
     } finally {
       c.release();
