@@ -1,7 +1,7 @@
 /**
- * JSON inputs of a simple query (statements sent together, no parameters there) that are not put in its text: the
- * text holds a mark for each (`lit`), and `simpleQuery` writes each value's JSON as a string literal (dollar-quoted:
- * nothing escaped) straight into the message it sends, an element of an array at a time. Built into the text
+ * The inputs of a query that are not put in its text: the text holds a mark for each (`lit`), and the query writes
+ * each value straight into the message it sends (query.ts): `simpleQuery` as a string literal (dollar-quoted: nothing
+ * escaped), `extendedQuery` as a parameter, an element of an array at a time. Built into the text
  * (`sqlLiteral(JSON.stringify(v))`), a batch's megabytes of JSON were strings in V8's large-object space three times
  * over (the JSON, its escaped copy, the statement they were joined into), each alive until the server answered: a
  * major GC every batch or so.
@@ -27,9 +27,10 @@ export class JsonLiterals {
   }
 
   /**
-   * A mark for an array of strings as a `text[]` literal (`${strings(…)}::text[]`, or `::json[]` for JSON texts):
-   * the server takes each element as it is, where `json_to_recordset` parsed a whole list once more to split it.
-   * `plain`: no element holds a control character or a lone surrogate (JSON texts, numbers), so none is checked.
+   * A mark for an array of strings as a `text[]` (`${strings(…)}::text[]`, or `::json[]` for JSON texts): an array
+   * literal in a simple query, a parameter in the binary format in extendedQuery (Message.textArray). The server
+   * takes each element as it is, where `json_to_recordset` parsed a whole list once more to split it. `plain`: no
+   * element holds a control character or a lone surrogate (JSON texts, numbers), so the literal checks none.
    */
   strings(of: () => readonly (string | null)[], plain = false): string {
     const id = next++;
@@ -81,7 +82,7 @@ function elementOf(v: unknown, type: ColumnType): string | null {
 }
 
 /**
- * `unnest(…)::type[], …) AS alias(names)`: `rows` as one array literal per column (marks of `json`), for
+ * `unnest(…)::type[], …) AS alias(names)`: `rows` as one array of strings per column (marks of `json`), for
  * `INSERT … SELECT alias.name …`. The server reads each value with its type's input function; from one JSON list
  * (json_to_recordset) it parsed the list, then every value again (and for `json`, the list once more as the cast).
  */
