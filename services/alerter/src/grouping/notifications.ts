@@ -132,9 +132,10 @@ export function notificationsOf(i: NotifyInput, remove: number[], timeline: Time
 }
 
 /**
- * What a flush writes at its end, as one statement of a simple query (its inputs are literals, marks of `json`), so the
- * caller can send it together with the state write and COMMIT: under contention, round trips are what a batch
- * waits on. Its result rows go to `outboxRows` with `list`.
+ * What a flush writes at its end, as one statement (its inputs marks of `json`: parameters when it goes with the state
+ * write and COMMIT through extendedQuery, as a batch's does, literals when flushGroups sends it alone), so the caller
+ * can send it together with the state write and COMMIT: under contention, round trips are what a batch waits on. Its
+ * result rows go to `outboxRows` with `list`.
  */
 export interface FlushWrite {
   sql: string;

@@ -199,16 +199,16 @@ function writeStatesSql(version: string, from: string): string {
 /**
  * Writes the states and commits, in one round trip (extendedQuery: the rows go as array parameters, one per column,
  * written straight into the message: unnestRows). `before`, a statement of the same transaction (the flush's
- * final write, its inputs marks of its `json`), goes first in the same query; its rows are returned; `after`,
- * statements whose results are not read, go last before the COMMIT. If a statement fails, the COMMIT is not run and
- * the caller rolls back.
+ * final write, its inputs marks of its `json`), goes first in the same query; its rows are returned; `after`, one
+ * statement whose result is not read, goes last before the COMMIT (each is parsed as one statement). If a statement
+ * fails, the COMMIT is not run and the caller rolls back.
  */
 export async function writeStatesAndCommit(
   c: PoolClient,
   rows: Iterable<StateRow>,
   version: number,
   before?: { sql: string; json: JsonLiterals } | null,
-  /** Statements of the same transaction whose results are not read (the outbox's published rows: OutboxMarks). */
+  /** A statement of the same transaction whose result is not read (the outbox's published rows: OutboxMarks). */
   after?: string,
 ): Promise<Record<string, unknown>[]> {
   const list = [...rows];
