@@ -1,3 +1,4 @@
+export { fastEventDecoder, fastNotificationDecoder } from './compiledDecoders.ts';
 export { type BusConnectOptions, connectBus, isAuthError } from './connection.ts';
 export {
   type ConsumeLoop,

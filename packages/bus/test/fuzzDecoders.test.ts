@@ -2,6 +2,7 @@ import { allEvents, newId } from '@tocsin/events';
 import { notificationFixture } from '@tocsin/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fastNotificationDecoder } from '../src/compiledDecoders.ts';
 import type { Decoded } from '../src/consumer.ts';
 import { decodeEvent, decodeNotification } from '../src/decoders.ts';
 
@@ -118,5 +119,64 @@ describe('notifications (every notifier consumer)', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+
+  // The notifiers decode with the compiled schema: whatever arrives, its answer is zod's, value or issues.
+  let zodAnswered = 0;
+  const fast = fastNotificationDecoder(() => zodAnswered++);
+  const sameAsZod = (v: unknown) => {
+    const raw = enc.encode(JSON.stringify(v));
+    expect(fast(raw)).toEqual(decodeNotification(raw));
+  };
+
+  it('the compiled decoder: the fixture as zod gives it, defaults filled in', () => {
+    const bare = structuredClone(valid) as Record<string, unknown>;
+    delete bare.mentions;
+    for (const a of bare.alerts as Record<string, unknown>[]) delete a.description;
+    const d = fast(enc.encode(JSON.stringify(bare)));
+    expect(d).toMatchObject({ ok: true, value: { mentions: [], alerts: [{ description: '' }] } });
+    expect(d).toEqual(decodeNotification(enc.encode(JSON.stringify(bare))));
+    // Settled by the compiled schema (zod only answers what it refuses), and a key it does not know is zod's.
+    zodAnswered = 0;
+    expect(fast(enc.encode(JSON.stringify(valid)))).toMatchObject({ ok: true });
+    expect(zodAnswered).toBe(0);
+    const newer = { ...structuredClone(valid), added_later: 1 };
+    expect(fast(enc.encode(JSON.stringify(newer)))).toEqual({ ok: true, value: valid });
+    expect(zodAnswered).toBe(1);
+  });
+
+  it('the compiled decoder answers as zod does: one field changed or removed', () => {
+    fc.assert(
+      fc.property(fc.nat(), oddValue, (pick, value) => sameAsZod(mutate(valid, pick, value))),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the compiled decoder answers as zod does: a key the contract does not know, at any depth (zod drops it)', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.string({ minLength: 1 }), fc.jsonValue(), (pick, key, value) => {
+        const copy = structuredClone(valid) as Record<string, unknown>;
+        const objects: Record<string, unknown>[] = [];
+        const walk = (o: unknown) => {
+          if (o === null || typeof o !== 'object') return;
+          if (!Array.isArray(o)) objects.push(o as Record<string, unknown>);
+          for (const v of Object.values(o)) walk(v);
+        };
+        walk(copy);
+        objects[pick % objects.length]![key] = value;
+        sameAsZod(copy);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the compiled decoder answers as zod does: any bytes, any JSON', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 500 }), (raw) => {
+        expect(fast(raw)).toEqual(decodeNotification(raw));
+      }),
+      { numRuns: RUNS },
+    );
+    fc.assert(fc.property(fc.jsonValue(), sameAsZod), { numRuns: RUNS });
   });
 });

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeNotification } from '@tocsin/bus';
+import { fastNotificationDecoder } from '@tocsin/bus';
 import { system } from '@tocsin/events';
 import type { MigrationSet, ServiceContext, ServiceDefinition } from '@tocsin/runtime';
 import type { z } from 'zod';
@@ -67,7 +67,7 @@ export function notifierService<S extends z.ZodType>(opts: NotifierServiceOption
         stream: 'alerts',
         durable: opts.name,
         filterSubject: ctx.subjects.alerts(),
-        decode: decodeNotification,
+        decode: fastNotificationDecoder(),
         concurrency,
         ...(ackWaitMs ? { ackWaitMs } : {}),
         handler: async (n) => {

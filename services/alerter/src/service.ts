@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUnavailable } from '@tocsin/bus';
+import { fastEventDecoder, isUnavailable } from '@tocsin/bus';
 import { type EventEnvelope, registry } from '@tocsin/events';
 import {
   ConfigError,
@@ -14,7 +14,6 @@ import { Counter, Histogram } from 'prom-client';
 import { Alerter } from './alerter.ts';
 import { type AlerterConfig, alerterConfig, startProblems } from './config.ts';
 import { createBatcher } from './intake/batcher.ts';
-import { fastEventDecoder } from './intake/decode.ts';
 import { admit, isFutureEventError, type Received } from './intake/receive.ts';
 import { serveAlerterRpc } from './rpc/alerterRpc.ts';
 import { loadRules } from './rules/loadRules.ts';

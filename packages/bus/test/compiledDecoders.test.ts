@@ -1,7 +1,7 @@
 import { newId } from '@tocsin/events';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { expect, it } from 'vitest';
-import { canonicalUtc, fastEventDecoder } from '../src/intake/decode.ts';
+import { canonicalUtc, fastEventDecoder } from '../src/compiledDecoders.ts';
 
 const enc = new TextEncoder();
 const event = (data: Record<string, unknown>) => ({
