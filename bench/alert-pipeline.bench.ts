@@ -13,6 +13,7 @@ import {
   type SystemRun,
 } from './src/alertmanager.ts';
 import { benchEnv, databaseUrl, natsUrl } from './src/env.ts';
+import { machineCpu, machineFigure, machineSince } from './src/machine.ts';
 import {
   cpuSeconds,
   PgBackendCpu,
@@ -162,6 +163,7 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
     }
     await Promise.all(Object.values(pgCpu).map((c) => c.reset()));
     const cpu0 = cpuOf(procs);
+    const machine0 = machineCpu();
     const firing = await phase(FIRING_ELAPSED_S, 'firing', () => receiver.firing.size);
     console.log(
       `  tocsin firing: ${firing.e2e.toFixed(2)} s end to end, intake ${firing.intake.toFixed(2)} s`,
@@ -170,6 +172,7 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
     console.log(
       `  tocsin resolve: ${resolve.e2e.toFixed(2)} s end to end, intake ${resolve.intake.toFixed(2)} s`,
     );
+    const machine = machineSince(machine0);
     await pgSample();
     const cpu = {
       ...diff(cpu0, cpuOf(procs)),
@@ -236,6 +239,7 @@ async function runTocsin(nc: NatsConnection): Promise<SystemRun & { alerterPart?
       resolveIntakeS: resolve.intake,
       rss,
       cpu,
+      machine,
       duplicates: receiver.duplicates,
       ...(latency ? { latency } : {}),
       ...(alerterPart ? { alerterPart } : {}),
@@ -374,6 +378,7 @@ export default {
           : {}),
         note: `CPU s over both phases: ${fmt(t.cpu, 's')}${am ? `; ${fmt(am.cpu, 's')}` : ''}. PostgreSQL: the backends serving the two services (not the WAL writer/checkpointer). Duplicates at the receiver: tocsin ${t.duplicates}${am ? `, Alertmanager ${am.duplicates}` : ''}`,
       },
+      machineFigure(t.machine, am?.machine, 2 * N),
       ...latencyFigures(t.latency, am?.latency, t.alerterPart, { n: STEADY, rate: STEADY_RATE }),
     ];
     return {

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@tocsin/testkit/ports';
+import { type MachineCpu, machineCpu, machineSince } from './machine.ts';
 import { cpuSeconds, peakRssMb, stopChild, until } from './proc.ts';
 import { atSteadyRate, type LatencyRun, latencyOf } from './steadyRate.ts';
 import { inParallel } from './workload.ts';
@@ -73,6 +74,8 @@ export interface SystemRun {
   rss: Record<string, number>;
   /** CPU seconds per process over both phases (PostgreSQL's backends under `postgres (<service>)`). */
   cpu: Record<string, number>;
+  /** The whole machine's CPU over both phases. */
+  machine: MachineCpu;
   duplicates: number;
   /** The steady-rate phase (distinct alerts firing at `rate`/s, one at a time), when it ran. */
   latency?: LatencyRun;
@@ -215,6 +218,7 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
       );
     }
     const cpu0 = cpuSeconds(am.pid!);
+    const machine0 = machineCpu();
     const firing = await phase('firing', () => receiver.firing.size);
     console.log(
       `  alertmanager firing: ${firing.e2e.toFixed(2)} s end to end, intake ${firing.intake.toFixed(2)} s`,
@@ -223,6 +227,7 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
     console.log(`  alertmanager resolve: ${resolve.e2e.toFixed(2)} s end to end`);
     const rss = { alertmanager: peakRssMb(am.pid!) };
     const cpu = { alertmanager: cpuSeconds(am.pid!) - cpu0 };
+    const machine = machineSince(machine0);
     let latency: LatencyRun | undefined;
     if (o.steady.n > 0) {
       const first = n;
@@ -249,6 +254,7 @@ export async function runAlertmanager(bin: string, o: AlertmanagerRun): Promise<
       resolveIntakeS: resolve.intake,
       rss,
       cpu,
+      machine,
       duplicates: receiver.duplicates,
       ...(latency ? { latency } : {}),
       ...(warmup ? { warmup } : {}),
