@@ -117,6 +117,50 @@ function contractAjv(): Ajv2020 {
   return ajv;
 }
 
+/** Keywords whose value maps names to schemas, holds a list of schemas, or is one schema (JSON Schema 2020-12). */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
+const SCHEMA_ONE = new Set([
+  'items',
+  'additionalProperties',
+  'propertyNames',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+]);
+
+/** `schema` with `f` applied to it and to every schema inside it (each keyword's value, not a property's name). */
+function everySchema(schema: unknown, f: (s: Record<string, unknown>) => Record<string, unknown>): unknown {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (SCHEMA_MAPS.has(k) && v && typeof v === 'object')
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, everySchema(s, f)]));
+    else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) out[k] = v.map((s) => everySchema(s, f));
+    else if (SCHEMA_ONE.has(k)) out[k] = everySchema(v, f);
+    else out[k] = v;
+  }
+  return f(out);
+}
+
+/**
+ * A zod schema's input as a JSON Schema, compiled. `closed`: every object schema that names its properties refuses a
+ * key it does not know (zod drops such keys where Ajv would keep them).
+ */
+function compiled(ajv: Ajv2020, schema: z.ZodType, closed = false): ValidateFunction {
+  const json = z.toJSONSchema(schema, { io: 'input' });
+  if (!closed) return ajv.compile(json);
+  return ajv.compile(
+    everySchema(json, (s) =>
+      'properties' in s && !('additionalProperties' in s) ? { ...s, additionalProperties: false } : s,
+    ) as object,
+  );
+}
+
 /**
  * The decoder of the alerter's hot path. Given the subject, it also checks that the subject agrees with the
  * envelope's source and type, as `decodeEvent` does.
@@ -125,7 +169,7 @@ export function fastEventDecoder(
   reg: EventRegistry = registry,
 ): (raw: Uint8Array, subject?: string) => Decoded<EventEnvelope> {
   const ajv = contractAjv();
-  const envelope = ajv.compile(z.toJSONSchema(eventEnvelope, { io: 'input' }));
+  const envelope = compiled(ajv, eventEnvelope);
   const data = new Map<EventDefinition, ValidateFunction>();
   const explain = decodeEvent(reg);
   const valid = (raw: Uint8Array): Decoded<EventEnvelope> => {
@@ -144,7 +188,7 @@ export function fastEventDecoder(
     if (v.version !== def.version) return explain(raw);
     let check = data.get(def);
     if (!check) {
-      check = ajv.compile(z.toJSONSchema(def.data, { io: 'input' }));
+      check = compiled(ajv, def.data);
       data.set(def, check);
     }
     return check(v.data) ? { ok: true, value: v } : explain(raw);
@@ -171,16 +215,6 @@ export function fastEventDecoder(
 }
 const DOT = 0x2e;
 
-/** Every object schema that names its properties, closed: a key the contract does not know fails the check. */
-function closed(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(closed);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = closed(v);
-  if ('properties' in out && !('additionalProperties' in out)) out.additionalProperties = false;
-  return out;
-}
-
 /**
  * The notifiers' decoder of the alerts stream. zod drops the keys the contract does not know (a newer alerter's
  * additions) where Ajv would keep them, so the compiled schema refuses them, and such a message, like every one that
@@ -190,7 +224,7 @@ export function fastNotificationDecoder(
   /** Told of each message the compiled schema did not settle (zod answers it). */
   onZod?: () => void,
 ): (raw: Uint8Array) => Decoded<Notification> {
-  const check = contractAjv().compile(closed(z.toJSONSchema(notification, { io: 'input' })) as object);
+  const check = compiled(contractAjv(), notification, true);
   const explain = (raw: Uint8Array) => {
     onZod?.();
     return decodeNotification(raw);

@@ -2,6 +2,7 @@ import { newId } from '@tocsin/events';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { expect, it } from 'vitest';
 import { canonicalUtc, fastEventDecoder } from '../src/compiledDecoders.ts';
+import { decodeEvent } from '../src/decoders.ts';
 
 const enc = new TextEncoder();
 const event = (data: Record<string, unknown>) => ({
@@ -91,4 +92,14 @@ it('settles a time in toISOString form by position, only when the full RFC 3339 
     '٢٠٢٦-01-01T00:00:00.000Z',
   ])
     expect(canonicalUtc(s)).toBe(false);
+});
+
+it("counts a string's length as zod does (code points: an emoji is one), and refuses what zod refuses", () => {
+  const decode = fastEventDecoder();
+  const withChain = (chain_id: string) => enc.encode(JSON.stringify({ ...event({}), chain_id }));
+  // chain_id: at most 128. 128 emojis are 256 UTF-16 units and 128 code points.
+  for (const chain of ['🚀'.repeat(128), '🚀'.repeat(129), ''])
+    expect(decode(withChain(chain)).ok).toBe(decodeEvent()(withChain(chain)).ok);
+  expect(decode(withChain('🚀'.repeat(128))).ok).toBe(true);
+  expect(decode(withChain('🚀'.repeat(129))).ok).toBe(false);
 });
