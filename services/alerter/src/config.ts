@@ -112,6 +112,12 @@ export const alerterConfig = z.strictObject({
   tick_interval: intervalOrOff.default(1_000),
   /** A replica that committed a notification but died before publishing it: another publishes it after this. */
   outbox_lease: positiveDuration.default(10_000),
+  /**
+   * An alert's condition state is forgotten once it has been ok this long since its last fact (a new fact starts it
+   * afresh), so rules keyed by something unbounded (a block, a transfer) do not grow the state and every replica's
+   * memory forever; 0 keeps it. Not the history: episodes and their timelines are kept.
+   */
+  state_retention: duration.default(7 * 86_400_000),
   /** Maintenance windows kept in the configuration (others are created over RPC and chat). */
   maintenance: z
     .array(maintenanceConfig)

@@ -16,10 +16,12 @@ export interface Meta {
   version: number;
   silences_version: number;
   subscriptions_version: number;
+  /** Counts the prunes of old state rows (pruneStates): a replica whose cache read another count reads it whole. */
+  state_pruned: number;
 }
 
-export const META_SQL =
-  'SELECT version, silences_version, subscriptions_version FROM alerter_meta WHERE id = 1';
+const META_COLUMNS = 'version, silences_version, subscriptions_version, state_pruned';
+export const META_SQL = `SELECT ${META_COLUMNS} FROM alerter_meta WHERE id = 1`;
 export const PRESENCE_SQL =
   'SELECT fingerprint, rule_id, labels, last_seen, last_event, ended FROM alerter_presence';
 
@@ -28,6 +30,7 @@ export function toMeta(r: Record<string, unknown>): Meta {
     version: Number(r.version),
     silences_version: Number(r.silences_version),
     subscriptions_version: Number(r.subscriptions_version),
+    state_pruned: Number(r.state_pruned),
   };
 }
 
@@ -55,7 +58,7 @@ function lockStatement(bump: 'silences' | 'subscriptions' | null): string {
       : bump === 'subscriptions'
         ? ', subscriptions_version = subscriptions_version + 1'
         : '';
-  return `UPDATE alerter_meta SET version = version + 1${extra} WHERE id = 1 RETURNING version, silences_version, subscriptions_version`;
+  return `UPDATE alerter_meta SET version = version + 1${extra} WHERE id = 1 RETURNING ${META_COLUMNS}`;
 }
 
 /**
@@ -109,6 +112,8 @@ export class StateCache {
   readonly active = new Set<string>();
   /** Pending or firing alerts per rule. */
   readonly #openByRule = new Map<string, number>();
+  /** The prune count (Meta.state_pruned) the rows were read at; null before the first refresh. */
+  #pruned: number | null = null;
 
   /** Whether a rule has any pending or firing alert. */
   hasOpen(ruleId: string): boolean {
@@ -127,6 +132,9 @@ export class StateCache {
 
   /** Brings the cache up to `meta.version` (read from the same connection). */
   async refresh(q: Queryable, meta: Meta): Promise<void> {
+    // Rows were deleted by another replica's prune: the rows changed since our version do not say which.
+    if (this.#pruned !== null && meta.state_pruned !== this.#pruned) this.reset();
+    this.#pruned = meta.state_pruned;
     if (meta.version <= this.version) return;
     const r = await q.query('SELECT * FROM alerter_state WHERE version > $1', [this.version]);
     for (const raw of r.rows) this.put(toRow(raw));
@@ -149,6 +157,17 @@ export class StateCache {
     if (version === this.version + 1) this.version = version;
   }
 
+  /** The rows this replica's prune deleted, gone; `pruned` is the count that prune left (pruneStates). */
+  forget(fingerprints: readonly string[], pruned: number): void {
+    for (const fp of fingerprints) {
+      const row = this.rows.get(fp);
+      if (row?.status !== 'ok') continue; // (pruned only when ok: nothing else can have moved it since)
+      this.rows.delete(fp);
+      this.active.delete(fp);
+    }
+    this.#pruned = pruned;
+  }
+
   /** Forgets everything (a commit it had taken failed): the next refresh reads the whole state again. */
   reset(): void {
     this.rows.clear();
@@ -161,6 +180,31 @@ export class StateCache {
   *activeRows(): Iterable<StateRow> {
     for (const fp of this.active) yield this.rows.get(fp)!;
   }
+}
+
+/**
+ * Deletes the state of alerts that have been ok, with nothing counting or flapping, since before `before` (ms: their
+ * last fact and last sighting), except the rules in `keep` (a discrete value's rows hold the baseline its next change
+ * is told against). A new fact about one of them starts it afresh, as a first fact does. Run under the lock
+ * (lockState); counts the prune in the meta row when it deleted anything.
+ */
+export async function pruneStates(
+  c: PoolClient,
+  before: number,
+  keep: readonly string[],
+): Promise<{ fingerprints: string[]; pruned: number } | null> {
+  const r = await c.query<{ fingerprint: string }>(
+    `DELETE FROM alerter_state
+     WHERE status = 'ok' AND buckets IS NULL AND flap->>'card' IS NULL
+       AND greatest(fact_at, coalesce(seen_at, 0)) < $1 AND rule_id <> ALL($2::text[])
+     RETURNING fingerprint`,
+    [before, keep],
+  );
+  if (!r.rows.length) return null;
+  const m = await c.query(
+    'UPDATE alerter_meta SET state_pruned = state_pruned + 1 WHERE id = 1 RETURNING state_pruned',
+  );
+  return { fingerprints: r.rows.map((x) => x.fingerprint), pruned: Number(m.rows[0].state_pruned) };
 }
 
 const STATE_COLUMNS: Column<StateRow>[] = [

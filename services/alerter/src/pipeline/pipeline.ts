@@ -10,6 +10,7 @@ import {
   META_SQL,
   type Meta,
   PRESENCE_SQL,
+  pruneStates,
   readMeta,
   readPresence,
   toMeta,
@@ -353,5 +354,23 @@ export class Pipeline {
   async prune(): Promise<void> {
     await pruneOutbox(this.core.d.pool, DAY);
     await pruneInbox(this.core.d.pool, 8 * DAY);
+    await this.#pruneStates();
+  }
+
+  /** The state of alerts ok for `state_retention`, deleted (pruneStates), and forgotten by the cache. */
+  async #pruneStates(): Promise<void> {
+    const core = this.core;
+    const retention = core.d.config.state_retention;
+    if (retention <= 0) return;
+    // A discrete value's rows hold the baseline its next change is told against, however long it was not heard of.
+    const keep = core.d.rules.rules
+      .filter((r) => r.kind === 'state_change' && r.bands.length === 0)
+      .map((r) => r.id);
+    await core.serial(async () => {
+      const pruned = await core.locked(null, async (c) => ({
+        result: await pruneStates(c, core.d.clock.now() - retention, keep),
+      }));
+      if (pruned) core.cache.forget(pruned.fingerprints, pruned.pruned);
+    });
   }
 }
