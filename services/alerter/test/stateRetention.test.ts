@@ -2,6 +2,7 @@ import { ManualClock } from '@tocsin/runtime';
 import { createPool, type Pool } from '@tocsin/store';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pruneStates } from '../src/lifecycle/stateStore.ts';
 import { publishClient } from './fixtures.ts';
 import { type Harness, startAlerter, T0 } from './harness.ts';
 
@@ -113,4 +114,21 @@ it("keeps a discrete value's baseline however old: its next change is still told
   await settle();
   const told = (await a.received()).filter((n) => n.alerts[0]!.rule_id === 'consumer-phase');
   expect(told.map((n) => n.alerts[0]!.summary)).toEqual(['consumer 9: launched → stopped']);
+});
+
+it('prunes at most `limit` rows a run (the lock is held for one statement); the next run takes more', async () => {
+  await pool.query(
+    `INSERT INTO alerter_state (fingerprint, rule_id, status, fact_at, fact_id, labels, version)
+     SELECT 'old-' || i, 'gone', 'ok', 0, 'f', '{}', 0 FROM generate_series(1, 3) AS i`,
+  );
+  const c = await pool.connect();
+  try {
+    const first = await pruneStates(c, 1, [], 2);
+    const second = await pruneStates(c, 1, [], 2);
+    expect([first?.fingerprints.length, second?.fingerprints.length]).toEqual([2, 1]);
+    expect(second!.pruned).toBe(first!.pruned + 1);
+    expect(await pruneStates(c, 1, [], 2)).toBeNull();
+  } finally {
+    c.release();
+  }
 });

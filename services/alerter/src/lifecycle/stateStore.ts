@@ -186,19 +186,24 @@ export class StateCache {
  * Deletes the state of alerts that have been ok, with nothing counting or flapping, since before `before` (ms: their
  * last fact and last sighting), except the rules in `keep` (a discrete value's rows hold the baseline its next change
  * is told against). A new fact about one of them starts it afresh, as a first fact does. Run under the lock
- * (lockState); counts the prune in the meta row when it deleted anything.
+ * (lockState), which it holds for one statement: at most `limit` rows a run (the next run takes more), so a backlog
+ * (the first prune after an upgrade) does not stall the batches. Counts the prune in the meta row when it deleted
+ * anything.
  */
 export async function pruneStates(
   c: PoolClient,
   before: number,
   keep: readonly string[],
+  limit = 10_000,
 ): Promise<{ fingerprints: string[]; pruned: number } | null> {
   const r = await c.query<{ fingerprint: string }>(
-    `DELETE FROM alerter_state
-     WHERE status = 'ok' AND buckets IS NULL AND flap->>'card' IS NULL
-       AND greatest(fact_at, coalesce(seen_at, 0)) < $1 AND rule_id <> ALL($2::text[])
+    `DELETE FROM alerter_state WHERE fingerprint IN (
+       SELECT fingerprint FROM alerter_state
+       WHERE status = 'ok' AND buckets IS NULL AND flap->>'card' IS NULL
+         AND greatest(fact_at, coalesce(seen_at, 0)) < $1 AND rule_id <> ALL($2::text[])
+       LIMIT $3)
      RETURNING fingerprint`,
-    [before, keep],
+    [before, keep, limit],
   );
   if (!r.rows.length) return null;
   const m = await c.query(
