@@ -24,13 +24,16 @@ import { decodeEvent, decodeNotification, subjectIssue } from './decoders.ts';
 
 const text = new TextDecoder('utf-8', { fatal: true });
 
-/** The JSON text of a message, or null when it is not UTF-8 or breaks the text policy (NUL, a lone surrogate). */
-function plainText(raw: Uint8Array): string | null {
+/** A message that is not UTF-8, breaks the text policy (NUL, a lone surrogate) or is not JSON. */
+const UNREADABLE = Symbol('unreadable');
+
+/** The message's JSON value, or UNREADABLE (the zod decoders say why). */
+function jsonOf(raw: Uint8Array): unknown {
   try {
     const json = text.decode(raw);
-    return mayHaveBadText(json) ? null : json;
+    return mayHaveBadText(json) ? UNREADABLE : JSON.parse(json);
   } catch {
-    return null;
+    return UNREADABLE;
   }
 }
 
@@ -173,16 +176,8 @@ export function fastEventDecoder(
   const data = new Map<EventDefinition, ValidateFunction>();
   const explain = decodeEvent(reg);
   const valid = (raw: Uint8Array): Decoded<EventEnvelope> => {
-    // Not UTF-8, NUL or a lone surrogate somewhere (the contract's text policy), not JSON: the full decoder says why.
-    const json = plainText(raw);
-    if (json === null) return explain(raw);
-    let v: EventEnvelope;
-    try {
-      v = JSON.parse(json);
-    } catch {
-      return explain(raw);
-    }
-    if (!envelope(v)) return explain(raw);
+    const v = jsonOf(raw) as EventEnvelope | typeof UNREADABLE;
+    if (v === UNREADABLE || !envelope(v)) return explain(raw);
     const def = reg.get(v.source, v.type);
     if (!def) return { ok: true, value: v };
     if (v.version !== def.version) return explain(raw);
@@ -230,14 +225,7 @@ export function fastNotificationDecoder(
     return decodeNotification(raw);
   };
   return (raw) => {
-    const json = plainText(raw);
-    if (json === null) return explain(raw);
-    let v: Notification;
-    try {
-      v = JSON.parse(json);
-    } catch {
-      return explain(raw);
-    }
-    return check(v) ? { ok: true, value: v } : explain(raw);
+    const v = jsonOf(raw) as Notification | typeof UNREADABLE;
+    return v !== UNREADABLE && check(v) ? { ok: true, value: v } : explain(raw);
   };
 }

@@ -1,7 +1,7 @@
 import { cosmosIbc, type Notification, newId } from '@tocsin/events';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { publishClient } from './fixtures.ts';
+import { phaseRule, publishClient } from './fixtures.ts';
 import { type Harness, startAlerter } from './harness.ts';
 
 let env: TestEnv;
@@ -25,14 +25,6 @@ const slotRule = {
   labels: { node: '{{ node }}' },
   fingerprint: ['chain_id'],
   summary: 'slot time {{ alert.band }} ({{ seconds_per_slot }} s/slot, was {{ alert.previous }})',
-};
-const phaseRule = {
-  id: 'consumer-phase',
-  match: { source: 'ics', type: 'consumer' },
-  condition: { state_change: { value: 'phase' } },
-  severity: 'info',
-  labels: { consumer: '{{ consumer_id }}' },
-  summary: 'consumer {{ consumer_id }}: {{ alert.previous }} → {{ phase }}',
 };
 const blockRule = {
   id: 'block-stall',

@@ -60,3 +60,13 @@ export function walletBalance(
     subscribers: [],
   };
 }
+
+/** A discrete state_change rule (every change of an ICS consumer's phase is told, against the one before). */
+export const phaseRule = {
+  id: 'consumer-phase',
+  match: { source: 'ics', type: 'consumer' },
+  condition: { state_change: { value: 'phase' } },
+  severity: 'info',
+  labels: { consumer: '{{ consumer_id }}' },
+  summary: 'consumer {{ consumer_id }}: {{ alert.previous }} → {{ phase }}',
+};

@@ -3,7 +3,7 @@ import { createPool, type Pool } from '@tocsin/store';
 import { type TestEnv, testEnv } from '@tocsin/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pruneStates } from '../src/lifecycle/stateStore.ts';
-import { publishClient } from './fixtures.ts';
+import { phaseRule, publishClient } from './fixtures.ts';
 import { type Harness, startAlerter, T0 } from './harness.ts';
 
 let env: TestEnv;
@@ -11,15 +11,6 @@ let pool: Pool;
 const replicas: Harness[] = [];
 const clock = new ManualClock(T0);
 const DAY = 86_400_000;
-/** A discrete value: every change is told, against the baseline its row holds. */
-const phaseRule = {
-  id: 'consumer-phase',
-  match: { source: 'ics', type: 'consumer' },
-  condition: { state_change: { value: 'phase' } },
-  severity: 'info',
-  labels: { consumer: '{{ consumer_id }}' },
-  summary: 'consumer {{ consumer_id }}: {{ alert.previous }} → {{ phase }}',
-};
 const config = {
   state_retention: '1d',
   rules: [phaseRule],
