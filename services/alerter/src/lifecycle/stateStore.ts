@@ -16,7 +16,7 @@ export interface Meta {
   version: number;
   silences_version: number;
   subscriptions_version: number;
-  /** Counts the prunes of old state rows (pruneStates): a replica whose cache read another count reads it whole. */
+  /** Counts the prunes of old state rows (pruneStates): a replica whose cache read another count drops what is gone. */
   state_pruned: number;
 }
 
@@ -132,8 +132,13 @@ export class StateCache {
 
   /** Brings the cache up to `meta.version` (read from the same connection). */
   async refresh(q: Queryable, meta: Meta): Promise<void> {
-    // Rows were deleted by another replica's prune: the rows changed since our version do not say which.
-    if (this.#pruned !== null && meta.state_pruned !== this.#pruned) this.reset();
+    if (this.#pruned !== null && meta.state_pruned !== this.#pruned) {
+      // Rows were deleted by another replica's prune, which the rows changed since our version do not name: the
+      // fingerprints still stored say which (keys only, not the rows again).
+      const stored = await q.query<{ fingerprint: string }>('SELECT fingerprint FROM alerter_state');
+      const kept = new Set(stored.rows.map((r) => r.fingerprint));
+      for (const fp of [...this.rows.keys()]) if (!kept.has(fp)) this.#drop(fp);
+    }
     this.#pruned = meta.state_pruned;
     if (meta.version <= this.version) return;
     const r = await q.query('SELECT * FROM alerter_state WHERE version > $1', [this.version]);
@@ -159,13 +164,16 @@ export class StateCache {
 
   /** The rows this replica's prune deleted, gone; `pruned` is the count that prune left (pruneStates). */
   forget(fingerprints: readonly string[], pruned: number): void {
-    for (const fp of fingerprints) {
-      const row = this.rows.get(fp);
-      if (row?.status !== 'ok') continue; // (pruned only when ok: nothing else can have moved it since)
-      this.rows.delete(fp);
-      this.active.delete(fp);
-    }
+    for (const fp of fingerprints) this.#drop(fp);
     this.#pruned = pruned;
+  }
+
+  #drop(fp: string): void {
+    const row = this.rows.get(fp);
+    if (!row) return;
+    if (row.status !== 'ok') this.#openByRule.set(row.rule_id, (this.#openByRule.get(row.rule_id) ?? 1) - 1);
+    this.rows.delete(fp);
+    this.active.delete(fp);
   }
 
   /** Forgets everything (a commit it had taken failed): the next refresh reads the whole state again. */
