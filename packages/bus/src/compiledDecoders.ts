@@ -18,6 +18,7 @@ import {
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import traverse from 'json-schema-traverse';
 import { z } from 'zod';
 import type { Decoded } from './consumer.ts';
 import { decodeEvent, decodeNotification, subjectIssue } from './decoders.ts';
@@ -120,48 +121,20 @@ function contractAjv(): Ajv2020 {
   return ajv;
 }
 
-/** Keywords whose value maps names to schemas, holds a list of schemas, or is one schema (JSON Schema 2020-12). */
-const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
-const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
-const SCHEMA_ONE = new Set([
-  'items',
-  'additionalProperties',
-  'propertyNames',
-  'contains',
-  'not',
-  'if',
-  'then',
-  'else',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-]);
-
-/** `schema` with `f` applied to it and to every schema inside it (each keyword's value, not a property's name). */
-function everySchema(schema: unknown, f: (s: Record<string, unknown>) => Record<string, unknown>): unknown {
-  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if (SCHEMA_MAPS.has(k) && v && typeof v === 'object')
-      out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, everySchema(s, f)]));
-    else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) out[k] = v.map((s) => everySchema(s, f));
-    else if (SCHEMA_ONE.has(k)) out[k] = everySchema(v, f);
-    else out[k] = v;
-  }
-  return f(out);
-}
-
 /**
  * A zod schema's input as a JSON Schema, compiled. `closed`: every object schema that names its properties refuses a
  * key it does not know (zod drops such keys where Ajv would keep them).
  */
 function compiled(ajv: Ajv2020, schema: z.ZodType, closed = false): ValidateFunction {
   const json = z.toJSONSchema(schema, { io: 'input' });
-  if (!closed) return ajv.compile(json);
-  return ajv.compile(
-    everySchema(json, (s) =>
-      'properties' in s && !('additionalProperties' in s) ? { ...s, additionalProperties: false } : s,
-    ) as object,
-  );
+  // (Every schema inside, as Ajv walks them: a property named like a keyword stays a property. The walk does not
+  // know 2020-12's prefixItems, dependentSchemas or unevaluated*, which the contract's schemas do not use; the fuzz
+  // of unknown keys at any depth would show it.)
+  if (closed)
+    traverse(json, (s) => {
+      if ('properties' in s && !('additionalProperties' in s)) s.additionalProperties = false;
+    });
+  return ajv.compile(json);
 }
 
 /**

@@ -11,8 +11,20 @@ const SPARE_MAX = 2;
 /** Larger ones are not kept (a rare huge batch does not pin its memory). */
 const SPARE_BYTES = 16 << 20;
 
+/** A message to build, in a buffer a sent one left (see send) or a new one. */
+function newMessage(): Message {
+  return new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20));
+}
+
+/** The value of mark `id` (a text between two NULs of a query with marks, see JsonLiterals.lit). */
+function markValue(json: JsonLiterals | undefined, id: string): unknown {
+  const n = Number(id);
+  if (!json?.values.has(n)) throw new Error(`no JSON value for mark ${id} in the query`);
+  return json.values.get(n);
+}
+
 function encode(text: string, json: JsonLiterals | undefined): Message {
-  const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20));
+  const m = newMessage();
   const parts = text.split('\0');
   m.message('Q', () => {
     for (let i = 0; i < parts.length; i++) {
@@ -20,9 +32,7 @@ function encode(text: string, json: JsonLiterals | undefined): Message {
         m.put(parts[i]!);
         continue;
       }
-      const id = Number(parts[i]);
-      if (!json?.values.has(id)) throw new Error(`no JSON value for mark ${parts[i]} in the query`);
-      m.literal(json.values.get(id));
+      m.literal(markValue(json, parts[i]!));
     }
     m.put('\0');
   });
@@ -66,7 +76,7 @@ export function extendedQuery(
   statements: readonly string[],
   json?: JsonLiterals,
 ): Promise<pg.QueryResult | pg.QueryResult[]> {
-  const m = new Message(spare.pop() ?? Buffer.allocUnsafeSlow(1 << 20));
+  const m = newMessage();
   for (const statement of statements) {
     const { sql, values } = parameterized(statement, json);
     // Parse (the unnamed statement; an array of strings is a text[], in the binary format, which its cast in the
@@ -111,8 +121,7 @@ function parameterized(text: string, json: JsonLiterals | undefined): { sql: str
     const id = parts[i]!;
     let n = numbers.get(id);
     if (n === undefined) {
-      if (!json?.values.has(Number(id))) throw new Error(`no JSON value for mark ${id} in the query`);
-      values.push(json.values.get(Number(id)));
+      values.push(markValue(json, id));
       n = ` $${values.length}`;
       numbers.set(id, n);
     }
